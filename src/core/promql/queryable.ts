@@ -1,0 +1,77 @@
+/**
+ * The only way the PromQL engine reads data. As Prometheus's storage.Queryable: a querier
+ * for a time range, `select` by matchers returning series sorted by labels, and label
+ * queries. Memory (tests), one sidecar, and the deduplicating fan-out all implement it.
+ *
+ * Samples are never objects: a series hands out a fresh cursor-style iterator over its
+ * (timestamp ms, float64) pairs, which may decode XOR chunks lazily underneath.
+ */
+import type {Labels} from '../labels/labels.js'
+import type {Matcher} from '../labels/matcher.js'
+
+/** Cursor over a series' float samples in ascending timestamp order. */
+export interface SampleIterator {
+  /** Moves to the next sample; false when exhausted. */
+  next(): boolean
+  /**
+   * Moves to the first sample with timestamp >= t, staying put if the current one already
+   * qualifies (as Prometheus's chunkenc.Iterator.Seek). False when there is none.
+   */
+  seek(t: number): boolean
+  /** Timestamp (ms since epoch) of the current sample. */
+  atT(): number
+  /** Value of the current sample, exact float64 bits (stale markers included). */
+  at(): number
+}
+
+export interface Series {
+  readonly labels: Labels
+  /** A new iterator positioned before the first sample. May be called more than once. */
+  iterator(): SampleIterator
+}
+
+/** What the engine knows about a selection; stores may use it to push work down. */
+export interface SelectHints {
+  /** Inclusive time range in ms that the engine will read. */
+  start: number
+  end: number
+  /** Query step in ms (0 for an instant query). */
+  step?: number
+  /** Range of the enclosing range selector in ms (e.g. 5m for rate(x[5m])). */
+  range?: number
+  /** Name of the function around the selector, e.g. 'rate'. */
+  func?: string
+  /** Aggregation grouping around the selector. */
+  by?: boolean
+  grouping?: string[]
+}
+
+export interface SeriesSet {
+  /** Sorted by labels (compareLabels). No two series have equal labels. */
+  series: Series[]
+  /** Partial-response warnings, e.g. a store that failed. */
+  warnings: string[]
+}
+
+export interface LabelQueryHints {
+  start: number
+  end: number
+  limit?: number
+}
+
+export interface Querier {
+  select(matchers: readonly Matcher[], hints: SelectHints, signal?: AbortSignal): Promise<SeriesSet>
+  labelNames(matchers: readonly Matcher[], hints: LabelQueryHints, signal?: AbortSignal): Promise<{names: string[]; warnings: string[]}>
+  labelValues(
+    name: string,
+    matchers: readonly Matcher[],
+    hints: LabelQueryHints,
+    signal?: AbortSignal,
+  ): Promise<{values: string[]; warnings: string[]}>
+  close?(): void
+}
+
+export interface Queryable {
+  /** A querier for data in [mint, maxt] (ms, inclusive). */
+  querier(mint: number, maxt: number): Querier
+}
