@@ -1,0 +1,72 @@
+/**
+ * dedup/: replica-aware merging of series (Thanos `pkg/dedup`).
+ *
+ * Input: series sorted by labels with the replica labels already removed (the stores honour
+ * `without_replica_labels`, or the proxy strips them and re-sorts), so all replicas of one
+ * logical series are adjacent with equal label sets. Each group becomes one series whose
+ * iterator is a streaming penalty merge of the replicas' iterators (counter-aware when the
+ * enclosing function reads counters). A group of one passes through untouched.
+ *
+ * Files: penalty-iterator.ts (the algorithm), counter-iterator.ts (counter variant),
+ * overlap-split.ts (chunk lists into non-overlapping virtual replicas), this file (grouping).
+ */
+import {compareLabels, labelsEqual, withoutLabels, type Labels} from '../labels/labels.js'
+import type {SampleIterator, Series} from '../promql/queryable.js'
+import {CounterDedupIterator, isCounterFunc} from './counter-iterator.js'
+import {PenaltyDedupIterator} from './penalty-iterator.js'
+
+/** One logical series built from several replicas; iterating never materialises samples. */
+export class DedupSeries implements Series {
+  constructor(
+    readonly labels: Labels,
+    readonly replicas: readonly Series[],
+    readonly counter: boolean,
+  ) {}
+
+  iterator(): SampleIterator {
+    const its = this.replicas.map((r) => r.iterator())
+    return this.counter ? new CounterDedupIterator(its) : new PenaltyDedupIterator(its)
+  }
+}
+
+export interface DedupOptions {
+  /** SelectHints.func: counter functions switch on the counter-aware merge. */
+  func?: string
+}
+
+/**
+ * Groups adjacent series with equal labels and merges each group. Input must be sorted by
+ * labels (equal sets adjacent); the output is sorted and has unique label sets.
+ */
+export function dedupSeriesSet(series: readonly Series[], opts: DedupOptions = {}): Series[] {
+  const counter = isCounterFunc(opts.func)
+  const out: Series[] = []
+  let i = 0
+  while (i < series.length) {
+    const first = series[i]!
+    let j = i + 1
+    while (j < series.length && labelsEqual(series[j]!.labels, first.labels)) j++
+    out.push(j - i === 1 ? first : new DedupSeries(first.labels, series.slice(i, j), counter))
+    i = j
+  }
+  return out
+}
+
+/**
+ * For stores that cannot strip replica labels themselves (no `supports_without_replica_labels`
+ * in Info): removes the labels and re-sorts, stable so a store's own order among equal sets is
+ * kept (upstream `sortWithoutLabels`). Returns new objects only for items whose labels change.
+ */
+export function stripReplicaLabels<T extends {labels: Labels}>(
+  items: readonly T[],
+  replicaLabels: ReadonlySet<string>,
+  withLabels: (item: T, labels: Labels) => T,
+): T[] {
+  if (replicaLabels.size === 0) return items.slice()
+  const out = items.map((it) => {
+    const ls = withoutLabels(it.labels, replicaLabels)
+    return ls === it.labels ? it : withLabels(it, ls)
+  })
+  // Array.prototype.sort is stable (ES2019).
+  return out.sort((a, b) => compareLabels(a.labels, b.labels))
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict'
+import {labelsFromRecord, type Labels} from '../../../src/core/labels/labels.js'
+import {DedupSeries, dedupSeriesSet, stripReplicaLabels} from '../../../src/core/dedup/dedup-series-set.js'
+import {splitOverlapping} from '../../../src/core/dedup/overlap-split.js'
+import {ArraySeries, drain, series} from './fixtures.js'
+
+const L = (r: Record<string, string>): Labels => labelsFromRecord(r)
+
+describe('dedupSeriesSet', () => {
+  it('groups equal label sets and merges them (upstream "Single dedup label")', () => {
+    const input = [
+      series(L({a: '1', c: '3'}), [[10000, 1], [20000, 2]]),
+      series(L({a: '1', c: '3'}), [[60000, 3], [70000, 4]]),
+      series(L({a: '1', c: '3'}), [[200000, 5], [210000, 6]]),
+      series(L({a: '1', c: '3'}), [[10000, 1], [20000, 2]]),
+      series(L({a: '1', c: '3', d: '4'}), [[10000, 1], [20000, 2]]),
+      series(L({a: '1', c: '4'}), [[10000, 1], [20000, 2]]),
+      series(L({a: '2', c: '3'}), [[10000, 1], [20000, 2]]),
+      series(L({a: '2', c: '3'}), [[60000, 3], [70000, 4]]),
+    ]
+    const out = dedupSeriesSet(input)
+    assert.deepEqual(out.map((s) => s.labels), [L({a: '1', c: '3'}), L({a: '1', c: '3', d: '4'}), L({a: '1', c: '4'}), L({a: '2', c: '3'})])
+    assert.deepEqual(drain(out[0]!.iterator()), [[10000, 1], [20000, 2], [60000, 3], [70000, 4], [200000, 5], [210000, 6]])
+    assert.deepEqual(drain(out[3]!.iterator()), [[10000, 1], [20000, 2], [60000, 3], [70000, 4]])
+    // A group of one is passed through as is.
+    assert.equal(out[1], input[4])
+    assert.ok(out[0] instanceof DedupSeries)
+    // iterator() can be called again and starts over.
+    assert.equal(drain(out[0]!.iterator()).length, 6)
+  })
+
+  it('uses the counter-aware merge only for counter functions', () => {
+    const mk = () => [
+      series(L({a: '1'}), [[0, 100], [15_000, 110]]),
+      series(L({a: '1'}), [[3_000, 50], [48_000, 90]]),
+    ]
+    const plain = drain(dedupSeriesSet(mk(), {func: 'max_over_time'})[0]!.iterator())
+    const counter = drain(dedupSeriesSet(mk(), {func: 'rate'})[0]!.iterator())
+    assert.deepEqual(plain, [[0, 100], [15_000, 110], [48_000, 90]])
+    assert.deepEqual(counter, [[0, 100], [15_000, 110], [48_000, 110]])
+  })
+
+  it('stripReplicaLabels removes the labels and re-sorts stably', () => {
+    const items = [
+      new ArraySeries(L({a: '1', replica: '0'}), [1], [1]),
+      new ArraySeries(L({a: '2', replica: '0'}), [1], [2]),
+      new ArraySeries(L({a: '1', replica: '1'}), [1], [3]),
+      new ArraySeries(L({a: '0'}), [1], [4]),
+    ]
+    const out = stripReplicaLabels(items, new Set(['replica']), (s, ls) => new ArraySeries(ls, s.ts, s.vs))
+    assert.deepEqual(out.map((s) => [s.labels, s.vs[0]]), [[L({a: '0'}), 4], [L({a: '1'}), 1], [L({a: '1'}), 3], [L({a: '2'}), 2]])
+    assert.equal(out[0], items[3], 'unchanged items are reused')
+  })
+})
+
+describe('splitOverlapping', () => {
+  const c = (minTime: number, maxTime: number) => ({minTime, maxTime})
+  // Cases of upstream TestOverlapSplitSet.
+  it('keeps non-overlapping chunks together', () => {
+    assert.deepEqual(splitOverlapping([c(0, 20), c(21, 100), c(110, 300)]), [[c(0, 20), c(21, 100), c(110, 300)]])
+    assert.deepEqual(splitOverlapping([c(50, 55), c(56, 100)]), [[c(50, 55), c(56, 100)]])
+    assert.deepEqual(splitOverlapping([]), [[]])
+  })
+  it('splits two and four overlapping replicas, first fit', () => {
+    assert.deepEqual(splitOverlapping([c(0, 20), c(0, 30), c(21, 50), c(31, 60), c(100, 160)]), [
+      [c(0, 20), c(21, 50), c(100, 160)],
+      [c(0, 30), c(31, 60)],
+    ])
+    assert.deepEqual(splitOverlapping([c(50, 55), c(55, 100)]), [[c(50, 55)], [c(55, 100)]])
+    assert.deepEqual(
+      splitOverlapping([c(0, 20), c(0, 30), c(1, 15), c(2, 36), c(16, 200), c(21, 50), c(31, 60), c(100, 160)]),
+      [[c(0, 20), c(21, 50), c(100, 160)], [c(0, 30), c(31, 60)], [c(1, 15), c(16, 200)], [c(2, 36)]],
+    )
+  })
+  it('sorts unsorted input by min then max time', () => {
+    assert.deepEqual(splitOverlapping([c(21, 50), c(0, 30), c(0, 20)]), [[c(0, 20), c(21, 50)], [c(0, 30)]])
+  })
+})
