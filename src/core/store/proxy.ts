@@ -1,0 +1,297 @@
+/**
+ * store/: the querier side of the StoreAPI: gRPC client (store-client.ts), endpoint discovery
+ * and health (endpoint-set.ts), and this proxy, which fans a request out to every matching
+ * store and merges the answers (Thanos `pkg/store/proxy.go`, `proxy_merge.go`). The PromQL
+ * view over the proxy, with deduplication, is store-queryable.ts; the gRPC-serving face of the
+ * proxy (so queriers can be stacked) is proxy-store-api.ts.
+ *
+ * Per request:
+ * - stores are pruned by time overlap and external labels (thanos.md §3.3);
+ * - all remaining stores are called concurrently; each stream is sorted by labels, a store that
+ *   cannot strip replica labels itself has them stripped here and its series re-sorted;
+ * - the streams are k-way merged by labels (series-merge.ts); equal label sets from several
+ *   stores come out as one group with one part per store;
+ * - partial response: with WARN a failing, unreachable or silent store (no frame for
+ *   `responseTimeoutMs`) becomes a warning and the rest is returned; with ABORT the first such
+ *   failure fails the request;
+ * - when the consumer stops early or the caller aborts, every store call is cancelled.
+ */
+import {ThanostsError, UnavailableError, BadDataError, TimeoutError, CanceledError} from '../errors.js'
+import {getLabel, labelsFromRecord, type Labels} from '../labels/labels.js'
+import {matchesAll, type Matcher} from '../labels/matcher.js'
+import type {Logger} from '../log.js'
+import {stripReplicaLabels} from '../dedup/dedup-series-set.js'
+import {mergeSeriesStreams, type MergedGroup} from './series-merge.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreRef, StoreSeries} from './types.js'
+
+export interface ProxyStoreOptions {
+  /** The stores to consider; called per request (EndpointSet.storeRefs, or a fixed list). */
+  stores: () => readonly StoreRef[]
+  /** `--store.response-timeout`: a store silent for this long is cancelled (0 = off). */
+  responseTimeoutMs?: number
+  logger?: Logger
+}
+
+export interface SeriesSelection extends SeriesQuery {
+  /** `storeMatch[]`: OR of matcher sets, matched against `{__address__="<store name>"}`. */
+  storeMatchers?: readonly (readonly Matcher[])[]
+}
+
+/** Result of a fan-out: groups stream in label order; warnings accumulate while iterating. */
+export interface ProxySeriesResult {
+  groups: AsyncGenerator<MergedGroup<StoreSeries>>
+  /** Partial-response warnings so far; complete once `groups` is exhausted. */
+  warnings: string[]
+}
+
+export const NO_STORES_MESSAGE = 'No StoreAPIs available'
+
+/**
+ * External-label pruning (Thanos `LabelSetsMatch`): a store matches if any of its label sets
+ * matches; a set matches unless a matcher names a label the set HAS and rejects its value.
+ * A store with no label sets always matches.
+ */
+export function labelSetsMatch(matchers: readonly Matcher[], labelSets: readonly Labels[]): boolean {
+  if (labelSets.length === 0) return true
+  outer: for (const ls of labelSets) {
+    for (const m of matchers) {
+      const has = ls.some((l) => l.name === m.name)
+      if (has && !m.matches(getLabel(ls, m.name))) continue outer
+    }
+    return true
+  }
+  return false
+}
+
+/** Stores worth asking for [minTime, maxTime] with these matchers (thanos.md §3.3). */
+export function matchingStores(stores: readonly StoreRef[], sel: {minTime: number; maxTime: number; matchers: readonly Matcher[]; storeMatchers?: readonly (readonly Matcher[])[]}): StoreRef[] {
+  return stores.filter((s) => {
+    if (sel.minTime > s.maxTime || sel.maxTime < s.minTime) return false
+    if (sel.storeMatchers && sel.storeMatchers.length > 0) {
+      const addr = labelsFromRecord({__address__: s.name})
+      if (!sel.storeMatchers.some((ms) => matchesAll(ms, addr))) return false
+    }
+    return labelSetsMatch(sel.matchers, s.labelSets)
+  })
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+export class ProxyStore {
+  constructor(private readonly opts: ProxyStoreOptions) {}
+
+  /** Fan-out Series. Throws (ABORT) on the first store failure, or BadDataError on bad input. */
+  series(sel: SeriesSelection, signal?: AbortSignal): ProxySeriesResult {
+    if (sel.matchers.length === 0) throw new BadDataError('no matchers specified (excluding selector labels)')
+    const warnings: string[] = []
+    const stores = this.opts.stores()
+    const targets = matchingStores(stores, sel)
+    const log = this.opts.logger
+    log?.debug('series fan-out', {stores: targets.map((s) => s.name).join(','), minTime: sel.minTime, maxTime: sel.maxTime})
+
+    if (stores.length === 0) {
+      if (!sel.partialResponse) throw new UnavailableError(NO_STORES_MESSAGE)
+      warnings.push(NO_STORES_MESSAGE)
+    }
+    const ctl = new AbortController()
+    const onAbort = () => ctl.abort(signal!.reason)
+    signal?.addEventListener('abort', onAbort, {once: true})
+    const sources = targets.map((s) => this.storeStream(s, sel, ctl.signal, warnings)[Symbol.asyncIterator]())
+    const limit = sel.limit !== undefined && sel.limit > 0 ? sel.limit : Infinity
+
+    async function* run(): AsyncGenerator<MergedGroup<StoreSeries>> {
+      try {
+        if (signal?.aborted) throw abortError(signal.reason)
+        let n = 0
+        for await (const g of mergeSeriesStreams(sources)) {
+          if (n++ >= limit) break
+          yield g
+        }
+        if (signal?.aborted) throw abortError(signal.reason)
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+        // Done or stopped early: cancel whatever is still streaming.
+        ctl.abort(new CanceledError('fan-out finished'))
+      }
+    }
+    return {groups: run(), warnings}
+  }
+
+  /**
+   * One store's series, sorted by labels as the merge needs: frames are checked for the
+   * response timeout, warnings and failures become `warnings` entries (WARN) or throw (ABORT).
+   */
+  private async *storeStream(store: StoreRef, sel: SeriesSelection, signal: AbortSignal, warnings: string[]): AsyncGenerator<StoreSeries> {
+    const strip = sel.withoutReplicaLabels && sel.withoutReplicaLabels.length > 0 && !store.supportsWithoutReplicaLabels ? new Set(sel.withoutReplicaLabels) : undefined
+    const q: SeriesQuery = {
+      minTime: sel.minTime,
+      maxTime: sel.maxTime,
+      matchers: sel.matchers,
+      skipChunks: sel.skipChunks,
+      partialResponse: sel.partialResponse,
+      withoutReplicaLabels: strip ? undefined : sel.withoutReplicaLabels,
+      hints: sel.hints,
+      limit: sel.limit,
+    }
+    const storeCtl = new AbortController()
+    const onAbort = () => storeCtl.abort(signal.reason)
+    signal.addEventListener('abort', onAbort, {once: true})
+    const fail = (e: unknown): void => {
+      if (signal.aborted) throw abortError(signal.reason)
+      const msg = `store ${store.name}: ${describe(e)}`
+      if (!sel.partialResponse) {
+        if (e instanceof ThanostsError) throw new ThanostsError(e.kind, msg, {cause: e})
+        throw new UnavailableError(msg, {cause: e})
+      }
+      this.opts.logger?.warn('partial response: store failed', {store: store.name, err: describe(e)})
+      warnings.push(msg)
+    }
+    const buffered: StoreSeries[] = []
+    try {
+      const it = store.caller.series(q, storeCtl.signal)[Symbol.asyncIterator]()
+      for (;;) {
+        let r: IteratorResult<SeriesFrame>
+        try {
+          r = await this.nextFrame(it, store, storeCtl)
+        } catch (e) {
+          fail(e)
+          break
+        }
+        if (r.done) break
+        const f = r.value
+        if (f.warning !== undefined) {
+          if (!sel.partialResponse) throw new UnavailableError(`store ${store.name}: ${f.warning}`)
+          warnings.push(f.warning)
+          continue
+        }
+        if (strip) buffered.push(f.series)
+        else yield f.series
+      }
+      if (strip) {
+        if (buffered.length > 0) this.opts.logger?.warn('store does not support without_replica_labels; stripping and re-sorting in the querier', {store: store.name})
+        yield* stripReplicaLabels(buffered, strip, (s, labels) => ({labels, chunks: s.chunks}))
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      storeCtl.abort(new CanceledError('stream released'))
+    }
+  }
+
+  /** Next frame, or a TimeoutError after `responseTimeoutMs` of silence (the call is cancelled). */
+  private nextFrame(it: AsyncIterator<SeriesFrame>, store: StoreRef, ctl: AbortController): Promise<IteratorResult<SeriesFrame>> {
+    const ms = this.opts.responseTimeoutMs ?? 0
+    if (ms <= 0) return it.next()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new TimeoutError(`no response for ${ms}ms (--store.response-timeout)`)
+        ctl.abort(err)
+        reject(err)
+      }, ms)
+      it.next().then(
+        (r) => {
+          clearTimeout(timer)
+          resolve(r)
+        },
+        (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      )
+    })
+  }
+
+  async labelNames(q: LabelsQuery, signal?: AbortSignal): Promise<{names: string[]; warnings: string[]}> {
+    const {results, warnings} = await this.fanOutLabels(q, signal, (s, sig) => s.caller.labelNames(q, sig).then((r) => ({items: r.names, warnings: r.warnings})))
+    let names = mergeSortedUnique(results)
+    if (q.withoutReplicaLabels && q.withoutReplicaLabels.length > 0) {
+      const drop = new Set(q.withoutReplicaLabels)
+      names = names.filter((n) => !drop.has(n))
+    }
+    return {names: applyLimit(names, q.limit), warnings}
+  }
+
+  async labelValues(name: string, q: LabelsQuery, signal?: AbortSignal): Promise<{values: string[]; warnings: string[]}> {
+    if (q.withoutReplicaLabels?.includes(name)) return {values: [], warnings: []}
+    const {results, warnings} = await this.fanOutLabels(q, signal, (s, sig) => s.caller.labelValues(name, q, sig).then((r) => ({items: r.values, warnings: r.warnings})))
+    return {values: applyLimit(mergeSortedUnique(results), q.limit), warnings}
+  }
+
+  private async fanOutLabels(
+    q: LabelsQuery,
+    signal: AbortSignal | undefined,
+    call: (s: StoreRef, signal: AbortSignal) => Promise<{items: string[]; warnings: string[]}>,
+  ): Promise<{results: string[][]; warnings: string[]}> {
+    const stores = this.opts.stores()
+    const warnings: string[] = []
+    if (stores.length === 0) {
+      if (!q.partialResponse) throw new UnavailableError(NO_STORES_MESSAGE)
+      return {results: [], warnings: [NO_STORES_MESSAGE]}
+    }
+    const targets = matchingStores(stores, {minTime: q.start, maxTime: q.end, matchers: q.matchers})
+    const ctl = new AbortController()
+    const onAbort = () => ctl.abort(signal!.reason)
+    signal?.addEventListener('abort', onAbort, {once: true})
+    try {
+      const settled = await Promise.all(
+        targets.map(async (s) => {
+          try {
+            const r = await call(s, ctl.signal)
+            if (r.warnings.length > 0 && !q.partialResponse) throw new UnavailableError(r.warnings[0]!)
+            warnings.push(...r.warnings)
+            return r.items
+          } catch (e) {
+            if (signal?.aborted) throw abortError(signal.reason)
+            const msg = `store ${s.name}: ${describe(e)}`
+            if (!q.partialResponse) {
+              ctl.abort(new CanceledError('another store failed'))
+              if (e instanceof ThanostsError) throw new ThanostsError(e.kind, msg, {cause: e})
+              throw new UnavailableError(msg, {cause: e})
+            }
+            warnings.push(msg)
+            return []
+          }
+        }),
+      )
+      return {results: settled, warnings}
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+}
+
+function abortError(reason: unknown): ThanostsError {
+  if (reason instanceof ThanostsError) return reason
+  return new CanceledError(reason instanceof Error ? reason.message : undefined)
+}
+
+/** Sorted, de-duplicated union of string lists (Thanos `strutil.MergeUnsortedSlices`). */
+export function mergeSortedUnique(lists: readonly string[][]): string[] {
+  const all = new Set<string>()
+  for (const l of lists) for (const s of l) all.add(s)
+  return [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+function applyLimit<T>(xs: T[], limit: number | undefined): T[] {
+  return limit !== undefined && limit > 0 && xs.length > limit ? xs.slice(0, limit) : xs
+}
+
+/** Flattens a merged group into one wire series: chunks of all parts, identical ones once. */
+export function flattenGroup(g: MergedGroup<StoreSeries>): StoreSeries {
+  if (g.parts.length === 1) return g.parts[0]!.item
+  const seen = new Set<string>()
+  const chunks = []
+  for (const p of g.parts) {
+    for (const c of p.item.chunks) {
+      // Thanos dedups identical chunks by hash; without a hash, by (min, max, bytes).
+      const k = c.hash !== '' ? `h${c.hash}` : `${c.minTime}:${c.maxTime}:${Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength).toString('base64')}`
+      if (seen.has(k)) continue
+      seen.add(k)
+      chunks.push(c)
+    }
+  }
+  chunks.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime)
+  return {labels: g.labels, chunks}
+}
+
