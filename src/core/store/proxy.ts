@@ -154,7 +154,7 @@ export class ProxyStore {
       for (;;) {
         let r: IteratorResult<SeriesFrame>
         try {
-          r = await this.nextFrame(it, store, storeCtl)
+          r = await this.nextFrame(it, storeCtl)
         } catch (e) {
           fail(e)
           break
@@ -179,23 +179,34 @@ export class ProxyStore {
     }
   }
 
-  /** Next frame, or a TimeoutError after `responseTimeoutMs` of silence (the call is cancelled). */
-  private nextFrame(it: AsyncIterator<SeriesFrame>, store: StoreRef, ctl: AbortController): Promise<IteratorResult<SeriesFrame>> {
+  /**
+   * Next frame, raced against cancellation (a store that ignores the cancel cannot hold the
+   * request) and against `responseTimeoutMs` of silence, which cancels the call.
+   */
+  private nextFrame(it: AsyncIterator<SeriesFrame>, ctl: AbortController): Promise<IteratorResult<SeriesFrame>> {
     const ms = this.opts.responseTimeoutMs ?? 0
-    if (ms <= 0) return it.next()
+    if (ctl.signal.aborted) return Promise.reject(abortError(ctl.signal.reason))
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const err = new TimeoutError(`no response for ${ms}ms (--store.response-timeout)`)
-        ctl.abort(err)
-        reject(err)
-      }, ms)
+      const onAbort = () => {
+        clearTimeout(timer)
+        reject(abortError(ctl.signal.reason))
+      }
+      const timer =
+        ms > 0
+          ? setTimeout(() => ctl.abort(new TimeoutError(`no response for ${ms}ms (--store.response-timeout)`)), ms)
+          : undefined
+      ctl.signal.addEventListener('abort', onAbort, {once: true})
+      const done = () => {
+        clearTimeout(timer)
+        ctl.signal.removeEventListener('abort', onAbort)
+      }
       it.next().then(
         (r) => {
-          clearTimeout(timer)
+          done()
           resolve(r)
         },
         (e) => {
-          clearTimeout(timer)
+          done()
           reject(e)
         },
       )
