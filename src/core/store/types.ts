@@ -16,7 +16,7 @@ export const enum ChunkEncoding {
 
 export interface StoreChunk extends RawChunk {
   encoding: number
-  /** Chunk.hash (xxhash64 of data) when the store sent one, as a decimal string; else ''. */
+  /** Chunk.hash (xxhash64 of data) when the store sent one, as an opaque exact key; else ''. */
   hash: string
 }
 

@@ -1,0 +1,275 @@
+/**
+ * The querier's set of StoreAPI endpoints (Thanos `pkg/query/endpointset.go`).
+ *
+ * Addresses come from flags (`--endpoint`/`--store`, HOST:PORT) and file SD (`--store.sd-files`,
+ * re-read when a file changes and every `--store.sd-interval`). Every `--endpoint.info-timeout`
+ * each endpoint is asked `thanos.info.Info/Info` with that timeout, concurrently:
+ * - success: metadata (component type, external label sets, store min/max time, capabilities)
+ *   is stored, lastCheck = now, lastError cleared; the endpoint is queryable;
+ * - failure: the previous metadata is kept, lastError set, lastCheck untouched; the endpoint
+ *   leaves the fan-out. A brand-new endpoint whose first check fails is still listed (so the
+ *   Stores page shows why) but never queried;
+ * - an endpoint failing for longer than `--store.unhealthy-timeout` is removed (its channel
+ *   closed), as is one that is no longer in the spec list; a store that comes back (or is
+ *   re-listed) rejoins on its next successful check.
+ * Two producers (sidecar/rule) announcing the same external label set get a warning
+ * (upstream #1633: HA replicas need a distinguishing replica label).
+ */
+import {watch, type FSWatcher} from 'node:fs'
+import {dirname} from 'node:path'
+import {Gauge, type Registry} from 'prom-client'
+import {labelsKey, labelsToRecord, labelsToString, type Labels} from '../labels/labels.js'
+import type {Logger} from '../log.js'
+import {readSdFiles} from './file-sd.js'
+import {StoreClient, type EndpointInfo, type StoreClientOptions} from './store-client.js'
+
+export interface EndpointSetOptions {
+  /** Static HOST:PORT addresses (`--endpoint`, `--store`). */
+  addresses?: readonly string[]
+  /** `--store.sd-files` (globs on the file name allowed). */
+  sdFiles?: readonly string[]
+  /** `--store.sd-interval` [5m]. */
+  sdIntervalMs?: number
+  /** `--endpoint.info-timeout` [5s]: Info call timeout and the update period. */
+  infoTimeoutMs?: number
+  /** Update period if different from infoTimeoutMs (tests). */
+  updateIntervalMs?: number
+  /** `--store.unhealthy-timeout` [5m]. */
+  unhealthyTimeoutMs?: number
+  /** Channel options for every endpoint (TLS, message sizes, keepalive). */
+  client?: StoreClientOptions
+  registry?: Registry
+  logger?: Logger
+}
+
+/** One endpoint as the proxy and the Stores page see it. */
+export interface Endpoint {
+  readonly address: string
+  readonly client: StoreClient
+  /** From the last successful Info call; undefined until one succeeded. */
+  info: EndpointInfo | undefined
+  /** ms since epoch of the last successful Info call. */
+  lastCheck: number | undefined
+  lastError: string | undefined
+  /** When the endpoint was first seen (ms). */
+  readonly addedAt: number
+}
+
+/** Element of `/api/v1/stores` (thanos.md §3.5). */
+export interface StoreStatus {
+  name: string
+  lastCheck: string
+  lastError: string | null
+  labelSets: Array<Record<string, string>>
+  minTime: number
+  maxTime: number
+}
+
+export function isHealthy(e: Endpoint): boolean {
+  return e.info !== undefined && e.lastError === undefined
+}
+
+export class EndpointSet {
+  private readonly endpoints = new Map<string, Endpoint>()
+  private readonly opts: Required<Pick<EndpointSetOptions, 'infoTimeoutMs' | 'unhealthyTimeoutMs' | 'sdIntervalMs'>> & EndpointSetOptions
+  private sdTargets: string[] = []
+  private timers: NodeJS.Timeout[] = []
+  private watchers: FSWatcher[] = []
+  private updating: Promise<void> | undefined
+  private stopped = false
+  private readonly connGauge: Gauge | undefined
+  private readonly healthGauge: Gauge | undefined
+
+  constructor(opts: EndpointSetOptions) {
+    this.opts = {infoTimeoutMs: 5000, unhealthyTimeoutMs: 5 * 60_000, sdIntervalMs: 5 * 60_000, ...opts}
+    if (opts.registry) {
+      this.connGauge = new Gauge({
+        name: 'thanos_store_nodes_grpc_connections',
+        help: 'Number of gRPC connection to Store APIs. Opened connection means healthy store APIs available for Querier.',
+        labelNames: ['external_labels', 'store_type'],
+        registers: [opts.registry],
+      })
+      // Upstream lacks a per-endpoint health metric (#2961, #4177); 0/1 per address.
+      this.healthGauge = new Gauge({
+        name: 'thanosts_store_endpoint_healthy',
+        help: 'Whether the StoreAPI endpoint answered its last Info call (1) or not (0).',
+        labelNames: ['address'],
+        registers: [opts.registry],
+      })
+    }
+  }
+
+  /** Reads SD files, runs the first check (awaited) and starts the periodic loops. */
+  async start(): Promise<void> {
+    await this.refreshSd()
+    await this.update()
+    if (this.stopped) return
+    const every = this.opts.updateIntervalMs ?? this.opts.infoTimeoutMs
+    this.timers.push(setInterval(() => void this.update(), every))
+    if (this.opts.sdFiles && this.opts.sdFiles.length > 0) {
+      this.timers.push(setInterval(() => void this.refreshSd().then(() => this.update()), this.opts.sdIntervalMs))
+      this.watchSdFiles()
+    }
+    for (const t of this.timers) t.unref()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const t of this.timers) clearInterval(t)
+    this.timers = []
+    for (const w of this.watchers) w.close()
+    this.watchers = []
+    await this.updating
+    for (const e of this.endpoints.values()) e.client.close()
+    this.endpoints.clear()
+  }
+
+  /** All known endpoints, healthy or not (Stores page). */
+  all(): Endpoint[] {
+    return [...this.endpoints.values()]
+  }
+
+  /** Endpoints that serve the StoreAPI and answered their last Info call: the fan-out. */
+  stores(): Endpoint[] {
+    return this.all().filter((e) => isHealthy(e) && e.info!.store !== undefined)
+  }
+
+  /** One round of checks. Concurrent calls share the round in flight. */
+  update(): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    this.updating ??= this.doUpdate().finally(() => {
+      this.updating = undefined
+    })
+    return this.updating
+  }
+
+  private specs(): string[] {
+    return [...new Set([...(this.opts.addresses ?? []), ...this.sdTargets])]
+  }
+
+  private async doUpdate(): Promise<void> {
+    const want = new Set(this.specs())
+    for (const [addr, e] of this.endpoints) {
+      if (!want.has(addr)) this.remove(addr, e, 'no longer in the endpoint list')
+    }
+    const now = Date.now()
+    for (const addr of want) {
+      if (!this.endpoints.has(addr)) {
+        const client = new StoreClient(addr, this.opts.client)
+        this.endpoints.set(addr, {address: addr, client, info: undefined, lastCheck: undefined, lastError: undefined, addedAt: now})
+      }
+    }
+    await Promise.all([...this.endpoints.values()].map((e) => this.check(e)))
+    if (this.stopped) return
+    const t = Date.now()
+    for (const [addr, e] of this.endpoints) {
+      const since = e.lastCheck ?? e.addedAt
+      if (e.lastError !== undefined && t - since >= this.opts.unhealthyTimeoutMs) {
+        this.remove(addr, e, `unhealthy for longer than ${this.opts.unhealthyTimeoutMs / 1000}s: ${e.lastError}`)
+      }
+    }
+    this.warnDuplicates()
+    this.updateMetrics()
+  }
+
+  private async check(e: Endpoint): Promise<void> {
+    try {
+      const info = await e.client.info({timeoutMs: this.opts.infoTimeoutMs})
+      const wasDown = e.lastError !== undefined || e.info === undefined
+      e.info = info
+      e.lastCheck = Date.now()
+      e.lastError = undefined
+      if (wasDown) this.opts.logger?.info('adding new store endpoint', {address: e.address, component: info.componentType, extLset: info.labelSets.map(labelsToString).join(',')})
+    } catch (err) {
+      const msg = (err as Error).message
+      if (e.lastError === undefined) this.opts.logger?.warn('store endpoint check failed', {address: e.address, err: msg})
+      e.lastError = msg
+    }
+  }
+
+  private remove(addr: string, e: Endpoint, why: string): void {
+    this.opts.logger?.info('removing store endpoint', {address: addr, reason: why})
+    this.endpoints.delete(addr)
+    this.healthGauge?.remove({address: addr})
+    // grpc-js lets calls in flight on a closed channel finish.
+    e.client.close()
+  }
+
+  private warnDuplicates(): void {
+    const seen = new Map<string, string>()
+    for (const e of this.stores()) {
+      const type = e.info!.componentType
+      if (type !== 'sidecar' && type !== 'rule') continue
+      for (const ls of e.info!.labelSets) {
+        const k = labelsKey(ls)
+        const other = seen.get(k)
+        if (other !== undefined && other !== e.address) {
+          this.opts.logger?.warn('found duplicate storeEndpoints producer (sidecar or ruler); external labels should be unique, HA replicas need a replica label', {
+            address: e.address,
+            other,
+            extLset: labelsToString(ls),
+          })
+        }
+        seen.set(k, e.address)
+      }
+    }
+  }
+
+  private updateMetrics(): void {
+    if (this.connGauge) {
+      this.connGauge.reset()
+      const counts = new Map<string, {ext: string; type: string; n: number}>()
+      for (const e of this.stores()) {
+        const ext = e.info!.labelSets.map(labelsToString).sort().join(',')
+        const k = ext + '\0' + e.info!.componentType
+        const c = counts.get(k) ?? {ext, type: e.info!.componentType, n: 0}
+        c.n++
+        counts.set(k, c)
+      }
+      for (const c of counts.values()) this.connGauge.set({external_labels: c.ext, store_type: c.type}, c.n)
+    }
+    if (this.healthGauge) for (const e of this.endpoints.values()) this.healthGauge.set({address: e.address}, isHealthy(e) ? 1 : 0)
+  }
+
+  /** `/api/v1/stores`: component type → endpoints; endpoints never identified are left out. */
+  status(): Record<string, StoreStatus[]> {
+    const out: Record<string, StoreStatus[]> = {}
+    for (const e of [...this.endpoints.values()].sort((a, b) => (a.address < b.address ? -1 : 1))) {
+      if (e.info === undefined) continue
+      const list = (out[e.info.componentType] ??= [])
+      list.push({
+        name: e.address,
+        lastCheck: new Date(e.lastCheck ?? 0).toISOString(),
+        lastError: e.lastError ?? null,
+        labelSets: e.info.labelSets.map((ls: Labels) => labelsToRecord(ls)),
+        minTime: e.info.store?.minTime ?? 0,
+        maxTime: e.info.store?.maxTime ?? 0,
+      })
+    }
+    return out
+  }
+
+  private async refreshSd(): Promise<void> {
+    if (!this.opts.sdFiles || this.opts.sdFiles.length === 0) return
+    const {targets, errors} = await readSdFiles(this.opts.sdFiles)
+    for (const err of errors) this.opts.logger?.warn('reading store SD file', {err})
+    // A file that failed to parse keeps the last good target list (as Prometheus file_sd).
+    if (errors.length === 0 || targets.length > 0) this.sdTargets = targets
+  }
+
+  private watchSdFiles(): void {
+    const dirs = new Set(this.opts.sdFiles!.map((f) => dirname(f)))
+    for (const d of dirs) {
+      try {
+        // Watch directories: editors and config management replace files by rename.
+        const w = watch(d, {persistent: false}, () => {
+          void this.refreshSd().then(() => this.update())
+        })
+        w.on('error', () => w.close())
+        this.watchers.push(w)
+      } catch (e) {
+        this.opts.logger?.warn('cannot watch store SD directory; relying on --store.sd-interval', {dir: d, err: (e as Error).message})
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The PromQL engine's view of the fan-out (Thanos `pkg/query/querier.go`): select() asks the
+ * proxy for series, keeps the raw chunk bytes, and hands the engine series whose iterators
+ * decode lazily, bounded to the query range; with dedup on, replicas are merged by the penalty
+ * algorithm (counter-aware under rate/increase/irate/resets).
+ *
+ * Replicas for dedup: each store's contribution to a label set is its own replica (chunks of one
+ * store that overlap are split further into virtual replicas), so two stores' chunks are never
+ * chained into one iterator (see series-merge.ts). Without dedup, a label set served by several
+ * stores (identical external labels) is a plain union of their chunks, identical chunks once.
+ */
+import {dedupSeriesSet} from '../dedup/dedup-series-set.js'
+import {TimeoutError} from '../errors.js'
+import {splitOverlapping} from '../dedup/overlap-split.js'
+import type {Matcher} from '../labels/matcher.js'
+import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from '../promql/queryable.js'
+import {ChunkSeries, type ChunkDecoder} from './chunk-series.js'
+import {flattenGroup, type ProxyStore} from './proxy.js'
+import type {MergedGroup} from './series-merge.js'
+import {ChunkEncoding, type StoreChunk, type StoreSeries} from './types.js'
+import {decodeXorChunk} from './xor-decoder.js'
+
+export interface StoreQueryableOptions {
+  /** `--query.replica-label` (or the request's `replicaLabels[]`). */
+  replicaLabels: string[]
+  /** Request `dedup` (default true); has an effect only with replica labels. */
+  dedup: boolean
+  /** true = WARN (partial results + warnings), false = ABORT. */
+  partialResponse: boolean
+  /** Per-select timeout (`--query.timeout`); the select fails with TimeoutError after it. */
+  timeoutMs?: number
+  /** `storeMatch[]` */
+  storeMatchers?: readonly (readonly Matcher[])[]
+  /** For tests: chunk decoder (defaults to the XOR iterator). */
+  decodeChunk?: ChunkDecoder
+}
+
+export function createStoreQueryable(proxy: ProxyStore, opts: StoreQueryableOptions): Queryable {
+  return {
+    querier: (mint: number, maxt: number): Querier => new StoreQuerier(proxy, opts, mint, maxt),
+  }
+}
+
+class StoreQuerier implements Querier {
+  private readonly dedup: boolean
+  private readonly decode: ChunkDecoder
+
+  constructor(
+    private readonly proxy: ProxyStore,
+    private readonly opts: StoreQueryableOptions,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {
+    this.dedup = opts.dedup && opts.replicaLabels.length > 0
+    this.decode = opts.decodeChunk ?? decodeXorChunk
+  }
+
+  async select(matchers: readonly Matcher[], hints: SelectHints, signal?: AbortSignal): Promise<SeriesSet> {
+    const mint = Number.isFinite(hints.start) ? hints.start : this.mint
+    const maxt = Number.isFinite(hints.end) ? hints.end : this.maxt
+    return this.withTimeout(signal, async (sig) => {
+      const res = this.proxy.series(
+        {
+          minTime: mint,
+          maxTime: maxt,
+          matchers,
+          partialResponse: this.opts.partialResponse,
+          withoutReplicaLabels: this.dedup ? this.opts.replicaLabels : undefined,
+          storeMatchers: this.opts.storeMatchers,
+          hints: {
+            stepMs: hints.step,
+            func: hints.func,
+            rangeMs: hints.range,
+            grouping: hints.grouping !== undefined ? {by: hints.by ?? false, labels: hints.grouping} : undefined,
+          },
+        },
+        sig,
+      )
+      const series: Series[] = []
+      const skipped = {histograms: false}
+      for await (const g of res.groups) {
+        if (this.dedup) this.addReplicas(g, mint, maxt, series, skipped)
+        else {
+          const flat = flattenGroup(g)
+          series.push(new ChunkSeries(flat.labels, floatChunks(flat.chunks, skipped), mint, maxt, this.decode))
+        }
+      }
+      const out = this.dedup ? dedupSeriesSet(series, {func: hints.func}) : series
+      const warnings = dedupWarnings(res.warnings)
+      if (skipped.histograms) warnings.push('native histogram chunks are not supported by this querier yet and were skipped')
+      return {series: out, warnings}
+    })
+  }
+
+  /** One replica per store part; a part whose chunks overlap becomes several. */
+  private addReplicas(g: MergedGroup<StoreSeries>, mint: number, maxt: number, out: Series[], skipped: {histograms: boolean}): void {
+    // Parts of the same store (a split series, or replicas stripped by the store) are joined
+    // first and split by overlap, as Thanos's OverlapSplit does for its whole group.
+    const bySource = new Map<number, StoreChunk[]>()
+    for (const p of g.parts) {
+      const l = bySource.get(p.source)
+      if (l) l.push(...p.item.chunks)
+      else bySource.set(p.source, p.item.chunks.slice())
+    }
+    for (const chunks of bySource.values()) {
+      for (const replica of splitOverlapping(floatChunks(chunks, skipped))) {
+        if (replica.length === 0) continue
+        out.push(new ChunkSeries(g.labels, replica, mint, maxt, this.decode))
+      }
+    }
+  }
+
+  async labelNames(matchers: readonly Matcher[], hints: LabelQueryHints, signal?: AbortSignal): Promise<{names: string[]; warnings: string[]}> {
+    return this.withTimeout(signal, (sig) => this.proxy.labelNames(this.labelsQuery(matchers, hints), sig))
+  }
+
+  async labelValues(name: string, matchers: readonly Matcher[], hints: LabelQueryHints, signal?: AbortSignal): Promise<{values: string[]; warnings: string[]}> {
+    return this.withTimeout(signal, (sig) => this.proxy.labelValues(name, this.labelsQuery(matchers, hints), sig))
+  }
+
+  private labelsQuery(matchers: readonly Matcher[], hints: LabelQueryHints) {
+    return {
+      start: Number.isFinite(hints.start) ? hints.start : this.mint,
+      end: Number.isFinite(hints.end) ? hints.end : this.maxt,
+      matchers,
+      partialResponse: this.opts.partialResponse,
+      withoutReplicaLabels: this.dedup ? this.opts.replicaLabels : undefined,
+      limit: hints.limit,
+    }
+  }
+
+  /** Runs fn with a signal that fires on the caller's abort or after timeoutMs. */
+  private async withTimeout<T>(signal: AbortSignal | undefined, fn: (sig: AbortSignal) => Promise<T>): Promise<T> {
+    const ms = this.opts.timeoutMs
+    const signals: AbortSignal[] = []
+    if (signal) signals.push(signal)
+    if (ms !== undefined && ms > 0) signals.push(timeoutSignal(ms))
+    const sig = signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals)
+    return fn(sig)
+  }
+}
+
+function timeoutSignal(ms: number): AbortSignal {
+  const ctl = new AbortController()
+  const t = setTimeout(() => ctl.abort(new TimeoutErrorForSelect(ms)), ms)
+  t.unref()
+  return ctl.signal
+}
+
+class TimeoutErrorForSelect extends TimeoutError {
+  constructor(ms: number) {
+    super(`query timed out in store fan-out after ${ms}ms`)
+  }
+}
+
+
+/** Only float (XOR) chunks are decoded; histogram chunks are skipped with a warning. */
+function floatChunks(chunks: StoreChunk[], skipped: {histograms: boolean}): StoreChunk[] {
+  for (const c of chunks) {
+    if (c.encoding !== ChunkEncoding.XOR) {
+      skipped.histograms = true
+      return chunks.filter((x) => x.encoding === ChunkEncoding.XOR)
+    }
+  }
+  return chunks
+}
+
+function dedupWarnings(ws: string[]): string[] {
+  return [...new Set(ws)]
+}

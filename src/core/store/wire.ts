@@ -1,0 +1,492 @@
+/**
+ * Protobuf encoding of the StoreAPI messages the querier sends and receives, written directly
+ * against the wire format (field numbers from thanos.md §1.3–1.6, i.e. upstream
+ * `pkg/store/storepb/rpc.proto`, `types.proto`, `pkg/info/infopb/rpc.proto`).
+ *
+ * Why by hand, next to the generated types in storepb/: this is the querier's hot path. Chunk
+ * bytes are returned as views into the received frame (no copy), labels go straight into our
+ * `Labels` shape, int64 times become numbers without Long objects, and fields the querier does
+ * not use (downsampled aggregates, hints, TSDB infos) are skipped without being decoded.
+ */
+import {BadDataError} from '../errors.js'
+import {sortLabels, type Label, type Labels} from '../labels/labels.js'
+import type {Matcher} from '../labels/matcher.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreSeries} from './types.js'
+
+/** Normalised `InfoResponse`. */
+export interface EndpointInfo {
+  componentType: string
+  labelSets: Labels[]
+  /** Present when the endpoint serves the StoreAPI. */
+  store?: {
+    minTime: number
+    maxTime: number
+    supportsSharding: boolean
+    supportsWithoutReplicaLabels: boolean
+  }
+}
+
+/** Response batch size the querier asks for (Thanos `store.DefaultResponseBatchSize`). */
+export const RESPONSE_BATCH_SIZE = 64
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+export class ProtoWriter {
+  private buf = new Uint8Array(256)
+  private pos = 0
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.pos + n) size *= 2
+    const b = new Uint8Array(size)
+    b.set(this.buf.subarray(0, this.pos))
+    this.buf = b
+  }
+
+  varint(n: number): void {
+    if (n < 0) return this.negVarint(n)
+    this.ensure(10)
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n % 0x80) | 0x80
+      n = Math.floor(n / 0x80)
+    }
+    this.buf[this.pos++] = n
+  }
+
+  /** Two's complement, ten bytes, as protobuf encodes negative int64. */
+  private negVarint(n: number): void {
+    this.ensure(10)
+    let v = BigInt.asUintN(64, BigInt(Math.trunc(n)))
+    while (v >= 0x80n) {
+      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80
+      v >>= 7n
+    }
+    this.buf[this.pos++] = Number(v)
+  }
+
+  tag(field: number, wireType: number): void {
+    this.varint(field * 8 + wireType)
+  }
+
+  int64(field: number, v: number): void {
+    if (v === 0) return
+    this.tag(field, 0)
+    this.varint(clampInt64(v))
+  }
+
+  bool(field: number, v: boolean | undefined): void {
+    if (!v) return
+    this.tag(field, 0)
+    this.varint(1)
+  }
+
+  string(field: number, s: string): void {
+    const b = Buffer.from(s, 'utf8')
+    this.bytes(field, b)
+  }
+
+  bytes(field: number, b: Uint8Array): void {
+    this.tag(field, 2)
+    this.varint(b.length)
+    this.ensure(b.length)
+    this.buf.set(b, this.pos)
+    this.pos += b.length
+  }
+
+  message(field: number, build: (w: ProtoWriter) => void): void {
+    const w = new ProtoWriter()
+    build(w)
+    this.bytes(field, w.finish())
+  }
+
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos)
+  }
+}
+
+const MAX_INT64_AS_NUMBER = 9223372036854775807
+function clampInt64(v: number): number {
+  if (v === Number.POSITIVE_INFINITY || v >= MAX_INT64_AS_NUMBER) return MAX_INT64_AS_NUMBER
+  if (v === Number.NEGATIVE_INFINITY || v <= -MAX_INT64_AS_NUMBER) return -MAX_INT64_AS_NUMBER
+  return Math.trunc(v)
+}
+
+function writeMatchers(w: ProtoWriter, field: number, ms: readonly Matcher[]): void {
+  for (const m of ms) {
+    w.message(field, (mw) => {
+      if (m.type !== 0) {
+        mw.tag(1, 0)
+        mw.varint(m.type)
+      }
+      mw.string(2, m.name)
+      mw.string(3, m.value)
+    })
+  }
+}
+
+/** StoreAPI PartialResponseStrategy: WARN = 0, ABORT = 1. */
+function strategy(partialResponse: boolean): number {
+  return partialResponse ? 0 : 1
+}
+
+export function encodeSeriesRequest(q: SeriesQuery): Uint8Array {
+  const w = new ProtoWriter()
+  w.int64(1, q.minTime)
+  w.int64(2, q.maxTime)
+  writeMatchers(w, 3, q.matchers)
+  // Old stores only know partial_response_disabled (6); newer ones read the strategy (7).
+  w.bool(6, !q.partialResponse)
+  if (!q.partialResponse) {
+    w.tag(7, 0)
+    w.varint(strategy(false))
+  }
+  w.bool(8, q.skipChunks)
+  const h = q.hints
+  if (h && (h.stepMs || h.func || h.rangeMs || h.grouping)) {
+    w.message(12, (hw) => {
+      if (h.stepMs) hw.int64(1, h.stepMs)
+      if (h.func) hw.message(2, (fw) => fw.string(1, h.func!))
+      if (h.grouping) {
+        hw.message(4, (gw) => {
+          gw.bool(1, h.grouping!.by)
+          for (const l of h.grouping!.labels) gw.string(3, l)
+        })
+      }
+      if (h.rangeMs) hw.message(5, (rw) => rw.int64(1, h.rangeMs!))
+    })
+  }
+  for (const l of q.withoutReplicaLabels ?? []) w.string(14, l)
+  if (q.limit) w.int64(15, q.limit)
+  w.int64(16, RESPONSE_BATCH_SIZE)
+  return w.finish()
+}
+
+export function encodeLabelNamesRequest(q: LabelsQuery): Uint8Array {
+  const w = new ProtoWriter()
+  w.bool(1, !q.partialResponse)
+  if (!q.partialResponse) {
+    w.tag(2, 0)
+    w.varint(1)
+  }
+  w.int64(3, q.start)
+  w.int64(4, q.end)
+  writeMatchers(w, 6, q.matchers)
+  for (const l of q.withoutReplicaLabels ?? []) w.string(7, l)
+  if (q.limit) w.int64(8, q.limit)
+  return w.finish()
+}
+
+export function encodeLabelValuesRequest(name: string, q: LabelsQuery): Uint8Array {
+  const w = new ProtoWriter()
+  w.string(1, name)
+  w.bool(2, !q.partialResponse)
+  if (!q.partialResponse) {
+    w.tag(3, 0)
+    w.varint(1)
+  }
+  w.int64(4, q.start)
+  w.int64(5, q.end)
+  writeMatchers(w, 7, q.matchers)
+  for (const l of q.withoutReplicaLabels ?? []) w.string(8, l)
+  if (q.limit) w.int64(9, q.limit)
+  return w.finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+
+class Reader {
+  pos: number
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start
+  }
+
+  get more(): boolean {
+    return this.pos < this.end
+  }
+
+  /** Unsigned varint as a number; exact below 2^53. */
+  varint(): number {
+    let result = 0
+    let mul = 1
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new BadDataError('truncated varint in StoreAPI message')
+      const b = this.buf[this.pos++]!
+      result += (b & 0x7f) * mul
+      if (b < 0x80) return result
+      mul *= 128
+    }
+    throw new BadDataError('malformed varint in StoreAPI message')
+  }
+
+  /** int64: values >= 2^63 are negative in two's complement. */
+  int64(): number {
+    const v = this.varint()
+    return v >= 2 ** 63 ? v - 2 ** 64 : v
+  }
+
+  /** Returns [start, end) of a length-delimited field's payload and skips it. */
+  lenDelim(): [number, number] {
+    const n = this.varint()
+    const s = this.pos
+    if (s + n > this.end) throw new BadDataError('truncated length-delimited field in StoreAPI message')
+    this.pos = s + n
+    return [s, s + n]
+  }
+
+  string(): string {
+    const [s, e] = this.lenDelim()
+    return this.buf.toString('utf8', s, e)
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint()
+        return
+      case 1:
+        this.pos += 8
+        return
+      case 2:
+        this.lenDelim()
+        return
+      case 5:
+        this.pos += 4
+        return
+      default:
+        throw new BadDataError(`unsupported protobuf wire type ${wireType}`)
+    }
+  }
+
+  sub([s, e]: [number, number]): Reader {
+    return new Reader(this.buf, s, e)
+  }
+}
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+}
+
+function readLabel(r: Reader): Label {
+  let name = ''
+  let value = ''
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === 1) name = r.string()
+    else if (f === 2) value = r.string()
+    else r.skip(t & 7)
+  }
+  return {name, value}
+}
+
+/** Labels are sorted by name per the contract; a misbehaving store gets sorted here. */
+function finishLabels(ls: Label[]): Labels {
+  for (let i = 1; i < ls.length; i++) if (ls[i - 1]!.name > ls[i]!.name) return sortLabels(ls)
+  return ls
+}
+
+function readChunk(r: Reader, minTime: number, maxTime: number): StoreChunk {
+  let encoding = 0
+  let data: Uint8Array = new Uint8Array(0)
+  let hash = ''
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === 1) encoding = r.varint()
+    else if (f === 2) {
+      const [s, e] = r.lenDelim()
+      data = r.buf.subarray(s, e)
+    } else if (f === 3) {
+      // uint64 may exceed 2^53: keep the varint's bytes as the (exact) key.
+      const s = r.pos
+      r.varint()
+      hash = r.buf.toString('hex', s, r.pos)
+    } else r.skip(t & 7)
+  }
+  return {minTime, maxTime, encoding, data, hash}
+}
+
+function readAggrChunk(r: Reader): StoreChunk | undefined {
+  let minTime = 0
+  let maxTime = 0
+  let raw: [number, number] | undefined
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === 1) minTime = r.int64()
+    else if (f === 2) maxTime = r.int64()
+    else if (f === 3) raw = r.lenDelim()
+    // 4..8 are downsampled aggregates (store gateway); raw data from sidecars has none.
+    else r.skip(t & 7)
+  }
+  return raw ? readChunk(r.sub(raw), minTime, maxTime) : undefined
+}
+
+function readSeries(r: Reader): StoreSeries {
+  const labels: Label[] = []
+  const chunks: StoreChunk[] = []
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === 1) labels.push(readLabel(r.sub(r.lenDelim())))
+    else if (f === 2) {
+      const c = readAggrChunk(r.sub(r.lenDelim()))
+      if (c) chunks.push(c)
+    } else r.skip(t & 7)
+  }
+  return {labels: finishLabels(labels), chunks}
+}
+
+/** One `SeriesResponse` frame; a `batch` frame yields several series. `hints` are ignored. */
+export function decodeSeriesResponse(u: Uint8Array): SeriesFrame[] {
+  const r = new Reader(asBuffer(u))
+  const out: SeriesFrame[] = []
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === 1) out.push({series: readSeries(r.sub(r.lenDelim()))})
+    else if (f === 2) out.push({warning: r.string()})
+    else if (f === 4) {
+      const b = r.sub(r.lenDelim())
+      while (b.more) {
+        const bt = b.varint()
+        if (bt >>> 3 === 1) out.push({series: readSeries(b.sub(b.lenDelim()))})
+        else b.skip(bt & 7)
+      }
+    } else r.skip(t & 7)
+  }
+  return out
+}
+
+function readStrings(u: Uint8Array, valuesField: number): {items: string[]; warnings: string[]} {
+  const r = new Reader(asBuffer(u))
+  const items: string[] = []
+  const warnings: string[] = []
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === valuesField) items.push(r.string())
+    else if (f === 2) warnings.push(r.string())
+    else r.skip(t & 7)
+  }
+  return {items, warnings}
+}
+
+export function decodeLabelNamesResponse(u: Uint8Array): {names: string[]; warnings: string[]} {
+  const {items, warnings} = readStrings(u, 1)
+  return {names: items, warnings}
+}
+
+export function decodeLabelValuesResponse(u: Uint8Array): {values: string[]; warnings: string[]} {
+  const {items, warnings} = readStrings(u, 1)
+  return {values: items, warnings}
+}
+
+export function decodeInfoResponse(u: Uint8Array): EndpointInfo {
+  const r = new Reader(asBuffer(u))
+  const info: EndpointInfo = {componentType: '', labelSets: []}
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === 1) {
+      const s = r.sub(r.lenDelim())
+      const ls: Label[] = []
+      while (s.more) {
+        const st = s.varint()
+        if (st >>> 3 === 1) ls.push(readLabel(s.sub(s.lenDelim())))
+        else s.skip(st & 7)
+      }
+      // Empty label sets are dropped, as upstream does.
+      if (ls.length > 0) info.labelSets.push(finishLabels(ls))
+    } else if (f === 2) info.componentType = r.string()
+    else if (f === 3) {
+      const s = r.sub(r.lenDelim())
+      const store = {minTime: 0, maxTime: 0, supportsSharding: false, supportsWithoutReplicaLabels: false}
+      while (s.more) {
+        const st = s.varint()
+        const sf = st >>> 3
+        if (sf === 1) store.minTime = s.int64()
+        else if (sf === 2) store.maxTime = s.int64()
+        else if (sf === 3) store.supportsSharding = s.varint() !== 0
+        else if (sf === 5) store.supportsWithoutReplicaLabels = s.varint() !== 0
+        else s.skip(st & 7)
+      }
+      info.store = store
+    } else r.skip(t & 7)
+  }
+  return info
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server side (responses), for serving the proxy and for test servers.
+
+function writeLabels(w: ProtoWriter, field: number, ls: Labels): void {
+  for (const l of ls) {
+    w.message(field, (lw) => {
+      lw.string(1, l.name)
+      lw.string(2, l.value)
+    })
+  }
+}
+
+function writeSeries(w: ProtoWriter, s: StoreSeries): void {
+  writeLabels(w, 1, s.labels)
+  for (const c of s.chunks) {
+    w.message(2, (aw) => {
+      aw.int64(1, c.minTime)
+      aw.int64(2, c.maxTime)
+      aw.message(3, (cw) => {
+        if (c.encoding !== 0) {
+          cw.tag(1, 0)
+          cw.varint(c.encoding)
+        }
+        cw.bytes(2, c.data)
+      })
+    })
+  }
+}
+
+export function encodeSeriesResponse(f: SeriesFrame): Uint8Array {
+  const w = new ProtoWriter()
+  if (f.warning !== undefined) w.string(2, f.warning)
+  else w.message(1, (sw) => writeSeries(sw, f.series))
+  return w.finish()
+}
+
+export function encodeSeriesBatchResponse(series: readonly StoreSeries[]): Uint8Array {
+  const w = new ProtoWriter()
+  w.message(4, (bw) => {
+    for (const s of series) bw.message(1, (sw) => writeSeries(sw, s))
+  })
+  return w.finish()
+}
+
+export function encodeInfoResponse(info: EndpointInfo): Uint8Array {
+  const w = new ProtoWriter()
+  for (const ls of info.labelSets) w.message(1, (sw) => writeLabels(sw, 1, ls))
+  w.string(2, info.componentType)
+  if (info.store) {
+    const st = info.store
+    w.message(3, (sw) => {
+      sw.int64(1, st.minTime)
+      sw.int64(2, st.maxTime)
+      sw.bool(3, st.supportsSharding)
+      sw.bool(5, st.supportsWithoutReplicaLabels)
+    })
+  }
+  return w.finish()
+}
+
+export function encodeStringsResponse(items: readonly string[], warnings: readonly string[]): Uint8Array {
+  const w = new ProtoWriter()
+  for (const s of items) w.string(1, s)
+  for (const s of warnings) w.string(2, s)
+  return w.finish()
+}

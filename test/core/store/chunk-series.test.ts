@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import {labelsFromRecord} from '../../../src/core/labels/labels.js'
+import {BoundedChunksIterator, ChunkSeries, type RawChunk} from '../../../src/core/store/chunk-series.js'
+import {decodeXorChunk} from '../../../src/core/store/xor-decoder.js'
+import {encodeXorChunk} from './xor-encoder.js'
+
+function drain(it: {next(): boolean; atT(): number; at(): number}): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  while (it.next()) out.push([it.atT(), it.at()])
+  return out
+}
+
+function mk(samples: Array<[number, number]>): RawChunk {
+  return {minTime: samples[0]![0], maxTime: samples[samples.length - 1]![0], data: encodeXorChunk(samples.map((s) => s[0]), samples.map((s) => s[1]))}
+}
+
+describe('XOR chunk decoding', () => {
+  it('round-trips timestamps and values, including large jumps, negatives, NaN payloads and infinities', () => {
+    const sample = fc.tuple(fc.integer({min: 1, max: 10_000_000}), fc.oneof(fc.double(), fc.integer().map((x) => x * 1.0), fc.constant(Number.NaN)))
+    fc.assert(
+      fc.property(fc.integer({min: -1e12, max: 2e12}), fc.array(sample, {minLength: 1, maxLength: 200}), (t0, steps) => {
+        const ts: number[] = []
+        const vs: number[] = []
+        let t = t0
+        for (const [dt, v] of steps) {
+          ts.push(t)
+          vs.push(v)
+          t += dt
+        }
+        const got = drain(decodeXorChunk(encodeXorChunk(ts, vs)))
+        assert.deepEqual(got.map((s) => s[0]), ts)
+        for (let i = 0; i < vs.length; i++) assert.ok(Object.is(got[i]![1], vs[i]) || (Number.isNaN(got[i]![1]) && Number.isNaN(vs[i]!)))
+      }),
+      {numRuns: 300},
+    )
+  })
+
+  it('seek stays put when the current sample qualifies', () => {
+    const it = decodeXorChunk(encodeXorChunk([10, 20, 30], [1, 2, 3]))
+    assert.equal(it.seek(15), true)
+    assert.equal(it.atT(), 20)
+    assert.equal(it.seek(20), true)
+    assert.equal(it.atT(), 20)
+    assert.equal(it.seek(31), false)
+  })
+
+  it('rejects truncated data with a clear error', () => {
+    const data = encodeXorChunk([1, 2, 3, 4], [1.5, 2.25, 1e300, -7])
+    const it = decodeXorChunk(data.subarray(0, data.length - 3))
+    assert.throws(() => drain(it), /XOR chunk ends early/)
+  })
+})
+
+describe('ChunkSeries', () => {
+  const c1 = mk([[0, 0], [10, 1], [20, 2], [30, 3]])
+  const c2 = mk([[40, 4], [50, 5], [60, 6]])
+  const c3 = mk([[70, 7], [80, 8]])
+  const ls = labelsFromRecord({a: '1'})
+
+  it('walks chunks in order and bounds to [mint, maxt]', () => {
+    assert.deepEqual(drain(new ChunkSeries(ls, [c1, c2, c3], 10, 70, decodeXorChunk).iterator()), [[10, 1], [20, 2], [30, 3], [40, 4], [50, 5], [60, 6], [70, 7]])
+    assert.deepEqual(drain(new ChunkSeries(ls, [c1, c2, c3], 35, 45, decodeXorChunk).iterator()), [[40, 4]])
+    assert.deepEqual(drain(new ChunkSeries(ls, [c1, c2, c3], 81, 100, decodeXorChunk).iterator()), [])
+  })
+
+  it('skips overlapping samples of later chunks (strictly increasing output)', () => {
+    const over = mk([[25, 99], [35, 3.5], [45, 99]])
+    assert.deepEqual(drain(new BoundedChunksIterator([c1, over, c2], 0, 100, decodeXorChunk)), [[0, 0], [10, 1], [20, 2], [30, 3], [35, 3.5], [45, 99], [50, 5], [60, 6]])
+  })
+
+  it('never decodes chunks outside the range, and seek skips whole chunks', () => {
+    let decoded = 0
+    const counting = (d: Uint8Array) => {
+      decoded++
+      return decodeXorChunk(d)
+    }
+    const it = new ChunkSeries(ls, [c1, c2, c3], 45, 1000, counting).iterator()
+    assert.equal(it.next(), true)
+    assert.equal(it.atT(), 50)
+    assert.equal(decoded, 1)
+    assert.equal(it.seek(75), true)
+    assert.equal(it.atT(), 80)
+    assert.equal(decoded, 2)
+    assert.equal(it.seek(80), true)
+    assert.equal(it.next(), false)
+  })
+})
