@@ -22,6 +22,7 @@ import {labelsKey, labelsToRecord, labelsToString, type Labels} from '../labels/
 import type {Logger} from '../log.js'
 import {readSdFiles} from './file-sd.js'
 import {StoreClient, type EndpointInfo, type StoreClientOptions} from './store-client.js'
+import type {StoreRef} from './types.js'
 
 export interface EndpointSetOptions {
   /** Static HOST:PORT addresses (`--endpoint`, `--store`). */
@@ -132,6 +133,18 @@ export class EndpointSet {
   /** Endpoints that serve the StoreAPI and answered their last Info call: the fan-out. */
   stores(): Endpoint[] {
     return this.all().filter((e) => isHealthy(e) && e.info!.store !== undefined)
+  }
+
+  /** The fan-out as the proxy takes it: `new ProxyStore({stores: () => set.storeRefs()})`. */
+  storeRefs(): StoreRef[] {
+    return this.stores().map((e) => ({
+      name: e.address,
+      labelSets: e.info!.labelSets,
+      minTime: e.info!.store!.minTime,
+      maxTime: e.info!.store!.maxTime,
+      supportsWithoutReplicaLabels: e.info!.store!.supportsWithoutReplicaLabels,
+      caller: e.client,
+    }))
   }
 
   /** One round of checks. Concurrent calls share the round in flight. */

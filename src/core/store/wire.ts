@@ -10,7 +10,7 @@
  */
 import {BadDataError} from '../errors.js'
 import {sortLabels, type Label, type Labels} from '../labels/labels.js'
-import type {Matcher} from '../labels/matcher.js'
+import {Matcher} from '../labels/matcher.js'
 import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreSeries} from './types.js'
 
 /** Normalised `InfoResponse`. */
@@ -48,6 +48,13 @@ export class ProtoWriter {
   varint(n: number): void {
     if (n < 0) return this.negVarint(n)
     this.ensure(10)
+    if (n >= 2 ** 63) {
+      // MaxInt64 is not representable as a double (it rounds up to 2^63, which would encode as
+      // MinInt64): write its exact nine bytes.
+      for (let i = 0; i < 8; i++) this.buf[this.pos++] = 0xff
+      this.buf[this.pos++] = 0x7f
+      return
+    }
     while (n >= 0x80) {
       this.buf[this.pos++] = (n % 0x80) | 0x80
       n = Math.floor(n / 0x80)
@@ -225,10 +232,14 @@ class Reader {
     throw new BadDataError('malformed varint in StoreAPI message')
   }
 
-  /** int64: values >= 2^63 are negative in two's complement. */
+  /**
+   * int64: negative values are ten-byte two's complement varints. Decided by length, not by
+   * value: MaxInt64 (nine bytes) rounds to 2^63 as a double and must stay positive.
+   */
   int64(): number {
+    const start = this.pos
     const v = this.varint()
-    return v >= 2 ** 63 ? v - 2 ** 64 : v
+    return this.pos - start === 10 ? v - 2 ** 64 : v
   }
 
   /** Returns [start, end) of a length-delimited field's payload and skips it. */
@@ -489,4 +500,76 @@ export function encodeStringsResponse(items: readonly string[], warnings: readon
   for (const s of items) w.string(1, s)
   for (const s of warnings) w.string(2, s)
   return w.finish()
+}
+
+function readMatcher(r: Reader): Matcher {
+  let type = 0
+  let name = ''
+  let value = ''
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === 1) type = r.varint()
+    else if (f === 2) name = r.string()
+    else if (f === 3) value = r.string()
+    else r.skip(t & 7)
+  }
+  if (type > 3) throw new BadDataError(`unknown matcher type ${type}`)
+  return new Matcher(type, name, value)
+}
+
+/** Decodes a `SeriesRequest` (server side). @throws BadDataError on malformed input or regex. */
+export function decodeSeriesRequest(u: Uint8Array): SeriesQuery {
+  const r = new Reader(asBuffer(u))
+  const q: SeriesQuery & {matchers: Matcher[]; withoutReplicaLabels: string[]} = {minTime: 0, maxTime: 0, matchers: [], partialResponse: true, withoutReplicaLabels: []}
+  let disabled = false
+  let abort = false
+  while (r.more) {
+    const t = r.varint()
+    const f = t >>> 3
+    if (f === 1) q.minTime = r.int64()
+    else if (f === 2) q.maxTime = r.int64()
+    else if (f === 3) q.matchers.push(readMatcher(r.sub(r.lenDelim())))
+    else if (f === 6) disabled = r.varint() !== 0
+    else if (f === 7) abort = r.varint() === 1
+    else if (f === 8) q.skipChunks = r.varint() !== 0
+    else if (f === 12) {
+      const h = r.sub(r.lenDelim())
+      q.hints = {}
+      while (h.more) {
+        const ht = h.varint()
+        const hf = ht >>> 3
+        if (hf === 1) q.hints.stepMs = h.int64()
+        else if (hf === 2) {
+          const fr = h.sub(h.lenDelim())
+          while (fr.more) {
+            const ft = fr.varint()
+            if (ft >>> 3 === 1) q.hints.func = fr.string()
+            else fr.skip(ft & 7)
+          }
+        } else if (hf === 4) {
+          const g = h.sub(h.lenDelim())
+          const grouping = {by: false, labels: [] as string[]}
+          while (g.more) {
+            const gt = g.varint()
+            if (gt >>> 3 === 1) grouping.by = g.varint() !== 0
+            else if (gt >>> 3 === 3) grouping.labels.push(g.string())
+            else g.skip(gt & 7)
+          }
+          q.hints.grouping = grouping
+        } else if (hf === 5) {
+          const rr = h.sub(h.lenDelim())
+          while (rr.more) {
+            const rt = rr.varint()
+            if (rt >>> 3 === 1) q.hints.rangeMs = rr.int64()
+            else rr.skip(rt & 7)
+          }
+        } else h.skip(ht & 7)
+      }
+    } else if (f === 14) q.withoutReplicaLabels.push(r.string())
+    else if (f === 15) q.limit = r.int64()
+    else r.skip(t & 7)
+  }
+  q.partialResponse = !(disabled || abort)
+  return q
 }

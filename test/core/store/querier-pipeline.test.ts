@@ -1,0 +1,249 @@
+/**
+ * The querier's data path end to end over real gRPC on loopback: test StoreAPI servers (one
+ * per HA replica, like sidecars) → EndpointSet (Info health checks) → ProxyStore (fan-out,
+ * merge) → store Queryable (lazy XOR decode, dedup) — the same wiring `thanosts query` uses.
+ */
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Registry} from 'prom-client'
+import {getLabel, labelsFromRecord, labelsToString, type Labels} from '../../../src/core/labels/labels.js'
+import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
+import {ThanostsError} from '../../../src/core/errors.js'
+import {EndpointSet} from '../../../src/core/store/endpoint-set.js'
+import {ProxyStore} from '../../../src/core/store/proxy.js'
+import {createStoreQueryable} from '../../../src/core/store/store-queryable.js'
+import type {Series} from '../../../src/core/promql/queryable.js'
+import {StoreClient} from '../../../src/core/store/store-client.js'
+import {TestStoreServer, type TestSeries} from './test-store-server.js'
+
+const T0 = 1_700_000_000_000
+const STEP = 15_000
+const END = T0 + 3600_000
+const GAP: [number, number] = [T0 + 1200_000, T0 + 1800_000]
+const L = (r: Record<string, string>): Labels => labelsFromRecord(r)
+const eq = (n: string, v: string) => new Matcher(MatchType.EQ, n, v)
+
+function data(withGap: boolean): TestSeries[] {
+  const out: TestSeries[] = []
+  for (const instance of ['a', 'b', 'c']) {
+    const samples: Array<[number, number]> = []
+    for (let t = T0; t <= END; t += STEP) {
+      if (withGap && t >= GAP[0] && t <= GAP[1]) continue
+      samples.push([t, (t - T0) / 1000 + instance.charCodeAt(0)])
+    }
+    out.push({labels: L({__name__: 'http_requests_total', instance, job: 'api'}), samples})
+  }
+  return out
+}
+const truth = (instance: string, t: number) => (t - T0) / 1000 + instance.charCodeAt(0)
+
+function drain(s: Series): Array<[number, number]> {
+  const it = s.iterator()
+  const out: Array<[number, number]> = []
+  while (it.next()) out.push([it.atT(), it.at()])
+  return out
+}
+
+describe('querier data path over gRPC (test StoreAPI servers)', function () {
+  this.timeout(30_000)
+  const servers: TestStoreServer[] = []
+  let set: EndpointSet
+  let registry: Registry
+  let r0: TestStoreServer
+  let r1: TestStoreServer
+  let r2: TestStoreServer
+
+  before(async () => {
+    r0 = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '0'}), series: data(true)})
+    r1 = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '1'}), series: data(false), batch: 4})
+    // An old store that cannot strip replica labels: the proxy must do it.
+    r2 = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '2'}), series: data(true), supportsWithoutReplicaLabels: false})
+    for (const s of [r0, r1, r2]) {
+      await s.start()
+      servers.push(s)
+    }
+    registry = new Registry()
+    set = new EndpointSet({addresses: [r0.address, r1.address], infoTimeoutMs: 2000, updateIntervalMs: 60_000, registry})
+    await set.start()
+  })
+
+  after(async () => {
+    await set?.stop()
+    for (const s of servers) s.stop()
+    for (const c of clients.values()) c.close()
+  })
+
+  function queryable(opts: {dedup: boolean; partialResponse?: boolean; stores?: () => ReturnType<EndpointSet['storeRefs']>; responseTimeoutMs?: number; timeoutMs?: number; replicaLabels?: string[]}) {
+    const proxy = new ProxyStore({stores: opts.stores ?? (() => set.storeRefs()), responseTimeoutMs: opts.responseTimeoutMs})
+    return createStoreQueryable(proxy, {replicaLabels: opts.replicaLabels ?? ['replica'], dedup: opts.dedup, partialResponse: opts.partialResponse ?? true, timeoutMs: opts.timeoutMs})
+  }
+
+  it('endpoint set: Info health checks, /api/v1/stores status and the connections metric', async () => {
+    assert.equal(set.storeRefs().length, 2)
+    const st = set.status()
+    assert.deepEqual(Object.keys(st), ['sidecar'])
+    const byName = new Map(st.sidecar!.map((s) => [s.name, s]))
+    assert.deepEqual(byName.get(r0.address)!.labelSets, [{cluster: 'us1', replica: '0'}])
+    assert.equal(byName.get(r0.address)!.lastError, null)
+    assert.equal(byName.get(r0.address)!.minTime, T0)
+    assert.match(byName.get(r0.address)!.lastCheck, /^\d{4}-\d\d-\d\dT/)
+    const metric = await registry.getSingleMetricAsString('thanos_store_nodes_grpc_connections')
+    assert.match(metric, /thanos_store_nodes_grpc_connections\{external_labels="\{cluster=\\"us1\\", replica=\\"0\\"\}",store_type="sidecar"\} 1/)
+  })
+
+  it('dedup on: one series per instance without the replica label, no gap, values as the complete data', async () => {
+    const q = queryable({dedup: true}).querier(T0, END)
+    const res = await q.select([eq('__name__', 'http_requests_total')], {start: T0, end: END})
+    assert.deepEqual(res.warnings, [])
+    assert.deepEqual(res.series.map((s) => labelsToString(s.labels)), ['http_requests_total{cluster="us1", instance="a", job="api"}', 'http_requests_total{cluster="us1", instance="b", job="api"}', 'http_requests_total{cluster="us1", instance="c", job="api"}'])
+    assert.ok(r0.lastRequest!.withoutReplicaLabels!.includes('replica'))
+    for (const s of res.series) {
+      const inst = getLabel(s.labels, 'instance')
+      const got = drain(s)
+      assert.equal(got[0]![0], T0)
+      assert.equal(got[got.length - 1]![0], END)
+      for (const [t, v] of got) assert.equal(v, truth(inst, t))
+      // Where replica 0 has its hole, replica 1 fills it; the penalty costs at most 2 scrapes
+      // at each switch (Thanos semantics), never the hole.
+      for (let i = 1; i < got.length; i++) assert.ok(got[i]![0] - got[i - 1]![0] <= 3 * STEP, `gap after ${got[i - 1]![0] - T0}`)
+      assert.ok(got.some(([t]) => t > GAP[0] && t < GAP[1]))
+    }
+  })
+
+  it('dedup off: both replicas appear with their replica labels', async () => {
+    const res = await queryable({dedup: false}).querier(T0, END).select([eq('__name__', 'http_requests_total'), eq('instance', 'a')], {start: T0, end: END})
+    assert.deepEqual(res.series.map((s) => getLabel(s.labels, 'replica')), ['0', '1'])
+    assert.equal(r1.lastRequest!.withoutReplicaLabels!.length, 0)
+    const [s0, s1] = res.series.map(drain)
+    assert.ok(s0!.length < s1!.length)
+    assert.equal(s1!.length, (END - T0) / STEP + 1)
+  })
+
+  it('bounds samples to the select range although chunks reach beyond it', async () => {
+    const from = T0 + 100_000
+    const to = T0 + 200_000
+    const res = await queryable({dedup: true}).querier(from, to).select([eq('instance', 'b')], {start: from, end: to})
+    const got = drain(res.series[0]!)
+    assert.ok(got.length > 0)
+    for (const [t] of got) assert.ok(t >= from && t <= to)
+  })
+
+  it('a store that cannot strip replica labels is stripped and merged by the proxy', async () => {
+    const refs = () => [...set.storeRefs(), ...[r2].map((s) => ({name: s.address, labelSets: [L({cluster: 'us1', replica: '2'})], minTime: T0, maxTime: Number.MAX_SAFE_INTEGER, supportsWithoutReplicaLabels: false, caller: clientFor(s.address)}))]
+    const res = await queryable({dedup: true, stores: refs}).querier(T0, END).select([eq('instance', 'c')], {start: T0, end: END})
+    assert.equal(res.series.length, 1)
+    assert.equal(getLabel(res.series[0]!.labels, 'replica'), '')
+    assert.equal(r2.lastRequest!.withoutReplicaLabels!.length, 0)
+  })
+
+  it('partial response: a failing store is a warning under WARN, an error under ABORT', async () => {
+    const bad = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '9'}), series: data(false), mode: 'fail'})
+    await bad.start()
+    servers.push(bad)
+    const refs = () => [...set.storeRefs(), {name: bad.address, labelSets: [L({cluster: 'us1', replica: '9'})], minTime: 0, maxTime: Number.MAX_SAFE_INTEGER, supportsWithoutReplicaLabels: true, caller: clientFor(bad.address)}]
+    const res = await queryable({dedup: true, stores: refs}).querier(T0, END).select([eq('instance', 'a')], {start: T0, end: END})
+    assert.equal(res.series.length, 1)
+    assert.equal(res.warnings.length, 1)
+    assert.match(res.warnings[0]!, new RegExp(`store ${bad.address}.*connection to prometheus refused`))
+    await assert.rejects(
+      queryable({dedup: true, stores: refs, partialResponse: false}).querier(T0, END).select([eq('instance', 'a')], {start: T0, end: END}),
+      (e: unknown) => e instanceof ThanostsError && e.kind === 'unavailable' && e.message.includes(bad.address),
+    )
+  })
+
+  it('one store down after its health check: warning and the other replica\'s data; the next check drops it', async () => {
+    const tmp = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '7'}), series: data(false)})
+    const addr = await tmp.start()
+    const own = new EndpointSet({addresses: [addr, r0.address], infoTimeoutMs: 1000, updateIntervalMs: 60_000})
+    try {
+      await own.start()
+      assert.equal(own.storeRefs().length, 2)
+      tmp.stop()
+      const res = await queryable({dedup: true, stores: () => own.storeRefs()}).querier(T0, END).select([eq('instance', 'a')], {start: T0, end: END})
+      assert.equal(res.series.length, 1)
+      assert.equal(res.warnings.length, 1)
+      assert.match(res.warnings[0]!, new RegExp(addr))
+      // Replica 0 alone: its hole shows.
+      const got = drain(res.series[0]!)
+      assert.ok(!got.some(([t]) => t > GAP[0] + 3 * STEP && t < GAP[1] - 3 * STEP))
+      await own.update()
+      assert.deepEqual(own.storeRefs().map((s) => s.name), [r0.address])
+      assert.ok(own.status().sidecar!.find((s) => s.name === addr)!.lastError)
+    } finally {
+      await own.stop()
+    }
+  })
+
+  it('a hanging store: response timeout gives a warning, query timeout an error — never a hang', async () => {
+    const hang = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '8'}), series: data(false), mode: 'hang'})
+    await hang.start()
+    servers.push(hang)
+    const refs = () => [...set.storeRefs(), {name: hang.address, labelSets: [L({cluster: 'us1', replica: '8'})], minTime: 0, maxTime: Number.MAX_SAFE_INTEGER, supportsWithoutReplicaLabels: true, caller: clientFor(hang.address)}]
+    let t = Date.now()
+    const res = await queryable({dedup: true, stores: refs, responseTimeoutMs: 300}).querier(T0, END).select([eq('instance', 'a')], {start: T0, end: END})
+    assert.ok(Date.now() - t < 3000)
+    assert.equal(res.series.length, 1)
+    assert.equal(res.warnings.length, 1)
+    assert.match(res.warnings[0]!, /no response for 300ms/)
+    t = Date.now()
+    await assert.rejects(
+      queryable({dedup: true, stores: refs, timeoutMs: 400}).querier(T0, END).select([eq('instance', 'a')], {start: T0, end: END}),
+      (e: unknown) => e instanceof ThanostsError && e.kind === 'timeout',
+    )
+    assert.ok(Date.now() - t < 3000)
+    // The store saw both calls cancelled.
+    await waitFor(() => hang.cancelledCalls >= 2)
+  })
+
+  it('label names and values through the fan-out, replica label hidden with dedup', async () => {
+    const q = queryable({dedup: true}).querier(T0, END)
+    const names = await q.labelNames([], {start: T0, end: END})
+    assert.deepEqual(names.names, ['__name__', 'cluster', 'instance', 'job'])
+    const vals = await q.labelValues('instance', [], {start: T0, end: END})
+    assert.deepEqual(vals.values, ['a', 'b', 'c'])
+    const plain = queryable({dedup: false}).querier(T0, END)
+    assert.deepEqual((await plain.labelValues('replica', [], {start: T0, end: END})).values, ['0', '1'])
+  })
+
+  it('file SD: endpoints appear and disappear when the file changes; unhealthy ones are removed after the timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thanosts-sd-'))
+    const file = join(dir, 'stores.yaml')
+    writeFileSync(file, `- targets: ['${r0.address}']\n`)
+    const broken = new TestStoreServer({externalLabels: L({replica: 'x'}), series: [], mode: 'info-fail'})
+    await broken.start()
+    servers.push(broken)
+    const sd = new EndpointSet({sdFiles: [join(dir, '*.yaml')], infoTimeoutMs: 1000, updateIntervalMs: 60_000, unhealthyTimeoutMs: 300})
+    try {
+      await sd.start()
+      assert.deepEqual(sd.storeRefs().map((s) => s.name), [r0.address])
+      writeFileSync(file, `- targets: ['${r0.address}', '${r1.address}']\n- targets: ['${broken.address}']\n`)
+      await waitFor(() => sd.storeRefs().length === 2)
+      assert.ok(sd.all().some((e) => e.address === broken.address && e.lastError !== undefined))
+      await new Promise((r) => setTimeout(r, 350))
+      await sd.update()
+      assert.ok(!sd.all().some((e) => e.address === broken.address), 'removed after --store.unhealthy-timeout')
+      writeFileSync(file, `- targets: ['${r1.address}']\n`)
+      await waitFor(() => sd.storeRefs().length === 1 && sd.storeRefs()[0]!.name === r1.address)
+    } finally {
+      await sd.stop()
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+const clients = new Map<string, StoreClient>()
+function clientFor(addr: string): StoreClient {
+  let c = clients.get(addr)
+  if (!c) clients.set(addr, (c = new StoreClient(addr)))
+  return c
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
