@@ -8,10 +8,12 @@
  * enclosing function reads counters). A group of one passes through untouched.
  *
  * Files: penalty-iterator.ts (the algorithm), counter-iterator.ts (counter variant),
+ * chain-iterator.ts (`--deduplication.func=chain`),
  * overlap-split.ts (chunk lists into non-overlapping virtual replicas), this file (grouping).
  */
 import {compareLabels, labelsEqual, withoutLabels, type Labels} from '../labels/labels.js'
 import type {SampleIterator, Series} from '../promql/queryable.js'
+import {ChainDedupIterator} from './chain-iterator.js'
 import {CounterDedupIterator, isCounterFunc} from './counter-iterator.js'
 import {PenaltyDedupIterator} from './penalty-iterator.js'
 
@@ -21,17 +23,23 @@ export class DedupSeries implements Series {
     readonly labels: Labels,
     readonly replicas: readonly Series[],
     readonly counter: boolean,
+    readonly algorithm: DedupAlgorithm = 'penalty',
   ) {}
 
   iterator(): SampleIterator {
     const its = this.replicas.map((r) => r.iterator())
+    if (this.algorithm === 'chain') return new ChainDedupIterator(its)
     return this.counter ? new CounterDedupIterator(its) : new PenaltyDedupIterator(its)
   }
 }
 
+/** `--deduplication.func`. */
+export type DedupAlgorithm = 'penalty' | 'chain'
+
 export interface DedupOptions {
-  /** SelectHints.func: counter functions switch on the counter-aware merge. */
+  /** SelectHints.func: counter functions switch on the counter-aware merge (penalty only). */
   func?: string
+  algorithm?: DedupAlgorithm
 }
 
 /**
@@ -46,7 +54,7 @@ export function dedupSeriesSet(series: readonly Series[], opts: DedupOptions = {
     const first = series[i]!
     let j = i + 1
     while (j < series.length && labelsEqual(series[j]!.labels, first.labels)) j++
-    out.push(j - i === 1 ? first : new DedupSeries(first.labels, series.slice(i, j), counter))
+    out.push(j - i === 1 ? first : new DedupSeries(first.labels, series.slice(i, j), counter, opts.algorithm))
     i = j
   }
   return out

@@ -9,7 +9,7 @@
  * chained into one iterator (see series-merge.ts). Without dedup, a label set served by several
  * stores (identical external labels) is a plain union of their chunks, identical chunks once.
  */
-import {dedupSeriesSet} from '../dedup/dedup-series-set.js'
+import {dedupSeriesSet, type DedupAlgorithm} from '../dedup/dedup-series-set.js'
 import {TimeoutError} from '../errors.js'
 import {splitOverlapping} from '../dedup/overlap-split.js'
 import type {Matcher} from '../labels/matcher.js'
@@ -29,6 +29,10 @@ export interface StoreQueryableOptions {
   partialResponse: boolean
   /** Per-select timeout (`--query.timeout`); the select fails with TimeoutError after it. */
   timeoutMs?: number
+  /** `--deduplication.func` [penalty]. */
+  dedupAlgorithm?: DedupAlgorithm
+  /** `--query.max-concurrent-select` [4]: selects of one querier running at once. */
+  maxConcurrentSelect?: number
   /** `storeMatch[]` */
   storeMatchers?: readonly (readonly Matcher[])[]
   /** For tests: chunk decoder (defaults to the XOR iterator). */
@@ -44,6 +48,8 @@ export function createStoreQueryable(proxy: ProxyStore, opts: StoreQueryableOpti
 class StoreQuerier implements Querier {
   private readonly dedup: boolean
   private readonly decode: ChunkDecoder
+  private active = 0
+  private readonly waiting: Array<() => void> = []
 
   constructor(
     private readonly proxy: ProxyStore,
@@ -59,37 +65,74 @@ class StoreQuerier implements Querier {
     const mint = Number.isFinite(hints.start) ? hints.start : this.mint
     const maxt = Number.isFinite(hints.end) ? hints.end : this.maxt
     return this.withTimeout(signal, async (sig) => {
-      const res = this.proxy.series(
-        {
-          minTime: mint,
-          maxTime: maxt,
-          matchers,
-          partialResponse: this.opts.partialResponse,
-          withoutReplicaLabels: this.dedup ? this.opts.replicaLabels : undefined,
-          storeMatchers: this.opts.storeMatchers,
-          hints: {
-            stepMs: hints.step,
-            func: hints.func,
-            rangeMs: hints.range,
-            grouping: hints.grouping !== undefined ? {by: hints.by ?? false, labels: hints.grouping} : undefined,
-          },
-        },
-        sig,
-      )
-      const series: Series[] = []
-      const skipped = {histograms: false}
-      for await (const g of res.groups) {
-        if (this.dedup) this.addReplicas(g, mint, maxt, series, skipped)
-        else {
-          const flat = flattenGroup(g)
-          series.push(new ChunkSeries(flat.labels, floatChunks(flat.chunks, skipped), mint, maxt, this.decode))
-        }
+      await this.acquire(sig)
+      try {
+        return await this.selectNow(matchers, hints, mint, maxt, sig)
+      } finally {
+        this.release()
       }
-      const out = this.dedup ? dedupSeriesSet(series, {func: hints.func}) : series
-      const warnings = dedupWarnings(res.warnings)
-      if (skipped.histograms) warnings.push('native histogram chunks are not supported by this querier yet and were skipped')
-      return {series: out, warnings}
     })
+  }
+
+  /** `--query.max-concurrent-select`: at most that many selects of this querier at once. */
+  private acquire(sig: AbortSignal): Promise<void> {
+    const max = this.opts.maxConcurrentSelect ?? 4
+    if (max <= 0 || this.active < max) {
+      this.active++
+      return Promise.resolve()
+    }
+    return new Promise((resolve, reject) => {
+      const go = () => {
+        sig.removeEventListener('abort', onAbort)
+        this.active++
+        resolve()
+      }
+      const onAbort = () => {
+        const i = this.waiting.indexOf(go)
+        if (i >= 0) this.waiting.splice(i, 1)
+        reject(sig.reason instanceof Error ? sig.reason : new TimeoutError('select canceled while waiting for a slot'))
+      }
+      sig.addEventListener('abort', onAbort, {once: true})
+      this.waiting.push(go)
+    })
+  }
+
+  private release(): void {
+    this.active--
+    this.waiting.shift()?.()
+  }
+
+  private async selectNow(matchers: readonly Matcher[], hints: SelectHints, mint: number, maxt: number, sig: AbortSignal): Promise<SeriesSet> {
+    const res = this.proxy.series(
+      {
+        minTime: mint,
+        maxTime: maxt,
+        matchers,
+        partialResponse: this.opts.partialResponse,
+        withoutReplicaLabels: this.dedup ? this.opts.replicaLabels : undefined,
+        storeMatchers: this.opts.storeMatchers,
+        hints: {
+          stepMs: hints.step,
+          func: hints.func,
+          rangeMs: hints.range,
+          grouping: hints.grouping !== undefined ? {by: hints.by ?? false, labels: hints.grouping} : undefined,
+        },
+      },
+      sig,
+    )
+    const series: Series[] = []
+    const skipped = {histograms: false}
+    for await (const g of res.groups) {
+      if (this.dedup) this.addReplicas(g, mint, maxt, series, skipped)
+      else {
+        const flat = flattenGroup(g)
+        series.push(new ChunkSeries(flat.labels, floatChunks(flat.chunks, skipped), mint, maxt, this.decode))
+      }
+    }
+    const out = this.dedup ? dedupSeriesSet(series, {func: hints.func, algorithm: this.opts.dedupAlgorithm}) : series
+    const warnings = dedupWarnings(res.warnings)
+    if (skipped.histograms) warnings.push('native histogram chunks are not supported by this querier yet and were skipped')
+    return {series: out, warnings}
   }
 
   /** One replica per store part; a part whose chunks overlap becomes several. */

@@ -76,3 +76,19 @@ describe('splitOverlapping', () => {
     assert.deepEqual(splitOverlapping([c(21, 50), c(0, 30), c(0, 20)]), [[c(0, 20), c(21, 50)], [c(0, 30)]])
   })
 })
+
+describe('ChainDedupIterator (--deduplication.func=chain)', () => {
+  it('fills every gap exactly when replicas share timestamps; duplicates once, first replica wins', () => {
+    const full: Array<[number, number]> = []
+    for (let t = 0; t <= 600_000; t += 15_000) full.push([t, t])
+    const holey = full.filter(([t]) => t < 200_000 || t > 400_000).map(([t, v]): [number, number] => [t, v + 0.5])
+    const out = dedupSeriesSet([series(L({a: '1'}), holey), series(L({a: '1'}), full)], {algorithm: 'chain'})
+    const got = drain(out[0]!.iterator())
+    assert.deepEqual(got.map((s) => s[0]), full.map((s) => s[0]))
+    for (const [t, v] of got) assert.equal(v, t < 200_000 || t > 400_000 ? t + 0.5 : t)
+    const it = out[0]!.iterator()
+    assert.equal(it.seek(300_001), true)
+    assert.equal(it.atT(), 315_000)
+    assert.equal(it.seek(315_000), true)
+  })
+})
