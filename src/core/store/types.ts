@@ -45,6 +45,8 @@ export interface SeriesQuery {
   withoutReplicaLabels?: readonly string[]
   hints?: QueryHints
   limit?: number
+  /** Series per `batch` frame the client accepts (serving side); 0/1 = single frames. */
+  responseBatchSize?: number
 }
 
 export interface LabelsQuery {

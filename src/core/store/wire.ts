@@ -568,8 +568,47 @@ export function decodeSeriesRequest(u: Uint8Array): SeriesQuery {
       }
     } else if (f === 14) q.withoutReplicaLabels.push(r.string())
     else if (f === 15) q.limit = r.int64()
+    else if (f === 16) q.responseBatchSize = r.int64()
     else r.skip(t & 7)
   }
   q.partialResponse = !(disabled || abort)
   return q
+}
+
+/** Decodes a `LabelNamesRequest` (server side). */
+export function decodeLabelNamesRequest(u: Uint8Array): LabelsQuery {
+  return decodeLabelsRequest(u, {disabled: 1, strategy: 2, start: 3, end: 4, matchers: 6, without: 7, limit: 8}).q
+}
+
+/** Decodes a `LabelValuesRequest` (server side): the label name and the query. */
+export function decodeLabelValuesRequest(u: Uint8Array): {name: string; q: LabelsQuery} {
+  return decodeLabelsRequest(u, {label: 1, disabled: 2, strategy: 3, start: 4, end: 5, matchers: 7, without: 8, limit: 9})
+}
+
+function decodeLabelsRequest(
+  u: Uint8Array,
+  f: {label?: number; disabled: number; strategy: number; start: number; end: number; matchers: number; without: number; limit: number},
+): {name: string; q: LabelsQuery} {
+  const r = new Reader(asBuffer(u))
+  const matchers: Matcher[] = []
+  const without: string[] = []
+  const q: LabelsQuery = {start: 0, end: 0, matchers, partialResponse: true, withoutReplicaLabels: without}
+  let name = ''
+  let disabled = false
+  let abort = false
+  while (r.more) {
+    const t = r.varint()
+    const n = t >>> 3
+    if (n === f.label) name = r.string()
+    else if (n === f.disabled) disabled = r.varint() !== 0
+    else if (n === f.strategy) abort = r.varint() === 1
+    else if (n === f.start) q.start = r.int64()
+    else if (n === f.end) q.end = r.int64()
+    else if (n === f.matchers) matchers.push(readMatcher(r.sub(r.lenDelim())))
+    else if (n === f.without) without.push(r.string())
+    else if (n === f.limit) q.limit = r.int64()
+    else r.skip(t & 7)
+  }
+  q.partialResponse = !(disabled || abort)
+  return {name, q}
 }

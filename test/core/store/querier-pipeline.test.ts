@@ -15,6 +15,8 @@ import {EndpointSet} from '../../../src/core/store/endpoint-set.js'
 import {ProxyStore} from '../../../src/core/store/proxy.js'
 import {createStoreQueryable} from '../../../src/core/store/store-queryable.js'
 import type {Series} from '../../../src/core/promql/queryable.js'
+import {Server, ServerCredentials} from '@grpc/grpc-js'
+import {registerProxyGrpc} from '../../../src/core/store/proxy-grpc.js'
 import {StoreClient} from '../../../src/core/store/store-client.js'
 import {TestStoreServer, type TestSeries} from './test-store-server.js'
 
@@ -195,6 +197,38 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
     assert.ok(Date.now() - t < 3000)
     // The store saw both calls cancelled.
     await waitFor(() => hang.cancelledCalls >= 2)
+  })
+
+  it('stacked querier: the proxy served over gRPC is itself a StoreAPI endpoint (Info "query", batches, dedup)', async () => {
+    const server = new Server()
+    registerProxyGrpc(server, {proxy: new ProxyStore({stores: () => set.storeRefs()}), stores: () => set.storeRefs()})
+    const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))))
+    const upper = new EndpointSet({addresses: [`127.0.0.1:${port}`], infoTimeoutMs: 2000, updateIntervalMs: 60_000})
+    try {
+      await upper.start()
+      const st = upper.status()
+      assert.deepEqual(Object.keys(st), ['query'])
+      assert.deepEqual(st.query![0]!.labelSets, [{cluster: 'us1', replica: '0'}, {cluster: 'us1', replica: '1'}])
+      assert.equal(st.query![0]!.minTime, T0)
+      const direct = await queryable({dedup: true}).querier(T0, END).select([eq('__name__', 'http_requests_total')], {start: T0, end: END})
+      const stacked = await queryable({dedup: true, stores: () => upper.storeRefs()}).querier(T0, END).select([eq('__name__', 'http_requests_total')], {start: T0, end: END})
+      assert.deepEqual(stacked.series.map((s) => s.labels), direct.series.map((s) => s.labels))
+      // The lower proxy concatenates both replicas' chunks into one series (as upstream); the
+      // upper querier splits overlapping chunks into virtual replicas, so data is complete.
+      for (let i = 0; i < direct.series.length; i++) {
+        const got = drain(stacked.series[i]!)
+        const inst = getLabel(stacked.series[i]!.labels, 'instance')
+        for (const [t, v] of got) assert.equal(v, truth(inst, t))
+        for (let k = 1; k < got.length; k++) assert.ok(got[k]![0] - got[k - 1]![0] <= 3 * STEP)
+      }
+      const noDedup = await queryable({dedup: false, stores: () => upper.storeRefs()}).querier(T0, END).select([eq('instance', 'a')], {start: T0, end: END})
+      assert.deepEqual(noDedup.series.map((s) => getLabel(s.labels, 'replica')), ['0', '1'])
+      const names = await queryable({dedup: true, stores: () => upper.storeRefs()}).querier(T0, END).labelNames([], {start: T0, end: END})
+      assert.deepEqual(names.names, ['__name__', 'cluster', 'instance', 'job'])
+    } finally {
+      await upper.stop()
+      server.forceShutdown()
+    }
   })
 
   it('label names and values through the fan-out, replica label hidden with dedup', async () => {
