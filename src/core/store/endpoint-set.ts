@@ -21,6 +21,7 @@ import {Gauge, type Registry} from 'prom-client'
 import {labelsKey, labelsToRecord, labelsToString, type Labels} from '../labels/labels.js'
 import type {Logger} from '../log.js'
 import {readSdFiles} from './file-sd.js'
+import {channelCredentials} from './grpc-client-options.js'
 import {StoreClient, type EndpointInfo, type StoreClientOptions} from './store-client.js'
 import type {StoreRef} from './types.js'
 
@@ -83,6 +84,8 @@ export class EndpointSet {
 
   constructor(opts: EndpointSetOptions) {
     this.opts = {infoTimeoutMs: 5000, unhealthyTimeoutMs: 5 * 60_000, sdIntervalMs: 5 * 60_000, ...opts}
+    // Bad TLS flags (unreadable files, cert without key) fail here, at start-up, not per endpoint.
+    channelCredentials(opts.client?.tls)
     if (opts.registry) {
       this.connGauge = new Gauge({
         name: 'thanos_store_nodes_grpc_connections',

@@ -48,7 +48,7 @@ export class TestStoreServer {
 
   constructor(public opts: TestStoreOptions) {}
 
-  async start(port = 0): Promise<string> {
+  async start(port = 0, creds: ServerCredentials = ServerCredentials.createInsecure()): Promise<string> {
     const impl: UntypedServiceImplementation = {
       Info: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.info(cb),
       Series: (call: ServerWritableStream<Buffer, Buffer>) => this.series(call),
@@ -57,7 +57,7 @@ export class TestStoreServer {
     }
     this.server.addService(definition as unknown as ServiceDefinition, impl)
     const bound = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      this.server.bindAsync(`127.0.0.1:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
     )
     this.address = `127.0.0.1:${bound}`
     return this.address
