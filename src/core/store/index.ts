@@ -1,0 +1,23 @@
+/**
+ * Public face of the querier's data path (fan-out + dedup), for `thanosts query` and
+ * `query-once`. Typical wiring:
+ *
+ *   const endpoints = new EndpointSet({addresses, sdFiles, sdIntervalMs, infoTimeoutMs,
+ *                                      unhealthyTimeoutMs, client: {tls}, registry, logger})
+ *   await endpoints.start()                       // first Info round awaited
+ *   const proxy = new ProxyStore({stores: () => endpoints.storeRefs(), responseTimeoutMs, logger})
+ *   // per HTTP request (dedup / partial_response / replicaLabels[] / storeMatch[] params):
+ *   const queryable = createStoreQueryable(proxy, {replicaLabels, dedup, partialResponse,
+ *                                                  timeoutMs, maxConcurrentSelect, dedupAlgorithm})
+ *   // GET /api/v1/stores → endpoints.status()
+ *   // gRPC (stacked queriers): registerProxyGrpc(grpcServer, {proxy, stores: () => endpoints.storeRefs()})
+ *   // shutdown: await endpoints.stop()
+ */
+export {EndpointSet, isHealthy, type Endpoint, type EndpointSetOptions, type StoreStatus} from './endpoint-set.js'
+export {ProxyStore, NO_STORES_MESSAGE, labelSetsMatch, matchingStores, type ProxyStoreOptions, type SeriesSelection, type ProxySeriesResult} from './proxy.js'
+export {createStoreQueryable, type StoreQueryableOptions} from './store-queryable.js'
+export {registerProxyGrpc, proxyInfo, INFO_SERVICE, STORE_SERVICE, type ProxyGrpcOptions} from './proxy-grpc.js'
+export {StoreClient, grpcErrorToThanosts, type EndpointInfo} from './store-client.js'
+export type {ClientTlsOptions, StoreClientOptions} from './grpc-client-options.js'
+export type {StoreRef, StoreCaller, SeriesQuery, LabelsQuery, SeriesFrame, StoreSeries, StoreChunk} from './types.js'
+export type {DedupAlgorithm} from '../dedup/dedup-series-set.js'
