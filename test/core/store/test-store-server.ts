@@ -10,6 +10,8 @@ import {matchesAll} from '../../../src/core/labels/matcher.js'
 import {decodeSeriesRequest, encodeInfoResponse, encodeSeriesBatchResponse, encodeSeriesResponse, encodeStringsResponse} from '../../../src/core/store/wire.js'
 import type {StoreChunk, StoreSeries} from '../../../src/core/store/types.js'
 import {encodeXorChunk} from './xor-encoder.js'
+import {remoteReadChunks} from './prometheus-fixture.js'
+import {labelsFromRecord} from '../../../src/core/labels/labels.js'
 
 export interface TestSeries {
   labels: Labels
@@ -26,6 +28,8 @@ export interface TestStoreOptions {
   /** Send series in batch frames of this size (0 = single frames). */
   batch?: number
   samplesPerChunk?: number
+  /** Serve Series from this real Prometheus via streamed remote read (a minimal sidecar). */
+  prometheusUrl?: string
 }
 
 const id = (b: Buffer): Buffer => b
@@ -94,6 +98,10 @@ export class TestStoreServer {
       return
     }
     const strip = new Set(this.opts.supportsWithoutReplicaLabels === false ? [] : q.withoutReplicaLabels ?? [])
+    if (this.opts.prometheusUrl) {
+      this.seriesFromPrometheus(call, q, strip).catch((e) => call.emit('error', {code: status.UNAVAILABLE, details: String(e)}))
+      return
+    }
     const out: StoreSeries[] = []
     for (const s of this.allSeries()) {
       if (!matchesAll(q.matchers, s.labels)) continue
@@ -106,6 +114,22 @@ export class TestStoreServer {
     if (batch > 1) {
       for (let i = 0; i < out.length; i += batch) call.write(Buffer.from(encodeSeriesBatchResponse(out.slice(i, i + batch))))
     } else for (const s of out) call.write(Buffer.from(encodeSeriesResponse({series: s})))
+    call.end()
+  }
+
+  private async seriesFromPrometheus(call: ServerWritableStream<Buffer, Buffer>, q: ReturnType<typeof decodeSeriesRequest>, strip: Set<string>): Promise<void> {
+    // Matchers on external labels are answered here, the rest go to Prometheus (as a sidecar).
+    const ext = new Set(this.opts.externalLabels.map((l) => l.name))
+    const promMatchers = q.matchers.filter((m) => !ext.has(m.name)).map((m) => ({type: m.type, name: m.name, value: m.value}))
+    const got = await remoteReadChunks(this.opts.prometheusUrl!, q.minTime, q.maxTime, promMatchers)
+    const out: StoreSeries[] = []
+    for (const s of got) {
+      const labels = mergeLabels(labelsFromRecord(s.labels), this.opts.externalLabels)
+      if (!matchesAll(q.matchers, labels)) continue
+      out.push({labels: withoutLabels(labels, strip), chunks: s.chunks.map((c) => ({...c, hash: ''}))})
+    }
+    out.sort((a, b) => compareLabels(a.labels, b.labels))
+    for (const s of out) call.write(Buffer.from(encodeSeriesResponse({series: s})))
     call.end()
   }
 
