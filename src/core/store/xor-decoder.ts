@@ -22,10 +22,12 @@ export class XorDecodeIterator implements SampleIterator {
   private v = 0
   private leading = 0
   private trailing = 0
-  private readonly scratch = new DataView(new ArrayBuffer(8))
+
+  private readonly bitLen: number
 
   constructor(private readonly data: Uint8Array) {
     if (data.length < 2) throw new BadDataError('XOR chunk shorter than its header')
+    this.bitLen = data.length * 8
     this.total = (data[0]! << 8) | data[1]!
   }
 
@@ -45,9 +47,9 @@ export class XorDecodeIterator implements SampleIterator {
       this.readValue()
     }
     this.read++
-    this.scratch.setUint32(0, this.vhi)
-    this.scratch.setUint32(4, this.vlo)
-    this.v = this.scratch.getFloat64(0)
+    SCRATCH_U32[HI] = this.vhi
+    SCRATCH_U32[LO] = this.vlo
+    this.v = SCRATCH_F64[0]!
     return true
   }
 
@@ -65,21 +67,27 @@ export class XorDecodeIterator implements SampleIterator {
     return this.v
   }
 
-  /** Reads n <= 32 bits, most significant first. */
+  /**
+   * Reads n <= 32 bits, most significant first. Hot path: at most 24 bits come from one
+   * big-endian 32-bit window (bit offset in a byte is <= 7, so 7 + 24 < 32); wider reads are
+   * split in two.
+   */
   private bits(n: number): number {
-    const d = this.data
-    let v = 0
-    while (n > 0) {
-      const byteIdx = this.pos >>> 3
-      if (byteIdx >= d.length) throw new BadDataError('XOR chunk ends early')
-      const off = this.pos & 7
-      const avail = 8 - off
-      const take = avail < n ? avail : n
-      v = v * (1 << take) + ((d[byteIdx]! >>> (avail - take)) & ((1 << take) - 1))
-      n -= take
-      this.pos += take
+    if (n > 24) {
+      const hi = this.bits(n - 16)
+      return hi * 65536 + this.bits(16)
     }
-    return v
+    const pos = this.pos
+    if (pos + n > this.bitLen) throw new BadDataError('XOR chunk ends early')
+    const d = this.data
+    const i = pos >>> 3
+    // Reading past the end of a typed array is a slow path in V8: near the end, pad by hand.
+    const w =
+      i + 3 < d.length
+        ? ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) >>> 0
+        : ((d[i]! << 24) | ((i + 1 < d.length ? d[i + 1]! : 0) << 16) | ((i + 2 < d.length ? d[i + 2]! : 0) << 8)) >>> 0
+    this.pos = pos + n
+    return (w >>> (32 - (pos & 7) - n)) & ((1 << n) - 1)
   }
 
   private uvarint(): number {
@@ -94,35 +102,15 @@ export class XorDecodeIterator implements SampleIterator {
     throw new BadDataError('malformed varint in XOR chunk')
   }
 
+  /** Delta of delta: '0' → 0, '10' → 14 bits, '110' → 17, '1110' → 20, '1111' → 64. */
   private readDod(): number {
-    let d = 0
-    for (let i = 0; i < 4; i++) {
-      d <<= 1
-      if (this.bits(1) === 0) break
-      d |= 1
-    }
-    let sz: number
-    switch (d) {
-      case 0b0:
-        return 0
-      case 0b10:
-        sz = 14
-        break
-      case 0b110:
-        sz = 17
-        break
-      case 0b1110:
-        sz = 20
-        break
-      default: {
-        const hi = this.bits(32)
-        const lo = this.bits(32)
-        return (hi >= 0x80000000 ? hi - 0x100000000 : hi) * 0x100000000 + lo
-      }
-    }
-    const bits = this.bits(sz)
-    // Same sign convention as Prometheus: values above 2^(sz-1) are negative.
-    return bits > 2 ** (sz - 1) ? bits - 2 ** sz : bits
+    if (this.bits(1) === 0) return 0
+    if (this.bits(1) === 0) return signed(this.bits(14), 8192, 16384)
+    if (this.bits(1) === 0) return signed(this.bits(17), 65536, 131072)
+    if (this.bits(1) === 0) return signed(this.bits(20), 524288, 1048576)
+    const hi = this.bits(32)
+    const lo = this.bits(32)
+    return (hi >= 0x80000000 ? hi - 0x100000000 : hi) * 0x100000000 + lo
   }
 
   private readValue(): void {
@@ -152,6 +140,18 @@ export class XorDecodeIterator implements SampleIterator {
     this.vhi = (this.vhi ^ h) >>> 0
     this.vlo = (this.vlo ^ l) >>> 0
   }
+}
+
+// One shared scratch double: the value's two 32-bit halves go in, the float64 comes out.
+const SCRATCH_F64 = new Float64Array(1)
+const SCRATCH_U32 = new Uint32Array(SCRATCH_F64.buffer)
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+const HI = LITTLE_ENDIAN ? 1 : 0
+const LO = LITTLE_ENDIAN ? 0 : 1
+
+/** Same sign convention as Prometheus: an sz-bit value above 2^(sz-1) is negative. */
+function signed(bits: number, half: number, full: number): number {
+  return bits > half ? bits - full : bits
 }
 
 function zigzag(u: number): number {
