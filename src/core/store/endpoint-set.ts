@@ -231,16 +231,20 @@ export class EndpointSet {
     }
   }
 
+  /** Label combinations ever exported: they go to 0 instead of vanishing (upstream #2961). */
+  private readonly seenConn = new Map<string, {ext: string; type: string}>()
+
   private updateMetrics(): void {
     if (this.connGauge) {
-      this.connGauge.reset()
       const counts = new Map<string, {ext: string; type: string; n: number}>()
+      for (const [k, c] of this.seenConn) counts.set(k, {...c, n: 0})
       for (const e of this.stores()) {
         const ext = e.info!.labelSets.map(labelsToString).sort().join(',')
         const k = ext + '\0' + e.info!.componentType
         const c = counts.get(k) ?? {ext, type: e.info!.componentType, n: 0}
         c.n++
         counts.set(k, c)
+        this.seenConn.set(k, {ext, type: c.type})
       }
       for (const c of counts.values()) this.connGauge.set({external_labels: c.ext, store_type: c.type}, c.n)
     }

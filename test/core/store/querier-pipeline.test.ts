@@ -11,6 +11,7 @@ import {Registry} from 'prom-client'
 import {getLabel, labelsFromRecord, labelsToString, type Labels} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
 import {ThanostsError} from '../../../src/core/errors.js'
+import {createLogger} from '../../../src/core/log.js'
 import {EndpointSet} from '../../../src/core/store/endpoint-set.js'
 import {ProxyStore} from '../../../src/core/store/proxy.js'
 import {createStoreQueryable} from '../../../src/core/store/store-queryable.js'
@@ -158,7 +159,8 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
   it('one store down after its health check: warning and the other replica\'s data; the next check drops it', async () => {
     const tmp = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '7'}), series: data(false)})
     const addr = await tmp.start()
-    const own = new EndpointSet({addresses: [addr, r0.address], infoTimeoutMs: 1000, updateIntervalMs: 60_000})
+    const ownRegistry = new Registry()
+    const own = new EndpointSet({addresses: [addr, r0.address], infoTimeoutMs: 1000, updateIntervalMs: 60_000, registry: ownRegistry})
     try {
       await own.start()
       assert.equal(own.storeRefs().length, 2)
@@ -172,6 +174,9 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
       assert.ok(!got.some(([t]) => t > GAP[0] + 3 * STEP && t < GAP[1] - 3 * STEP))
       await own.update()
       assert.deepEqual(own.storeRefs().map((s) => s.name), [r0.address])
+      // The connections metric of the lost store drops to 0 instead of vanishing.
+      const m = await ownRegistry.getSingleMetricAsString('thanos_store_nodes_grpc_connections')
+      assert.match(m, /replica=\\"7\\"\}",store_type="sidecar"\} 0/)
       assert.ok(own.status().sidecar!.find((s) => s.name === addr)!.lastError)
     } finally {
       await own.stop()
@@ -228,6 +233,21 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
     } finally {
       await upper.stop()
       server.forceShutdown()
+    }
+  })
+
+  it('warns when two sidecars announce the same external labels', async () => {
+    const twin = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '0'}), series: data(false)})
+    await twin.start()
+    servers.push(twin)
+    const lines: string[] = []
+    const logger = createLogger({level: 'warn', write: (l) => lines.push(l)})
+    const dup = new EndpointSet({addresses: [r0.address, twin.address], infoTimeoutMs: 2000, updateIntervalMs: 60_000, logger})
+    try {
+      await dup.start()
+      assert.ok(lines.some((l) => l.includes('found duplicate storeEndpoints producer') && (l.includes(twin.address) || l.includes(r0.address))), lines.join('\n'))
+    } finally {
+      await dup.stop()
     }
   })
 
