@@ -12,6 +12,7 @@
 import {dedupSeriesSet, type DedupAlgorithm} from '../dedup/dedup-series-set.js'
 import {TimeoutError} from '../errors.js'
 import {splitOverlapping} from '../dedup/overlap-split.js'
+import {compareLabels} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from '../promql/queryable.js'
 import {ChunkSeries, type ChunkDecoder} from './chunk-series.js'
@@ -103,6 +104,8 @@ class StoreQuerier implements Querier {
   }
 
   private async selectNow(matchers: readonly Matcher[], hints: SelectHints, mint: number, maxt: number, sig: AbortSignal): Promise<SeriesSet> {
+    // Prometheus's /api/v1/series selects with func "series": labels only (Thanos skip_chunks).
+    const labelsOnly = hints.func === 'series'
     const res = this.proxy.series(
       {
         minTime: mint,
@@ -111,6 +114,7 @@ class StoreQuerier implements Querier {
         partialResponse: this.opts.partialResponse,
         withoutReplicaLabels: this.dedup ? this.opts.replicaLabels : undefined,
         storeMatchers: this.opts.storeMatchers,
+        skipChunks: labelsOnly,
         hints: {
           stepMs: hints.step,
           func: hints.func,
@@ -120,17 +124,25 @@ class StoreQuerier implements Querier {
       },
       sig,
     )
+    const groups: MergedGroup<StoreSeries>[] = []
+    for await (const g of res.groups) groups.push(g)
+    const warnings = dedupWarnings(res.warnings)
+    if (!inStrictOrder(groups)) {
+      // A store broke the sort contract: repair rather than hand the engine duplicates.
+      warnings.push('a store returned series out of label order; the querier re-sorted them')
+      regroup(groups)
+    }
     const series: Series[] = []
     const skipped = {histograms: false}
-    for await (const g of res.groups) {
-      if (this.dedup) this.addReplicas(g, mint, maxt, series, skipped)
+    for (const g of groups) {
+      if (labelsOnly) series.push(new ChunkSeries(g.labels, [], mint, maxt, this.decode))
+      else if (this.dedup) this.addReplicas(g, mint, maxt, series, skipped)
       else {
         const flat = flattenGroup(g)
         series.push(new ChunkSeries(flat.labels, floatChunks(flat.chunks, skipped), mint, maxt, this.decode))
       }
     }
-    const out = this.dedup ? dedupSeriesSet(series, {func: hints.func, algorithm: this.opts.dedupAlgorithm}) : series
-    const warnings = dedupWarnings(res.warnings)
+    const out = this.dedup && !labelsOnly ? dedupSeriesSet(series, {func: hints.func, algorithm: this.opts.dedupAlgorithm}) : series
     if (skipped.histograms) warnings.push('native histogram chunks are not supported by this querier yet and were skipped')
     return {series: out, warnings}
   }
@@ -196,6 +208,22 @@ class TimeoutErrorForSelect extends TimeoutError {
   }
 }
 
+
+function inStrictOrder(groups: readonly MergedGroup<StoreSeries>[]): boolean {
+  for (let i = 1; i < groups.length; i++) if (compareLabels(groups[i - 1]!.labels, groups[i]!.labels) >= 0) return false
+  return true
+}
+
+/** Sorts groups by labels (stable) and joins equal neighbours, in place. */
+function regroup(groups: MergedGroup<StoreSeries>[]): void {
+  groups.sort((a, b) => compareLabels(a.labels, b.labels))
+  let w = 0
+  for (let i = 0; i < groups.length; i++) {
+    if (w > 0 && compareLabels(groups[w - 1]!.labels, groups[i]!.labels) === 0) groups[w - 1]!.parts.push(...groups[i]!.parts)
+    else groups[w++] = groups[i]!
+  }
+  groups.length = w
+}
 
 /** Only float (XOR) chunks are decoded; histogram chunks are skipped with a warning. */
 function floatChunks(chunks: StoreChunk[], skipped: {histograms: boolean}): StoreChunk[] {

@@ -236,6 +236,23 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
     }
   })
 
+  it('func "series" (the /api/v1/series path) asks stores for labels only', async () => {
+    const res = await queryable({dedup: true}).querier(T0, END).select([eq('__name__', 'http_requests_total')], {start: T0, end: END, func: 'series'})
+    assert.equal(r0.lastRequest!.skipChunks, true)
+    assert.equal(res.series.length, 3)
+    assert.equal(res.series[0]!.iterator().next(), false)
+  })
+
+  it('a store that breaks the sort order is repaired, with a warning, instead of yielding duplicates', async () => {
+    const bad = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '5'}), series: data(false), unsorted: true})
+    await bad.start()
+    servers.push(bad)
+    const refs = () => [...set.storeRefs(), {name: bad.address, labelSets: [L({cluster: 'us1', replica: '5'})], minTime: 0, maxTime: Number.MAX_SAFE_INTEGER, supportsWithoutReplicaLabels: true, caller: clientFor(bad.address)}]
+    const res = await queryable({dedup: true, stores: refs}).querier(T0, END).select([eq('__name__', 'http_requests_total')], {start: T0, end: END})
+    assert.deepEqual(res.series.map((s) => getLabel(s.labels, 'instance')), ['a', 'b', 'c'])
+    assert.ok(res.warnings.some((w) => w.includes('out of label order')))
+  })
+
   it('warns when two sidecars announce the same external labels', async () => {
     const twin = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '0'}), series: data(false)})
     await twin.start()

@@ -28,6 +28,8 @@ export interface TestStoreOptions {
   /** Send series in batch frames of this size (0 = single frames). */
   batch?: number
   samplesPerChunk?: number
+  /** Break the sort contract (reverse order), to test the querier's defence. */
+  unsorted?: boolean
   /** Serve Series from this real Prometheus via streamed remote read (a minimal sidecar). */
   prometheusUrl?: string
 }
@@ -110,6 +112,7 @@ export class TestStoreServer {
       out.push({labels: withoutLabels(s.labels, strip), chunks: q.skipChunks ? [] : this.chunks(inRange)})
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels))
+    if (this.opts.unsorted) out.reverse()
     const batch = this.opts.batch ?? 0
     if (batch > 1) {
       for (let i = 0; i < out.length; i += batch) call.write(Buffer.from(encodeSeriesBatchResponse(out.slice(i, i + batch))))
