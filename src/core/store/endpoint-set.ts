@@ -1,7 +1,8 @@
 /**
  * The querier's set of StoreAPI endpoints (Thanos `pkg/query/endpointset.go`).
  *
- * Addresses come from flags (`--endpoint`/`--store`, HOST:PORT) and file SD (`--store.sd-files`,
+ * Addresses come from flags (`--endpoint`/`--store`, HOST:PORT, or `dns+`/`dnssrv+` names
+ * re-resolved every `--store.sd-dns-interval`, see dns-sd.ts) and file SD (`--store.sd-files`,
  * re-read when a file changes and every `--store.sd-interval`). Every `--endpoint.info-timeout`
  * each endpoint is asked `thanos.info.Info/Info` with that timeout, concurrently:
  * - success: metadata (component type, external label sets, store min/max time, capabilities)
@@ -20,6 +21,7 @@ import {dirname} from 'node:path'
 import {Gauge, type Registry} from 'prom-client'
 import {labelsKey, labelsToRecord, labelsToString, type Labels} from '../labels/labels.js'
 import type {Logger} from '../log.js'
+import {isDnsSpec, resolveSpecs} from './dns-sd.js'
 import {readSdFiles} from './file-sd.js'
 import {channelCredentials} from './grpc-client-options.js'
 import {StoreClient, type EndpointInfo, type StoreClientOptions} from './store-client.js'
@@ -28,6 +30,8 @@ import type {StoreRef} from './types.js'
 export interface EndpointSetOptions {
   /** Static HOST:PORT addresses (`--endpoint`, `--store`). */
   addresses?: readonly string[]
+  /** `--store.sd-dns-interval` [30s]: re-resolution of `dns+`/`dnssrv+` addresses. */
+  dnsIntervalMs?: number
   /** `--store.sd-files` (globs on the file name allowed). */
   sdFiles?: readonly string[]
   /** `--store.sd-interval` [5m]. */
@@ -75,6 +79,8 @@ export class EndpointSet {
   private readonly endpoints = new Map<string, Endpoint>()
   private readonly opts: Required<Pick<EndpointSetOptions, 'infoTimeoutMs' | 'unhealthyTimeoutMs' | 'sdIntervalMs'>> & EndpointSetOptions
   private sdTargets: string[] = []
+  /** DNS spec (`dns+…`) → addresses it resolved to last time. */
+  private readonly dnsResolved = new Map<string, string[]>()
   private timers: NodeJS.Timeout[] = []
   private watchers: FSWatcher[] = []
   private updating: Promise<void> | undefined
@@ -106,12 +112,14 @@ export class EndpointSet {
   /** Reads SD files, runs the first check (awaited) and starts the periodic loops. */
   async start(): Promise<void> {
     await this.refreshSd()
+    await this.refreshDns()
     await this.update()
     if (this.stopped) return
     const every = this.opts.updateIntervalMs ?? this.opts.infoTimeoutMs
     this.timers.push(setInterval(() => void this.update(), every))
+    this.timers.push(setInterval(() => void this.refreshDns().then(() => this.update()), this.opts.dnsIntervalMs ?? 30_000))
     if (this.opts.sdFiles && this.opts.sdFiles.length > 0) {
-      this.timers.push(setInterval(() => void this.refreshSd().then(() => this.update()), this.opts.sdIntervalMs))
+      this.timers.push(setInterval(() => void this.refreshSd().then(() => this.refreshDns()).then(() => this.update()), this.opts.sdIntervalMs))
       this.watchSdFiles()
     }
     for (const t of this.timers) t.unref()
@@ -160,7 +168,25 @@ export class EndpointSet {
   }
 
   private specs(): string[] {
-    return [...new Set([...(this.opts.addresses ?? []), ...this.sdTargets])]
+    const out: string[] = []
+    for (const s of [...(this.opts.addresses ?? []), ...this.sdTargets]) {
+      if (isDnsSpec(s)) out.push(...(this.dnsResolved.get(s) ?? []))
+      else out.push(s)
+    }
+    return [...new Set(out)]
+  }
+
+  /** Resolves `dns+`/`dnssrv+` specs; a failed name keeps its previous addresses. */
+  private async refreshDns(): Promise<void> {
+    const specs = [...(this.opts.addresses ?? []), ...this.sdTargets].filter(isDnsSpec)
+    for (const k of [...this.dnsResolved.keys()]) if (!specs.includes(k)) this.dnsResolved.delete(k)
+    await Promise.all(
+      specs.map(async (s) => {
+        const {addresses, errors} = await resolveSpecs([s])
+        for (const err of errors) this.opts.logger?.warn('store DNS discovery failed', {err})
+        if (errors.length === 0) this.dnsResolved.set(s, addresses)
+      }),
+    )
   }
 
   private async doUpdate(): Promise<void> {
@@ -283,7 +309,7 @@ export class EndpointSet {
       try {
         // Watch directories: editors and config management replace files by rename.
         const w = watch(d, {persistent: false}, () => {
-          void this.refreshSd().then(() => this.update())
+          void this.refreshSd().then(() => this.refreshDns()).then(() => this.update())
         })
         w.on('error', () => w.close())
         this.watchers.push(w)

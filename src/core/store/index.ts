@@ -14,6 +14,7 @@
  *   // shutdown: await endpoints.stop()
  */
 export {EndpointSet, isHealthy, type Endpoint, type EndpointSetOptions, type StoreStatus} from './endpoint-set.js'
+export {resolveSpecs} from './dns-sd.js'
 export {ProxyStore, NO_STORES_MESSAGE, labelSetsMatch, matchingStores, type ProxyStoreOptions, type SeriesSelection, type ProxySeriesResult} from './proxy.js'
 export {createStoreQueryable, type StoreQueryableOptions} from './store-queryable.js'
 export {registerProxyGrpc, proxyInfo, INFO_SERVICE, STORE_SERVICE, type ProxyGrpcOptions} from './proxy-grpc.js'

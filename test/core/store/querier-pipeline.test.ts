@@ -18,6 +18,7 @@ import {createStoreQueryable} from '../../../src/core/store/store-queryable.js'
 import type {Series} from '../../../src/core/promql/queryable.js'
 import {Server, ServerCredentials} from '@grpc/grpc-js'
 import {registerProxyGrpc} from '../../../src/core/store/proxy-grpc.js'
+import {resolveSpecs} from '../../../src/core/store/dns-sd.js'
 import {StoreClient} from '../../../src/core/store/store-client.js'
 import {TestStoreServer, type TestSeries} from './test-store-server.js'
 
@@ -251,6 +252,20 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
     const res = await queryable({dedup: true, stores: refs}).querier(T0, END).select([eq('__name__', 'http_requests_total')], {start: T0, end: END})
     assert.deepEqual(res.series.map((s) => getLabel(s.labels, 'instance')), ['a', 'b', 'c'])
     assert.ok(res.warnings.some((w) => w.includes('out of label order')))
+  })
+
+  it('dns+ addresses resolve through the system resolver (localhost)', async () => {
+    const port = r0.address.split(':')[1]
+    const dns = new EndpointSet({addresses: [`dns+localhost:${port}`], infoTimeoutMs: 1000, updateIntervalMs: 60_000})
+    try {
+      await dns.start()
+      assert.ok(dns.storeRefs().some((s) => s.name === `127.0.0.1:${port}`), JSON.stringify(dns.all().map((e) => [e.address, e.lastError])))
+    } finally {
+      await dns.stop()
+    }
+    const {addresses, errors} = await resolveSpecs(['dns+no-such-host.invalid:1', '10.0.0.1:5'])
+    assert.deepEqual(addresses, ['10.0.0.1:5'])
+    assert.equal(errors.length, 1)
   })
 
   it('warns when two sidecars announce the same external labels', async () => {
