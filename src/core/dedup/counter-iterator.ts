@@ -19,7 +19,8 @@
  * value, including samples the penalty skipped, so a real reset (the replica's own series went
  * down) is told apart from an inconsistency between replicas (the new replica is merely lower
  * than what the old one last said):
- *  - a real reset: the replica's offset returns to 0 and its raw value is emitted, so PromQL
+ *  - a real reset (a drop in the replica's own series since the last emitted sample, also at
+ *    samples the penalty skipped): the replica's offset returns to 0 and its raw value is emitted, so PromQL
  *    sees the reset and counts exactly the post-reset value as on that replica alone (and
  *    `resets()` stays right, unlike upstream);
  *  - a switch to a replica whose (offset) value is below the last emitted value while its own
@@ -50,6 +51,8 @@ export function isCounterFunc(func: string | undefined): boolean {
 export class CounterReplicaCursor implements SampleIterator {
   /** Last non-NaN value before the current sample; NaN when there is none. */
   prev = Number.NaN
+  /** Timestamp of the latest sample (up to the current one) lower than the value before it. */
+  lastDropT = Number.NEGATIVE_INFINITY
   private v = Number.NaN
   private has = false
 
@@ -58,7 +61,10 @@ export class CounterReplicaCursor implements SampleIterator {
   next(): boolean {
     if (this.has && !Number.isNaN(this.v)) this.prev = this.v
     this.has = this.it.next()
-    if (this.has) this.v = this.it.at()
+    if (this.has) {
+      this.v = this.it.at()
+      if (this.v < this.prev) this.lastDropT = this.it.atT()
+    }
     return this.has
   }
 
@@ -80,8 +86,9 @@ export class CounterReplicaCursor implements SampleIterator {
 export class CounterDedupIterator extends PenaltyDedupIterator {
   private readonly cursors: readonly CounterReplicaCursor[]
   private readonly offsets: Float64Array
-  /** Last emitted non-NaN output value. */
+  /** Last emitted non-NaN output value and its timestamp. */
   private lastOut = Number.NaN
+  private lastOutT = Number.NEGATIVE_INFINITY
   private out = Number.NaN
   private outIsRaw = true
 
@@ -101,9 +108,10 @@ export class CounterDedupIterator extends PenaltyDedupIterator {
       return
     }
     let out: number
-    if (raw < c.prev) {
-      // The replica's own series went down: a real counter reset. Emit the raw value with no
-      // offset so PromQL counts exactly the post-reset value as the increase.
+    if (c.lastDropT > this.lastOutT) {
+      // The replica's own series went down since the last emitted sample (at this sample, or
+      // at one the penalty skipped): a real counter reset. Emit the raw value with no offset
+      // so PromQL counts exactly the post-reset value as the increase.
       this.offsets[next] = 0
       out = raw
     } else {
@@ -117,6 +125,7 @@ export class CounterDedupIterator extends PenaltyDedupIterator {
       }
     }
     this.lastOut = out
+    this.lastOutT = c.atT()
     this.out = out
     this.outIsRaw = false
   }
