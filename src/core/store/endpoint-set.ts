@@ -30,6 +30,12 @@ import type {StoreRef} from './types.js'
 export interface EndpointSetOptions {
   /** Static HOST:PORT addresses (`--endpoint`, `--store`). */
   addresses?: readonly string[]
+  /**
+   * `--endpoint-strict`: always part of the fan-out, even when failing its checks (a failure
+   * then shows as a partial-response warning or an ABORT error instead of silently missing
+   * data, upstream PR #3562), and never removed for being unhealthy.
+   */
+  strictAddresses?: readonly string[]
   /** `--store.sd-dns-interval` [30s]: re-resolution of `dns+`/`dnssrv+` addresses. */
   dnsIntervalMs?: number
   /** `--store.sd-files` (globs on the file name allowed). */
@@ -146,16 +152,28 @@ export class EndpointSet {
     return this.all().filter((e) => isHealthy(e) && e.info!.store !== undefined)
   }
 
+  private isStrict(address: string): boolean {
+    return this.opts.strictAddresses?.includes(address) ?? false
+  }
+
   /** The fan-out as the proxy takes it: `new ProxyStore({stores: () => set.storeRefs()})`. */
   storeRefs(): StoreRef[] {
-    return this.stores().map((e) => ({
-      name: e.address,
-      labelSets: e.info!.labelSets,
-      minTime: e.info!.store!.minTime,
-      maxTime: e.info!.store!.maxTime,
-      supportsWithoutReplicaLabels: e.info!.store!.supportsWithoutReplicaLabels,
-      caller: e.client,
-    }))
+    const out: StoreRef[] = []
+    for (const e of this.endpoints.values()) {
+      const usable = isHealthy(e) && e.info!.store !== undefined
+      if (!usable && !this.isStrict(e.address)) continue
+      // A strict endpoint never identified gets upstream's placeholder: no labels, all time.
+      const st = e.info?.store
+      out.push({
+        name: e.address,
+        labelSets: e.info?.labelSets ?? [],
+        minTime: st?.minTime ?? Number.NEGATIVE_INFINITY,
+        maxTime: st?.maxTime ?? Number.POSITIVE_INFINITY,
+        supportsWithoutReplicaLabels: st?.supportsWithoutReplicaLabels ?? false,
+        caller: e.client,
+      })
+    }
+    return out
   }
 
   /** One round of checks. Concurrent calls share the round in flight. */
@@ -173,6 +191,7 @@ export class EndpointSet {
       if (isDnsSpec(s)) out.push(...(this.dnsResolved.get(s) ?? []))
       else out.push(s)
     }
+    out.push(...(this.opts.strictAddresses ?? []))
     return [...new Set(out)]
   }
 
@@ -206,7 +225,7 @@ export class EndpointSet {
     const t = Date.now()
     for (const [addr, e] of this.endpoints) {
       const since = e.lastCheck ?? e.addedAt
-      if (e.lastError !== undefined && t - since >= this.opts.unhealthyTimeoutMs) {
+      if (e.lastError !== undefined && !this.isStrict(addr) && t - since >= this.opts.unhealthyTimeoutMs) {
         this.remove(addr, e, `unhealthy for longer than ${this.opts.unhealthyTimeoutMs / 1000}s: ${e.lastError}`)
       }
     }

@@ -75,7 +75,7 @@ export function matchingStores(stores: readonly StoreRef[], sel: {minTime: numbe
   })
 }
 
-function describe(e: unknown): string {
+function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
@@ -140,12 +140,12 @@ export class ProxyStore {
     signal.addEventListener('abort', onAbort, {once: true})
     const fail = (e: unknown): void => {
       if (signal.aborted) throw abortError(signal.reason)
-      const msg = `store ${store.name}: ${describe(e)}`
+      const msg = `store ${store.name}: ${errMessage(e)}`
       if (!sel.partialResponse) {
         if (e instanceof ThanostsError) throw new ThanostsError(e.kind, msg, {cause: e})
         throw new UnavailableError(msg, {cause: e})
       }
-      this.opts.logger?.warn('partial response: store failed', {store: store.name, err: describe(e)})
+      this.opts.logger?.warn('partial response: store failed', {store: store.name, err: errMessage(e)})
       warnings.push(msg)
     }
     const buffered: StoreSeries[] = []
@@ -254,7 +254,7 @@ export class ProxyStore {
             return r.items
           } catch (e) {
             if (signal?.aborted) throw abortError(signal.reason)
-            const msg = `store ${s.name}: ${describe(e)}`
+            const msg = `store ${s.name}: ${errMessage(e)}`
             if (!q.partialResponse) {
               ctl.abort(new CanceledError('another store failed'))
               if (e instanceof ThanostsError) throw new ThanostsError(e.kind, msg, {cause: e})

@@ -268,6 +268,22 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
     assert.equal(errors.length, 1)
   })
 
+  it('strict endpoints stay in the fan-out while failing: the failure is a warning, not missing data', async () => {
+    const dead = `127.0.0.1:${await freePortForTest()}`
+    const strict = new EndpointSet({addresses: [r0.address], strictAddresses: [dead], infoTimeoutMs: 500, updateIntervalMs: 60_000, unhealthyTimeoutMs: 1})
+    try {
+      await strict.start()
+      await strict.update()
+      assert.deepEqual(strict.storeRefs().map((s) => s.name).sort(), [r0.address, dead].sort())
+      const res = await queryable({dedup: true, stores: () => strict.storeRefs()}).querier(T0, END).select([eq('instance', 'a')], {start: T0, end: END})
+      assert.equal(res.series.length, 1)
+      assert.equal(res.warnings.length, 1)
+      assert.match(res.warnings[0]!, new RegExp(dead))
+    } finally {
+      await strict.stop()
+    }
+  })
+
   it('warns when two sidecars announce the same external labels', async () => {
     const twin = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '0'}), series: data(false)})
     await twin.start()
@@ -324,6 +340,16 @@ function clientFor(addr: string): StoreClient {
   let c = clients.get(addr)
   if (!c) clients.set(addr, (c = new StoreClient(addr)))
   return c
+}
+
+async function freePortForTest(): Promise<number> {
+  const {createServer} = await import('node:net')
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address() as {port: number}
+      s.close(() => resolve(a.port))
+    })
+  })
 }
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
