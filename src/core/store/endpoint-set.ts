@@ -300,7 +300,7 @@ export class EndpointSet {
   status(): Record<string, StoreStatus[]> {
     const out: Record<string, StoreStatus[]> = {}
     for (const e of [...this.endpoints.values()].sort((a, b) => (a.address < b.address ? -1 : 1))) {
-      if (e.info === undefined) continue
+      if (e.info === undefined || e.info.componentType === '') continue
       const list = (out[e.info.componentType] ??= [])
       list.push({
         name: e.address,
