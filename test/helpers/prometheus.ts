@@ -1,0 +1,144 @@
+/**
+ * Real Prometheus servers for tests, in one place (sidecar, querier, demo tests reuse it).
+ *
+ *   const prom = await startPrometheus({externalLabels: {cluster: 'us1', replica: '0'}, series: [...]})
+ *   ... prom.url ...
+ *   await prom.stop()   // kills by pid, removes the temp dir
+ *
+ * Data is backfilled with `promtool tsdb create-blocks-from openmetrics` before the server
+ * starts (fast, deterministic, any timestamps); retention is set far out so old backfilled
+ * blocks are not deleted. The server runs with --web.enable-lifecycle so reloads work.
+ */
+import {execFile} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {promisify} from 'node:util'
+import * as yaml from 'js-yaml'
+import {toOpenMetrics, type SeriesSpec} from './openmetrics.js'
+import {freePort} from './ports.js'
+import {startProcess, waitForHttpOk, type ManagedProcess} from './process.js'
+
+const execFileP = promisify(execFile)
+
+export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus'
+export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? 'promtool'
+
+export interface PrometheusOptions {
+  externalLabels?: Record<string, string>
+  /** Backfilled before start. */
+  series?: SeriesSpec[]
+  /** Or raw OpenMetrics text. */
+  openMetrics?: string
+  /** Scrape itself every `scrapeInterval` (default off: tests want exact data). */
+  scrapeSelf?: boolean
+  scrapeInterval?: string
+  /** Extra top-level config merged into prometheus.yml. */
+  config?: Record<string, unknown>
+  extraArgs?: string[]
+  port?: number
+}
+
+export interface PrometheusHandle {
+  readonly url: string
+  readonly port: number
+  readonly dir: string
+  readonly configPath: string
+  pid(): number
+  /** Rewrites prometheus.yml (does not reload). */
+  writeConfig(config: Record<string, unknown>): Promise<void>
+  configObject(): Record<string, unknown>
+  /** Stops the process, keeps the data (for restart()). */
+  kill(): Promise<void>
+  /** Starts again on the same port and data. */
+  restart(): Promise<void>
+  /** Stops and removes the temp dir. */
+  stop(): Promise<void>
+}
+
+export function prometheusConfig(opts: PrometheusOptions, port: number): Record<string, unknown> {
+  const global: Record<string, unknown> = {scrape_interval: opts.scrapeInterval ?? '15s'}
+  if (opts.externalLabels && Object.keys(opts.externalLabels).length > 0) global.external_labels = opts.externalLabels
+  const cfg: Record<string, unknown> = {global, ...opts.config}
+  if (opts.scrapeSelf) cfg.scrape_configs = [{job_name: 'prometheus', static_configs: [{targets: [`127.0.0.1:${port}`]}]}]
+  return cfg
+}
+
+export async function backfill(openMetrics: string, dataDir: string, workDir: string): Promise<void> {
+  const file = path.join(workDir, 'backfill.om')
+  await writeFile(file, openMetrics)
+  try {
+    await execFileP(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir], {maxBuffer: 16 << 20})
+  } catch (e) {
+    const err = e as {stderr?: string; stdout?: string; message: string}
+    throw new Error(`promtool backfill failed: ${err.stderr || err.stdout || err.message}`)
+  }
+}
+
+export async function startPrometheus(opts: PrometheusOptions = {}): Promise<PrometheusHandle> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'thanosts-prom-'))
+  const dataDir = path.join(dir, 'data')
+  const configPath = path.join(dir, 'prometheus.yml')
+  const port = opts.port ?? (await freePort())
+  let config = prometheusConfig(opts, port)
+  await writeFile(configPath, yaml.dump(config))
+  const om = opts.openMetrics ?? (opts.series && opts.series.length > 0 ? toOpenMetrics(opts.series) : undefined)
+  if (om !== undefined) await backfill(om, dataDir, dir)
+  const url = `http://127.0.0.1:${port}`
+  const args = [
+    `--config.file=${configPath}`,
+    `--storage.tsdb.path=${dataDir}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--web.enable-lifecycle',
+    '--storage.tsdb.retention.time=100y',
+    '--log.level=warn',
+    ...(opts.extraArgs ?? []),
+  ]
+  let mp: ManagedProcess | undefined
+  const launch = async (): Promise<void> => {
+    mp = startProcess(`prometheus:${port}`, PROMETHEUS_BIN, args)
+    await waitForHttpOk(`${url}/-/ready`, mp)
+  }
+  try {
+    await launch()
+  } catch (e) {
+    await mp?.stop()
+    await rm(dir, {recursive: true, force: true})
+    throw e
+  }
+  return {
+    url,
+    port,
+    dir,
+    configPath,
+    pid: () => mp!.pid,
+    configObject: () => config,
+    async writeConfig(c) {
+      config = c
+      await writeFile(configPath, yaml.dump(c))
+    },
+    async kill() {
+      await mp?.stop()
+    },
+    async restart() {
+      await mp?.stop()
+      await launch()
+    },
+    async stop() {
+      await mp?.stop()
+      await rm(dir, {recursive: true, force: true})
+    },
+  }
+}
+
+/** Several servers in parallel, e.g. an HA pair. */
+export async function startPrometheusSet(list: PrometheusOptions[]): Promise<PrometheusHandle[]> {
+  const started = await Promise.allSettled(list.map((o) => startPrometheus(o)))
+  const ok = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const failed = started.find((r) => r.status === 'rejected')
+  if (failed) {
+    await Promise.all(ok.map((p) => p.stop()))
+    throw (failed as PromiseRejectedResult).reason
+  }
+  return ok
+}
