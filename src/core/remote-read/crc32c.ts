@@ -1,0 +1,35 @@
+/**
+ * CRC32-C (Castagnoli), as Prometheus's streamed remote read checksums each frame
+ * (big-endian on the wire). Slicing-by-8 tables: frames are up to megabytes and every byte
+ * passes through here, so the byte-at-a-time loop would be the sidecar's bottleneck.
+ */
+const POLY = 0x82f63b78
+const T = new Uint32Array(8 * 256)
+for (let i = 0; i < 256; i++) {
+  let c = i
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1
+  T[i] = c >>> 0
+}
+for (let i = 0; i < 256; i++) {
+  for (let s = 1; s < 8; s++) T[s * 256 + i] = (T[(s - 1) * 256 + i]! >>> 8) ^ T[T[(s - 1) * 256 + i]! & 0xff]!
+}
+
+export function crc32c(data: Uint8Array, start = 0, end = data.length): number {
+  let c = ~0 >>> 0
+  let i = start
+  // hot loop: 8 bytes per iteration
+  for (; i + 8 <= end; i += 8) {
+    const a = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0
+    c =
+      T[7 * 256 + (a & 0xff)]! ^
+      T[6 * 256 + ((a >>> 8) & 0xff)]! ^
+      T[5 * 256 + ((a >>> 16) & 0xff)]! ^
+      T[4 * 256 + (a >>> 24)]! ^
+      T[3 * 256 + data[i + 4]!]! ^
+      T[2 * 256 + data[i + 5]!]! ^
+      T[256 + data[i + 6]!]! ^
+      T[data[i + 7]!]!
+  }
+  for (; i < end; i++) c = T[(c ^ data[i]!) & 0xff]! ^ (c >>> 8)
+  return ~c >>> 0
+}

@@ -1,0 +1,195 @@
+/**
+ * Hand-written codec for the remote-read messages on the sidecar's hot path (one
+ * ChunkedReadResponse per frame), checked against the protobufjs types of proto/prometheus in
+ * tests. Chunk bytes are zero-copy views into the frame.
+ */
+import type {Label, Labels} from '../labels/labels.js'
+import type {Matcher} from '../labels/matcher.js'
+import {PbReader, WIRE_LEN} from '../storepb/pb-reader.js'
+import {ProtoWriter} from '../store/wire.js'
+
+/** prometheus.ReadRequest.ResponseType */
+export const SAMPLES = 0
+export const STREAMED_XOR_CHUNKS = 1
+
+/** prometheus.Chunk.Encoding (note: XOR = 1 here, 0 in Thanos's StoreAPI). */
+export const PROM_CHUNK_XOR = 1
+
+export interface ReadHints {
+  stepMs?: number
+  func?: string
+  startMs: number
+  endMs: number
+  grouping?: readonly string[]
+  by?: boolean
+  rangeMs?: number
+}
+
+export interface RemoteReadQuery {
+  /** Inclusive, ms. */
+  start: number
+  end: number
+  matchers: readonly Matcher[]
+  hints?: ReadHints
+}
+
+export interface PromChunk {
+  minTime: number
+  maxTime: number
+  /** prometheus.Chunk.Encoding */
+  type: number
+  data: Uint8Array
+}
+
+export interface ChunkedSeries {
+  labels: Labels
+  chunks: PromChunk[]
+}
+
+export function encodeReadRequest(q: RemoteReadQuery, acceptedTypes: readonly number[] = [STREAMED_XOR_CHUNKS, SAMPLES]): Uint8Array {
+  const w = new ProtoWriter()
+  w.message(1, (qw) => {
+    qw.int64(1, q.start)
+    qw.int64(2, q.end)
+    for (const m of q.matchers) {
+      qw.message(3, (mw) => {
+        if (m.type !== 0) {
+          mw.tag(1, 0)
+          mw.varint(m.type) // same numbering as our MatchType
+        }
+        mw.string(2, m.name)
+        mw.string(3, m.value)
+      })
+    }
+    // Always send hints with the time range: some Prometheus versions select nothing from
+    // zero start/end hints.
+    const h = q.hints ?? {startMs: q.start, endMs: q.end}
+    qw.message(4, (hw) => {
+      hw.int64(1, h.stepMs ?? 0)
+      if (h.func) hw.string(2, h.func)
+      hw.int64(3, h.startMs)
+      hw.int64(4, h.endMs)
+      for (const g of h.grouping ?? []) hw.string(5, g)
+      hw.bool(6, h.by)
+      hw.int64(7, h.rangeMs ?? 0)
+    })
+  })
+  for (const t of acceptedTypes) {
+    w.tag(2, 0)
+    w.varint(t)
+  }
+  return w.finish()
+}
+
+function decodeLabel(r: PbReader, s: number, e: number): Label {
+  const lr = new PbReader(r.buf, s, e, 'remote-read Label')
+  let name = ''
+  let value = ''
+  while (lr.more) {
+    const [f, wt] = lr.tag()
+    if (f === 1 && wt === WIRE_LEN) name = lr.string()
+    else if (f === 2 && wt === WIRE_LEN) value = lr.string()
+    else lr.skip(wt)
+  }
+  return {name, value}
+}
+
+function decodeChunk(buf: Uint8Array, s: number, e: number): PromChunk {
+  const r = new PbReader(buf, s, e, 'remote-read Chunk')
+  const c: PromChunk = {minTime: 0, maxTime: 0, type: 0, data: new Uint8Array(0)}
+  while (r.more) {
+    const [f, wt] = r.tag()
+    if (f === 1 && wt === 0) c.minTime = r.int64()
+    else if (f === 2 && wt === 0) c.maxTime = r.int64()
+    else if (f === 3 && wt === 0) c.type = r.varint()
+    else if (f === 4 && wt === WIRE_LEN) c.data = r.bytes()
+    else r.skip(wt)
+  }
+  return c
+}
+
+/** Decodes a ChunkedReadResponse frame payload. */
+export function decodeChunkedReadResponse(buf: Uint8Array): {series: ChunkedSeries[]; queryIndex: number} {
+  const r = new PbReader(buf, 0, buf.length, 'ChunkedReadResponse')
+  const series: ChunkedSeries[] = []
+  let queryIndex = 0
+  while (r.more) {
+    const [f, wt] = r.tag()
+    if (f === 1 && wt === WIRE_LEN) {
+      const [s, e] = r.lenDelim()
+      const sr = new PbReader(buf, s, e, 'ChunkedSeries')
+      const labels: Label[] = []
+      const chunks: PromChunk[] = []
+      while (sr.more) {
+        const [sf, swt] = sr.tag()
+        if (sf === 1 && swt === WIRE_LEN) {
+          const [ls, le] = sr.lenDelim()
+          labels.push(decodeLabel(sr, ls, le))
+        } else if (sf === 2 && swt === WIRE_LEN) {
+          const [cs, ce] = sr.lenDelim()
+          chunks.push(decodeChunk(buf, cs, ce))
+        } else sr.skip(swt)
+      }
+      series.push({labels, chunks})
+    } else if (f === 2 && wt === 0) queryIndex = r.int64()
+    else r.skip(wt)
+  }
+  return {series, queryIndex}
+}
+
+export interface SampledSeries {
+  labels: Labels
+  ts: Float64Array
+  vs: Float64Array
+}
+
+/** Decodes a (snappy-decompressed) SAMPLES ReadResponse; returns the series of query 0.. in order. */
+export function decodeReadResponse(buf: Uint8Array): SampledSeries[][] {
+  const r = new PbReader(buf, 0, buf.length, 'ReadResponse')
+  const results: SampledSeries[][] = []
+  while (r.more) {
+    const [f, wt] = r.tag()
+    if (f !== 1 || wt !== WIRE_LEN) {
+      r.skip(wt)
+      continue
+    }
+    const [qs, qe] = r.lenDelim()
+    const qr = new PbReader(buf, qs, qe, 'QueryResult')
+    const out: SampledSeries[] = []
+    while (qr.more) {
+      const [qf, qwt] = qr.tag()
+      if (qf !== 1 || qwt !== WIRE_LEN) {
+        qr.skip(qwt)
+        continue
+      }
+      const [ts0, te0] = qr.lenDelim()
+      const tr = new PbReader(buf, ts0, te0, 'TimeSeries')
+      const labels: Label[] = []
+      const ts: number[] = []
+      const vs: number[] = []
+      while (tr.more) {
+        const [tf, twt] = tr.tag()
+        if (tf === 1 && twt === WIRE_LEN) {
+          const [ls, le] = tr.lenDelim()
+          labels.push(decodeLabel(tr, ls, le))
+        } else if (tf === 2 && twt === WIRE_LEN) {
+          const [ss, se] = tr.lenDelim()
+          const sr = new PbReader(buf, ss, se, 'Sample')
+          let v = 0
+          let t = 0
+          while (sr.more) {
+            const [sf, swt] = sr.tag()
+            if (sf === 1 && swt === 1) v = sr.double()
+            else if (sf === 2 && swt === 0) t = sr.int64()
+            else sr.skip(swt)
+          }
+          ts.push(t)
+          vs.push(v)
+        } else tr.skip(twt)
+      }
+      out.push({labels, ts: Float64Array.from(ts), vs: Float64Array.from(vs)})
+    }
+    results.push(out)
+  }
+  return results
+}

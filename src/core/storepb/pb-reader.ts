@@ -1,0 +1,104 @@
+/**
+ * A minimal protobuf reader for hand-written hot-path decoders: fields are walked in place,
+ * strings decoded straight from the buffer, bytes returned as zero-copy views.
+ */
+import {BadDataError} from '../errors.js'
+
+export const WIRE_VARINT = 0
+export const WIRE_I64 = 1
+export const WIRE_LEN = 2
+export const WIRE_I32 = 5
+
+const utf8 = new TextDecoder()
+
+export class PbReader {
+  pos: number
+  private readonly view: DataView
+
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    readonly end = buf.length,
+    private readonly what = 'protobuf message',
+  ) {
+    this.pos = start
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  }
+
+  get more(): boolean {
+    return this.pos < this.end
+  }
+
+  /** Unsigned varint; exact below 2^53. */
+  varint(): number {
+    let result = 0
+    let mul = 1
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new BadDataError(`truncated varint in ${this.what}`)
+      const b = this.buf[this.pos++]!
+      result += (b & 0x7f) * mul
+      if (b < 0x80) return result
+      mul *= 128
+    }
+    throw new BadDataError(`malformed varint in ${this.what}`)
+  }
+
+  /** int64: a ten-byte varint is negative (two's complement). */
+  int64(): number {
+    const start = this.pos
+    const v = this.varint()
+    return this.pos - start === 10 ? v - 2 ** 64 : v
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.end) throw new BadDataError(`truncated double in ${this.what}`)
+    const v = this.view.getFloat64(this.pos, true)
+    this.pos += 8
+    return v
+  }
+
+  /** [start, end) of a length-delimited payload, skipped over. */
+  lenDelim(): [number, number] {
+    const n = this.varint()
+    const s = this.pos
+    if (s + n > this.end) throw new BadDataError(`truncated field in ${this.what}`)
+    this.pos = s + n
+    return [s, s + n]
+  }
+
+  string(): string {
+    const [s, e] = this.lenDelim()
+    return utf8.decode(this.buf.subarray(s, e))
+  }
+
+  bytes(): Uint8Array {
+    const [s, e] = this.lenDelim()
+    return this.buf.subarray(s, e)
+  }
+
+  /** Returns [field number, wire type]. */
+  tag(): [number, number] {
+    const t = this.varint()
+    return [Math.floor(t / 8), t & 7]
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case WIRE_VARINT:
+        this.varint()
+        return
+      case WIRE_I64:
+        this.pos += 8
+        break
+      case WIRE_LEN:
+        this.lenDelim()
+        return
+      case WIRE_I32:
+        this.pos += 4
+        break
+      default:
+        throw new BadDataError(`unsupported wire type ${wireType} in ${this.what}`)
+    }
+    if (this.pos > this.end) throw new BadDataError(`truncated field in ${this.what}`)
+  }
+}
