@@ -17,7 +17,7 @@ export {EndpointSet, isHealthy, type Endpoint, type EndpointSetOptions, type Sto
 export {resolveSpecs} from './dns-sd.js'
 export {ProxyStore, NO_STORES_MESSAGE, labelSetsMatch, matchingStores, type ProxyStoreOptions, type SeriesSelection, type ProxySeriesResult} from './proxy.js'
 export {createStoreQueryable, type StoreQueryableOptions} from './store-queryable.js'
-export {registerProxyGrpc, proxyInfo, INFO_SERVICE, STORE_SERVICE, type ProxyGrpcOptions} from './proxy-grpc.js'
+export {registerProxyGrpc, proxyAsStoreApi, proxyInfo, INFO_SERVICE, STORE_SERVICE, type ProxyGrpcOptions} from './proxy-grpc.js'
 export {StoreClient, grpcErrorToThanosts, type EndpointInfo} from './store-client.js'
 export type {ClientTlsOptions, StoreClientOptions} from './grpc-client-options.js'
 export type {StoreRef, StoreCaller, SeriesQuery, LabelsQuery, SeriesFrame, StoreSeries, StoreChunk} from './types.js'

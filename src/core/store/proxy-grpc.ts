@@ -24,7 +24,7 @@ import {errorKind, GRPC_CODE} from '../errors.js'
 import {labelsKey, type Labels} from '../labels/labels.js'
 import type {Logger} from '../log.js'
 import {flattenGroup, type ProxyStore} from './proxy.js'
-import type {StoreRef, StoreSeries} from './types.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreRef, StoreSeries} from './types.js'
 import * as wire from './wire.js'
 
 const id = (b: Buffer): Buffer => b
@@ -79,6 +79,31 @@ export function proxyInfo(stores: readonly StoreRef[], componentType = 'query'):
     componentType,
     labelSets: [...sets.values()],
     store: {minTime, maxTime, supportsSharding: false, supportsWithoutReplicaLabels: true},
+  }
+}
+
+/**
+ * The proxy as a plain StoreAPI implementation (info/series/labelNames/labelValues over our
+ * store types), the shape the sidecar's gRPC server (store-grpc-server.ts) serves. Series
+ * yields merged series (equal label sets flattened, identical chunks once) and interleaves
+ * the partial-response warnings as they appear.
+ */
+export function proxyAsStoreApi(opts: ProxyGrpcOptions) {
+  return {
+    info: (): wire.EndpointInfo => proxyInfo(opts.stores(), opts.componentType),
+    series: (q: SeriesQuery, signal: AbortSignal): AsyncIterable<SeriesFrame> => ({
+      [Symbol.asyncIterator]: async function* () {
+        const res = opts.proxy.series(q, signal)
+        let sent = 0
+        for await (const g of res.groups) {
+          while (sent < res.warnings.length) yield {warning: res.warnings[sent++]!}
+          yield {series: flattenGroup(g)}
+        }
+        while (sent < res.warnings.length) yield {warning: res.warnings[sent++]!}
+      },
+    }),
+    labelNames: (q: LabelsQuery, signal: AbortSignal) => opts.proxy.labelNames(q, signal),
+    labelValues: (name: string, q: LabelsQuery, signal: AbortSignal) => opts.proxy.labelValues(name, q, signal),
   }
 }
 

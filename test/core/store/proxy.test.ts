@@ -3,6 +3,7 @@ import {labelsFromRecord, type Labels} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
 import {ThanostsError} from '../../../src/core/errors.js'
 import {labelSetsMatch, matchingStores, mergeSortedUnique, ProxyStore, flattenGroup} from '../../../src/core/store/proxy.js'
+import {proxyAsStoreApi} from '../../../src/core/store/proxy-grpc.js'
 import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreCaller, StoreChunk, StoreRef, StoreSeries} from '../../../src/core/store/types.js'
 
 const L = (r: Record<string, string>): Labels => labelsFromRecord(r)
@@ -189,6 +190,22 @@ describe('ProxyStore', () => {
     const {groups} = await collect(proxy, {matchers: [re('k', '.+')], limit: 5})
     assert.equal(groups.length, 5)
     assert.equal(s.cancelled, true)
+  })
+
+  it('proxyAsStoreApi: merged series as wire frames with warnings interleaved, Info as a "query" component', async () => {
+    const a = new ListStore([{labels: L({a: '1'}), chunks: [chunk(0, 10, 1)]}, {labels: L({a: '2'}), chunks: []}])
+    const b = new ListStore([{labels: L({a: '1'}), chunks: [chunk(0, 10, 1), chunk(11, 20, 2)]}])
+    const stores = [ref('a:1', a, [{replica: '0'}], 5, 100), ref('b:1', b, [{replica: '1'}], 0, 50), ref('c:1', new ListStore([], 'fail'), [{replica: '2'}])]
+    const api = proxyAsStoreApi({proxy: new ProxyStore({stores: () => stores}), stores: () => stores})
+    const frames = []
+    for await (const f of api.series({minTime: 0, maxTime: 100, matchers: [re('a', '.+')], partialResponse: true}, new AbortController().signal)) frames.push(f)
+    assert.equal(frames.filter((f) => f.warning !== undefined).length, 1)
+    const series = frames.filter((f) => f.series !== undefined).map((f) => f.series!)
+    assert.deepEqual(series.map((s) => [s.labels[0]!.value, s.chunks.length]), [['1', 2], ['2', 0]])
+    const info = api.info()
+    assert.equal(info.componentType, 'query')
+    assert.deepEqual(info.labelSets, [L({replica: '0'}), L({replica: '1'}), L({replica: '2'})])
+    assert.deepEqual([info.store!.minTime, info.store!.supportsWithoutReplicaLabels], [0, true])
   })
 
   it('label names and values: sorted unique union, failures as warnings, replica labels hidden', async () => {
