@@ -16,7 +16,8 @@ import type {Series} from '../../../src/core/promql/queryable.js'
 import {EndpointSet} from '../../../src/core/store/endpoint-set.js'
 import {ProxyStore} from '../../../src/core/store/proxy.js'
 import {createStoreQueryable} from '../../../src/core/store/store-queryable.js'
-import {openMetricsText, startPrometheus, type PromFixture} from './prometheus-fixture.js'
+import {startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
+import {openMetricsText} from './prometheus-fixture.js'
 import {TestStoreServer} from './test-store-server.js'
 
 const STEP = 15_000
@@ -45,7 +46,7 @@ function drain(s: Series): Array<[number, number]> {
 
 describe('querier over an HA pair of real Prometheus servers', function () {
   this.timeout(120_000)
-  const proms: PromFixture[] = []
+  const proms: PrometheusHandle[] = []
   const stores: TestStoreServer[] = []
   let set: EndpointSet
 
@@ -127,7 +128,7 @@ describe('querier over an HA pair of real Prometheus servers', function () {
 
   // Kills replica 1's Prometheus: keep last.
   it('replica 1 down: warning and replica 0\'s data (hole visible) under WARN; error under ABORT', async () => {
-    await proms[1]!.stop()
+    await proms[1]!.kill()
     const res = await queryable(true).querier(T0, END).select([eq('__name__', 'http_requests_total')], {start: T0, end: END})
     assert.equal(res.series.length, 2)
     assert.equal(res.warnings.length, 1)

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict'
 import snappy from 'snappyjs'
 import {decodeXorChunk} from '../../../src/core/store/xor-decoder.js'
 import {ProtoWriter} from '../../../src/core/store/wire.js'
-import {openMetricsText, startPrometheus, type PromFixture} from './prometheus-fixture.js'
+import {startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
+import {openMetricsText} from './prometheus-fixture.js'
 
 const NOW = Math.floor(Date.now() / 3600_000) * 3600_000 - 6 * 3600_000
 const STEP = 15_000
@@ -69,7 +70,7 @@ function fields(b: Uint8Array, s = 0, e = b.length): Array<[number, number, numb
 
 describe('XOR decoding of real Prometheus chunks', function () {
   this.timeout(60_000)
-  let prom: PromFixture | undefined
+  let prom: PrometheusHandle | undefined
   const series = [0, 1, 2].map((i) => ({labels: {instance: `i${i}`, job: 'xor'}, samples: values(i, 700)}))
 
   before(async () => {
