@@ -1,0 +1,77 @@
+import {Command, Flags} from '@oclif/core'
+import {MIN_INT64} from '../core/prometheus/prometheus-client.js'
+import {runSidecar} from '../core/sidecar/sidecar.js'
+import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
+
+export default class Sidecar extends Command {
+  static override summary = 'Serve one Prometheus over the Thanos StoreAPI (gRPC), next to it.'
+  static override description = `Reads the Prometheus external labels (they must be set: they tell replicas apart), then serves
+thanos.Store/Series, LabelNames, LabelValues and thanos.info.Info/Info on --grpc-address, backed by
+Prometheus remote read. /metrics, /-/healthy and /-/ready are served on --http-address. With
+--reloader.* flags it also reloads Prometheus (POST /-/reload) when its config or rules change.`
+
+  static override examples = ['<%= config.bin %> sidecar --prometheus.url http://localhost:9090', '<%= config.bin %> sidecar --prometheus.url http://prom:9090 --grpc-address 0.0.0.0:10901 --reloader.config-file /etc/prometheus/prometheus.yml']
+
+  static override flags = {
+    'prometheus.url': Flags.string({description: 'URL at which to reach Prometheus\'s API. For better performance use local network.', default: 'http://localhost:9090'}),
+    'prometheus.ready_timeout': durationFlag({description: 'Maximum time to wait for the Prometheus instance to start up and report its external labels.', default: 600_000, defaultHelp: async () => '10m'}),
+    'prometheus.get_config_interval': durationFlag({description: 'How often to get the Prometheus config (external labels) and lowest timestamp.', default: 30_000, defaultHelp: async () => '30s'}),
+    'prometheus.get_config_timeout': durationFlag({description: 'Timeout for getting the Prometheus config.', default: 30_000, defaultHelp: async () => '30s'}),
+    'grpc-address': Flags.string({description: 'Listen ip:port address for the gRPC endpoint (StoreAPI and Info).', default: '0.0.0.0:10901'}),
+    'grpc-grace-period': durationFlag({description: 'Time to wait after an interrupt for in-flight gRPC streams to finish.', default: 120_000, defaultHelp: async () => '2m'}),
+    'http-address': Flags.string({description: 'Listen host:port for HTTP endpoints (/metrics, /-/healthy, /-/ready).', default: '0.0.0.0:10902'}),
+    'http-grace-period': durationFlag({description: 'Time to wait after an interrupt for in-flight HTTP requests to finish.', default: 120_000, defaultHelp: async () => '2m'}),
+    'min-time': Flags.string({description: 'Serve only data at or after this time: RFC 3339 or a relative duration like -2d. Default: all data.', default: '0000-01-01T00:00:00Z'}),
+    'reloader.config-file': Flags.string({description: 'Config file watched by the reloader.', default: ''}),
+    'reloader.config-envsubst-file': Flags.string({description: 'Output file for the environment-variable-substituted ($(VAR)) config file.', default: ''}),
+    'reloader.rule-dir': Flags.string({description: 'Rule directory for the reloader to watch (repeated).', multiple: true, default: []}),
+    'reloader.watch-interval': durationFlag({description: 'Controls how often the reloader re-reads config and rules.', default: 180_000, defaultHelp: async () => '3m'}),
+    'reloader.retry-interval': durationFlag({description: 'Controls how often the reloader retries a failed reload.', default: 5_000, defaultHelp: async () => '5s'}),
+    ...logFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Sidecar)
+    const logger = loggerFromFlags(flags)
+    const minTime = parseMinTime(flags['min-time'])
+    try {
+      const sidecar = await runSidecar({
+        prometheusUrl: flags['prometheus.url'],
+        grpcAddress: flags['grpc-address'],
+        httpAddress: flags['http-address'],
+        readyTimeoutMs: flags['prometheus.ready_timeout'],
+        getConfigIntervalMs: flags['prometheus.get_config_interval'],
+        getConfigTimeoutMs: flags['prometheus.get_config_timeout'],
+        grpcGracePeriodMs: flags['grpc-grace-period'],
+        httpGracePeriodMs: flags['http-grace-period'],
+        minTime,
+        reloader: {
+          configFile: flags['reloader.config-file'] || undefined,
+          configEnvsubstFile: flags['reloader.config-envsubst-file'] || undefined,
+          ruleDirs: flags['reloader.rule-dir'],
+          watchIntervalMs: flags['reloader.watch-interval'],
+          retryIntervalMs: flags['reloader.retry-interval'],
+        },
+        logger,
+      })
+      sidecar.lifecycle.handleSignals()
+      await sidecar.lifecycle.wait()
+      logger.info('exiting')
+    } catch (e) {
+      logger.error('sidecar failed', {err: e})
+      this.exit(1)
+    }
+  }
+}
+
+function parseMinTime(s: string): number {
+  if (s.startsWith('0000-01-01')) return MIN_INT64
+  const rel = /^-(\d+)(ms|s|m|h|d|w|y)$/.exec(s)
+  if (rel) {
+    const unit: Record<string, number> = {ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8, y: 3.1536e10}
+    return Date.now() - Number(rel[1]) * unit[rel[2]!]!
+  }
+  const t = Date.parse(s)
+  if (Number.isNaN(t)) throw new Error(`invalid --min-time ${JSON.stringify(s)}: use RFC 3339 or a relative duration like -2d`)
+  return t
+}

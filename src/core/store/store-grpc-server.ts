@@ -1,0 +1,135 @@
+/**
+ * Serves any StoreAPI implementation (the sidecar's Prometheus store, or anything with the same
+ * shape) on a grpc-js server as `/thanos.Store/*` and `/thanos.info.Info/Info`, using the
+ * hand-written codecs in wire.ts. Handles what every server needs: backpressure on Series,
+ * cancellation when the client goes away, SeriesBatch frames when asked for, and typed errors
+ * mapped to gRPC status codes (a handler error never escapes to the process).
+ */
+import {
+  status,
+  type sendUnaryData,
+  type Server,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js'
+import {errorKind, GRPC_CODE} from '../errors.js'
+import type {Logger} from '../log.js'
+import {INFO_SERVICE, STORE_SERVICE} from './proxy-grpc.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreSeries} from './types.js'
+import * as wire from './wire.js'
+
+export interface StoreApiImpl {
+  /** Throws (e.g. UnavailableError) while the store is not ready: Info then fails, as Thanos. */
+  info(): wire.EndpointInfo
+  /** Series sorted by labels; warnings may be interleaved. */
+  series(q: SeriesQuery, signal: AbortSignal): AsyncIterable<SeriesFrame>
+  labelNames(q: LabelsQuery, signal: AbortSignal): Promise<{names: string[]; warnings: string[]}>
+  labelValues(name: string, q: LabelsQuery, signal: AbortSignal): Promise<{values: string[]; warnings: string[]}>
+}
+
+export interface GrpcCallObserver {
+  /** Called once per finished call with the method, the gRPC code and seconds taken. */
+  (method: string, code: number, seconds: number): void
+}
+
+function grpcError(e: unknown): {code: number; details: string} {
+  return {code: GRPC_CODE[errorKind(e)] ?? status.INTERNAL, details: e instanceof Error ? e.message : String(e)}
+}
+
+const toBuf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+
+function cancelOnClose(call: {on(ev: 'cancelled', f: () => void): unknown}): AbortController {
+  const ctl = new AbortController()
+  call.on('cancelled', () => ctl.abort())
+  return ctl
+}
+
+export function registerStoreApi(server: Server, impl: StoreApiImpl, opts: {logger?: Logger; observe?: GrpcCallObserver} = {}): void {
+  const observe = (method: string, started: number, code: number): void => opts.observe?.(method, code, (performance.now() - started) / 1000)
+  const unary = <T>(method: string, run: (req: Buffer, signal: AbortSignal) => Promise<Uint8Array> | Uint8Array) => {
+    return (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): void => {
+      const started = performance.now()
+      const ctl = cancelOnClose(call)
+      Promise.resolve()
+        .then(() => run(call.request, ctl.signal))
+        .then(
+          (b) => {
+            observe(method, started, status.OK)
+            cb(null, toBuf(b))
+          },
+          (e: unknown) => {
+            const err = grpcError(e)
+            observe(method, started, err.code)
+            cb(err)
+          },
+        )
+    }
+  }
+  const info: UntypedServiceImplementation = {
+    Info: unary('Info', () => wire.encodeInfoResponse(impl.info())),
+  }
+  const store: UntypedServiceImplementation = {
+    Series: (call: ServerWritableStream<Buffer, Buffer>) => {
+      const started = performance.now()
+      serveSeries(call, impl).then(
+        () => observe('Series', started, call.cancelled ? status.CANCELLED : status.OK),
+        (e: unknown) => {
+          const err = grpcError(e)
+          observe('Series', started, call.cancelled ? status.CANCELLED : err.code)
+          if (call.cancelled) return
+          opts.logger?.debug('Series failed', {err: err.details})
+          call.emit('error', err)
+        },
+      )
+    },
+    LabelNames: unary('LabelNames', async (req, signal) => {
+      const r = await impl.labelNames(wire.decodeLabelNamesRequest(req), signal)
+      return wire.encodeStringsResponse(r.names, r.warnings)
+    }),
+    LabelValues: unary('LabelValues', async (req, signal) => {
+      const {name, q} = wire.decodeLabelValuesRequest(req)
+      const r = await impl.labelValues(name, q, signal)
+      return wire.encodeStringsResponse(r.values, r.warnings)
+    }),
+  }
+  server.addService(INFO_SERVICE as unknown as ServiceDefinition, info)
+  server.addService(STORE_SERVICE as unknown as ServiceDefinition, store)
+}
+
+async function serveSeries(call: ServerWritableStream<Buffer, Buffer>, impl: StoreApiImpl): Promise<void> {
+  const q = wire.decodeSeriesRequest(call.request)
+  const ctl = cancelOnClose(call)
+  const batchSize = q.responseBatchSize !== undefined && q.responseBatchSize > 1 ? Math.min(q.responseBatchSize, 1024) : 1
+  let batch: StoreSeries[] = []
+  const write = async (b: Uint8Array): Promise<void> => {
+    if (call.write(toBuf(b))) return
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        call.off('drain', done)
+        call.off('cancelled', done)
+        resolve()
+      }
+      call.on('drain', done)
+      call.on('cancelled', done)
+    })
+  }
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return
+    await write(batchSize > 1 ? wire.encodeSeriesBatchResponse(batch) : wire.encodeSeriesResponse({series: batch[0]!}))
+    batch = []
+  }
+  for await (const f of impl.series(q, ctl.signal)) {
+    if (ctl.signal.aborted) return
+    if (f.warning !== undefined) {
+      await flush()
+      await write(wire.encodeSeriesResponse({warning: f.warning}))
+      continue
+    }
+    batch.push(f.series)
+    if (batch.length >= batchSize) await flush()
+  }
+  await flush()
+  call.end()
+}
