@@ -8,6 +8,8 @@
  * So in JS values the marker may appear as 0x7ff8000000000002: isStaleNaN accepts both forms,
  * and the XOR encoder writes the canonical 0x7ff0000000000002 back. Chunk bytes that are
  * passed through (sidecar, proxy) are never decoded, so their bits are untouched.
+ * Worse, optimised code may canonicalise the NaN entirely (payload lost): decoders therefore
+ * report staleness from the raw bits (SampleIterator.atStale), and isStaleNaN is a fallback.
  */
 const f64 = new Float64Array(1)
 const u32 = new Uint32Array(f64.buffer)

@@ -20,8 +20,15 @@ export interface SampleIterator {
   seek(t: number): boolean
   /** Timestamp (ms since epoch) of the current sample. */
   atT(): number
-  /** Value of the current sample, exact float64 bits (stale markers included). */
+  /** Value of the current sample. */
   at(): number
+  /**
+   * True when the current sample is a stale marker. Decoders that see raw bits implement it:
+   * the marker is a signalling-NaN bit pattern that V8 may quiet or canonicalise once it is a
+   * JS number, so consumers must prefer this over bit tests on at(). When absent, fall back to
+   * isStaleNaN(at()) (chunkenc/value.ts).
+   */
+  atStale?(): boolean
 }
 
 export interface Series {

@@ -68,6 +68,15 @@ export class XorDecodeIterator implements SampleIterator {
   }
 
   /**
+   * Whether the current sample is Prometheus's stale marker, decided on the raw bits: V8 may
+   * quiet or even canonicalise a signalling NaN once it is a JS number (see chunkenc/value.ts),
+   * so `isStaleNaN(at())` alone is not reliable in optimised code.
+   */
+  atStale(): boolean {
+    return (this.vhi & 0xfff7ffff) === 0x7ff00000 && this.vlo === 2
+  }
+
+  /**
    * Reads n <= 32 bits, most significant first. Hot path: at most 24 bits come from one
    * big-endian 32-bit window (bit offset in a byte is <= 7, so 7 + 24 < 32); wider reads are
    * split in two.
@@ -158,6 +167,6 @@ function zigzag(u: number): number {
   return u % 2 === 0 ? u / 2 : -(u + 1) / 2
 }
 
-export function decodeXorChunk(data: Uint8Array): SampleIterator {
+export function decodeXorChunk(data: Uint8Array): XorDecodeIterator {
   return new XorDecodeIterator(data)
 }
