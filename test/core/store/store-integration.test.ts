@@ -1,12 +1,9 @@
 /**
  * HA pair of REAL Prometheus servers (same backfilled counter data, external labels
- * {cluster="us1", replica="0"|"1"}, replica 0 missing 30 minutes in the middle), each behind a
- * StoreAPI server that reads it through streamed remote read, queried through the querier's
- * data path: EndpointSet → ProxyStore → store Queryable (dedup on/off, partial response).
- *
- * TODO(H3): once src/core/sidecar/ can be started in-process, run the same checks with our
- * sidecar in front of each Prometheus instead of the test bridge (TestStoreServer with
- * prometheusUrl); see the pending test at the end.
+ * {cluster="us1", replica="0"|"1"}, replica 0 missing 30 minutes in the middle), each behind
+ * (a) our sidecar (src/core/sidecar, the real `thanosts sidecar` code path) and (b) a minimal
+ * remote-read bridge (TestStoreServer with prometheusUrl), queried through the querier's data
+ * path: EndpointSet → ProxyStore → store Queryable (dedup on/off, partial response).
  */
 import assert from 'node:assert/strict'
 import {getLabel, labelsFromRecord, type Labels} from '../../../src/core/labels/labels.js'
@@ -19,6 +16,9 @@ import {createStoreQueryable} from '../../../src/core/store/store-queryable.js'
 import {startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
 import {openMetricsText} from './prometheus-fixture.js'
 import {TestStoreServer} from './test-store-server.js'
+import {nopLogger} from '../../../src/core/log.js'
+import {MIN_INT64} from '../../../src/core/prometheus/prometheus-client.js'
+import {runSidecar, type RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
 
 const STEP = 15_000
 const T0 = Math.floor(Date.now() / 3600_000) * 3600_000 - 8 * 3600_000
@@ -44,10 +44,13 @@ function drain(s: Series): Array<[number, number]> {
   return out
 }
 
-describe('querier over an HA pair of real Prometheus servers', function () {
+for (const front of ['sidecar', 'bridge'] as const) describe(`querier over an HA pair of real Prometheus servers, each behind ${front === 'sidecar' ? 'a thanosts sidecar' : 'a remote-read bridge'}`, function () {
   this.timeout(120_000)
   const proms: PrometheusHandle[] = []
-  const stores: TestStoreServer[] = []
+  const sidecars: RunningSidecar[] = []
+  const bridges: TestStoreServer[] = []
+  /** gRPC address in front of each Prometheus. */
+  const addrs: string[] = []
   let set: EndpointSet
 
   before(async () => {
@@ -57,18 +60,46 @@ describe('querier over an HA pair of real Prometheus servers', function () {
     ])
     proms.push(p0!, p1!)
     for (const [i, p] of proms.entries()) {
-      const s = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: String(i)}), series: [], prometheusUrl: p.url})
-      await s.start()
-      stores.push(s)
+      if (front === 'sidecar') {
+        const sc = await runSidecar({
+          prometheusUrl: p.url,
+          grpcAddress: '127.0.0.1:0',
+          httpAddress: '127.0.0.1:0',
+          readyTimeoutMs: 30_000,
+          getConfigIntervalMs: 300,
+          getConfigTimeoutMs: 5_000,
+          grpcGracePeriodMs: 500,
+          httpGracePeriodMs: 500,
+          minTime: MIN_INT64,
+          reloader: {ruleDirs: [], watchIntervalMs: 0, retryIntervalMs: 1000},
+          logger: nopLogger,
+        })
+        sidecars.push(sc)
+        addrs.push(`127.0.0.1:${sc.grpcPort}`)
+      } else {
+        const s = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: String(i)}), series: [], prometheusUrl: p.url})
+        await s.start()
+        bridges.push(s)
+        addrs.push(s.address)
+      }
     }
-    set = new EndpointSet({addresses: stores.map((s) => s.address), infoTimeoutMs: 2000, updateIntervalMs: 60_000})
+    set = new EndpointSet({addresses: addrs, infoTimeoutMs: 2000, updateIntervalMs: 60_000})
     await set.start()
   })
 
   after(async () => {
     await set?.stop()
-    for (const s of stores) s.stop()
+    for (const s of bridges) s.stop()
+    for (const sc of sidecars) await sc.lifecycle.stop()
     await Promise.all(proms.map((p) => p.stop()))
+  })
+
+  it('Info: both stores healthy, announced with their external labels and Prometheus time range', function () {
+    if (front === 'bridge') this.skip() // the bridge announces no time range
+    const st = set.status()
+    assert.deepEqual(Object.keys(st), ['sidecar'])
+    assert.deepEqual(st.sidecar!.map((s) => s.labelSets).sort((a, b) => (a[0]!.replica! < b[0]!.replica! ? -1 : 1)), [[{cluster: 'us1', replica: '0'}], [{cluster: 'us1', replica: '1'}]])
+    assert.ok(st.sidecar!.every((s) => s.lastError === null && s.minTime === T0))
   })
 
   const queryable = (dedup: boolean, partialResponse = true) =>
@@ -101,16 +132,29 @@ describe('querier over an HA pair of real Prometheus servers', function () {
   })
 
   it('external-label pruning: a matcher on replica="1" asks only that store', async () => {
-    const before0 = stores[0]!.seriesCalls
     const res = await queryable(false).querier(T0, END).select([eq('__name__', 'http_requests_total'), eq('replica', '1')], {start: T0, end: END})
     assert.equal(res.series.length, 2)
-    assert.equal(stores[0]!.seriesCalls, before0)
+    assert.ok(res.series.every((s) => getLabel(s.labels, 'replica') === '1'))
+    if (front === 'bridge') {
+      const before0 = bridges[0]!.seriesCalls
+      await queryable(false).querier(T0, END).select([eq('__name__', 'http_requests_total'), eq('replica', '1')], {start: T0, end: END})
+      assert.equal(bridges[0]!.seriesCalls, before0)
+    }
+  })
+
+  it('label names and values through the stores; the replica label hidden with dedup', async function () {
+    if (front === 'bridge') this.skip() // the bridge serves Series only
+    const names = await queryable(true).querier(T0, END).labelNames([], {start: T0, end: END})
+    assert.deepEqual(names.names.filter((n) => n !== 'replica'), names.names)
+    assert.ok(['__name__', 'cluster', 'instance', 'job'].every((n) => names.names.includes(n)))
+    const vals = await queryable(false).querier(T0, END).labelValues('replica', [], {start: T0, end: END})
+    assert.deepEqual(vals.values, ['0', '1'])
   })
 
   it('a hanging store becomes a timeout warning, not a hang', async () => {
     const hang = new TestStoreServer({externalLabels: L({cluster: 'us1', replica: '2'}), series: [], mode: 'hang'})
     await hang.start()
-    const hangSet = new EndpointSet({addresses: [...stores.map((s) => s.address), hang.address], infoTimeoutMs: 2000, updateIntervalMs: 60_000})
+    const hangSet = new EndpointSet({addresses: [...addrs, hang.address], infoTimeoutMs: 2000, updateIntervalMs: 60_000})
     try {
       await hangSet.start()
       const q = createStoreQueryable(new ProxyStore({stores: () => hangSet.storeRefs(), responseTimeoutMs: 500}), {replicaLabels: ['replica'], dedup: true, partialResponse: true})
@@ -132,12 +176,9 @@ describe('querier over an HA pair of real Prometheus servers', function () {
     const res = await queryable(true).querier(T0, END).select([eq('__name__', 'http_requests_total')], {start: T0, end: END})
     assert.equal(res.series.length, 2)
     assert.equal(res.warnings.length, 1)
-    assert.match(res.warnings[0]!, new RegExp(stores[1]!.address))
+    assert.match(res.warnings[0]!, new RegExp(addrs[1]!))
     const got = drain(res.series[0]!)
     assert.equal(got.filter(([t]) => t > GAP[0] && t < GAP[1]).length, 0)
     await assert.rejects(queryable(true, false).querier(T0, END).select([eq('__name__', 'http_requests_total')], {start: T0, end: END}), (e: unknown) => e instanceof ThanostsError && e.kind === 'unavailable')
   })
-
-  // TODO(H3): same scenario with our sidecar (src/core/sidecar) in front of each Prometheus.
-  it.skip('with thanosts sidecars in front of the Prometheus pair (pending the sidecar)', () => {})
 })
