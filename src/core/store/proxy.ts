@@ -79,6 +79,12 @@ function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
+/** The error, prefixed with `store <name>: ` unless it already names the store. */
+function storeMessage(name: string, e: unknown): string {
+  const m = errMessage(e)
+  return m.includes(name) ? m : `store ${name}: ${m}`
+}
+
 export class ProxyStore {
   constructor(private readonly opts: ProxyStoreOptions) {}
 
@@ -140,7 +146,7 @@ export class ProxyStore {
     signal.addEventListener('abort', onAbort, {once: true})
     const fail = (e: unknown): void => {
       if (signal.aborted) throw abortError(signal.reason)
-      const msg = `store ${store.name}: ${errMessage(e)}`
+      const msg = storeMessage(store.name, e)
       if (!sel.partialResponse) {
         if (e instanceof ThanostsError) throw new ThanostsError(e.kind, msg, {cause: e})
         throw new UnavailableError(msg, {cause: e})
@@ -254,7 +260,7 @@ export class ProxyStore {
             return r.items
           } catch (e) {
             if (signal?.aborted) throw abortError(signal.reason)
-            const msg = `store ${s.name}: ${errMessage(e)}`
+            const msg = storeMessage(s.name, e)
             if (!q.partialResponse) {
               ctl.abort(new CanceledError('another store failed'))
               if (e instanceof ThanostsError) throw new ThanostsError(e.kind, msg, {cause: e})
