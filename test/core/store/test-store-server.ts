@@ -9,7 +9,7 @@ import {compareLabels, mergeLabels, withoutLabels, type Labels} from '../../../s
 import {matchesAll} from '../../../src/core/labels/matcher.js'
 import {decodeSeriesRequest, encodeInfoResponse, encodeSeriesBatchResponse, encodeSeriesResponse, encodeStringsResponse} from '../../../src/core/store/wire.js'
 import type {StoreChunk, StoreSeries} from '../../../src/core/store/types.js'
-import {encodeXorChunk} from './xor-encoder.js'
+import {encodeXorChunks} from '../../../src/core/chunkenc/xor-encoder.js'
 import {remoteReadChunks} from './prometheus-fixture.js'
 import {labelsFromRecord} from '../../../src/core/labels/labels.js'
 
@@ -137,13 +137,8 @@ export class TestStoreServer {
   }
 
   private chunks(samples: Array<[number, number]>): StoreChunk[] {
-    const n = this.opts.samplesPerChunk ?? 120
-    const out: StoreChunk[] = []
-    for (let i = 0; i < samples.length; i += n) {
-      const part = samples.slice(i, i + n)
-      out.push({minTime: part[0]![0], maxTime: part[part.length - 1]![0], encoding: 0, hash: '', data: encodeXorChunk(part.map((p) => p[0]), part.map((p) => p[1]))})
-    }
-    return out
+    const cs = encodeXorChunks(samples.map((p) => p[0]), samples.map((p) => p[1]), this.opts.samplesPerChunk ?? 120)
+    return cs.map((c) => ({...c, encoding: 0, hash: ''}))
   }
 
   private labels(cb: sendUnaryData<Buffer>, name: string | undefined): void {
