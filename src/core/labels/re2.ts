@@ -54,34 +54,41 @@ const POSIX_CLASSES: Record<string, string> = {
   xdigit: '0-9A-Fa-f',
 }
 
+function caseFold(c: string): string {
+  const lo = c.toLowerCase()
+  const up = c.toUpperCase()
+  return lo === up ? c : `[${lo}${up}]`
+}
+
+/**
+ * Copies an RE2 body as JS regex source. Case-insensitive groups `(?i:…)` and `(?i)` inside a
+ * group have no JS equivalent on Node 20, so their letters are expanded to `[aA]` classes.
+ */
 function translateBody(src: string, body: string): string {
   let out = ''
+  // case-insensitivity per open group; index 0 is the top level
+  const ci: boolean[] = [false]
+  const inCI = (): boolean => ci[ci.length - 1]!
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!
     if (c === '\\') {
       const n = body[i + 1]
       if (n === undefined) throw new InvalidRegexError(src, 'trailing backslash at end of expression')
-      if (n === 'z') {
-        out += '$'
-      } else if (n === 'A') {
-        out += '^'
-      } else if (n === 'Q') {
+      if (n === 'z') out += '$'
+      else if (n === 'A') out += '^'
+      else if (n >= '1' && n <= '9') throw new InvalidRegexError(src, `invalid escape sequence: \`\\${n}\``)
+      else if (n === 'Q') {
         const end = body.indexOf('\\E', i + 2)
         const lit = end < 0 ? body.slice(i + 2) : body.slice(i + 2, end)
-        out += lit.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+        for (const ch of lit) out += inCI() && /[a-zA-Z]/.test(ch) ? caseFold(ch) : ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
         i = end < 0 ? body.length : end + 1
         continue
-      } else {
-        out += c + n
-      }
+      } else out += c + n
       i++
       continue
     }
-    if (c === '[' && body[i + 1] === ':') {
-      // bare POSIX class outside brackets is an error in RE2 too; leave to RegExp
-    }
     if (c === '[') {
-      // copy a character class, translating [:name:] inside it
+      // copy a character class, translating [:name:] and folding case where needed
       let j = i + 1
       let cls = '['
       if (body[j] === '^') { cls += '^'; j++ }
@@ -103,19 +110,59 @@ function translateBody(src: string, body: string): string {
         }
         if (body[j] === '\\') { cls += body[j]! + (body[j + 1] ?? ''); j++; continue }
         if (body[j] === '[') { cls += '\\['; continue }
-        cls += body[j]
+        const ch = body[j]!
+        if (inCI() && /[a-zA-Z]/.test(ch) && body[j + 1] === '-' && /[a-zA-Z]/.test(body[j + 2] ?? '')) {
+          const to = body[j + 2]!
+          cls += `${ch.toLowerCase()}-${to.toLowerCase()}${ch.toUpperCase()}-${to.toUpperCase()}`
+          j += 2
+          continue
+        }
+        cls += inCI() && /[a-zA-Z]/.test(ch) ? ch.toLowerCase() + ch.toUpperCase() : ch
       }
       if (j >= body.length) throw new InvalidRegexError(src, 'missing closing ]')
       out += cls + ']'
       i = j
       continue
     }
-    if (c === '(' && body[i + 1] === '?' && body[i + 2] === 'P' && body[i + 3] === '<') {
-      out += '(?<'
-      i += 3
+    if (c === '(') {
+      if (body[i + 1] === '?') {
+        const m = /^\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])/.exec(body.slice(i))
+        if (m && m[1] !== 'P' && !(m[1] === '' && m[3] === ')')) {
+          const on = m[1]!
+          const off = m[2] ?? ''
+          for (const f of on + off) if (!'imsU'.includes(f)) throw new InvalidRegexError(src, `invalid or unsupported Perl syntax: \`(?${on}\``)
+          if (on.includes('U') || on.includes('m') || off.includes('m')) throw new InvalidRegexError(src, 'the U and m flags are not supported in groups')
+          const fold = on.includes('i') ? true : off.includes('i') ? false : inCI()
+          if (m[3] === ':') {
+            ci.push(fold)
+            out += '(?:'
+          } else {
+            // `(?i)` inside a group: applies to the rest of the enclosing group
+            ci[ci.length - 1] = fold
+          }
+          i += m[0].length - 1
+          continue
+        }
+        if (body.startsWith('(?P<', i)) {
+          ci.push(inCI())
+          out += '(?<'
+          i += 3
+          continue
+        }
+        if (body.startsWith('(?=', i) || body.startsWith('(?!', i) || body.startsWith('(?<=', i) || body.startsWith('(?<!', i)) {
+          throw new InvalidRegexError(src, `invalid or unsupported Perl syntax: \`${body.slice(i, i + 3)}\``)
+        }
+      }
+      ci.push(inCI())
+      out += c
       continue
     }
-    out += c
+    if (c === ')') {
+      if (ci.length > 1) ci.pop()
+      out += c
+      continue
+    }
+    out += inCI() && /[a-zA-Z]/.test(c) ? caseFold(c) : c
   }
   return out
 }

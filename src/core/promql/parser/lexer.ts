@@ -1,0 +1,207 @@
+/**
+ * PromQL tokens. Context that Prometheus's lexer tracks with states (inside braces, inside
+ * brackets) is handled here with two flags, so `a:b` is a metric name outside brackets and a
+ * subquery colon inside them.
+ */
+import {ParseError} from './parse-error.js'
+
+export type TokenKind =
+  | 'EOF'
+  | 'IDENT' // identifiers and metric names (may contain ':' outside brackets)
+  | 'NUMBER'
+  | 'DURATION'
+  | 'STRING'
+  | '(' | ')' | '{' | '}' | '[' | ']' | ',' | ':' | '@'
+  | '=' | '==' | '!=' | '=~' | '!~' | '<' | '<=' | '>' | '>='
+  | '+' | '-' | '*' | '/' | '%' | '^'
+
+export interface Token {
+  kind: TokenKind
+  /** Source text. */
+  text: string
+  /** For STRING: the unquoted value. */
+  value?: string
+  pos: number
+  end: number
+}
+
+const KEYWORD_OPS = new Set(['and', 'or', 'unless', 'atan2'])
+const AGGREGATORS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'count_values', 'quantile', 'limitk', 'limit_ratio'])
+const KEYWORDS = new Set(['offset', 'smoothed', 'anchored', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'fill', 'fill_left', 'fill_right', 'bool', 'start', 'end', 'step', 'range'])
+
+export function isAggregator(s: string): boolean {
+  return AGGREGATORS.has(s)
+}
+
+/** Prometheus's Item.desc(): how a token is named in "unexpected ..." messages. */
+export function describeToken(t: Token): string {
+  switch (t.kind) {
+    case 'EOF':
+      return 'end of input'
+    case 'NUMBER':
+      return `number ${JSON.stringify(t.text)}`
+    case 'DURATION':
+      return `duration ${JSON.stringify(t.text)}`
+    case 'STRING':
+      return `string ${JSON.stringify(t.value ?? t.text)}`
+    case 'IDENT': {
+      const lower = t.text
+      if (KEYWORD_OPS.has(lower)) return `<op:${lower}>`
+      if (AGGREGATORS.has(lower)) return `<aggr:${lower}>`
+      if (KEYWORDS.has(lower)) return `<${lower}>`
+      return `identifier ${JSON.stringify(t.text)}`
+    }
+    case '+': case '-': case '*': case '/': case '%': case '^':
+    case '==': case '!=': case '<': case '<=': case '>': case '>=': case '=~': case '!~':
+      return `<op:${t.kind}>`
+    default:
+      return JSON.stringify(t.kind)
+  }
+}
+
+const isDigit = (c: string): boolean => c >= '0' && c <= '9'
+const isAlpha = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_'
+const isAlnum = (c: string): boolean => isAlpha(c) || isDigit(c)
+const DURATION_RE = /^(?:\d+(?:ms|[smhdwy]))+/
+const NUMBER_RE = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/
+
+export function lex(input: string): Token[] {
+  const out: Token[] = []
+  let i = 0
+  let braceOpen = false
+  let bracketDepth = 0
+  const err = (pos: number, msg: string): never => {
+    throw new ParseError({start: pos, end: pos + 1}, msg, input)
+  }
+  while (i < input.length) {
+    const c = input[i]!
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++
+      continue
+    }
+    if (c === '#') {
+      while (i < input.length && input[i] !== '\n') i++
+      continue
+    }
+    const start = i
+    const push = (kind: TokenKind, len: number, value?: string): void => {
+      out.push({kind, text: input.slice(start, start + len), value, pos: start, end: start + len})
+      i = start + len
+    }
+    if (isDigit(c) || (c === '.' && isDigit(input[i + 1] ?? ''))) {
+      const rest = input.slice(i)
+      const d = DURATION_RE.exec(rest)
+      const n = NUMBER_RE.exec(rest)
+      if (d && (!n || d[0].length >= n[0].length)) {
+        if (isAlnum(rest[d[0].length] ?? '')) err(i, `bad number or duration syntax: ${JSON.stringify(rest.slice(0, d[0].length + 1))}`)
+        push('DURATION', d[0].length)
+      } else if (n) {
+        if (isAlnum(rest[n[0].length] ?? '') || rest[n[0].length] === '.') err(i, `bad number or duration syntax: ${JSON.stringify(rest.slice(0, n[0].length + 1))}`)
+        push('NUMBER', n[0].length)
+      } else err(i, `bad number or duration syntax: ${JSON.stringify(rest.slice(0, 1))}`)
+      continue
+    }
+    if (isAlpha(c) || (c === ':' && bracketDepth === 0 && !braceOpen)) {
+      let j = i + 1
+      while (j < input.length && (isAlnum(input[j]!) || (input[j] === ':' && bracketDepth === 0 && !braceOpen))) j++
+      push('IDENT', j - i)
+      // keywords, aggregators and keyword operators are case-insensitive, as in Prometheus
+      const lower = out[out.length - 1]!.text.toLowerCase()
+      if (KEYWORD_OPS.has(lower) || AGGREGATORS.has(lower) || KEYWORDS.has(lower)) out[out.length - 1]!.text = lower
+      continue
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      const {value, end} = readString(input, i, err)
+      push('STRING', end - i, value)
+      continue
+    }
+    const two = input.slice(i, i + 2)
+    if (two === '==' || two === '!=' || two === '=~' || two === '!~' || two === '<=' || two === '>=') {
+      push(two as TokenKind, 2)
+      continue
+    }
+    switch (c) {
+      case '{':
+        if (braceOpen) err(i, 'unexpected left brace \'{\'')
+        braceOpen = true
+        push('{', 1)
+        continue
+      case '}':
+        if (!braceOpen) err(i, "unexpected right brace '}'")
+        braceOpen = false
+        push('}', 1)
+        continue
+      case '[':
+        bracketDepth++
+        push('[', 1)
+        continue
+      case ']':
+        if (bracketDepth === 0) err(i, "unexpected right bracket ']'")
+        bracketDepth--
+        push(']', 1)
+        continue
+      case '!':
+        err(i, `unexpected character after '!': ${JSON.stringify(input[i + 1] ?? '')}`)
+        break
+      case '(': case ')': case ',': case ':': case '@': case '=': case '<': case '>':
+      case '+': case '-': case '*': case '/': case '%': case '^':
+        push(c as TokenKind, 1)
+        continue
+    }
+    err(i, `unexpected character: ${JSON.stringify(c)}`)
+  }
+  if (braceOpen) err(input.length, 'unexpected end of input inside braces')
+  out.push({kind: 'EOF', text: '', pos: input.length, end: input.length})
+  return out
+}
+
+/** Reads a Go-style quoted string starting at `start`; returns the unquoted value. */
+function readString(input: string, start: number, err: (pos: number, msg: string) => never): {value: string; end: number} {
+  const q = input[start]!
+  let i = start + 1
+  if (q === '`') {
+    const end = input.indexOf('`', i)
+    if (end < 0) err(start, 'unterminated raw string')
+    return {value: input.slice(i, end), end: end + 1}
+  }
+  let value = ''
+  for (;;) {
+    if (i >= input.length || input[i] === '\n') err(start, 'unterminated quoted string')
+    const c = input[i]!
+    if (c === q) return {value, end: i + 1}
+    if (c !== '\\') {
+      value += c
+      i++
+      continue
+    }
+    const e = input[i + 1]
+    const simple: Record<string, string> = {a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'"}
+    if (e !== undefined && simple[e] !== undefined) {
+      if ((e === '"' && q !== '"') || (e === "'" && q !== "'")) err(i, 'unknown escape sequence')
+      value += simple[e]
+      i += 2
+      continue
+    }
+    const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0
+    if (hexLen > 0) {
+      const h = input.slice(i + 2, i + 2 + hexLen)
+      if (!/^[0-9a-fA-F]+$/.test(h) || h.length !== hexLen) err(i, 'invalid escape sequence')
+      const cp = parseInt(h, 16)
+      if (e === 'x') value += String.fromCharCode(cp)
+      else {
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) err(i, 'escape sequence is invalid Unicode code point')
+        value += String.fromCodePoint(cp)
+      }
+      i += 2 + hexLen
+      continue
+    }
+    if (e !== undefined && e >= '0' && e <= '7') {
+      const o = input.slice(i + 1, i + 4)
+      if (!/^[0-7]{3}$/.test(o) || parseInt(o, 8) > 255) err(i, 'invalid escape sequence')
+      value += String.fromCharCode(parseInt(o, 8))
+      i += 4
+      continue
+    }
+    err(i, 'unknown escape sequence')
+  }
+}
