@@ -6,6 +6,7 @@
  * share timestamps, e.g. Receive replication or backfilled copies.
  */
 import type {SampleIterator} from '../promql/queryable.js'
+import {staleOf} from './penalty-iterator.js'
 
 export class ChainDedupIterator implements SampleIterator {
   private readonly live: Uint8Array
@@ -61,5 +62,9 @@ export class ChainDedupIterator implements SampleIterator {
 
   at(): number {
     return this.its[this.cur]!.at()
+  }
+
+  atStale(): boolean {
+    return staleOf(this.its[this.cur]!)
   }
 }

@@ -34,7 +34,7 @@
  * never become a replica's "previous value".
  */
 import type {SampleIterator} from '../promql/queryable.js'
-import {PenaltyDedupIterator} from './penalty-iterator.js'
+import {PenaltyDedupIterator, staleOf} from './penalty-iterator.js'
 
 /** Functions whose argument is a counter (Thanos `isCounter`, plus Thanos's x-variants). */
 const COUNTER_FUNCS: ReadonlySet<string> = new Set(['rate', 'increase', 'irate', 'resets', 'xrate', 'xincrease'])
@@ -80,6 +80,10 @@ export class CounterReplicaCursor implements SampleIterator {
 
   at(): number {
     return this.v
+  }
+
+  atStale(): boolean {
+    return staleOf(this.it)
   }
 }
 
@@ -132,5 +136,9 @@ export class CounterDedupIterator extends PenaltyDedupIterator {
 
   override at(): number {
     return this.outIsRaw ? this.cursors[this.cur]!.at() : this.out
+  }
+
+  override atStale(): boolean {
+    return this.outIsRaw && this.cursors[this.cur]!.atStale()
   }
 }

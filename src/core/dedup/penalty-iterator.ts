@@ -18,6 +18,7 @@
  * No per-sample objects: penalties live in a Float64Array, the current sample is read from the
  * chosen input iterator.
  */
+import {isStaleNaN} from '../chunkenc/value.js'
 import type {SampleIterator} from '../promql/queryable.js'
 
 /** Milliseconds; upstream's `initialPenalty`, chosen because scrape intervals are seconds long. */
@@ -100,8 +101,18 @@ export class PenaltyDedupIterator implements SampleIterator {
     return this.its[this.cur]!.at()
   }
 
+  /** Staleness of the chosen replica's sample, from its raw bits when it can tell. */
+  atStale(): boolean {
+    return staleOf(this.its[this.cur]!)
+  }
+
   /** Which input replica the current sample came from (for tests and debugging). */
   replica(): number {
     return this.cur
   }
+}
+
+/** An iterator's current sample is a stale marker (raw-bit answer preferred, see queryable.ts). */
+export function staleOf(it: SampleIterator): boolean {
+  return it.atStale ? it.atStale() : isStaleNaN(it.at())
 }

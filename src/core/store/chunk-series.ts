@@ -9,6 +9,7 @@
  * `chunkSeriesIterator` does (it seeks to lastT + 1 on each new chunk).
  */
 import type {Labels} from '../labels/labels.js'
+import {isStaleNaN} from '../chunkenc/value.js'
 import type {SampleIterator, Series} from '../promql/queryable.js'
 
 /** What the series needs of a chunk; times in ms. */
@@ -106,5 +107,10 @@ export class BoundedChunksIterator implements SampleIterator {
 
   at(): number {
     return this.it!.at()
+  }
+
+  atStale(): boolean {
+    const it = this.it!
+    return it.atStale ? it.atStale() : isStaleNaN(it.at())
   }
 }

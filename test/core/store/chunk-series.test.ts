@@ -4,6 +4,11 @@ import {labelsFromRecord} from '../../../src/core/labels/labels.js'
 import {BoundedChunksIterator, ChunkSeries, type RawChunk} from '../../../src/core/store/chunk-series.js'
 import {decodeXorChunk} from '../../../src/core/store/xor-decoder.js'
 import {encodeXorChunk} from './xor-encoder.js'
+import {encodeXorChunks} from '../../../src/core/chunkenc/xor-encoder.js'
+import {STALE_NAN} from '../../../src/core/chunkenc/value.js'
+import {PenaltyDedupIterator} from '../../../src/core/dedup/penalty-iterator.js'
+import {CounterDedupIterator} from '../../../src/core/dedup/counter-iterator.js'
+import {ChainDedupIterator} from '../../../src/core/dedup/chain-iterator.js'
 
 function drain(it: {next(): boolean; atT(): number; at(): number}): Array<[number, number]> {
   const out: Array<[number, number]> = []
@@ -84,5 +89,28 @@ describe('ChunkSeries', () => {
     assert.equal(decoded, 2)
     assert.equal(it.seek(80), true)
     assert.equal(it.next(), false)
+  })
+})
+
+describe('stale markers through chunk series and dedup (raw-bit atStale)', () => {
+  it('a stale marker in a chunk is reported by every wrapper: bounded chunks, penalty, counter and chain dedup', () => {
+    const ls = labelsFromRecord({a: '1'})
+    const a = encodeXorChunks([0, 15_000, 30_000], [1, 2, STALE_NAN])
+    const b = encodeXorChunks([3_000, 90_000], [1, 5])
+    const sa = new ChunkSeries(ls, a, 0, 1e9, decodeXorChunk)
+    const sb = new ChunkSeries(ls, b, 0, 1e9, decodeXorChunk)
+    const mk = [
+      () => sa.iterator(),
+      () => new PenaltyDedupIterator([sa.iterator(), sb.iterator()]),
+      () => new CounterDedupIterator([sa.iterator(), sb.iterator()]),
+      () => new ChainDedupIterator([sa.iterator(), sb.iterator()]),
+    ]
+    for (const f of mk) {
+      const it = f()
+      const seen: Array<[number, boolean]> = []
+      while (it.next()) seen.push([it.atT(), it.atStale!()])
+      assert.deepEqual(seen.filter(([, st]) => st).map(([t]) => t), [30_000], f.toString())
+      assert.ok(seen.some(([t, st]) => t === 15_000 && !st))
+    }
   })
 })
