@@ -1,0 +1,188 @@
+/** Aggregation operators, grouped per step as Prometheus does (promql/engine.go aggregation). */
+import {ExecutionError} from '../../errors.js'
+import {labelsKey, METRIC_NAME, sortLabels, type Labels} from '../../labels/labels.js'
+import {formatGoFloat} from '../format-float.js'
+import {kahanOut, kahanSumInc} from '../functions/kahan.js'
+import {quantileOfSorted} from '../functions/quantile.js'
+import type {AggregateExpr} from '../parser/ast.js'
+import type {Evaluator} from './evaluator.js'
+import type {EvalValue, StepSeries} from './types.js'
+
+function groupLabels(ls: Labels, grouping: string[], without: boolean): Labels {
+  if (without) {
+    const drop = new Set([...grouping, METRIC_NAME])
+    return ls.filter((l) => !drop.has(l.name))
+  }
+  const keep = new Set(grouping)
+  return ls.filter((l) => keep.has(l.name))
+}
+
+export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries[], param: EvalValue | undefined, n: number): EvalValue {
+  const groups = new Map<string, {labels: Labels; members: StepSeries[]}>()
+  const order: string[] = []
+  for (const s of input) {
+    const labels = groupLabels(ev.shouldDropName(s) ? s.labels.filter((l) => l.name !== METRIC_NAME) : s.labels, e.grouping, e.without)
+    const k = labelsKey(labels)
+    let g = groups.get(k)
+    if (!g) {
+      g = {labels, members: []}
+      groups.set(k, g)
+      order.push(k)
+    }
+    g.members.push(s)
+  }
+  const p = param?.type === 'scalar' ? param.vals : undefined
+  switch (e.op) {
+    case 'topk':
+    case 'bottomk':
+    case 'limitk':
+      return {type: 'vector', series: selectK(e.op, groups, p!, n, ev)}
+    case 'limit_ratio':
+      throw new ExecutionError('limit_ratio is not supported yet')
+    case 'count_values':
+      return {type: 'vector', series: countValues(param?.type === 'string' ? param.v : '', groups, n)}
+  }
+  const out: StepSeries[] = []
+  for (const k of order) {
+    const g = groups.get(k)!
+    const vals = new Float64Array(n)
+    const has = new Uint8Array(n)
+    const buf: number[] = []
+    for (let i = 0; i < n; i++) {
+      buf.length = 0
+      for (const s of g.members) if (s.has[i]) buf.push(s.vals[i]!)
+      if (buf.length === 0) continue
+      has[i] = 1
+      vals[i] = aggregateValues(e.op, buf, p ? p[i]! : NaN)
+    }
+    if (has.includes(1)) out.push({labels: g.labels, vals, has})
+  }
+  return {type: 'vector', series: out}
+}
+
+function aggregateValues(op: string, xs: number[], param: number): number {
+  switch (op) {
+    case 'sum': {
+      let sum = 0, c = 0
+      for (const x of xs) {
+        sum = kahanSumInc(x, sum, c)
+        c = kahanOut.c
+      }
+      return Number.isFinite(sum + c) ? sum + c : sum
+    }
+    case 'avg': {
+      if (xs.length === 1) return xs[0]!
+      let sum = 0, c = 0, mean = 0, kc = 0, count = 0
+      let incremental = false
+      for (const x of xs) {
+        count++
+        if (!incremental) {
+          const ns = kahanSumInc(x, sum, c)
+          if (!(ns === Infinity || ns === -Infinity)) {
+            sum = ns
+            c = kahanOut.c
+            continue
+          }
+          incremental = true
+          mean = sum / (count - 1)
+          kc = c / (count - 1)
+        }
+        const q = (count - 1) / count
+        mean = kahanSumInc(x / count, q * mean, q * kc)
+        kc = kahanOut.c
+      }
+      return incremental ? mean + kc : sum / count + c / count
+    }
+    case 'count':
+      return xs.length
+    case 'group':
+      return 1
+    case 'min': {
+      let m = xs[0]!
+      for (const x of xs) if (x < m || Number.isNaN(m)) m = x
+      return m
+    }
+    case 'max': {
+      let m = xs[0]!
+      for (const x of xs) if (x > m || Number.isNaN(m)) m = x
+      return m
+    }
+    case 'stddev':
+    case 'stdvar': {
+      let count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0
+      for (const x of xs) {
+        count++
+        const delta = x - (mean + cMean)
+        mean = kahanSumInc(delta / count, mean, cMean)
+        cMean = kahanOut.c
+        aux = kahanSumInc(delta * (x - (mean + cMean)), aux, cAux)
+        cAux = kahanOut.c
+      }
+      const v = (aux + cAux) / count
+      return op === 'stddev' ? Math.sqrt(v) : v
+    }
+    case 'quantile':
+      return quantileOfSorted(param, Float64Array.from(xs).sort())
+  }
+  throw new ExecutionError(`aggregation "${op}" is not supported yet`)
+}
+
+function selectK(op: string, groups: Map<string, {labels: Labels; members: StepSeries[]}>, k: Float64Array, n: number, ev: Evaluator): StepSeries[] {
+  const out = new Map<StepSeries, StepSeries>()
+  for (const g of groups.values()) {
+    for (let i = 0; i < n; i++) {
+      const kk = Math.floor(k[i]!)
+      if (!(kk >= 1)) continue
+      const present = g.members.filter((s) => s.has[i])
+      let chosen: StepSeries[]
+      if (op === 'limitk') chosen = present.slice(0, kk)
+      else {
+        const desc = op === 'topk'
+        chosen = [...present]
+          .sort((a, b) => {
+            const x = a.vals[i]!
+            const y = b.vals[i]!
+            if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1
+            if (Number.isNaN(y)) return -1
+            return desc ? y - x : x - y
+          })
+          .slice(0, kk)
+      }
+      for (const s of chosen) {
+        let o = out.get(s)
+        if (!o) {
+          o = {labels: s.labels, vals: new Float64Array(n), has: new Uint8Array(n)}
+          if (ev.shouldDropName(s)) ev.markDropName(o)
+          out.set(s, o)
+        }
+        o.vals[i] = s.vals[i]!
+        o.has[i] = 1
+      }
+    }
+  }
+  const res = [...out.values()]
+  // instant queries: Prometheus returns topk results in order of value
+  if (n === 1 && op !== 'limitk') res.sort((a, b) => (op === 'topk' ? b.vals[0]! - a.vals[0]! : a.vals[0]! - b.vals[0]!))
+  return res
+}
+
+function countValues(label: string, groups: Map<string, {labels: Labels; members: StepSeries[]}>, n: number): StepSeries[] {
+  const out = new Map<string, StepSeries>()
+  for (const g of groups.values()) {
+    for (let i = 0; i < n; i++) {
+      for (const s of g.members) {
+        if (!s.has[i]) continue
+        const labels = sortLabels([...g.labels.filter((l) => l.name !== label), {name: label, value: formatGoFloat(s.vals[i]!)}])
+        const key = labelsKey(labels)
+        let o = out.get(key)
+        if (!o) {
+          o = {labels, vals: new Float64Array(n), has: new Uint8Array(n)}
+          out.set(key, o)
+        }
+        o.vals[i] = (o.has[i] ? o.vals[i]! : 0) + 1
+        o.has[i] = 1
+      }
+    }
+  }
+  return [...out.values()]
+}

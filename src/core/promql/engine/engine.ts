@@ -1,0 +1,122 @@
+/**
+ * The PromQL engine API: instant and range queries over any Queryable, with Prometheus 3
+ * semantics (left-open windows, 5m lookback, staleness, @ and offset, subqueries aligned to
+ * absolute multiples of their step), a max-samples guard, a timeout and AbortSignal.
+ */
+import {CanceledError, ExecutionError, TimeoutError} from '../../errors.js'
+import {labelsKey, type Labels} from '../../labels/labels.js'
+import type {Logger} from '../../log.js'
+import {exprType, type Expr} from '../parser/ast.js'
+import {parseExpr} from '../parser/parser.js'
+import type {Queryable} from '../queryable.js'
+import {Evaluator} from './evaluator.js'
+import type {QueryResult, QueryValue, RangeSeries} from './types.js'
+
+export type {QueryResult, QueryValue, InstantSample, RangeSeries} from './types.js'
+
+export interface EngineOptions {
+  /** ms, default 5m */
+  lookbackDelta?: number
+  /** default 50e6, as Prometheus's --query.max-samples */
+  maxSamples?: number
+  /** ms, default 2m */
+  timeout?: number
+  /** default step of subqueries without one, ms (Prometheus: the global evaluation interval, 1m) */
+  subqueryStep?: number
+  logger?: Logger
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal
+  lookbackDelta?: number
+}
+
+export class Engine {
+  constructor(private readonly opts: EngineOptions = {}) {}
+
+  instantQuery(q: Queryable, query: string | Expr, time: number, opts: QueryOptions = {}): Promise<QueryResult> {
+    return this.run(q, query, time, time, 0, opts, true)
+  }
+
+  rangeQuery(q: Queryable, query: string | Expr, start: number, end: number, step: number, opts: QueryOptions = {}): Promise<QueryResult> {
+    if (step <= 0) throw new ExecutionError('zero or negative query resolution step widths are not accepted. Try a positive integer')
+    return this.run(q, query, start, end, step, opts, false)
+  }
+
+  private async run(q: Queryable, query: string | Expr, start: number, end: number, step: number, opts: QueryOptions, instant: boolean): Promise<QueryResult> {
+    const expr = typeof query === 'string' ? parseExpr(query) : query
+    const ty = exprType(expr)
+    if (!instant && ty !== 'scalar' && ty !== 'vector') {
+      throw new ExecutionError(`invalid expression type "${ty === 'matrix' ? 'range vector' : ty}" for range query, must be Scalar or instant Vector`)
+    }
+    const timeout = this.opts.timeout ?? 120_000
+    const timeoutSignal = AbortSignal.timeout(timeout)
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeoutSignal]) : timeoutSignal
+    const n = instant ? 1 : Math.floor((end - start) / step) + 1
+    const times = new Float64Array(n)
+    for (let i = 0; i < n; i++) times[i] = start + i * step
+    const ev = new Evaluator({
+      queryable: q,
+      querier: q.querier(Number.MIN_SAFE_INTEGER, end),
+      start,
+      end,
+      step,
+      lookbackDelta: opts.lookbackDelta ?? this.opts.lookbackDelta ?? 300_000,
+      maxSamples: this.opts.maxSamples ?? 50_000_000,
+      subqueryStep: this.opts.subqueryStep ?? 60_000,
+      signal,
+    })
+    try {
+      const value = await this.evaluate(ev, expr, times, instant)
+      return {value, warnings: ev.warnings, infos: ev.infos}
+    } catch (e) {
+      if (timeoutSignal.aborted) throw new TimeoutError('query timed out in expression evaluation')
+      if (opts.signal?.aborted) throw new CanceledError('query was canceled in expression evaluation')
+      throw e
+    }
+  }
+
+  private async evaluate(ev: Evaluator, expr: Expr, times: Float64Array, instant: boolean): Promise<QueryValue> {
+    const t0 = times[0]!
+    if (instant && exprType(expr) === 'matrix') {
+      const raw = await ev.evalRange(expr, times)
+      return {type: 'matrix', series: raw.series.filter((s) => s.ts.length > 0).map((s) => ({labels: s.labels, ts: s.ts, vs: s.vs})).sort((a, b) => cmp(a.labels, b.labels))}
+    }
+    const v = await ev.eval(expr, times)
+    if (v.type === 'string') return {type: 'string', t: t0, v: v.v}
+    if (v.type === 'scalar') {
+      if (instant) return {type: 'scalar', t: t0, v: v.vals[0]!}
+      return {type: 'matrix', series: [{labels: [], ts: times.slice(), vs: v.vals.slice()}]}
+    }
+    const series = ev.finish(v.series)
+    if (instant) {
+      return {type: 'vector', samples: series.filter((s) => s.has[0]).map((s) => ({labels: s.labels, t: t0, v: s.vals[0]!}))}
+    }
+    const out: RangeSeries[] = []
+    const seen = new Map<string, number>()
+    for (const s of series) {
+      let n = 0
+      for (let i = 0; i < times.length; i++) if (s.has[i]) n++
+      if (n === 0) continue
+      const key = labelsKey(s.labels)
+      if (seen.has(key)) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+      seen.set(key, 1)
+      const ts = new Float64Array(n)
+      const vs = new Float64Array(n)
+      let j = 0
+      for (let i = 0; i < times.length; i++) {
+        if (!s.has[i]) continue
+        ts[j] = times[i]!
+        vs[j++] = s.vals[i]!
+      }
+      out.push({labels: s.labels, ts, vs})
+    }
+    return {type: 'matrix', series: out.sort((a, b) => cmp(a.labels, b.labels))}
+  }
+}
+
+function cmp(a: Labels, b: Labels): number {
+  const x = labelsKey(a)
+  const y = labelsKey(b)
+  return x < y ? -1 : x > y ? 1 : 0
+}

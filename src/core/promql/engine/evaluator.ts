@@ -1,0 +1,374 @@
+/**
+ * Step-batched evaluation of the AST. Each node evaluates for an array of step timestamps at
+ * once. Selectors read their series once per evaluation through the Querier, into typed
+ * arrays, with stale markers recorded out of band (see chunkenc/value.ts on why).
+ */
+import {ExecutionError} from '../../errors.js'
+import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
+import {MatchType} from '../../labels/matcher.js'
+import {isStaleNaN} from '../../chunkenc/value.js'
+import type {Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector} from '../parser/ast.js'
+import type {Querier, Queryable} from '../queryable.js'
+import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
+import {evalAggregate} from './aggregate.js'
+import {evalBinary} from './binary.js'
+import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
+import type {EvalValue, RawSeries, StepSeries} from './types.js'
+
+export interface EvalContext {
+  queryable: Queryable
+  querier: Querier
+  start: number
+  end: number
+  step: number
+  lookbackDelta: number
+  maxSamples: number
+  subqueryStep: number
+  signal: AbortSignal
+}
+
+/** Raw samples per series for a range-vector argument, plus how to window them. */
+export interface RangeSource {
+  series: RawSeries[]
+  range: number
+  offset: number
+  at?: number
+  /** the selector, for absent_over_time labels */
+  selector?: VectorSelector
+}
+
+export class Evaluator {
+  readonly warnings: string[] = []
+  readonly infos: string[] = []
+  private samplesLoaded = 0
+  /** series whose metric name must be dropped at the end (Prometheus 3 delayed name removal) */
+  private readonly dropName = new WeakSet<StepSeries>()
+
+  constructor(readonly ctx: EvalContext) {}
+
+  markDropName(s: StepSeries): StepSeries {
+    this.dropName.add(s)
+    return s
+  }
+
+  shouldDropName(s: StepSeries): boolean {
+    return this.dropName.has(s)
+  }
+
+  checkAbort(): void {
+    if (this.ctx.signal.aborted) throw this.ctx.signal.reason instanceof Error ? this.ctx.signal.reason : new ExecutionError('query aborted')
+  }
+
+  /** Applies delayed __name__ removal to the final result. */
+  finish(series: StepSeries[]): StepSeries[] {
+    return series.map((s) => (this.dropName.has(s) ? {...s, labels: s.labels.filter((l) => l.name !== METRIC_NAME)} : s))
+  }
+
+  private account(n: number): void {
+    this.samplesLoaded += n
+    if (this.samplesLoaded > this.ctx.maxSamples) throw new ExecutionError('query processing would load too many samples into memory in query execution')
+  }
+
+  /** Loads the series of a selector with samples in [mint, maxt]. */
+  async loadSelector(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<{series: RawSeries[]; stale: Uint8Array[]}> {
+    this.checkAbort()
+    const set = await this.ctx.querier.select(vs.labelMatchers, {start: mint, end: maxt, step: this.ctx.step, range: hints.range, func: hints.func}, this.ctx.signal)
+    for (const w of set.warnings) if (!this.warnings.includes(w)) this.warnings.push(w)
+    const out: RawSeries[] = []
+    const stale: Uint8Array[] = []
+    for (const s of set.series) {
+      const it = s.iterator()
+      const ts: number[] = []
+      const vs: number[] = []
+      const st: number[] = []
+      if (it.seek(mint)) {
+        do {
+          const t = it.atT()
+          if (t > maxt) break
+          ts.push(t)
+          vs.push(it.at())
+          st.push((it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0)
+        } while (it.next())
+      }
+      this.account(ts.length)
+      out.push({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vs)})
+      stale.push(Uint8Array.from(st))
+    }
+    return {series: out, stale}
+  }
+
+  /** Effective evaluation times of a selector/subquery with @ and offset. */
+  private effectiveTimes(times: Float64Array, at: number | undefined, startOrEnd: 'start' | 'end' | undefined, offset: number): Float64Array {
+    const fixed = at ?? (startOrEnd === 'start' ? this.ctx.start : startOrEnd === 'end' ? this.ctx.end : undefined)
+    const out = new Float64Array(times.length)
+    for (let i = 0; i < times.length; i++) out[i] = (fixed ?? times[i]!) - offset
+    return out
+  }
+
+  async eval(e: Expr, times: Float64Array): Promise<EvalValue> {
+    this.checkAbort()
+    switch (e.kind) {
+      case 'NumberLiteral':
+        return {type: 'scalar', vals: new Float64Array(times.length).fill(e.val)}
+      case 'StringLiteral':
+        return {type: 'string', v: e.val}
+      case 'ParenExpr':
+      case 'StepInvariantExpr':
+        return this.eval(e.expr, times)
+      case 'UnaryExpr': {
+        const v = await this.eval(e.expr, times)
+        if (e.op === '+') return v
+        if (v.type === 'scalar') return {type: 'scalar', vals: v.vals.map((x) => -x)}
+        if (v.type === 'vector') return {type: 'vector', series: v.series.map((s) => this.markDropName({labels: s.labels, vals: s.vals.map((x) => -x), has: s.has}))}
+        return v
+      }
+      case 'VectorSelector':
+        return this.evalVectorSelector(e, times)
+      case 'BinaryExpr': {
+        const [l, r] = [await this.eval(e.lhs, times), await this.eval(e.rhs, times)]
+        return evalBinary(this, e, l, r, times.length)
+      }
+      case 'AggregateExpr': {
+        const inner = await this.eval(e.expr, times)
+        const param = e.param ? await this.eval(e.param, times) : undefined
+        if (inner.type !== 'vector') throw new ExecutionError('aggregation over a non-vector')
+        return evalAggregate(this, e, inner.series, param, times.length)
+      }
+      case 'Call':
+        return this.evalCall(e, times)
+      case 'MatrixSelector':
+      case 'SubqueryExpr':
+        throw new ExecutionError('range vector in an instant-vector context')
+      case 'DurationExpr':
+        throw new ExecutionError('duration expression outside a range or offset')
+    }
+  }
+
+  private async evalVectorSelector(vs: VectorSelector, times: Float64Array): Promise<EvalValue> {
+    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, vs.originalOffset)
+    let mint = Infinity
+    let maxt = -Infinity
+    for (const t of eff) {
+      if (t < mint) mint = t
+      if (t > maxt) maxt = t
+    }
+    const lookback = this.ctx.lookbackDelta
+    const {series, stale} = await this.loadSelector(vs, mint - lookback + 1, maxt, {})
+    const out: StepSeries[] = []
+    for (let k = 0; k < series.length; k++) {
+      const s = series[k]!
+      const st = stale[k]!
+      const n = eff.length
+      const vals = new Float64Array(n)
+      const has = new Uint8Array(n)
+      const sampleTs = new Float64Array(n)
+      let any = false
+      for (let i = 0; i < n; i++) {
+        const t = eff[i]!
+        // last sample with ts <= t (binary search: eff may not be monotonic with @)
+        let lo = 0
+        let hi = s.ts.length - 1
+        let idx = -1
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1
+          if (s.ts[mid]! <= t) {
+            idx = mid
+            lo = mid + 1
+          } else hi = mid - 1
+        }
+        // Prometheus 3: the lookback window is left-open, (t - lookback, t]
+        if (idx < 0 || s.ts[idx]! <= t - lookback || st[idx]) continue
+        vals[i] = s.vs[idx]!
+        has[i] = 1
+        sampleTs[i] = s.ts[idx]!
+        any = true
+      }
+      if (any) out.push({labels: s.labels, vals, has, sampleTs})
+    }
+    return {type: 'vector', series: out}
+  }
+
+  /** Raw samples of a range-vector expression (matrix selector or subquery). */
+  async evalRange(e: Expr, times: Float64Array, func?: string): Promise<RangeSource> {
+    if (e.kind === 'ParenExpr') return this.evalRange(e.expr, times, func)
+    if (e.kind === 'MatrixSelector') return this.evalMatrixSelector(e, times, func)
+    if (e.kind === 'SubqueryExpr') return this.evalSubquery(e, times)
+    throw new ExecutionError(`expected a range vector, got ${e.kind}`)
+  }
+
+  private async evalMatrixSelector(m: MatrixSelector, times: Float64Array, func?: string): Promise<RangeSource> {
+    const vs = m.vectorSelector
+    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, vs.originalOffset)
+    let mint = Infinity
+    let maxt = -Infinity
+    for (const t of eff) {
+      mint = Math.min(mint, t)
+      maxt = Math.max(maxt, t)
+    }
+    const {series, stale} = await this.loadSelector(vs, mint - m.range + 1, maxt, {range: m.range, func})
+    // range functions never see stale markers
+    const clean = series.map((s, k) => {
+      const st = stale[k]!
+      if (!st.includes(1)) return s
+      const keep: number[] = []
+      for (let i = 0; i < st.length; i++) if (!st[i]) keep.push(i)
+      return {labels: s.labels, ts: Float64Array.from(keep, (i) => s.ts[i]!), vs: Float64Array.from(keep, (i) => s.vs[i]!)}
+    })
+    return {series: clean, range: m.range, offset: vs.originalOffset, at: this.fixedAt(vs.timestamp, vs.startOrEnd), selector: vs}
+  }
+
+  private fixedAt(ts: number | undefined, startOrEnd: 'start' | 'end' | undefined): number | undefined {
+    return ts ?? (startOrEnd === 'start' ? this.ctx.start : startOrEnd === 'end' ? this.ctx.end : undefined)
+  }
+
+  private async evalSubquery(sq: SubqueryExpr, times: Float64Array): Promise<RangeSource> {
+    const step = sq.step > 0 ? sq.step : this.ctx.subqueryStep
+    const eff = this.effectiveTimes(times, sq.timestamp, sq.startOrEnd, sq.originalOffset)
+    let mint = Infinity
+    let maxt = -Infinity
+    for (const t of eff) {
+      mint = Math.min(mint, t)
+      maxt = Math.max(maxt, t)
+    }
+    // inner steps at absolute multiples of the step, left-open at the range start (as Prometheus)
+    const lowest = mint - sq.range
+    let first = step * Math.trunc(lowest / step)
+    if (first <= lowest) first += step
+    const n = first > maxt ? 0 : Math.floor((maxt - first) / step) + 1
+    const inner = new Float64Array(n)
+    for (let i = 0; i < n; i++) inner[i] = first + i * step
+    const v = n > 0 ? await this.eval(sq.expr, inner) : {type: 'vector' as const, series: []}
+    const series: RawSeries[] = []
+    if (v.type === 'scalar') {
+      series.push({labels: [], ts: inner, vs: v.vals})
+    } else if (v.type === 'vector') {
+      for (const s of this.finish(v.series)) {
+        const ts: number[] = []
+        const vals: number[] = []
+        for (let i = 0; i < n; i++) {
+          if (!s.has[i]) continue
+          ts.push(inner[i]!)
+          vals.push(s.vals[i]!)
+        }
+        this.account(ts.length)
+        series.push({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)})
+      }
+    }
+    return {series, range: sq.range, offset: sq.originalOffset, at: this.fixedAt(sq.timestamp, sq.startOrEnd)}
+  }
+
+  /** Applies a range kernel over every step's window. */
+  applyRangeKernel(src: RangeSource, times: Float64Array, name: string, params: Float64Array[]): StepSeries[] {
+    const kernel = RANGE_KERNELS[name]
+    if (!kernel) throw new ExecutionError(`function "${name}" is not supported yet`)
+    const out: StepSeries[] = []
+    const p: number[] = new Array<number>(params.length).fill(0)
+    const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range}
+    for (const s of src.series) {
+      const n = times.length
+      const vals = new Float64Array(n)
+      const has = new Uint8Array(n)
+      let any = false
+      w.ts = s.ts
+      w.vs = s.vs
+      for (let i = 0; i < n; i++) {
+        const evalT = src.at ?? times[i]!
+        const end = evalT - src.offset
+        const start = end - src.range
+        // window (start, end]: binary searches keep this O(log n) per step even with @
+        const from = upperBound(s.ts, start)
+        const to = upperBound(s.ts, end)
+        if (to <= from) continue
+        w.from = from
+        w.to = to
+        w.rangeStart = start
+        w.rangeEnd = end
+        w.evalTime = evalT
+        for (let j = 0; j < params.length; j++) p[j] = params[j]![i]!
+        const v = kernel(w, p)
+        if (v === undefined) continue
+        vals[i] = v
+        has[i] = 1
+        any = true
+      }
+      if (!any) continue
+      const res: StepSeries = {labels: s.labels, vals, has}
+      out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : this.markDropName(res))
+    }
+    return out
+  }
+
+  private async evalCall(c: Call, times: Float64Array): Promise<EvalValue> {
+    const name = c.func.name
+    const matrixArg = c.func.argTypes.indexOf('matrix')
+    if (matrixArg >= 0) {
+      const params: Float64Array[] = []
+      for (let i = 0; i < c.args.length; i++) {
+        if (i === matrixArg) continue
+        const v = await this.eval(c.args[i]!, times)
+        if (v.type !== 'scalar') throw new ExecutionError(`expected a scalar argument to ${name}`)
+        params.push(v.vals)
+      }
+      validateRangeParams(name, params)
+      const src = await this.evalRange(c.args[matrixArg]!, times, name)
+      if (name === 'absent_over_time') return {type: 'vector', series: absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], times.length, selectorOf(c.args[0]!))}
+      return {type: 'vector', series: this.applyRangeKernel(src, times, name, params)}
+    }
+    const args: EvalValue[] = []
+    for (const a of c.args) args.push(await this.eval(a, times))
+    return callInstantFunction(this, c, args, times)
+  }
+}
+
+function selectorOf(e: Expr): VectorSelector | undefined {
+  if (e.kind === 'VectorSelector') return e
+  if (e.kind === 'MatrixSelector') return e.vectorSelector
+  if (e.kind === 'ParenExpr') return selectorOf(e.expr)
+  return undefined
+}
+
+/** absent()/absent_over_time(): 1 at steps where the input has no series, labels from `=` matchers. */
+export function absentSeries(input: StepSeries[], n: number, vs: VectorSelector | undefined): StepSeries[] {
+  const has = new Uint8Array(n).fill(1)
+  for (const s of input) for (let i = 0; i < n; i++) if (s.has[i]) has[i] = 0
+  if (!has.includes(1)) return []
+  const ls: Label[] = []
+  const seen = new Set<string>()
+  const dup = new Set<string>()
+  for (const m of vs?.labelMatchers ?? []) {
+    if (m.name === METRIC_NAME) continue
+    if (m.type === MatchType.EQ) {
+      if (seen.has(m.name)) dup.add(m.name)
+      seen.add(m.name)
+      ls.push({name: m.name, value: m.value})
+    }
+  }
+  const labels = sortLabels(ls.filter((l) => !dup.has(l.name)))
+  return [{labels, vals: new Float64Array(n).fill(1), has}]
+}
+
+function validateRangeParams(name: string, params: Float64Array[]): void {
+  if (name === 'double_exponential_smoothing') {
+    const [sf, tf] = params
+    for (let i = 0; i < (sf?.length ?? 0); i++) {
+      if (!(sf![i]! > 0 && sf![i]! < 1)) throw new ExecutionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf![i]}`)
+      if (!(tf![i]! > 0 && tf![i]! < 1)) throw new ExecutionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf![i]}`)
+    }
+  }
+}
+
+/** First index with a[i] > x. */
+export function upperBound(a: Float64Array, x: number): number {
+  let lo = 0
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (a[mid]! <= x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+export function signatureKey(ls: Labels): string {
+  return labelsKey(ls)
+}

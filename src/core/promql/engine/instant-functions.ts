@@ -1,0 +1,272 @@
+/**
+ * Functions over instant vectors and scalars: math, clamp/round, dates, label manipulation,
+ * sorting, absent, scalar/vector/time/timestamp, histogram_quantile over classic buckets.
+ */
+import {ExecutionError} from '../../errors.js'
+import {compileRe2} from '../../labels/re2.js'
+import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
+import type {Call, Expr} from '../parser/ast.js'
+import {histogramQuantile, type Bucket} from '../functions/histogram.js'
+import {absentSeries, type Evaluator} from './evaluator.js'
+import type {EvalValue, StepSeries} from './types.js'
+
+export const KEEP_NAME_FUNCTIONS = new Set(['last_over_time', 'first_over_time', 'sort', 'sort_desc', 'sort_by_label', 'sort_by_label_desc', 'label_replace', 'label_join'])
+
+const SIMPLE: Record<string, (v: number) => number> = {
+  abs: Math.abs,
+  ceil: Math.ceil,
+  floor: Math.floor,
+  exp: Math.exp,
+  sqrt: Math.sqrt,
+  ln: Math.log,
+  log2: Math.log2,
+  log10: Math.log10,
+  sgn: (v) => (v > 0 ? 1 : v < 0 ? -1 : v),
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  deg: (v) => (v * 180) / Math.PI,
+  rad: (v) => (v * Math.PI) / 180,
+}
+
+const DATE: Record<string, (d: Date) => number> = {
+  year: (d) => d.getUTCFullYear(),
+  month: (d) => d.getUTCMonth() + 1,
+  day_of_month: (d) => d.getUTCDate(),
+  day_of_week: (d) => d.getUTCDay(),
+  day_of_year: (d) => Math.floor((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1,
+  days_in_month: (d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate(),
+  hour: (d) => d.getUTCHours(),
+  minute: (d) => d.getUTCMinutes(),
+}
+
+function mapSeries(ev: Evaluator, series: StepSeries[], f: (v: number, i: number) => number, keepName = false): StepSeries[] {
+  return series.map((s) => {
+    const r: StepSeries = {labels: s.labels, vals: s.vals.map((v, i) => (s.has[i] ? f(v, i) : 0)), has: s.has}
+    return keepName ? r : ev.markDropName(r)
+  })
+}
+
+function vec(v: EvalValue | undefined, name: string): StepSeries[] {
+  if (!v || v.type !== 'vector') throw new ExecutionError(`expected an instant vector argument to ${name}`)
+  return v.series
+}
+
+function scal(v: EvalValue | undefined, name: string): Float64Array {
+  if (!v || v.type !== 'scalar') throw new ExecutionError(`expected a scalar argument to ${name}`)
+  return v.vals
+}
+
+function str(v: EvalValue | undefined, name: string): string {
+  if (!v || v.type !== 'string') throw new ExecutionError(`expected a string argument to ${name}`)
+  return v.v
+}
+
+function setLabel(ls: Labels, name: string, value: string): Labels {
+  const out: Label[] = ls.filter((l) => l.name !== name)
+  if (value !== '') out.push({name, value})
+  return sortLabels(out)
+}
+
+function selectorOf(e: Expr | undefined) {
+  let x = e
+  while (x && x.kind === 'ParenExpr') x = x.expr
+  return x && x.kind === 'VectorSelector' ? x : undefined
+}
+
+export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], times: Float64Array): EvalValue {
+  const name = c.func.name
+  const n = times.length
+  const simple = SIMPLE[name]
+  if (simple) return {type: 'vector', series: mapSeries(ev, vec(args[0], name), simple)}
+  const date = DATE[name]
+  if (date) {
+    if (args.length === 0) {
+      return {type: 'vector', series: [{labels: [], vals: times.map((t) => date(new Date(Math.floor(t / 1000) * 1000))), has: new Uint8Array(n).fill(1)}]}
+    }
+    return {type: 'vector', series: mapSeries(ev, vec(args[0], name), (v) => (Number.isNaN(v) || !Number.isFinite(v) ? NaN : date(new Date(Math.floor(v) * 1000))))}
+  }
+  switch (name) {
+    case 'time':
+      return {type: 'scalar', vals: times.map((t) => t / 1000)}
+    case 'pi':
+      return {type: 'scalar', vals: new Float64Array(n).fill(Math.PI)}
+    case 'vector': {
+      const s = scal(args[0], name)
+      return {type: 'vector', series: [{labels: [], vals: s.slice(), has: new Uint8Array(n).fill(1)}]}
+    }
+    case 'scalar': {
+      const series = vec(args[0], name)
+      const vals = new Float64Array(n).fill(NaN)
+      for (let i = 0; i < n; i++) {
+        let count = 0
+        let v = NaN
+        for (const s of series) if (s.has[i]) { count++; v = s.vals[i]! }
+        if (count === 1) vals[i] = v
+      }
+      return {type: 'scalar', vals}
+    }
+    case 'timestamp': {
+      const series = vec(args[0], name)
+      return {type: 'vector', series: series.map((s) => ev.markDropName({labels: s.labels, has: s.has, vals: s.vals.map((_, i) => (s.sampleTs ? s.sampleTs[i]! : times[i]!) / 1000)}))}
+    }
+    case 'clamp': {
+      const [lo, hi] = [scal(args[1], name), scal(args[2], name)]
+      const series = vec(args[0], name)
+      // min > max gives an empty result, as Prometheus
+      return {type: 'vector', series: mapSeries(ev, series, (v, i) => Math.max(lo[i]!, Math.min(hi[i]!, v))).map((s) => ({...s, has: s.has.map((h, i) => (lo[i]! > hi[i]! ? 0 : h))}))}
+    }
+    case 'clamp_min': {
+      const lo = scal(args[1], name)
+      return {type: 'vector', series: mapSeries(ev, vec(args[0], name), (v, i) => (Number.isNaN(lo[i]!) ? NaN : Math.max(lo[i]!, v)))}
+    }
+    case 'clamp_max': {
+      const hi = scal(args[1], name)
+      return {type: 'vector', series: mapSeries(ev, vec(args[0], name), (v, i) => (Number.isNaN(hi[i]!) ? NaN : Math.min(hi[i]!, v)))}
+    }
+    case 'round': {
+      const to = args[1] ? scal(args[1], name) : new Float64Array(n).fill(1)
+      return {
+        type: 'vector',
+        series: mapSeries(ev, vec(args[0], name), (v, i) => {
+          const inv = 1 / to[i]!
+          return Math.floor(v * inv + 0.5) / inv
+        }),
+      }
+    }
+    case 'absent':
+      return {type: 'vector', series: absentSeries(vec(args[0], name), n, selectorOf(c.args[0]))}
+    case 'sort':
+    case 'sort_desc': {
+      const series = vec(args[0], name)
+      if (n !== 1) return {type: 'vector', series}
+      const desc = name === 'sort_desc'
+      // NaN sorts last in both directions, as Prometheus
+      return {type: 'vector', series: [...series].sort((a, b) => cmpVal(a.vals[0]!, b.vals[0]!, desc))}
+    }
+    case 'sort_by_label':
+    case 'sort_by_label_desc': {
+      const series = vec(args[0], name)
+      const names = args.slice(1).map((a) => str(a, name))
+      const desc = name === 'sort_by_label_desc'
+      const get = (s: StepSeries, l: string) => s.labels.find((x) => x.name === l)?.value ?? ''
+      return {
+        type: 'vector',
+        series: [...series].sort((a, b) => {
+          for (const l of names) {
+            const r = naturalCompare(get(a, l), get(b, l))
+            if (r !== 0) return desc ? -r : r
+          }
+          const r = labelsKey(a.labels) < labelsKey(b.labels) ? -1 : labelsKey(a.labels) > labelsKey(b.labels) ? 1 : 0
+          return desc ? -r : r
+        }),
+      }
+    }
+    case 'label_replace': {
+      const series = vec(args[0], name)
+      const [dst, repl, src, regex] = [str(args[1], name), str(args[2], name), str(args[3], name), str(args[4], name)]
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst) && dst === '') throw new ExecutionError(`invalid destination label name in label_replace(): ${dst}`)
+      const re = compileRe2(regex)
+      return {
+        type: 'vector',
+        series: dedupCheck(
+          series.map((s) => {
+            const v = s.labels.find((l) => l.name === src)?.value ?? ''
+            const m = re.exec(v)
+            if (!m) return s
+            const value = repl.replace(/\$\{(\w+)\}|\$(\w+)/g, (_x, a: string | undefined, b: string | undefined) => {
+              const k = a ?? b!
+              const idx = /^\d+$/.test(k) ? Number(k) : undefined
+              return (idx !== undefined ? m[idx] : m.groups?.[k]) ?? ''
+            })
+            const labels = setLabel(s.labels, dst, value)
+            return {...s, labels}
+          }),
+        ),
+      }
+    }
+    case 'label_join': {
+      const series = vec(args[0], name)
+      const dst = str(args[1], name)
+      const sep = str(args[2], name)
+      const srcs = args.slice(3).map((a) => str(a, name))
+      return {
+        type: 'vector',
+        series: dedupCheck(series.map((s) => ({...s, labels: setLabel(s.labels, dst, srcs.map((l) => s.labels.find((x) => x.name === l)?.value ?? '').join(sep))}))),
+      }
+    }
+    case 'histogram_quantile': {
+      const q = scal(args[0], name)
+      const series = vec(args[1], name)
+      return {type: 'vector', series: classicHistogramQuantile(ev, q, series, n)}
+    }
+  }
+  throw new ExecutionError(`function "${name}" is not supported yet`)
+}
+
+function cmpVal(a: number, b: number, desc: boolean): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1
+  if (Number.isNaN(b)) return -1
+  return desc ? b - a : a - b
+}
+
+function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', {numeric: true})
+}
+
+function dedupCheck(series: StepSeries[]): StepSeries[] {
+  const seen = new Map<string, StepSeries>()
+  for (const s of series) {
+    const k = labelsKey(s.labels)
+    const prev = seen.get(k)
+    if (prev) {
+      for (let i = 0; i < s.has.length; i++) if (s.has[i] && prev.has[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+    }
+    seen.set(k, s)
+  }
+  return series
+}
+
+function classicHistogramQuantile(ev: Evaluator, q: Float64Array, series: StepSeries[], n: number): StepSeries[] {
+  const groups = new Map<string, {labels: Labels; members: {le: number; s: StepSeries}[]}>()
+  for (const s of series) {
+    const le = s.labels.find((l) => l.name === 'le')
+    if (!le) continue
+    const upper = Number(le.value === '+Inf' ? Infinity : le.value)
+    if (Number.isNaN(upper) && le.value !== 'NaN') continue
+    const labels = s.labels.filter((l) => l.name !== 'le' && l.name !== METRIC_NAME)
+    const k = labelsKey(labels)
+    const g = groups.get(k) ?? {labels, members: []}
+    g.members.push({le: parseLe(le.value), s})
+    groups.set(k, g)
+  }
+  const out: StepSeries[] = []
+  for (const g of groups.values()) {
+    const vals = new Float64Array(n)
+    const has = new Uint8Array(n)
+    for (let i = 0; i < n; i++) {
+      const buckets: Bucket[] = []
+      for (const m of g.members) if (m.s.has[i]) buckets.push({upperBound: m.le, count: m.s.vals[i]!})
+      if (buckets.length === 0) continue
+      vals[i] = histogramQuantile(q[i]!, buckets, ev)
+      has[i] = 1
+    }
+    if (has.includes(1)) out.push({labels: g.labels, vals, has})
+  }
+  return out
+}
+
+function parseLe(v: string): number {
+  if (v === '+Inf' || v === 'Inf' || v === '+inf') return Infinity
+  if (v === '-Inf') return -Infinity
+  return Number(v)
+}

@@ -1,0 +1,101 @@
+/**
+ * An in-memory Queryable: series with typed-array samples. Used by tests, the conformance
+ * runner and benchmarks; the same engine runs over stores in production.
+ */
+import {isStaleNaN} from '../chunkenc/value.js'
+import {compareLabels, labelsKey, type Labels} from '../labels/labels.js'
+import {matchesAll, type Matcher} from '../labels/matcher.js'
+import type {LabelQueryHints, Querier, Queryable, SampleIterator, SelectHints, Series, SeriesSet} from './queryable.js'
+
+export interface MemorySeries {
+  labels: Labels
+  ts: Float64Array
+  vs: Float64Array
+  /** stale markers, out of band (see chunkenc/value.ts) */
+  stale?: Uint8Array
+}
+
+class ArrayIterator implements SampleIterator {
+  private i = -1
+  constructor(private readonly s: MemorySeries) {}
+  next(): boolean {
+    return ++this.i < this.s.ts.length
+  }
+  seek(t: number): boolean {
+    if (this.i < 0) this.i = 0
+    while (this.i < this.s.ts.length && this.s.ts[this.i]! < t) this.i++
+    return this.i < this.s.ts.length
+  }
+  atT(): number {
+    return this.s.ts[this.i]!
+  }
+  at(): number {
+    return this.s.vs[this.i]!
+  }
+  atStale(): boolean {
+    return this.s.stale ? this.s.stale[this.i] === 1 : isStaleNaN(this.s.vs[this.i]!)
+  }
+}
+
+export class MemoryQueryable implements Queryable {
+  private series: MemorySeries[] = []
+  private readonly byKey = new Map<string, MemorySeries>()
+
+  /** Adds samples (sorted by time) to a series, creating it if needed. */
+  add(labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>, stale?: ArrayLike<number>): void {
+    const key = labelsKey(labels)
+    const prev = this.byKey.get(key)
+    if (!prev) {
+      const s: MemorySeries = {labels, ts: Float64Array.from(ts), vs: Float64Array.from(vs), stale: stale ? Uint8Array.from(stale) : undefined}
+      this.byKey.set(key, s)
+      this.series.push(s)
+      this.series.sort((a, b) => compareLabels(a.labels, b.labels))
+      return
+    }
+    // merge by timestamp (test scripts load the same series in several `load` blocks)
+    const all: [number, number, number][] = []
+    for (let i = 0; i < prev.ts.length; i++) all.push([prev.ts[i]!, prev.vs[i]!, prev.stale?.[i] ?? 0])
+    for (let i = 0; i < ts.length; i++) all.push([ts[i]!, vs[i]!, stale?.[i] ?? 0])
+    all.sort((a, b) => a[0] - b[0])
+    prev.ts = Float64Array.from(all, (x) => x[0])
+    prev.vs = Float64Array.from(all, (x) => x[1])
+    prev.stale = Uint8Array.from(all, (x) => x[2])
+  }
+
+  clear(): void {
+    this.series = []
+    this.byKey.clear()
+  }
+
+  querier(): Querier {
+    const all = (): MemorySeries[] => this.series
+    return {
+      async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesSet> {
+        const series: Series[] = []
+        for (const s of all()) {
+          if (!matchesAll(matchers, s.labels)) continue
+          // only series with samples in the range, as a TSDB querier
+          let any = false
+          for (let i = 0; i < s.ts.length; i++) if (s.ts[i]! >= hints.start && s.ts[i]! <= hints.end) { any = true; break }
+          if (!any) continue
+          series.push({labels: s.labels, iterator: () => new ArrayIterator(s)})
+        }
+        return {series, warnings: []}
+      },
+      async labelNames(matchers: readonly Matcher[], _h: LabelQueryHints) {
+        const names = new Set<string>()
+        for (const s of all()) if (matchesAll(matchers, s.labels)) for (const l of s.labels) names.add(l.name)
+        return {names: [...names].sort(), warnings: []}
+      },
+      async labelValues(name: string, matchers: readonly Matcher[], _h: LabelQueryHints) {
+        const values = new Set<string>()
+        for (const s of all()) {
+          if (!matchesAll(matchers, s.labels)) continue
+          const v = s.labels.find((l) => l.name === name)?.value
+          if (v !== undefined) values.add(v)
+        }
+        return {values: [...values].sort(), warnings: []}
+      },
+    }
+  }
+}
