@@ -32,7 +32,3 @@ export const durationFlag = Flags.custom<number>({
   },
 })
 
-/** Exit code for an error from core: 2 for bad input, 1 otherwise. */
-export function exitCodeFor(e: unknown): number {
-  return errorKind(e) === 'bad_data' ? 2 : 1
-}

@@ -1,0 +1,39 @@
+/**
+ * Local evaluation for `query-once --store`: the same pipeline as `thanosts query` (Info each
+ * store once, fan out, merge, deduplicate replicas, evaluate PromQL in-process), with no
+ * server in between.
+ */
+import {queryValueToApiData} from '../api/value-json.js'
+import {UnavailableError} from '../errors.js'
+import {nopLogger, type Logger} from '../log.js'
+import {Engine} from '../promql/engine/engine.js'
+import {EndpointSet} from '../store/endpoint-set.js'
+import {ProxyStore} from '../store/proxy.js'
+import {createStoreQueryable} from '../store/store-queryable.js'
+import type {ApiQueryResult} from './api-types.js'
+import type {QueryOnceConfig, ResolvedQuery} from './run.js'
+
+export async function evaluateOverStores(q: ResolvedQuery, cfg: QueryOnceConfig, logger: Logger = nopLogger): Promise<ApiQueryResult> {
+  const endpoints = new EndpointSet({addresses: cfg.stores, infoTimeoutMs: Math.min(cfg.timeoutMs, 10_000), logger})
+  try {
+    await endpoints.update()
+    const warnings: string[] = []
+    for (const e of endpoints.all()) if (e.lastError) warnings.push(`store ${e.address}: ${e.lastError}`)
+    if (endpoints.storeRefs().length === 0) {
+      throw new UnavailableError(`none of the stores answered: ${warnings.join('; ') || 'no stores given'}`)
+    }
+    if (!cfg.partialResponse && warnings.length > 0) throw new UnavailableError(warnings.join('; '))
+    const proxy = new ProxyStore({stores: () => endpoints.storeRefs(), logger})
+    const queryable = createStoreQueryable(proxy, {
+      replicaLabels: cfg.replicaLabels,
+      dedup: cfg.dedup,
+      partialResponse: cfg.partialResponse,
+      timeoutMs: cfg.timeoutMs,
+    })
+    const engine = new Engine({timeout: cfg.timeoutMs})
+    const res = q.range ? await engine.rangeQuery(queryable, q.query, q.range.start, q.range.end, q.range.step) : await engine.instantQuery(queryable, q.query, q.time!)
+    return {data: queryValueToApiData(res.value), warnings: [...warnings, ...res.warnings], infos: res.infos}
+  } finally {
+    await endpoints.stop()
+  }
+}
