@@ -1,6 +1,5 @@
 /** Flags shared by every command, and helpers to turn flag values into core config. */
 import {Errors, Flags} from '@oclif/core'
-import {errorKind} from '../core/errors.js'
 import {createLogger, type LogFormat, type Logger, type LogLevel} from '../core/log.js'
 import {parseDurationFlag} from '../core/server/duration.js'
 
