@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {runDir} from './runner.js'
+
+// dist/test/promql-conformance → repo root is three levels up
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+
+describe('PromQL conformance (Prometheus test scripts)', function () {
+  this.timeout(300_000)
+
+  it('passes at least the baseline number of cases', async () => {
+    const baseline = (JSON.parse(readFileSync(join(ROOT, 'promql-baseline.json'), 'utf8')) as {passed: number}).passed
+    const results = await runDir(join(ROOT, '..', 'shared', 'promql-testdata'))
+    let passed = 0
+    let failed = 0
+    let skipped = 0
+    for (const r of results) {
+      passed += r.passed
+      failed += r.failed
+      skipped += r.skipped
+      console.log(`      ${r.file}: passed ${r.passed}, failed ${r.failed}, skipped ${r.skipped}`)
+    }
+    console.log(`      ${passed} passed, ${failed} failed, ${skipped} skipped (baseline ${baseline})`)
+    assert.ok(passed >= baseline, `passed ${passed} < baseline ${baseline}`)
+  })
+})

@@ -1,0 +1,160 @@
+/**
+ * Runs Prometheus's PromQL test scripts against our engine over an in-memory Queryable and
+ * counts evals passed / failed / skipped (skipped: native-histogram cases only).
+ */
+import {readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+import {labelsKey, labelsToString, METRIC_NAME, type Labels} from '../../src/core/labels/labels.js'
+import {Engine} from '../../src/core/promql/engine/engine.js'
+import {MemoryQueryable} from '../../src/core/promql/memory-queryable.js'
+import {parseScript, staleValue, type Command, type SeriesDesc} from './script.js'
+
+export interface FileResult {
+  file: string
+  passed: number
+  failed: number
+  skipped: number
+  failures: string[]
+  skippedLines: number[]
+}
+
+const EPSILON = 0.000001
+const MIN_NORMAL = 2.2250738585072014e-308
+
+/** Prometheus's almost.Equal as used by promqltest. */
+export function almostEqual(a: number, b: number): boolean {
+  if (Number.isNaN(a) && Number.isNaN(b)) return true
+  if (a === b) return true
+  const absSum = Math.abs(a) + Math.abs(b)
+  const diff = Math.abs(a - b)
+  if (a === 0 || b === 0 || absSum < MIN_NORMAL) return diff < EPSILON * MIN_NORMAL
+  return diff / Math.min(absSum, Number.MAX_VALUE) < EPSILON
+}
+
+function load(q: MemoryQueryable, cmd: Extract<Command, {kind: 'load'}>): void {
+  for (const s of cmd.series) {
+    if (s.nativeHistogram) continue
+    const ts: number[] = []
+    const vs: number[] = []
+    const st: number[] = []
+    s.values.forEach((v, i) => {
+      if (v === undefined) return
+      ts.push(i * cmd.intervalMs)
+      vs.push(v === 'stale' ? staleValue() : v)
+      st.push(v === 'stale' ? 1 : 0)
+    })
+    q.add(s.labels, ts, vs, st)
+  }
+}
+
+function describe(ls: Labels): string {
+  return labelsToString(ls)
+}
+
+type EvalCmd = Extract<Command, {kind: 'eval'}>
+
+async function runEval(engine: Engine, q: MemoryQueryable, cmd: EvalCmd): Promise<string | undefined> {
+  let res
+  try {
+    res = cmd.instant ? await engine.instantQuery(q, cmd.query, cmd.start) : await engine.rangeQuery(q, cmd.query, cmd.start, cmd.end, cmd.step)
+  } catch (e) {
+    const msg = (e as Error).message
+    if (!cmd.fail) return `unexpected error: ${msg}`
+    if (cmd.failMessage !== undefined && msg !== cmd.failMessage) return `error message: got ${JSON.stringify(msg)}, want ${JSON.stringify(cmd.failMessage)}`
+    if (cmd.failRegexp && !cmd.failRegexp.test(msg)) return `error message ${JSON.stringify(msg)} does not match ${cmd.failRegexp}`
+    return undefined
+  }
+  if (cmd.fail) return 'expected an error, got a result'
+  const v = res.value
+  if (cmd.expectString !== undefined) return v.type === 'string' && v.v === cmd.expectString ? undefined : `expected string ${JSON.stringify(cmd.expectString)}`
+  if (v.type === 'scalar') {
+    if (cmd.expectedScalar === undefined) return cmd.expected.length === 0 ? undefined : `got scalar ${v.v}, expected series`
+    return almostEqual(v.v, cmd.expectedScalar) ? undefined : `scalar: got ${v.v}, want ${cmd.expectedScalar}`
+  }
+  if (v.type === 'string') return 'unexpected string result'
+  if (v.type === 'vector') {
+    if (cmd.expectedScalar !== undefined) return 'expected a scalar'
+    if (v.samples.length !== cmd.expected.length) return `got ${v.samples.length} series, want ${cmd.expected.length}: got [${v.samples.map((s) => `${describe(s.labels)} ${s.v}`).join('; ')}]`
+    const want = new Map(cmd.expected.map((e, i) => [labelsKey(e.labels), {e, i}]))
+    for (let k = 0; k < v.samples.length; k++) {
+      const s = v.samples[k]!
+      const w = want.get(labelsKey(s.labels))
+      if (!w) return `unexpected series ${describe(s.labels)} ${s.v}`
+      if (cmd.ordered && w.i !== k) return `order: ${describe(s.labels)} at ${k}, want ${w.i}`
+      const wv = w.e.values[0]
+      if (typeof wv !== 'number' || !almostEqual(s.v, wv)) return `${describe(s.labels)}: got ${s.v}, want ${String(wv)}`
+    }
+    return undefined
+  }
+  // matrix
+  if (cmd.instant && !cmd.expectRangeVector) return 'unexpected range vector result'
+  const expected = cmd.expected.filter((e) => e.values.some((x) => x !== undefined))
+  if (v.series.length !== expected.length) return `got ${v.series.length} series, want ${expected.length}: got [${v.series.map((s) => describe(s.labels)).join('; ')}]`
+  const want = new Map(expected.map((e) => [labelsKey(e.labels), e]))
+  for (const s of v.series) {
+    const e = want.get(labelsKey(s.labels))
+    if (!e) return `unexpected series ${describe(s.labels)}`
+    const pts: [number, number][] = []
+    e.values.forEach((x, i) => {
+      if (x === undefined || x === 'stale') return
+      pts.push([cmd.instant ? NaN : cmd.start + i * cmd.step, x])
+    })
+    if (pts.length !== s.ts.length) return `${describe(s.labels)}: got ${s.ts.length} points, want ${pts.length}`
+    for (let i = 0; i < pts.length; i++) {
+      if (!cmd.instant && pts[i]![0] !== s.ts[i]) return `${describe(s.labels)}: point ${i} at ${s.ts[i]}, want ${pts[i]![0]}`
+      if (!almostEqual(s.vs[i]!, pts[i]![1])) return `${describe(s.labels)} @${s.ts[i]}: got ${s.vs[i]}, want ${pts[i]![1]}`
+    }
+  }
+  return undefined
+}
+
+function usesNative(cmd: EvalCmd, nativeNames: Set<string>): boolean {
+  if (cmd.nativeHistogram) return true
+  for (const n of nativeNames) if (new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(cmd.query)) return true
+  return false
+}
+
+export async function runFile(file: string): Promise<FileResult> {
+  const cmds = parseScript(readFileSync(file, 'utf8'))
+  const q = new MemoryQueryable()
+  const engine = new Engine({timeout: 30_000})
+  const r: FileResult = {file: path.basename(file), passed: 0, failed: 0, skipped: 0, failures: [], skippedLines: []}
+  let nativeNames = new Set<string>()
+  for (const cmd of cmds) {
+    if (cmd.kind === 'clear') {
+      q.clear()
+      nativeNames = new Set()
+    } else if (cmd.kind === 'load') {
+      load(q, cmd)
+      for (const s of cmd.series) {
+        const name = s.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
+        if (s.nativeHistogram) nativeNames.add(name)
+        // load_with_nhcb also creates a native histogram series named without `_bucket`
+        if (cmd.withNhcb && name.endsWith('_bucket')) nativeNames.add(name.slice(0, -'_bucket'.length))
+      }
+      nativeNames.delete('')
+    } else {
+      if (usesNative(cmd, nativeNames)) {
+        r.skipped++
+        r.skippedLines.push(cmd.line)
+        continue
+      }
+      const err = await runEval(engine, q, cmd)
+      if (err === undefined) r.passed++
+      else {
+        r.failed++
+        r.failures.push(`${r.file}:${cmd.line}: ${cmd.query}\n      ${err}`)
+      }
+    }
+  }
+  return r
+}
+
+export async function runDir(dir: string): Promise<FileResult[]> {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.test')).sort()
+  const out: FileResult[] = []
+  for (const f of files) out.push(await runFile(path.join(dir, f)))
+  return out
+}
+
+export type {SeriesDesc}
