@@ -100,6 +100,15 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       return {type: 'scalar', vals: times.map((t) => t / 1000)}
     case 'pi':
       return {type: 'scalar', vals: new Float64Array(n).fill(Math.PI)}
+    // Prometheus 3.x: the query's own step, start, end and range (end - start), in seconds
+    case 'step':
+      return {type: 'scalar', vals: new Float64Array(n).fill(ev.ctx.step / 1000)}
+    case 'start':
+      return {type: 'scalar', vals: new Float64Array(n).fill(ev.ctx.start / 1000)}
+    case 'end':
+      return {type: 'scalar', vals: new Float64Array(n).fill(ev.ctx.end / 1000)}
+    case 'range':
+      return {type: 'scalar', vals: new Float64Array(n).fill((ev.ctx.end - ev.ctx.start) / 1000)}
     case 'vector': {
       const s = scal(args[0], name)
       return {type: 'vector', series: [{labels: [], vals: s.slice(), has: new Uint8Array(n).fill(1)}]}
