@@ -1,0 +1,298 @@
+/**
+ * Prometheus HTTP API v1 (plus Thanos's /api/v1/stores and dedup/partial_response/replicaLabels[]
+ * parameters) over a PromQL engine and a per-request Queryable. Responses follow Prometheus's
+ * envelope byte for byte: {"status","data"} or {"status","errorType","error"}, with
+ * "warnings"/"infos" only when non-empty; errors map to Prometheus's HTTP codes.
+ */
+import type {IncomingMessage, ServerResponse} from 'node:http'
+import {BadDataError, errorKind, HTTP_STATUS, type ErrorKind} from '../errors.js'
+import {labelsToRecord} from '../labels/labels.js'
+import type {Matcher} from '../labels/matcher.js'
+import type {Logger} from '../log.js'
+import type {Engine} from '../promql/engine/engine.js'
+import {formatExpr, parseExpr, type Expr} from '../promql/parser/index.js'
+import type {Queryable} from '../promql/queryable.js'
+import {MAX_TIME, MIN_TIME, parseBoolParam, parseDurationParam, parseTimeParam, readForm} from './params.js'
+import {queryValueToApiData} from './value-json.js'
+
+export interface RequestOptions {
+  dedup: boolean
+  partialResponse: boolean
+  replicaLabels: string[]
+  /** storeMatch[] selectors */
+  storeMatchers: Matcher[][]
+}
+
+export interface ApiOptions {
+  engine: Engine
+  /** A queryable for one request's options (dedup, partial response, replica labels). */
+  queryable: (opts: RequestOptions) => Queryable
+  defaults: {replicaLabels: string[]; partialResponse: boolean; queryTimeoutMs: number; lookbackDeltaMs?: number}
+  /** /api/v1/stores */
+  stores?: () => unknown
+  flags: Record<string, string>
+  buildInfo: Record<string, string>
+  logger: Logger
+  /** Observed per request: handler name, status, seconds. */
+  observe?: (handler: string, code: number, seconds: number) => void
+  /** --query.max-concurrent: runs query evaluations through this gate */
+  gate?: <T>(f: () => Promise<T>) => Promise<T>
+}
+
+const ERROR_TYPE: Record<ErrorKind, string> = {
+  bad_data: 'bad_data',
+  execution: 'execution',
+  timeout: 'timeout',
+  canceled: 'canceled',
+  unavailable: 'unavailable',
+  not_found: 'not_found',
+  internal: 'internal',
+}
+
+class ApiResponse {
+  warnings: string[] = []
+  infos: string[] = []
+}
+
+function send(res: ServerResponse, code: number, body: Record<string, unknown>): void {
+  if (res.headersSent) return
+  res.writeHead(code, {'content-type': 'application/json'})
+  res.end(JSON.stringify(body))
+}
+
+function success(res: ServerResponse, data: unknown, r: ApiResponse): void {
+  const body: Record<string, unknown> = {status: 'success', data}
+  if (r.warnings.length) body.warnings = r.warnings
+  if (r.infos.length) body.infos = r.infos
+  send(res, 200, body)
+}
+
+function failure(res: ServerResponse, e: unknown, r?: ApiResponse): number {
+  const kind = errorKind(e)
+  const code = kind === 'unavailable' ? 422 : HTTP_STATUS[kind]
+  const body: Record<string, unknown> = {status: 'error', errorType: ERROR_TYPE[kind], error: e instanceof Error ? e.message : String(e)}
+  if (r?.warnings.length) body.warnings = r.warnings
+  send(res, code, body)
+  return code
+}
+
+function parseMatchers(values: string[]): Matcher[][] {
+  return values.map((v) => {
+    const e = parseExpr(v)
+    if (e.kind !== 'VectorSelector') throw new BadDataError(`invalid parameter "match[]": 1:1: parse error: unexpected ${JSON.stringify(v)}, expected vector selector`)
+    return e.labelMatchers
+  })
+}
+
+export class PrometheusApi {
+  constructor(private readonly opts: ApiOptions) {}
+
+  private requestOptions(form: URLSearchParams): RequestOptions {
+    const replica = form.getAll('replicaLabels[]')
+    return {
+      dedup: parseBoolParam(form.get('dedup'), 'dedup', true),
+      partialResponse: parseBoolParam(form.get('partial_response'), 'partial_response', this.opts.defaults.partialResponse),
+      replicaLabels: replica.length > 0 ? replica : this.opts.defaults.replicaLabels,
+      storeMatchers: parseMatchers(form.getAll('storeMatch[]')),
+    }
+  }
+
+  /** Handles /api/v1/*; returns false for other paths. */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<boolean> {
+    if (!path.startsWith('/api/v1/')) return false
+    const started = performance.now()
+    const route = path.slice('/api/v1/'.length)
+    const r = new ApiResponse()
+    const ac = new AbortController()
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort()
+    })
+    let handler = route.startsWith('label/') ? 'label_values' : route
+    let code = 200
+    try {
+      const form = await readForm(req, url)
+      const data = await this.dispatch(route, req.method ?? 'GET', form, r, ac.signal)
+      if (data === NOT_FOUND) {
+        handler = 'not_found'
+        code = 404
+        send(res, 404, {status: 'error', errorType: 'not_found', error: `path ${path} not found`})
+      } else if (data === METHOD_NOT_ALLOWED) {
+        code = 405
+        send(res, 405, {status: 'error', errorType: 'bad_data', error: `method ${req.method} not allowed`})
+      } else success(res, data, r)
+    } catch (e) {
+      code = failure(res, e, r)
+      if (code >= 500) this.opts.logger.warn('API request failed', {path, err: e})
+    }
+    this.opts.observe?.(handler, code, (performance.now() - started) / 1000)
+    return true
+  }
+
+  private async dispatch(route: string, method: string, form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
+    const getPost = method === 'GET' || method === 'POST'
+    if (route.startsWith('label/') && route.endsWith('/values')) {
+      if (method !== 'GET') return METHOD_NOT_ALLOWED
+      return this.labelValues(decodeURIComponent(route.slice('label/'.length, -'/values'.length)), form, r, signal)
+    }
+    switch (route) {
+      case 'query':
+        return getPost ? this.query(form, r, signal) : METHOD_NOT_ALLOWED
+      case 'query_range':
+        return getPost ? this.queryRange(form, r, signal) : METHOD_NOT_ALLOWED
+      case 'series':
+        return getPost ? this.series(form, r, signal) : METHOD_NOT_ALLOWED
+      case 'labels':
+        return getPost ? this.labelNames(form, r, signal) : METHOD_NOT_ALLOWED
+      case 'format_query': {
+        const q = form.get('query') ?? ''
+        return formatExpr(parseExpr(q))
+      }
+      case 'query_exemplars':
+        return []
+      case 'metadata':
+        return {}
+      case 'targets':
+        return {activeTargets: [], droppedTargets: []}
+      case 'rules':
+        return {groups: []}
+      case 'alerts':
+        return {alerts: []}
+      case 'status/buildinfo':
+        return this.opts.buildInfo
+      case 'status/flags':
+        return this.opts.flags
+      case 'status/runtimeinfo':
+        return {startTime: START_TIME, CWD: process.cwd(), goroutineCount: 0, GOMAXPROCS: 0, GOGC: '', GODEBUG: '', storageRetention: ''}
+      case 'stores':
+        return this.opts.stores?.() ?? {}
+    }
+    return NOT_FOUND
+  }
+
+  private queryTimeout(form: URLSearchParams): number {
+    const t = form.get('timeout')
+    const def = this.opts.defaults.queryTimeoutMs
+    return t ? Math.min(parseDurationParam(t, 'timeout'), def) : def
+  }
+
+  private parseQuery(form: URLSearchParams): Expr {
+    const q = form.get('query')
+    if (q === null || q === '') throw new BadDataError('invalid parameter "query": unknown position: parse error: no expression found in input')
+    try {
+      return parseExpr(q)
+    } catch (e) {
+      if (e instanceof BadDataError) throw new BadDataError(`invalid parameter "query": ${e.message}`)
+      throw e
+    }
+  }
+
+  private lookback(form: URLSearchParams): number | undefined {
+    const l = form.get('lookback_delta')
+    return l ? parseDurationParam(l, 'lookback_delta') : this.opts.defaults.lookbackDeltaMs
+  }
+
+  private async query(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
+    const time = parseTimeParam(form.get('time'), 'time', Date.now())
+    const expr = this.parseQuery(form)
+    const q = this.opts.queryable(this.requestOptions(form))
+    const timeout = AbortSignal.timeout(this.queryTimeout(form))
+    const run = () => this.opts.engine.instantQuery(q, expr, time, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form)})
+    const res = await (this.opts.gate ? this.opts.gate(run) : run())
+    r.warnings.push(...res.warnings)
+    r.infos.push(...res.infos)
+    return queryValueToApiData(res.value)
+  }
+
+  private async queryRange(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
+    const start = parseTimeParam(form.get('start'), 'start', NaN)
+    const end = parseTimeParam(form.get('end'), 'end', NaN)
+    if (Number.isNaN(start)) throw new BadDataError('invalid parameter "start": cannot parse "" to a valid timestamp')
+    if (Number.isNaN(end)) throw new BadDataError('invalid parameter "end": cannot parse "" to a valid timestamp')
+    if (end < start) throw new BadDataError('invalid parameter "end": end timestamp must not be before start time')
+    const stepRaw = form.get('step')
+    if (!stepRaw) throw new BadDataError('invalid parameter "step": cannot parse "" to a valid duration')
+    const step = parseDurationParam(stepRaw, 'step')
+    if (step <= 0) throw new BadDataError('zero or negative query resolution step widths are not accepted. Try a positive integer')
+    if ((end - start) / step > 11000) throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)')
+    const expr = this.parseQuery(form)
+    const q = this.opts.queryable(this.requestOptions(form))
+    const timeout = AbortSignal.timeout(this.queryTimeout(form))
+    const run = () => this.opts.engine.rangeQuery(q, expr, start, end, step, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form)})
+    const res = await (this.opts.gate ? this.opts.gate(run) : run())
+    r.warnings.push(...res.warnings)
+    r.infos.push(...res.infos)
+    return queryValueToApiData(res.value)
+  }
+
+  private async series(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
+    const match = form.getAll('match[]')
+    if (match.length === 0) throw new BadDataError('no match[] parameter provided')
+    const sets = parseMatchers(match)
+    const start = parseTimeParam(form.get('start'), 'start', MIN_TIME)
+    const end = parseTimeParam(form.get('end'), 'end', MAX_TIME)
+    const limit = Number(form.get('limit') ?? 0)
+    const querier = this.opts.queryable(this.requestOptions(form)).querier(start, end)
+    const seen = new Map<string, Record<string, string>>()
+    for (const ms of sets) {
+      const set = await querier.select(ms, {start, end, func: 'series'}, signal)
+      r.warnings.push(...set.warnings)
+      for (const s of set.series) {
+        const rec = labelsToRecord(s.labels)
+        seen.set(JSON.stringify(rec), rec)
+      }
+    }
+    let out = [...seen.values()]
+    if (limit > 0 && out.length > limit) {
+      out = out.slice(0, limit)
+      r.warnings.push('results truncated due to limit')
+    }
+    return out
+  }
+
+  private async labelNames(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
+    const start = parseTimeParam(form.get('start'), 'start', MIN_TIME)
+    const end = parseTimeParam(form.get('end'), 'end', MAX_TIME)
+    const sets = parseMatchers(form.getAll('match[]'))
+    const querier = this.opts.queryable(this.requestOptions(form)).querier(start, end)
+    const names = new Set<string>()
+    for (const ms of sets.length ? sets : [[]]) {
+      const res = await querier.labelNames(ms, {start, end}, signal)
+      r.warnings.push(...res.warnings)
+      for (const n of res.names) names.add(n)
+    }
+    return limitList([...names].sort(), form, r)
+  }
+
+  private async labelValues(name: string, form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
+    // Prometheus 3 accepts U__-escaped names for label names outside the legacy charset
+    const label = name.startsWith('U__') ? unescapeName(name) : name
+    const start = parseTimeParam(form.get('start'), 'start', MIN_TIME)
+    const end = parseTimeParam(form.get('end'), 'end', MAX_TIME)
+    const sets = parseMatchers(form.getAll('match[]'))
+    const querier = this.opts.queryable(this.requestOptions(form)).querier(start, end)
+    const values = new Set<string>()
+    for (const ms of sets.length ? sets : [[]]) {
+      const res = await querier.labelValues(label, ms, {start, end}, signal)
+      r.warnings.push(...res.warnings)
+      for (const v of res.values) values.add(v)
+    }
+    return limitList([...values].sort(), form, r)
+  }
+}
+
+function limitList(xs: string[], form: URLSearchParams, r: ApiResponse): string[] {
+  const limit = Number(form.get('limit') ?? 0)
+  if (limit > 0 && xs.length > limit) {
+    r.warnings.push('results truncated due to limit')
+    return xs.slice(0, limit)
+  }
+  return xs
+}
+
+function unescapeName(s: string): string {
+  return s.slice(3).replace(/_([0-9A-Fa-f]+)_|__/g, (m, hex: string | undefined) => (hex ? String.fromCodePoint(parseInt(hex, 16)) : '_'))
+}
+
+const START_TIME = new Date().toISOString()
+const NOT_FOUND = Symbol('not found')
+const METHOD_NOT_ALLOWED = Symbol('method not allowed')

@@ -1,0 +1,147 @@
+/**
+ * query/: `thanosts query`: the fan-out querier. Wires the endpoint set (stores, health checks),
+ * the proxy (fan-out, merge), per-request deduplicating Queryables, the PromQL engine and the
+ * Prometheus HTTP API, and serves the proxy itself over gRPC (StoreAPI + Info "query") so
+ * queriers stack. One Lifecycle stops it all on SIGTERM.
+ */
+import {collectDefaultMetrics, Gauge, Histogram, Registry} from 'prom-client'
+import {PrometheusApi} from '../api/api.js'
+import type {Logger} from '../log.js'
+import {Engine} from '../promql/engine/engine.js'
+import {bindGrpcServer, createGrpcServer, stopGrpcServer} from '../server/grpc-server.js'
+import {HttpServer} from '../server/http-server.js'
+import {Lifecycle} from '../server/lifecycle.js'
+import {Prober} from '../server/prober.js'
+import {EndpointSet} from '../store/endpoint-set.js'
+import {proxyAsStoreApi} from '../store/proxy-grpc.js'
+import {ProxyStore} from '../store/proxy.js'
+import {registerStoreApi} from '../store/store-grpc-server.js'
+import {createStoreQueryable} from '../store/store-queryable.js'
+import {ConcurrencyGate} from './gate.js'
+
+export interface QuerierConfig {
+  httpAddress: string
+  grpcAddress: string
+  stores: string[]
+  sdFiles: string[]
+  sdIntervalMs: number
+  infoTimeoutMs: number
+  unhealthyTimeoutMs: number
+  responseTimeoutMs: number
+  replicaLabels: string[]
+  partialResponse: boolean
+  queryTimeoutMs: number
+  maxConcurrent: number
+  maxSamples: number
+  lookbackDeltaMs?: number
+  routePrefix: string
+  disableCors: boolean
+  httpGracePeriodMs: number
+  grpcGracePeriodMs: number
+  /** Shown at /api/v1/status/flags. */
+  flags: Record<string, string>
+  logger: Logger
+}
+
+export interface RunningQuerier {
+  httpPort: number
+  grpcPort: number
+  lifecycle: Lifecycle
+  endpoints: EndpointSet
+}
+
+export const VERSION = '0.1.0'
+
+export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
+  const log = cfg.logger.with({component: 'query'})
+  const lifecycle = new Lifecycle(log)
+  const registry = new Registry()
+  collectDefaultMetrics({register: registry})
+  const prober = new Prober()
+  const endpoints = new EndpointSet({
+    addresses: cfg.stores,
+    sdFiles: cfg.sdFiles,
+    sdIntervalMs: cfg.sdIntervalMs,
+    infoTimeoutMs: cfg.infoTimeoutMs,
+    unhealthyTimeoutMs: cfg.unhealthyTimeoutMs,
+    registry,
+    logger: log,
+  })
+  const proxy = new ProxyStore({stores: () => endpoints.storeRefs(), responseTimeoutMs: cfg.responseTimeoutMs, logger: log})
+  const engine = new Engine({timeout: cfg.queryTimeoutMs, maxSamples: cfg.maxSamples, lookbackDelta: cfg.lookbackDeltaMs, logger: log})
+  const gate = new ConcurrencyGate(cfg.maxConcurrent, registry)
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Tracks the latencies for HTTP requests.',
+    labelNames: ['handler', 'code'],
+    buckets: [0.001, 0.01, 0.1, 0.3, 0.6, 1, 3, 6, 9, 20, 30, 60, 90, 120],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'thanos_store_nodes_healthy',
+    help: 'Number of healthy StoreAPI endpoints.',
+    registers: [registry],
+    collect() {
+      this.set(endpoints.storeRefs().length)
+    },
+  })
+  const api = new PrometheusApi({
+    engine,
+    queryable: (o) =>
+      createStoreQueryable(proxy, {
+        replicaLabels: o.replicaLabels,
+        dedup: o.dedup,
+        partialResponse: o.partialResponse,
+        timeoutMs: cfg.queryTimeoutMs,
+        storeMatchers: o.storeMatchers,
+      }),
+    defaults: {replicaLabels: cfg.replicaLabels, partialResponse: cfg.partialResponse, queryTimeoutMs: cfg.queryTimeoutMs, lookbackDeltaMs: cfg.lookbackDeltaMs},
+    stores: () => endpoints.status(),
+    flags: cfg.flags,
+    buildInfo: {version: VERSION, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}`},
+    logger: log,
+    observe: (handler, code, seconds) => duration.observe({handler, code: String(code)}, seconds),
+    gate: (f) => gate.run(f),
+  })
+  const prefix = cfg.routePrefix.replace(/\/+$/, '')
+  const http = new HttpServer({
+    address: cfg.httpAddress,
+    registry,
+    prober,
+    logger: log,
+    handler: async (req, res, url) => {
+      if (!cfg.disableCors) {
+        res.setHeader('Access-Control-Allow-Origin', '*')
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
+        res.setHeader('Access-Control-Allow-Headers', 'Accept, Authorization, Content-Type, Origin')
+        if (req.method === 'OPTIONS') {
+          res.writeHead(204)
+          res.end()
+          return
+        }
+      }
+      const path = prefix && url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : url.pathname
+      if (await api.handle(req, res, url, path)) return
+      if (path === '/' || path === '/graph') {
+        res.writeHead(200, {'content-type': 'text/plain; charset=utf-8'})
+        res.end(`thanosts query ${VERSION}: Prometheus HTTP API at ${prefix}/api/v1/ (the web UI is not built yet)\n`)
+        return
+      }
+      res.writeHead(404, {'content-type': 'text/plain'})
+      res.end('not found')
+    },
+  })
+  const httpAddr = await http.listen()
+  lifecycle.add('http', () => http.close(cfg.httpGracePeriodMs))
+
+  await endpoints.start()
+  lifecycle.add('endpoints', () => endpoints.stop())
+
+  const grpc = createGrpcServer()
+  registerStoreApi(grpc, proxyAsStoreApi({proxy, stores: () => endpoints.storeRefs(), componentType: 'query', logger: log}), {logger: log})
+  const grpcPort = await bindGrpcServer(grpc, cfg.grpcAddress)
+  lifecycle.add('grpc', () => stopGrpcServer(grpc, cfg.grpcGracePeriodMs))
+  prober.setReady()
+  log.info('querier ready', {http: `${httpAddr.address}:${httpAddr.port}`, grpc: cfg.grpcAddress.replace(/:\d+$/, `:${grpcPort}`), stores: cfg.stores.join(',')})
+  return {httpPort: httpAddr.port, grpcPort, lifecycle, endpoints}
+}
