@@ -3,7 +3,7 @@ import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Labels} from '../../labels/labels.js'
 import {formatGoFloat} from '../format-float.js'
 import {kahanOut, kahanSumInc} from '../functions/kahan.js'
-import {quantileOfSorted} from '../functions/quantile.js'
+import {quantileOfSorted, sortNaNFirst} from '../functions/quantile.js'
 import type {AggregateExpr} from '../parser/ast.js'
 import type {Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
@@ -36,8 +36,10 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
     case 'topk':
     case 'bottomk':
     case 'limitk':
+      if (p?.some((x) => Number.isNaN(x))) throw new ExecutionError('Parameter value is NaN')
       return {type: 'vector', series: selectK(e.op, groups, p!, n, ev)}
     case 'limit_ratio':
+      if (p?.some((x) => Number.isNaN(x))) throw new ExecutionError('Ratio value is NaN')
       throw new ExecutionError('limit_ratio is not supported yet')
     case 'count_values':
       return {type: 'vector', series: countValues(param?.type === 'string' ? param.v : '', groups, n)}
@@ -72,9 +74,11 @@ function aggregateValues(op: string, xs: number[], param: number): number {
     }
     case 'avg': {
       if (xs.length === 1) return xs[0]!
-      let sum = 0, c = 0, mean = 0, kc = 0, count = 0
+      // the group starts with its first value; the rest goes through Kahan / incremental mean
+      let sum = xs[0]!, c = 0, mean = 0, kc = 0, count = 1
       let incremental = false
-      for (const x of xs) {
+      for (let j = 1; j < xs.length; j++) {
+        const x = xs[j]!
         count++
         if (!incremental) {
           const ns = kahanSumInc(x, sum, c)
@@ -122,7 +126,7 @@ function aggregateValues(op: string, xs: number[], param: number): number {
       return op === 'stddev' ? Math.sqrt(v) : v
     }
     case 'quantile':
-      return quantileOfSorted(param, Float64Array.from(xs).sort())
+      return quantileOfSorted(param, sortNaNFirst(Float64Array.from(xs)))
   }
   throw new ExecutionError(`aggregation "${op}" is not supported yet`)
 }

@@ -77,7 +77,7 @@ export function evalBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, r: EvalVa
     case 'and':
     case 'or':
     case 'unless':
-      return {type: 'vector', series: setOp(op, l.series, r.series, vm, n)}
+      return {type: 'vector', series: setOp(ev, op, l.series, r.series, vm, n)}
   }
   return {type: 'vector', series: vectorVector(ev, e, l.series, r.series, vm, n, dropsName)}
 }
@@ -109,7 +109,8 @@ function vectorScalar(ev: Evaluator, vs: StepSeries[], sc: Float64Array, op: str
   return out
 }
 
-function setOp(op: string, lhs: StepSeries[], rhs: StepSeries[], vm: VectorMatching, n: number): StepSeries[] {
+function setOp(ev: Evaluator, op: string, lhs: StepSeries[], rhs: StepSeries[], vm: VectorMatching, n: number): StepSeries[] {
+  const keepMark = (from: StepSeries, to: StepSeries): StepSeries => (ev.shouldDropName(from) ? ev.markDropName(to) : to)
   const lsig = lhs.map((s) => signature(s.labels, vm))
   const rsig = rhs.map((s) => signature(s.labels, vm))
   const out: StepSeries[] = []
@@ -129,12 +130,12 @@ function setOp(op: string, lhs: StepSeries[], rhs: StepSeries[], vm: VectorMatch
   lhs.forEach((s, k) => {
     if (op === 'or') return out.push(s)
     const has = s.has.map((h, i) => (h && (op === 'and' ? rPresent[i]!.has(lsig[k]!) : !rPresent[i]!.has(lsig[k]!)) ? 1 : 0))
-    if (has.includes(1)) out.push({...s, has})
+    if (has.includes(1)) out.push(keepMark(s, {...s, has}))
   })
   if (op === 'or') {
     rhs.forEach((s, k) => {
       const has = s.has.map((h, i) => (h && !lPresent[i]!.has(rsig[k]!) ? 1 : 0))
-      if (has.includes(1)) out.push({...s, has})
+      if (has.includes(1)) out.push(keepMark(s, {...s, has}))
     })
   }
   return out

@@ -61,7 +61,19 @@ export class Evaluator {
 
   /** Applies delayed __name__ removal to the final result. */
   finish(series: StepSeries[]): StepSeries[] {
-    return series.map((s) => (this.dropName.has(s) ? {...s, labels: s.labels.filter((l) => l.name !== METRIC_NAME)} : s))
+    const out = series.map((s) => (this.dropName.has(s) ? {...s, labels: s.labels.filter((l) => l.name !== METRIC_NAME)} : s))
+    const seen = new Map<string, StepSeries>()
+    for (const s of out) {
+      const k = labelsKey(s.labels)
+      const prev = seen.get(k)
+      if (prev) {
+        for (let i = 0; i < s.has.length; i++) if (s.has[i] && prev.has[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+        // merge presence so a third duplicate is caught too
+        const has = prev.has.map((h, i) => h | s.has[i]!)
+        seen.set(k, {...prev, has})
+      } else seen.set(k, s)
+    }
+    return out
   }
 
   private account(n: number): void {
@@ -283,7 +295,7 @@ export class Evaluator {
         w.to = to
         w.rangeStart = start
         w.rangeEnd = end
-        w.evalTime = evalT
+        w.evalTime = times[i]!
         for (let j = 0; j < params.length; j++) p[j] = params[j]![i]!
         const v = kernel(w, p)
         if (v === undefined) continue
@@ -337,11 +349,9 @@ export function absentSeries(input: StepSeries[], n: number, vs: VectorSelector 
   const dup = new Set<string>()
   for (const m of vs?.labelMatchers ?? []) {
     if (m.name === METRIC_NAME) continue
-    if (m.type === MatchType.EQ) {
-      if (seen.has(m.name)) dup.add(m.name)
-      seen.add(m.name)
-      ls.push({name: m.name, value: m.value})
-    }
+    if (seen.has(m.name)) dup.add(m.name)
+    seen.add(m.name)
+    if (m.type === MatchType.EQ) ls.push({name: m.name, value: m.value})
   }
   const labels = sortLabels(ls.filter((l) => !dup.has(l.name)))
   return [{labels, vals: new Float64Array(n).fill(1), has}]

@@ -107,6 +107,12 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       return {type: 'scalar', vals: new Float64Array(n).fill(ev.ctx.start / 1000)}
     case 'end':
       return {type: 'scalar', vals: new Float64Array(n).fill(ev.ctx.end / 1000)}
+    case 'min_of':
+    case 'max_of': {
+      const [a, b] = [scal(args[0], name), scal(args[1], name)]
+      // Go's math.Min/Max: NaN wins
+      return {type: 'scalar', vals: a.map((x, i) => (Number.isNaN(x) || Number.isNaN(b[i]!) ? NaN : name === 'min_of' ? Math.min(x, b[i]!) : Math.max(x, b[i]!)))}
+    }
     case 'range':
       return {type: 'scalar', vals: new Float64Array(n).fill((ev.ctx.end - ev.ctx.start) / 1000)}
     case 'vector': {

@@ -11,3 +11,16 @@ export function quantileOfSorted(q: number, sorted: ArrayLike<number>): number {
   const weight = rank - Math.floor(rank)
   return sorted[lower]! * (1 - weight) + sorted[upper]! * weight
 }
+
+/** Sorts ascending with NaNs first, as Go's sort.Float64s (which Prometheus's quantile uses). */
+export function sortNaNFirst(a: Float64Array): Float64Array {
+  a.sort()
+  // typed-array sort puts NaN last; rotate them to the front
+  let n = 0
+  for (let i = a.length - 1; i >= 0 && Number.isNaN(a[i]!); i--) n++
+  if (n > 0) {
+    a.copyWithin(n, 0, a.length - n)
+    a.fill(NaN, 0, n)
+  }
+  return a
+}

@@ -4,7 +4,7 @@
  * for the left-open range (rangeStart, rangeEnd].
  */
 import {kahanOut, kahanSumInc} from './kahan.js'
-import {quantileOfSorted} from './quantile.js'
+import {quantileOfSorted, sortNaNFirst} from './quantile.js'
 
 export interface RangeWindow {
   ts: Float64Array
@@ -100,14 +100,14 @@ export function linearRegression(ts: Float64Array, vs: Float64Array, from: numbe
 function avg(w: RangeWindow): number {
   const {vs, from, to} = w
   if (to - from === 1) return vs[from]!
-  let sum = 0, c = 0, count = 0, mean = 0, kc = 0
+  let sum = vs[from]!, c = 0, count = 1, mean = 0, kc = 0
   let incremental = false
-  for (let i = from; i < to; i++) {
+  for (let i = from + 1; i < to; i++) {
     const f = vs[i]!
     count++
     if (!incremental) {
       const ns = kahanSumInc(f, sum, c)
-      if (Number.isFinite(ns) || Number.isNaN(ns)) {
+      if (!(ns === Infinity || ns === -Infinity)) {
         sum = ns
         c = kahanOut.c
         continue
@@ -145,7 +145,7 @@ function sortedWindow(w: RangeWindow): Float64Array {
   if (scratch.length < n) scratch = new Float64Array(n * 2)
   const s = scratch.subarray(0, n)
   s.set(w.vs.subarray(w.from, w.to))
-  return s.sort()
+  return sortNaNFirst(s)
 }
 
 export const RANGE_KERNELS: Record<string, RangeKernel> = {
@@ -199,7 +199,7 @@ export const RANGE_KERNELS: Record<string, RangeKernel> = {
     const median = quantileOfSorted(0.5, s)
     const dev = new Float64Array(s.length)
     for (let i = 0; i < s.length; i++) dev[i] = Math.abs(s[i]! - median)
-    return quantileOfSorted(0.5, dev.sort())
+    return quantileOfSorted(0.5, sortNaNFirst(dev))
   },
   changes: (w) => {
     let changes = 0

@@ -101,6 +101,8 @@ const LIST: FunctionDef[] = [
   fn('range', [], S, 0, true),
   fn('start', [], S, 0, true),
   fn('end', [], S, 0, true),
+  fn('min_of', [S, S], S, 0, true),
+  fn('max_of', [S, S], S, 0, true),
 ]
 
 export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(LIST.map((f) => [f.name, f]))
