@@ -37,6 +37,8 @@ Exit codes: 0 ok, 1 query or store error, 2 usage error.`
     output: Flags.string({char: 'o', description: 'Output format.', options: ['table', 'json', 'csv'], default: 'table'}),
     'time-columns': Flags.boolean({description: 'Range results in a table: one column per timestamp instead of a summary.', default: false}),
     ...logFlags,
+    // a one-shot command: only problems are worth printing by default
+    'log.level': Flags.string({description: 'Log filtering level.', options: ['debug', 'info', 'warn', 'error'], default: 'warn'}),
   }
 
   async run(): Promise<void> {

@@ -48,7 +48,7 @@ function labelColumns(metrics: Record<string, string>[]): {common: [string, stri
 }
 
 function header(c: ChalkInstance, common: [string, string][], count: number, kind: string): string {
-  const parts = [c.bold(`${count} ${kind}${count === 1 ? '' : 's'}`)]
+  const parts = [c.bold(`${count} ${kind}${count === 1 || kind.endsWith('s') ? '' : 's'}`)]
   if (common.length > 0) parts.push(c.dim('common labels: ') + `{${common.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`)
   return parts.join('  ')
 }
