@@ -34,7 +34,7 @@
  * never become a replica's "previous value".
  */
 import type {SampleIterator} from '../promql/queryable.js'
-import {PenaltyDedupIterator, staleOf} from './penalty-iterator.js'
+import {PenaltyDedupIterator, staleOf, type PenaltyOptions} from './penalty-iterator.js'
 
 /** Functions whose argument is a counter (Thanos `isCounter`, plus Thanos's x-variants). */
 const COUNTER_FUNCS: ReadonlySet<string> = new Set(['rate', 'increase', 'irate', 'resets', 'xrate', 'xincrease'])
@@ -96,9 +96,9 @@ export class CounterDedupIterator extends PenaltyDedupIterator {
   private out = Number.NaN
   private outIsRaw = true
 
-  constructor(replicas: readonly SampleIterator[]) {
+  constructor(replicas: readonly SampleIterator[], opts: PenaltyOptions = {}) {
     const cursors = replicas.map((r) => new CounterReplicaCursor(r))
-    super(cursors)
+    super(cursors, opts)
     this.cursors = cursors
     this.offsets = new Float64Array(cursors.length)
   }

@@ -29,12 +29,16 @@ export class DedupSeries implements Series {
   iterator(): SampleIterator {
     const its = this.replicas.map((r) => r.iterator())
     if (this.algorithm === 'chain') return new ChainDedupIterator(its)
-    return this.counter ? new CounterDedupIterator(its) : new PenaltyDedupIterator(its)
+    const opts = {fill: this.algorithm === 'penalty-fill'}
+    return this.counter ? new CounterDedupIterator(its, opts) : new PenaltyDedupIterator(its, opts)
   }
 }
 
-/** `--deduplication.func`. */
-export type DedupAlgorithm = 'penalty' | 'chain'
+/**
+ * `--deduplication.func`: 'penalty' (Thanos default, bit-for-bit its choices), 'chain'
+ * (Thanos), 'penalty-fill' (ours: penalty stickiness without the lost scrapes at a switch).
+ */
+export type DedupAlgorithm = 'penalty' | 'chain' | 'penalty-fill'
 
 export interface DedupOptions {
   /** SelectHints.func: counter functions switch on the counter-aware merge (penalty only). */

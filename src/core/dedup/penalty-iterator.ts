@@ -24,21 +24,37 @@ import type {SampleIterator} from '../promql/queryable.js'
 /** Milliseconds; upstream's `initialPenalty`, chosen because scrape intervals are seconds long. */
 export const INITIAL_PENALTY_MS = 5000
 
+export interface PenaltyOptions {
+  /**
+   * Gap filling (our extension, `--deduplication.func=penalty-fill`): the same stickiness (the
+   * output leaves its replica only when that replica's next sample is more than twice the last
+   * interval away), but the other replicas are only held half an interval behind instead of
+   * two, so at a switch the new replica's data starts right after the last emitted sample
+   * instead of up to two scrapes later (the gap users report in thanos#981/#7656). Replicas
+   * with identical timestamps then dedup to exactly the complete data.
+   */
+  fill?: boolean
+}
+
 export class PenaltyDedupIterator implements SampleIterator {
   protected readonly its: readonly SampleIterator[]
   /** 1 while the input has a current sample. */
   private readonly live: Uint8Array
   private readonly penalty: Float64Array
+  private readonly fill: boolean
+  /** Distance between the last two emitted samples (0 while unknown). */
+  private gap = 0
   private lastT = Number.NEGATIVE_INFINITY
   /** Index of the replica whose sample is current; -1 before the first next() and when done. */
   protected cur = -1
   private state: 0 | 1 | 2 = 0 // 0 = not started, 1 = running, 2 = exhausted
 
-  constructor(replicas: readonly SampleIterator[]) {
+  constructor(replicas: readonly SampleIterator[], opts: PenaltyOptions = {}) {
     if (replicas.length === 0) throw new Error('PenaltyDedupIterator needs at least one replica')
     this.its = replicas
     this.live = new Uint8Array(replicas.length)
     this.penalty = new Float64Array(replicas.length)
+    this.fill = opts.fill ?? false
   }
 
   next(): boolean {
@@ -73,7 +89,17 @@ export class PenaltyDedupIterator implements SampleIterator {
       this.cur = -1
       return false
     }
-    const pen = lastT === Number.NEGATIVE_INFINITY ? INITIAL_PENALTY_MS : 2 * (bestT - lastT)
+    if (this.fill && this.gap > 0) {
+      // Stickiness as upstream: keep the current replica unless it has a gap.
+      const c = this.cur
+      if (c >= 0 && this.live[c] === 1 && its[c]!.atT() <= lastT + 2 * this.gap) {
+        best = c
+        bestT = its[c]!.atT()
+      }
+    }
+    const known = lastT !== Number.NEGATIVE_INFINITY
+    if (known) this.gap = bestT - lastT
+    const pen = !known ? INITIAL_PENALTY_MS : this.fill ? Math.floor(this.gap / 2) : 2 * this.gap
     for (let i = 0; i < n; i++) this.penalty[i] = i === best ? 0 : pen
     const prev = this.cur
     this.cur = best

@@ -155,3 +155,23 @@ describe('CounterDedupIterator properties', () => {
     )
   })
 })
+
+describe('CounterDedupIterator with gap filling', () => {
+  it('consistent replicas: output is the true counter', async () => {
+    const fc = (await import('fast-check')).default
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({min: 31, max: 1_199}), {maxLength: 4}),
+        fc.array(fc.record({offset: fc.integer({min: 0, max: 14_999}), holeFrom: fc.integer({min: 0, max: 1_200}), holeLen: fc.integer({min: 0, max: 400})}), {minLength: 2, maxLength: 3}),
+        (resetSecs, reps) => {
+          const resets = [...new Set(resetSecs)].sort((a, b) => a - b).map((s) => s * 1000)
+          const f = (t: number) => counterAt(t, resets)
+          const replicas = reps.map((r, i) => scrape(0, 1_200_000, 15_000, r.offset, f, i === 0 ? undefined : [r.holeFrom * 1000, (r.holeFrom + r.holeLen) * 1000]))
+          const got = drain(new CounterDedupIterator(replicas.map(rit), {fill: true}))
+          for (const [t, v] of got) assert.equal(v, f(t), `t=${t}`)
+        },
+      ),
+      {numRuns: 200},
+    )
+  })
+})

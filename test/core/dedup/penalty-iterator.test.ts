@@ -127,3 +127,58 @@ describe('PenaltyDedupIterator', () => {
     )
   })
 })
+
+describe('PenaltyDedupIterator with gap filling (penalty-fill)', () => {
+  const fillIt = (reps: Array<Array<[number, number]>>) => new PenaltyDedupIterator(reps.map(rit), {fill: true})
+
+  it('replicas with identical timestamps dedup to exactly the complete data, holes anywhere', () => {
+    const full: Array<[number, number]> = []
+    for (let t = 0; t <= 900_000; t += 15_000) full.push([t, t / 1000])
+    const holeA = full.filter(([t]) => t < 300_000 || t > 420_000)
+    const holeB = full.filter(([t]) => t < 600_000 || t > 700_000)
+    assert.deepEqual(drain(fillIt([holeA, holeB])), full)
+    assert.deepEqual(drain(fillIt([holeA, full])), full)
+    // Thanos's penalty loses up to two scrapes at each switch on the same data.
+    assert.ok(drain(new PenaltyDedupIterator([rit(holeA), rit(holeB)])).length < full.length)
+  })
+
+  it('staggered replicas: stays on one, takes over right after a hole, never doubles the rate', () => {
+    const a: Array<[number, number]> = []
+    const b: Array<[number, number]> = []
+    for (let t = 0; t <= 900_000; t += 15_000) {
+      if (t < 300_000 || t > 420_000) a.push([t, t])
+      b.push([t + 3_000, t + 3_000])
+    }
+    const got = drain(fillIt([a, b]))
+    for (let i = 1; i < got.length; i++) {
+      const d = got[i]![0] - got[i - 1]![0]
+      assert.ok(d >= 7_500 && d <= 18_000, `spacing ${d} at ${got[i]![0]}`)
+    }
+    // A until its hole, then B from its first scrape more than half an interval later.
+    assert.deepEqual(got.filter(([t]) => t >= 285_000 && t <= 318_000), [[285_000, 285_000], [303_000, 303_000], [318_000, 318_000]])
+  })
+
+  it('upstream regression data: takes A back as soon as B ends', () => {
+    const A: Array<[number, number]> = [[10000, 8], [20000, 9], [50001, 10], [60000, 11], [70000, 12], [80000, 13], [90000, 14], [100000, 15]]
+    const B: Array<[number, number]> = [[10001, 8], [45001, 8.5], [55001, 9.5], [65001, 10.5]]
+    assert.deepEqual(drain(fillIt([A, B])).map((s) => s[0]), [10000, 20000, 45001, 55001, 65001, 80000, 90000, 100000])
+  })
+
+  it('property: strictly increasing, every sample from a replica; identical copies give the copy', () => {
+    const replica = fc
+      .uniqueArray(fc.integer({min: 0, max: 100_000}), {maxLength: 40})
+      .map((ts) => ts.sort((x, y) => x - y).map((t): [number, number] => [t, t * 3 + 1]))
+    fc.assert(
+      fc.property(fc.array(replica, {minLength: 1, maxLength: 4}), (reps) => {
+        const got = drain(fillIt(reps))
+        const all = new Set(reps.flat().map(([t]) => t))
+        for (let i = 0; i < got.length; i++) {
+          assert.ok(all.has(got[i]![0]))
+          if (i > 0) assert.ok(got[i]![0] > got[i - 1]![0])
+        }
+        if (reps[0]!.length > 0) assert.deepEqual(drain(fillIt([reps[0]!, reps[0]!, reps[0]!])), reps[0])
+      }),
+      {numRuns: 300},
+    )
+  })
+})

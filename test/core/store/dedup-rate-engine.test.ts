@@ -60,7 +60,8 @@ async function rates(q: Queryable, expr: string, start = T0 + 600_000): Promise<
   return m
 }
 
-const dedupQ = (stores: StoreRef[]) => createStoreQueryable(new ProxyStore({stores: () => stores}), {replicaLabels: ['replica'], dedup: true, partialResponse: true})
+const dedupQ = (stores: StoreRef[], dedupAlgorithm: 'penalty' | 'penalty-fill' = 'penalty') =>
+  createStoreQueryable(new ProxyStore({stores: () => stores}), {replicaLabels: ['replica'], dedup: true, partialResponse: true, dedupAlgorithm})
 
 describe('rate() over deduplicated counters, through the PromQL engine', () => {
   it('staggered replicas with a hole and resets: rate equals the single complete replica', async () => {
@@ -84,6 +85,18 @@ describe('rate() over deduplicated counters, through the PromQL engine', () => {
       const tol = nearReset || nearSwitch ? (SLOPE * 15) / 300 : 1e-9 * SLOPE
       assert.ok(Math.abs(d - v) <= tol, `t=${(t - T0) / 1000}s dedup ${d} single ${v}`)
       if (!nearReset) assert.ok(Math.abs(v - SLOPE) < 1e-9)
+    }
+  })
+
+  it('with penalty-fill the switch loses no scrape: rate equals the single replica away from resets', async () => {
+    const a = store('a:1', '0', replica(0, true))
+    const b = store('b:1', '1', replica(3_000, false))
+    const dedup = await rates(dedupQ([a, b], 'penalty-fill'), 'rate(requests_total[5m])')
+    const single = await rates(dedupQ([b]), 'rate(requests_total[5m])')
+    for (const [t, v] of single) {
+      const nearReset = RESETS.some((r) => t >= r && t - 300_000 <= r)
+      const tol = nearReset ? (SLOPE * 15) / 300 : 1e-9 * SLOPE
+      assert.ok(Math.abs(dedup.get(t)! - v) <= tol, `t=${(t - T0) / 1000}s dedup ${dedup.get(t)} single ${v}`)
     }
   })
 
