@@ -8,9 +8,11 @@
  *   const proxy = new ProxyStore({stores: () => endpoints.storeRefs(), responseTimeoutMs, logger})
  *   // per HTTP request (dedup / partial_response / replicaLabels[] / storeMatch[] params):
  *   const queryable = createStoreQueryable(proxy, {replicaLabels, dedup, partialResponse,
- *                                                  timeoutMs, maxConcurrentSelect, dedupAlgorithm})
+ *                                                  timeoutMs, maxConcurrentSelect, storeMatchers,
+ *                                                  dedupAlgorithm /* 'penalty' | 'chain' | 'penalty-fill' *\/})
  *   // GET /api/v1/stores → endpoints.status()
- *   // gRPC (stacked queriers): registerProxyGrpc(grpcServer, {proxy, stores: () => endpoints.storeRefs()})
+ *   // gRPC (stacked queriers): registerStoreApi(grpcServer, proxyAsStoreApi({proxy, stores: () => endpoints.storeRefs()}))
+ *   //   (store-grpc-server.ts), or registerProxyGrpc(grpcServer, {proxy, stores}) directly
  *   // shutdown: await endpoints.stop()
  */
 export {EndpointSet, isHealthy, type Endpoint, type EndpointSetOptions, type StoreStatus} from './endpoint-set.js'
