@@ -9,7 +9,7 @@
  *   // per HTTP request (dedup / partial_response / replicaLabels[] / storeMatch[] params):
  *   const queryable = createStoreQueryable(proxy, {replicaLabels, dedup, partialResponse,
  *                                                  timeoutMs, maxConcurrentSelect, storeMatchers,
- *                                                  dedupAlgorithm /* 'penalty' | 'chain' | 'penalty-fill' *\/})
+ *                                                  dedupAlgorithm: 'penalty' (default), 'chain' or 'penalty-fill'})
  *   // GET /api/v1/stores → endpoints.status()
  *   // gRPC (stacked queriers): registerStoreApi(grpcServer, proxyAsStoreApi({proxy, stores: () => endpoints.storeRefs()}))
  *   //   (store-grpc-server.ts), or registerProxyGrpc(grpcServer, {proxy, stores}) directly
