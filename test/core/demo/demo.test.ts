@@ -82,6 +82,10 @@ describe('demo: the HA-gap problem and its fix', function () {
     assert.notEqual(answers[0], answers[1], `the same query, alternately on each replica: ${answers.join(', ')}`)
     // through the querier the answer is the complete one, every time
     const q = (await (await fetch(`http://127.0.0.1:${demo.queryHttp}/api/v1/query?${new URLSearchParams({query, time})}`)).json()) as {data: {result: {value: [number, string]}[]}}
-    assert.equal(q.data.result[0]!.value[1], answers[1], 'dedup answers like the replica without the gap')
+    // through the querier: close to the replica without the gap (the penalty algorithm may skip up
+    // to two scrapes at a replica switch, as Thanos's), far above the one with the gap
+    const [gapped, whole, dedup] = [Math.min(Number(answers[0]), Number(answers[1])), Math.max(Number(answers[0]), Number(answers[1])), Number(q.data.result[0]!.value[1])]
+    assert.ok(dedup >= whole - 2 && dedup <= whole, `dedup ${dedup} vs whole replica ${whole}`)
+    assert.ok(dedup > gapped, `dedup ${dedup} vs gapped replica ${gapped}`)
   })
 })
