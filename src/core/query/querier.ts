@@ -17,6 +17,7 @@ import {proxyAsStoreApi} from '../store/proxy-grpc.js'
 import {ProxyStore} from '../store/proxy.js'
 import {registerStoreApi} from '../store/store-grpc-server.js'
 import {createStoreQueryable} from '../store/store-queryable.js'
+import type {DedupAlgorithm} from '../dedup/dedup-series-set.js'
 import {ConcurrencyGate} from './gate.js'
 
 export interface QuerierConfig {
@@ -29,6 +30,8 @@ export interface QuerierConfig {
   unhealthyTimeoutMs: number
   responseTimeoutMs: number
   replicaLabels: string[]
+  /** --deduplication.func: penalty (Thanos's default), chain, or penalty-fill */
+  dedupAlgorithm?: DedupAlgorithm
   partialResponse: boolean
   queryTimeoutMs: number
   maxConcurrent: number
@@ -94,6 +97,7 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
         partialResponse: o.partialResponse,
         timeoutMs: cfg.queryTimeoutMs,
         storeMatchers: o.storeMatchers,
+        dedupAlgorithm: cfg.dedupAlgorithm,
       }),
     defaults: {replicaLabels: cfg.replicaLabels, partialResponse: cfg.partialResponse, queryTimeoutMs: cfg.queryTimeoutMs, lookbackDeltaMs: cfg.lookbackDeltaMs},
     stores: () => endpoints.status(),
