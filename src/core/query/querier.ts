@@ -18,12 +18,15 @@ import {ProxyStore} from '../store/proxy.js'
 import {registerStoreApi} from '../store/store-grpc-server.js'
 import {createStoreQueryable} from '../store/store-queryable.js'
 import type {DedupAlgorithm} from '../dedup/dedup-series-set.js'
+import type {ClientTlsOptions} from '../store/grpc-client-options.js'
 import {ConcurrencyGate} from './gate.js'
 
 export interface QuerierConfig {
   httpAddress: string
   grpcAddress: string
   stores: string[]
+  /** --grpc-client-tls-*: how to reach the stores */
+  clientTls?: ClientTlsOptions
   sdFiles: string[]
   sdIntervalMs: number
   infoTimeoutMs: number
@@ -67,6 +70,7 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
     sdIntervalMs: cfg.sdIntervalMs,
     infoTimeoutMs: cfg.infoTimeoutMs,
     unhealthyTimeoutMs: cfg.unhealthyTimeoutMs,
+    client: cfg.clientTls ? {tls: cfg.clientTls} : undefined,
     registry,
     logger: log,
   })
