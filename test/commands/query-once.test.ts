@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
-import {nopLogger} from '../../src/core/log.js'
-import {MIN_INT64} from '../../src/core/prometheus/prometheus-client.js'
-import {runSidecar, type RunningSidecar} from '../../src/core/sidecar/sidecar.js'
+import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
+import {startSidecar} from '../helpers/sidecar.js'
 import {samples} from '../helpers/openmetrics.js'
 import {startPrometheusSet, type PrometheusHandle} from '../helpers/prometheus.js'
 import {BIN} from './sidecar.test.js'
@@ -44,21 +43,7 @@ describe('thanosts query-once', function () {
       {externalLabels: {cluster: 'us1', replica: '1'}, series: series(false)},
     ])
     sidecars = await Promise.all(
-      proms.map((p) =>
-        runSidecar({
-          prometheusUrl: p.url,
-          grpcAddress: '127.0.0.1:0',
-          httpAddress: '127.0.0.1:0',
-          readyTimeoutMs: 30_000,
-          getConfigIntervalMs: 5_000,
-          getConfigTimeoutMs: 5_000,
-          grpcGracePeriodMs: 500,
-          httpGracePeriodMs: 500,
-          minTime: MIN_INT64,
-          reloader: {ruleDirs: [], watchIntervalMs: 0, retryIntervalMs: 1000},
-          logger: nopLogger,
-        }),
-      ),
+      proms.map((p) => startSidecar(p)),
     )
     stores = sidecars.flatMap((s) => ['--store', `127.0.0.1:${s.grpcPort}`])
   })

@@ -4,21 +4,15 @@
  * `--start -1h --end now`.
  */
 import {BadDataError} from '../errors.js'
-
-const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000}
+import {parseDurationFlag} from '../server/duration.js'
 
 /** Prometheus duration syntax (`1h30m`, `15s`, `500ms`) → ms. */
 export function parseDurationMs(s: string): number {
-  const re = /(\d+)(ms|s|m|h|d|w|y)/gy
-  let total = 0
-  let matched = 0
-  let m: RegExpExecArray | null
-  while ((m = re.exec(s)) !== null) {
-    total += Number(m[1]) * UNITS[m[2]!]!
-    matched = re.lastIndex
+  try {
+    return parseDurationFlag(s)
+  } catch (e) {
+    throw new BadDataError((e as Error).message)
   }
-  if (s === '' || matched !== s.length) throw new BadDataError(`invalid duration ${JSON.stringify(s)}`)
-  return total
 }
 
 /** Parses a time argument to ms since epoch. */

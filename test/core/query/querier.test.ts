@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import {nopLogger} from '../../../src/core/log.js'
-import {MIN_INT64} from '../../../src/core/prometheus/prometheus-client.js'
 import {runQuerier, type QuerierConfig, type RunningQuerier} from '../../../src/core/query/querier.js'
-import {runSidecar, type RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
+import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
+import {startSidecar} from '../../helpers/sidecar.js'
 import {samples} from '../../helpers/openmetrics.js'
 import {startPrometheusSet, type PrometheusHandle} from '../../helpers/prometheus.js'
 
@@ -89,21 +89,7 @@ describe('thanosts query over real Prometheus replicas and sidecars', function (
       {externalLabels: {cluster: 'us1', replica: '1'}, series: series(false, 170)},
     ])
     sidecars = await Promise.all(
-      proms.map((p) =>
-        runSidecar({
-          prometheusUrl: p.url,
-          grpcAddress: '127.0.0.1:0',
-          httpAddress: '127.0.0.1:0',
-          readyTimeoutMs: 30_000,
-          getConfigIntervalMs: 5_000,
-          getConfigTimeoutMs: 5_000,
-          grpcGracePeriodMs: 500,
-          httpGracePeriodMs: 500,
-          minTime: MIN_INT64,
-          reloader: {ruleDirs: [], watchIntervalMs: 0, retryIntervalMs: 1000},
-          logger: nopLogger,
-        }),
-      ),
+      proms.map((p) => startSidecar(p)),
     )
     querier = await runQuerier(querierConfig(sidecars.map((s) => `127.0.0.1:${s.grpcPort}`)))
     base = `http://127.0.0.1:${querier.httpPort}`

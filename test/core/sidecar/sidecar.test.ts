@@ -8,9 +8,9 @@ import {sameFloatBits} from '../../../src/core/chunkenc/value.js'
 import {errorKind} from '../../../src/core/errors.js'
 import {labelsToRecord, type Labels} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
-import {nopLogger} from '../../../src/core/log.js'
 import {MAX_INT64, MIN_INT64} from '../../../src/core/prometheus/prometheus-client.js'
-import {runSidecar, type RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
+import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
+import {startSidecar} from '../../helpers/sidecar.js'
 import {StoreClient} from '../../../src/core/store/store-client.js'
 import type {SeriesQuery, StoreSeries} from '../../../src/core/store/types.js'
 import {samples, type SeriesSpec} from '../../helpers/openmetrics.js'
@@ -72,19 +72,7 @@ describe('sidecar over a real Prometheus', function () {
 
   before(async function () {
     prom = await startPrometheus({externalLabels: {cluster: 'us1', replica: '0'}, series: SERIES})
-    sidecar = await runSidecar({
-      prometheusUrl: prom.url,
-      grpcAddress: '127.0.0.1:0',
-      httpAddress: '127.0.0.1:0',
-      readyTimeoutMs: 30_000,
-      getConfigIntervalMs: 300,
-      getConfigTimeoutMs: 5_000,
-      grpcGracePeriodMs: 1_000,
-      httpGracePeriodMs: 1_000,
-      minTime: MIN_INT64,
-      reloader: {ruleDirs: [], watchIntervalMs: 0, retryIntervalMs: 1000},
-      logger: nopLogger,
-    })
+    sidecar = await startSidecar(prom, {getConfigIntervalMs: 300})
     client = new StoreClient(`127.0.0.1:${sidecar.grpcPort}`)
   })
 

@@ -4,6 +4,7 @@ import {labelsKey, METRIC_NAME, sortLabels, type Labels} from '../../labels/labe
 import {formatGoFloat} from '../format-float.js'
 import {kahanOut, kahanSumInc} from '../functions/kahan.js'
 import {quantileOfSorted, sortNaNFirst} from '../functions/quantile.js'
+import {kahanMean} from '../functions/range-kernels.js'
 import type {AggregateExpr} from '../parser/ast.js'
 import type {Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
@@ -72,31 +73,8 @@ function aggregateValues(op: string, xs: number[], param: number): number {
       }
       return Number.isFinite(sum + c) ? sum + c : sum
     }
-    case 'avg': {
-      if (xs.length === 1) return xs[0]!
-      // the group starts with its first value; the rest goes through Kahan / incremental mean
-      let sum = xs[0]!, c = 0, mean = 0, kc = 0, count = 1
-      let incremental = false
-      for (let j = 1; j < xs.length; j++) {
-        const x = xs[j]!
-        count++
-        if (!incremental) {
-          const ns = kahanSumInc(x, sum, c)
-          if (!(ns === Infinity || ns === -Infinity)) {
-            sum = ns
-            c = kahanOut.c
-            continue
-          }
-          incremental = true
-          mean = sum / (count - 1)
-          kc = c / (count - 1)
-        }
-        const q = (count - 1) / count
-        mean = kahanSumInc(x / count, q * mean, q * kc)
-        kc = kahanOut.c
-      }
-      return incremental ? mean + kc : sum / count + c / count
-    }
+    case 'avg':
+      return kahanMean(xs, 0, xs.length)
     case 'count':
       return xs.length
     case 'group':

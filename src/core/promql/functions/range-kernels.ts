@@ -97,8 +97,11 @@ export function linearRegression(ts: Float64Array, vs: Float64Array, from: numbe
   return [slope, sumY / n - (slope * sumX) / n]
 }
 
-function avg(w: RangeWindow): number {
-  const {vs, from, to} = w
+/**
+ * Mean as Prometheus computes it for avg and avg_over_time: Kahan-compensated sum starting from
+ * the first value, switching to an incremental mean if the sum overflows to ±Inf.
+ */
+export function kahanMean(vs: ArrayLike<number>, from: number, to: number): number {
   if (to - from === 1) return vs[from]!
   let sum = vs[from]!, c = 0, count = 1, mean = 0, kc = 0
   let incremental = false
@@ -112,7 +115,6 @@ function avg(w: RangeWindow): number {
         c = kahanOut.c
         continue
       }
-      // the sum overflowed: switch to an incremental mean, as Prometheus
       incremental = true
       mean = sum / (count - 1)
       kc = c / (count - 1)
@@ -122,6 +124,10 @@ function avg(w: RangeWindow): number {
     kc = kahanOut.c
   }
   return incremental ? mean + kc : sum / count + c / count
+}
+
+function avg(w: RangeWindow): number {
+  return kahanMean(w.vs, w.from, w.to)
 }
 
 function variance(w: RangeWindow): number {
