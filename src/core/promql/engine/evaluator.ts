@@ -61,7 +61,8 @@ export class Evaluator {
 
   /** Applies delayed __name__ removal to the final result. */
   finish(series: StepSeries[]): StepSeries[] {
-    const out = series.map((s) => (this.dropName.has(s) ? {...s, labels: s.labels.filter((l) => l.name !== METRIC_NAME)} : s))
+    // with the name go Prometheus 3's type-and-unit labels, which describe it
+    const out = series.map((s) => (this.dropName.has(s) ? {...s, labels: s.labels.filter((l) => l.name !== METRIC_NAME && l.name !== '__type__' && l.name !== '__unit__')} : s))
     const seen = new Map<string, StepSeries>()
     for (const s of out) {
       const k = labelsKey(s.labels)

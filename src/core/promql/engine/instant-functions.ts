@@ -138,7 +138,7 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const [lo, hi] = [scal(args[1], name), scal(args[2], name)]
       const series = vec(args[0], name)
       // min > max gives an empty result, as Prometheus
-      return {type: 'vector', series: mapSeries(ev, series, (v, i) => Math.max(lo[i]!, Math.min(hi[i]!, v))).map((s) => ({...s, has: s.has.map((h, i) => (lo[i]! > hi[i]! ? 0 : h))}))}
+      return {type: 'vector', series: mapSeries(ev, series, (v, i) => Math.max(lo[i]!, Math.min(hi[i]!, v))).map((s) => ev.markDropName({...s, has: s.has.map((h, i) => (lo[i]! > hi[i]! ? 0 : h))}))}
     }
     case 'clamp_min': {
       const lo = scal(args[1], name)

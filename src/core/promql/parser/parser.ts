@@ -158,7 +158,8 @@ class Parser {
     } else if (this.isIdent('group_left') || this.isIdent('group_right')) {
       this.unexpected('binary expression')
     }
-    while (this.isIdent('fill') || this.isIdent('fill_left') || this.isIdent('fill_right')) {
+    // fill modifiers only with a parenthesis: `a + fill` adds a metric called fill
+    while ((this.isIdent('fill') || this.isIdent('fill_left') || this.isIdent('fill_right')) && this.peek().kind === '(') {
       const which = this.next().text
       this.expect('(', 'fill modifier')
       const v = this.parseSignedNumber('fill modifier')
