@@ -6,7 +6,7 @@ import {ExecutionError} from '../../errors.js'
 import {compileRe2} from '../../labels/re2.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import type {Call, Expr} from '../parser/ast.js'
-import {histogramQuantile, type Bucket} from '../functions/histogram.js'
+import {histogramFraction, histogramQuantile, type Bucket} from '../functions/histogram.js'
 import {absentSeries, type Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
 
@@ -221,8 +221,11 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
     }
     case 'histogram_quantile': {
       const q = scal(args[0], name)
-      const series = vec(args[1], name)
-      return {type: 'vector', series: classicHistogramQuantile(ev, q, series, n)}
+      return {type: 'vector', series: classicHistogram(vec(args[1], name), n, (b, i) => histogramQuantile(q[i]!, b, ev))}
+    }
+    case 'histogram_fraction': {
+      const [lo, hi] = [scal(args[0], name), scal(args[1], name)]
+      return {type: 'vector', series: classicHistogram(vec(args[2], name), n, (b, i) => histogramFraction(lo[i]!, hi[i]!, b))}
     }
   }
   throw new ExecutionError(`function "${name}" is not supported yet`)
@@ -251,7 +254,8 @@ function dedupCheck(series: StepSeries[]): StepSeries[] {
   return series
 }
 
-function classicHistogramQuantile(ev: Evaluator, q: Float64Array, series: StepSeries[], n: number): StepSeries[] {
+/** Groups classic `le` bucket series by their other labels and applies f per step. */
+function classicHistogram(series: StepSeries[], n: number, f: (buckets: Bucket[], step: number) => number): StepSeries[] {
   const groups = new Map<string, {labels: Labels; members: {le: number; s: StepSeries}[]}>()
   for (const s of series) {
     const le = s.labels.find((l) => l.name === 'le')
@@ -272,7 +276,7 @@ function classicHistogramQuantile(ev: Evaluator, q: Float64Array, series: StepSe
       const buckets: Bucket[] = []
       for (const m of g.members) if (m.s.has[i]) buckets.push({upperBound: m.le, count: m.s.vals[i]!})
       if (buckets.length === 0) continue
-      vals[i] = histogramQuantile(q[i]!, buckets, ev)
+      vals[i] = f(buckets, i)
       has[i] = 1
     }
     if (has.includes(1)) out.push({labels: g.labels, vals, has})

@@ -12,48 +12,118 @@ export interface AnnotationSink {
   infos: string[]
 }
 
-const SMALL_DELTA_TOLERANCE = 1e-12
-
-export function histogramQuantile(q: number, buckets: Bucket[], ann?: AnnotationSink): number {
-  if (Number.isNaN(q)) return NaN
-  if (q < 0) return -Infinity
-  if (q > 1) return Infinity
+/** Sorted by upper bound, equal bounds merged; NaN unless the last bucket is +Inf. */
+function prepare(buckets: Bucket[]): Bucket[] | undefined {
+  if (buckets.length === 0) return undefined
   buckets.sort((a, b) => a.upperBound - b.upperBound)
-  if (buckets.length === 0 || buckets[buckets.length - 1]!.upperBound !== Infinity) return NaN
-  // merge buckets with the same upper bound (e.g. from series that differ only in label order)
+  if (buckets[buckets.length - 1]!.upperBound !== Infinity) return undefined
   const merged: Bucket[] = []
   for (const b of buckets) {
     const last = merged[merged.length - 1]
     if (last && last.upperBound === b.upperBound) last.count += b.count
     else merged.push({...b})
   }
-  if (merged.length < 2) return NaN
-  // monotonicity: counts must not decrease; ignore tiny float noise (3.x behaviour)
-  let fixed = false
-  for (let i = 1; i < merged.length; i++) {
-    const prev = merged[i - 1]!.count
-    const cur = merged[i]!.count
-    if (cur < prev) {
-      if (prev - cur > SMALL_DELTA_TOLERANCE * Math.max(Math.abs(prev), 1)) fixed = true
-      merged[i]!.count = prev
+  return merged
+}
+
+/** Float noise that breaks monotonicity is flattened silently (relative delta ≤ 1e-12). */
+function correctPrecisionErrors(b: Bucket[]): void {
+  let prev = b[0]!.count
+  for (let i = 1; i < b.length; i++) {
+    const cur = b[i]!.count
+    const delta = Math.abs(cur - prev)
+    if (delta === 0) continue
+    if (delta / cur <= 1e-12) b[i]!.count = prev
+    else prev = cur
+  }
+}
+
+/** The envelope of the counts; true when a real decrease had to be removed. */
+function ensureMonotonic(b: Bucket[]): boolean {
+  let forced = false
+  let max = b[0]!.count
+  for (let i = 1; i < b.length; i++) {
+    if (b[i]!.count > max) max = b[i]!.count
+    else if (b[i]!.count < max) {
+      b[i]!.count = max
+      forced = true
     }
   }
-  if (fixed && ann) ann.infos.push('PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)')
-  const total = merged[merged.length - 1]!.count
-  if (total === 0 || Number.isNaN(total)) return NaN
-  const rank = q * total
-  let b = 0
-  while (b < merged.length - 1 && merged[b]!.count < rank) b++
-  if (b === merged.length - 1) return merged[merged.length - 2]!.upperBound
-  if (b === 0 && merged[0]!.upperBound <= 0) return merged[0]!.upperBound
-  let bucketStart = 0
-  let bucketEnd = merged[b]!.upperBound
-  let count = merged[b]!.count
-  let r = rank
-  if (b > 0) {
-    bucketStart = merged[b - 1]!.upperBound
-    count -= merged[b - 1]!.count
-    r -= merged[b - 1]!.count
+  return forced
+}
+
+const MONOTONICITY_INFO =
+  'PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)'
+
+export function histogramQuantile(q: number, buckets: Bucket[], ann?: AnnotationSink): number {
+  if (Number.isNaN(q)) return NaN
+  if (q < 0) return -Infinity
+  if (q > 1) return Infinity
+  const b = prepare(buckets)
+  if (!b) return NaN
+  correctPrecisionErrors(b)
+  if (ensureMonotonic(b) && ann) ann.infos.push(MONOTONICITY_INFO)
+  if (b.length < 2) return NaN
+  const total = b[b.length - 1]!.count
+  if (total === 0) return NaN
+  let rank = q * total
+  let i = 0
+  while (i < b.length - 1 && !(b[i]!.count >= rank)) i++
+  if (i === b.length - 1) return b[b.length - 2]!.upperBound
+  if (i === 0 && b[0]!.upperBound <= 0) return b[0]!.upperBound
+  let start = 0
+  let count = b[i]!.count
+  if (i > 0) {
+    start = b[i - 1]!.upperBound
+    count -= b[i - 1]!.count
+    rank -= b[i - 1]!.count
   }
-  return bucketStart + (bucketEnd - bucketStart) * (r / count)
+  return start + (b[i]!.upperBound - start) * (rank / count)
+}
+
+/**
+ * histogram_fraction over classic buckets: the share of observations between lower and upper,
+ * interpolating linearly inside buckets (the lowest bucket starts at 0 when its bound is
+ * positive, as histogram_quantile assumes).
+ */
+export function histogramFraction(lower: number, upper: number, buckets: Bucket[]): number {
+  const b = prepare(buckets)
+  if (!b) return NaN
+  correctPrecisionErrors(b)
+  ensureMonotonic(b)
+  const total = b[b.length - 1]!.count
+  if (total === 0 || Number.isNaN(total) || Number.isNaN(lower) || Number.isNaN(upper)) return NaN
+  if (lower >= upper) return 0
+  let rank = 0
+  let lowerRank = 0
+  let upperRank = 0
+  let lowerSet = false
+  let upperSet = false
+  for (let i = 0; i < b.length; i++) {
+    const lo = i === 0 ? (b[0]!.upperBound > 0 ? 0 : -Infinity) : b[i - 1]!.upperBound
+    const hi = b[i]!.upperBound
+    const count = i === 0 ? b[0]!.count : b[i]!.count - b[i - 1]!.count
+    if (!lowerSet && lo >= lower) {
+      lowerRank = rank
+      lowerSet = true
+    }
+    if (!upperSet && lo >= upper) {
+      upperRank = rank
+      upperSet = true
+    }
+    if (lowerSet && upperSet) break
+    if (!lowerSet && lo < lower && hi > lower) {
+      lowerRank = rank + (hi === Infinity ? 0 : (count * (lower - lo)) / (hi - lo))
+      lowerSet = true
+    }
+    if (!upperSet && lo < upper && hi > upper) {
+      upperRank = rank + (hi === Infinity ? 0 : (count * (upper - lo)) / (hi - lo))
+      upperSet = true
+    }
+    if (lowerSet && upperSet) break
+    rank += count
+  }
+  if (!lowerSet || lowerRank > total) lowerRank = total
+  if (!upperSet || upperRank > total) upperRank = total
+  return (upperRank - lowerRank) / total
 }
