@@ -6,6 +6,7 @@ import {ExecutionError} from '../../errors.js'
 import {compileRe2} from '../../labels/re2.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import type {Call, Expr} from '../parser/ast.js'
+import {formatGoFloat} from '../format-float.js'
 import {histogramFraction, histogramQuantile, type Bucket} from '../functions/histogram.js'
 import {absentSeries, type Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
@@ -223,12 +224,31 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const q = scal(args[0], name)
       return {type: 'vector', series: classicHistogram(vec(args[1], name), n, (b, i) => histogramQuantile(q[i]!, b, ev))}
     }
+    case 'histogram_quantiles': {
+      // one output series per quantile, told apart by a label holding the quantile
+      const series = vec(args[0], name)
+      const label = str(args[1], name)
+      const out: StepSeries[] = []
+      for (const a of args.slice(2)) {
+        const q = scal(a, name)
+        for (const s of classicHistogram(series, n, (b, i) => histogramQuantile(q[i]!, b, ev))) {
+          out.push({...s, labels: setLabel(s.labels, label, quantileLabel(q[0]!))})
+        }
+      }
+      return {type: 'vector', series: out}
+    }
     case 'histogram_fraction': {
       const [lo, hi] = [scal(args[0], name), scal(args[1], name)]
       return {type: 'vector', series: classicHistogram(vec(args[2], name), n, (b, i) => histogramFraction(lo[i]!, hi[i]!, b))}
     }
   }
   throw new ExecutionError(`function "${name}" is not supported yet`)
+}
+
+/** The quantile as a label value: Go's shortest form with at least one decimal ("0.0", "0.25"). */
+function quantileLabel(q: number): string {
+  const s = formatGoFloat(q)
+  return /^-?\d+$/.test(s) ? `${s}.0` : s
 }
 
 function cmpVal(a: number, b: number, desc: boolean): number {

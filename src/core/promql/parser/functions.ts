@@ -49,6 +49,7 @@ const LIST: FunctionDef[] = [
   fn('histogram_stdvar', [V], V),
   fn('histogram_fraction', [S, S, V], V),
   fn('histogram_quantile', [S, V], V),
+  fn('histogram_quantiles', [V, STR, S], V, -1, true),
   fn('double_exponential_smoothing', [M, S, S], V, 0, true),
   fn('hour', [V], V, 1),
   fn('idelta', [M], V),
