@@ -110,6 +110,11 @@ export class Evaluator {
     return {series: out, stale}
   }
 
+  /** A range/offset/step that may be a query-dependent duration expression (step(), range()). */
+  dur(ms: number, expr: {dynamic?: (stepMs: number, rangeMs: number) => number} | undefined): number {
+    return expr?.dynamic ? expr.dynamic(this.ctx.step, this.ctx.end - this.ctx.start) : ms
+  }
+
   /** Effective evaluation times of a selector/subquery with @ and offset. */
   private effectiveTimes(times: Float64Array, at: number | undefined, startOrEnd: 'start' | 'end' | undefined, offset: number): Float64Array {
     const fixed = at ?? (startOrEnd === 'start' ? this.ctx.start : startOrEnd === 'end' ? this.ctx.end : undefined)
@@ -158,7 +163,7 @@ export class Evaluator {
   }
 
   private async evalVectorSelector(vs: VectorSelector, times: Float64Array): Promise<EvalValue> {
-    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, vs.originalOffset)
+    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, this.dur(vs.originalOffset, vs.originalOffsetExpr))
     let mint = Infinity
     let maxt = -Infinity
     for (const t of eff) {
@@ -211,14 +216,16 @@ export class Evaluator {
 
   private async evalMatrixSelector(m: MatrixSelector, times: Float64Array, func?: string): Promise<RangeSource> {
     const vs = m.vectorSelector
-    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, vs.originalOffset)
+    const offset = this.dur(vs.originalOffset, vs.originalOffsetExpr)
+    const range = this.dur(m.range, m.rangeExpr)
+    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset)
     let mint = Infinity
     let maxt = -Infinity
     for (const t of eff) {
       mint = Math.min(mint, t)
       maxt = Math.max(maxt, t)
     }
-    const {series, stale} = await this.loadSelector(vs, mint - m.range + 1, maxt, {range: m.range, func})
+    const {series, stale} = await this.loadSelector(vs, mint - range + 1, maxt, {range, func})
     // range functions never see stale markers
     const clean = series.map((s, k) => {
       const st = stale[k]!
@@ -227,7 +234,7 @@ export class Evaluator {
       for (let i = 0; i < st.length; i++) if (!st[i]) keep.push(i)
       return {labels: s.labels, ts: Float64Array.from(keep, (i) => s.ts[i]!), vs: Float64Array.from(keep, (i) => s.vs[i]!)}
     })
-    return {series: clean, range: m.range, offset: vs.originalOffset, at: this.fixedAt(vs.timestamp, vs.startOrEnd), selector: vs}
+    return {series: clean, range, offset, at: this.fixedAt(vs.timestamp, vs.startOrEnd), selector: vs}
   }
 
   private fixedAt(ts: number | undefined, startOrEnd: 'start' | 'end' | undefined): number | undefined {
@@ -235,8 +242,11 @@ export class Evaluator {
   }
 
   private async evalSubquery(sq: SubqueryExpr, times: Float64Array): Promise<RangeSource> {
-    const step = sq.step > 0 ? sq.step : this.ctx.subqueryStep
-    const eff = this.effectiveTimes(times, sq.timestamp, sq.startOrEnd, sq.originalOffset)
+    const sqStep = this.dur(sq.step, sq.stepExpr)
+    const step = sqStep > 0 ? sqStep : this.ctx.subqueryStep
+    const offset = this.dur(sq.originalOffset, sq.originalOffsetExpr)
+    const sqRange = this.dur(sq.range, sq.rangeExpr)
+    const eff = this.effectiveTimes(times, sq.timestamp, sq.startOrEnd, offset)
     let mint = Infinity
     let maxt = -Infinity
     for (const t of eff) {
@@ -244,7 +254,7 @@ export class Evaluator {
       maxt = Math.max(maxt, t)
     }
     // inner steps at absolute multiples of the step, left-open at the range start (as Prometheus)
-    const lowest = mint - sq.range
+    const lowest = mint - sqRange
     let first = step * Math.trunc(lowest / step)
     if (first <= lowest) first += step
     const n = first > maxt ? 0 : Math.floor((maxt - first) / step) + 1
@@ -267,7 +277,7 @@ export class Evaluator {
         series.push({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)})
       }
     }
-    return {series, range: sq.range, offset: sq.originalOffset, at: this.fixedAt(sq.timestamp, sq.startOrEnd)}
+    return {series, range: sqRange, offset, at: this.fixedAt(sq.timestamp, sq.startOrEnd)}
   }
 
   /** Applies a range kernel over every step's window. */

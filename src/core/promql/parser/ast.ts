@@ -73,6 +73,14 @@ export interface DurationExpr {
   rhs?: Expr
   wrapped: boolean
   posRange: PositionRange
+  /**
+   * Set when the value depends on the query (step(), range()): computes the duration in ms from
+   * the query's step and range (end - start), both in ms. Constant expressions are folded at
+   * parse time into the node's range/offset/step field instead.
+   */
+  dynamic?: (stepMs: number, rangeMs: number) => number
+  /** Source text of a dynamic expression, for printing. */
+  text?: string
 }
 
 export interface AggregateExpr {

@@ -50,6 +50,12 @@ const UNARY_PRECEDENCE = 5
 const COMPARISON = new Set(['==', '!=', '<=', '<', '>=', '>'])
 const SET_OPS = new Set(['and', 'or', 'unless'])
 
+/** A duration expression: seconds as a function of the query's step and range (seconds). */
+interface DurValue {
+  f: (stepSec: number, rangeSec: number) => number
+  dynamic: boolean
+}
+
 const TYPE_NAMES: Record<ValueType, string> = {vector: 'instant vector', matrix: 'range vector', scalar: 'scalar', string: 'string', none: 'none'}
 
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
@@ -255,7 +261,7 @@ class Parser {
     if (this.k() === ']') {
       const close = this.next()
       if (e.kind !== 'VectorSelector') this.fail({start: e.posRange.start, end: close.end}, 'ranges only allowed for vector selectors')
-      if (range.ms <= 0) this.fail({start: open.pos, end: close.end}, `range must be greater than 0`)
+      if (range.ms <= 0 && !range.expr?.dynamic) this.fail({start: open.pos, end: close.end}, `range must be greater than 0`)
       return {kind: 'MatrixSelector', vectorSelector: e, range: range.ms, rangeExpr: range.expr, posRange: {start: e.posRange.start, end: close.end}}
     }
     if (this.k() !== ':') this.unexpected('subquery selector or range', '":" or "]"')
@@ -279,7 +285,7 @@ class Parser {
     }
   }
 
-  /** A duration, a number of seconds, or a constant duration expression; returns ms. */
+  /** A duration, a number of seconds, or a duration expression; returns ms (0 when dynamic). */
   private parseDurationValue(context: string): {ms: number; expr?: DurationExpr} {
     const start = this.tok.pos
     const t = this.tok
@@ -287,14 +293,23 @@ class Parser {
       this.next()
       return {ms: t.kind === 'DURATION' ? parseDuration(t.text) : Math.round(parseNumber(t.text) * 1000)}
     }
-    const seconds = this.durationExpr(0, context)
-    const ms = Math.round(seconds * 1000)
-    const expr: DurationExpr = {kind: 'DurationExpr', op: 'number', wrapped: false, posRange: {start, end: this.toks[this.i - 1]!.end}}
-    return {ms, expr}
+    return this.finishDuration(this.durationExpr(0, context), start)
   }
 
-  /** Constant arithmetic over durations (in seconds), Prometheus 3 duration expressions. */
-  private durationExpr(minPrec: number, context: string): number {
+  private finishDuration(d: DurValue, start: number): {ms: number; expr: DurationExpr} {
+    const expr: DurationExpr = {kind: 'DurationExpr', op: 'number', wrapped: false, posRange: {start, end: this.toks[this.i - 1]!.end}}
+    if (!d.dynamic) return {ms: Math.round(d.f(0, 0) * 1000), expr}
+    const f = d.f
+    expr.dynamic = (stepMs, rangeMs) => Math.round(f(stepMs / 1000, rangeMs / 1000) * 1000)
+    expr.text = this.input.slice(start, expr.posRange.end)
+    return {ms: 0, expr}
+  }
+
+  /**
+   * Prometheus 3 duration expressions, in seconds: arithmetic over durations and numbers,
+   * step(), range(), min_of(), max_of(). Returns a function of the query's step and range.
+   */
+  private durationExpr(minPrec: number, context: string): DurValue {
     let lhs = this.durationAtom(context)
     for (;;) {
       const k = this.k()
@@ -302,33 +317,52 @@ class Parser {
       if (prec === 0 || prec < minPrec) return lhs
       this.next()
       const rhs = this.durationExpr(k === '^' ? prec : prec + 1, context)
-      switch (k) {
-        case '+': lhs += rhs; break
-        case '-': lhs -= rhs; break
-        case '*': lhs *= rhs; break
-        case '/': lhs /= rhs; break
-        case '%': lhs %= rhs; break
-        case '^': lhs **= rhs; break
-      }
+      const [a, b] = [lhs.f, rhs.f]
+      const op: (x: number, y: number) => number =
+        k === '+' ? (x, y) => x + y : k === '-' ? (x, y) => x - y : k === '*' ? (x, y) => x * y : k === '/' ? (x, y) => x / y : k === '%' ? (x, y) => x % y : (x, y) => x ** y
+      lhs = {f: (s, r) => op(a(s, r), b(s, r)), dynamic: lhs.dynamic || rhs.dynamic}
     }
   }
 
-  private durationAtom(context: string): number {
+  private durationAtom(context: string): DurValue {
     const t = this.tok
     if (t.kind === '-' || t.kind === '+') {
       this.next()
       const v = this.durationAtom(context)
-      return t.kind === '-' ? -v : v
+      if (t.kind === '+') return v
+      const f = v.f
+      return {f: (s, r) => -f(s, r), dynamic: v.dynamic}
     }
-    if (t.kind === 'DURATION') return parseDuration(this.next().text) / 1000
-    if (t.kind === 'NUMBER') return parseNumber(this.next().text)
+    if (t.kind === 'DURATION') {
+      const v = parseDuration(this.next().text) / 1000
+      return {f: () => v, dynamic: false}
+    }
+    if (t.kind === 'NUMBER') {
+      const v = parseNumber(this.next().text)
+      return {f: () => v, dynamic: false}
+    }
     if (t.kind === '(') {
       this.next()
       const v = this.durationExpr(0, context)
       this.expect(')', 'duration expression', '")"')
       return v
     }
-    if (t.kind === 'IDENT' && t.text === 'step') this.fail({start: t.pos, end: t.end}, 'step() in duration expressions is not supported yet')
+    if (t.kind === 'IDENT' && (t.text === 'step' || t.text === 'range') && this.peek().kind === '(') {
+      this.next()
+      this.next()
+      this.expect(')', 'duration expression', '")"')
+      return t.text === 'step' ? {f: (s) => s, dynamic: true} : {f: (_s, r) => r, dynamic: true}
+    }
+    if (t.kind === 'IDENT' && (t.text === 'min_of' || t.text === 'max_of') && this.peek().kind === '(') {
+      this.next()
+      this.next()
+      const a = this.durationExpr(0, context)
+      this.expect(',', 'duration expression', '","')
+      const b = this.durationExpr(0, context)
+      this.expect(')', 'duration expression', '")"')
+      const pick = t.text === 'min_of' ? Math.min : Math.max
+      return {f: (s, r) => pick(a.f(s, r), b.f(s, r)), dynamic: a.dynamic || b.dynamic}
+    }
     return this.unexpected(`${context}`, 'duration')
   }
 
@@ -343,10 +377,21 @@ class Parser {
     const t = this.next()
     const target = this.selectorTarget(e, 'offset', t)
     if (target.originalOffset !== 0 || target.originalOffsetExpr) this.fail({start: t.pos, end: t.end}, 'offset may not be set multiple times')
-    const neg = this.k() === '-'
-    if (neg || this.k() === '+') this.next()
-    const d = this.k() === '(' ? {ms: Math.round(this.durationAtom('offset') * 1000)} : this.parseDurationValueForOffset()
-    target.originalOffset = neg ? -d.ms : d.ms
+    const start = this.tok.pos
+    // `offset 5m + 1` is (x offset 5m) + 1; a parenthesis or a duration function starts a full
+    // duration expression (`offset (1h*2)`, `offset step()*2`, `offset -min_of(step(), 1s)+8000`)
+    const at = this.k() === '-' || this.k() === '+' ? this.peek() : this.tok
+    const isFn = at.kind === 'IDENT' && ['step', 'range', 'min_of', 'max_of'].includes(at.text) && this.toks[this.toks.indexOf(at) + 1]?.kind === '('
+    if (at.kind === '(' || isFn) {
+      const d = this.finishDuration(this.durationExpr(0, 'offset'), start)
+      target.originalOffset = d.ms
+      if (d.expr.dynamic) target.originalOffsetExpr = d.expr
+    } else {
+      const neg = this.k() === '-'
+      if (neg || this.k() === '+') this.next()
+      const d = this.parseDurationValueForOffset()
+      target.originalOffset = neg ? -d.ms : d.ms
+    }
     target.offset = target.originalOffset
     return {...e, posRange: {start: e.posRange.start, end: this.toks[this.i - 1]!.end}} as Expr
   }

@@ -36,7 +36,12 @@ function atString(ts: number | undefined, startOrEnd: 'start' | 'end' | undefine
   return ''
 }
 
-function offsetString(o: number): string {
+function durText(ms: number, e: {dynamic?: unknown; text?: string} | undefined): string {
+  return e?.dynamic && e.text ? e.text : formatDuration(ms)
+}
+
+function offsetString(o: number, e?: {dynamic?: unknown; text?: string}): string {
+  if (e?.dynamic && e.text) return ` offset ${e.text}`
   return o > 0 ? ` offset ${formatDuration(o)}` : o < 0 ? ` offset -${formatDuration(-o)}` : ''
 }
 
@@ -62,7 +67,7 @@ function selectorString(vs: VectorSelector, withModifiers: boolean): string {
     out += atString(vs.timestamp, vs.startOrEnd)
     if (vs.anchored) out += ' anchored'
     else if (vs.smoothed) out += ' smoothed'
-    out += offsetString(vs.originalOffset)
+    out += offsetString(vs.originalOffset, vs.originalOffsetExpr)
   }
   return out
 }
@@ -98,10 +103,10 @@ export function formatExpr(e: Expr): string {
     case 'MatrixSelector': {
       const vs = e.vectorSelector
       const ext = vs.anchored ? ' anchored' : vs.smoothed ? ' smoothed' : ''
-      return `${selectorString(vs, false)}[${formatDuration(e.range)}]${ext}${atString(vs.timestamp, vs.startOrEnd)}${offsetString(vs.originalOffset)}`
+      return `${selectorString(vs, false)}[${durText(e.range, e.rangeExpr)}]${ext}${atString(vs.timestamp, vs.startOrEnd)}${offsetString(vs.originalOffset, vs.originalOffsetExpr)}`
     }
     case 'SubqueryExpr':
-      return `${formatExpr(e.expr)}[${formatDuration(e.range)}:${e.step !== 0 ? formatDuration(e.step) : ''}]${atString(e.timestamp, e.startOrEnd)}${offsetString(e.originalOffset)}`
+      return `${formatExpr(e.expr)}[${durText(e.range, e.rangeExpr)}:${e.stepExpr?.dynamic ? durText(e.step, e.stepExpr) : e.step !== 0 ? formatDuration(e.step) : ''}]${atString(e.timestamp, e.startOrEnd)}${offsetString(e.originalOffset, e.originalOffsetExpr)}`
     case 'NumberLiteral':
       if (e.duration) return e.val < 0 ? `-${formatDuration(-e.val * 1000)}` : formatDuration(e.val * 1000)
       return formatGoFloat(e.val)
