@@ -13,7 +13,7 @@ import * as yaml from 'js-yaml'
 import {UnavailableError} from '../errors.js'
 import type {Logger} from '../log.js'
 import {MIN_INT64} from '../prometheus/prometheus-client.js'
-import {runQuerier, type RunningQuerier} from '../query/querier.js'
+import {querierConfig, runQuerier, type RunningQuerier} from '../query/querier.js'
 import {sleep} from '../server/lifecycle.js'
 import {runSidecar, type RunningSidecar} from '../sidecar/sidecar.js'
 
@@ -140,27 +140,13 @@ export async function startDemo(cfg: DemoConfig): Promise<RunningDemo> {
         logger: cfg.logger,
       })
     }
-    querier = await runQuerier({
-      httpAddress: `127.0.0.1:${queryHttp}`,
-      grpcAddress: `127.0.0.1:${queryGrpc}`,
-      stores: replicas.map((r) => `127.0.0.1:${r.sidecarGrpc}`),
-      sdFiles: [],
-      sdIntervalMs: 300_000,
-      infoTimeoutMs: 2_000,
-      unhealthyTimeoutMs: 300_000,
-      responseTimeoutMs: 0,
-      replicaLabels: ['replica'],
-      partialResponse: true,
-      queryTimeoutMs: 120_000,
-      maxConcurrent: 20,
-      maxSamples: 50_000_000,
-      routePrefix: '',
-      disableCors: false,
-      httpGracePeriodMs: 1_000,
-      grpcGracePeriodMs: 1_000,
-      flags: {'query.replica-label': 'replica'},
-      logger: cfg.logger,
-    })
+    querier = await runQuerier(
+      querierConfig(
+        replicas.map((r) => `127.0.0.1:${r.sidecarGrpc}`),
+        cfg.logger,
+        {httpAddress: `127.0.0.1:${queryHttp}`, grpcAddress: `127.0.0.1:${queryGrpc}`, infoTimeoutMs: 2_000, replicaLabels: ['replica'], flags: {'query.replica-label': 'replica'}},
+      ),
+    )
   } catch (e) {
     await stopAll(querier)
     throw e

@@ -49,6 +49,32 @@ export interface QuerierConfig {
   logger: Logger
 }
 
+/** Defaults as `thanosts query`'s flags, for callers that start a querier in-process. */
+export function querierConfig(stores: string[], logger: Logger, overrides: Partial<QuerierConfig> = {}): QuerierConfig {
+  return {
+    httpAddress: '127.0.0.1:0',
+    grpcAddress: '127.0.0.1:0',
+    stores,
+    sdFiles: [],
+    sdIntervalMs: 300_000,
+    infoTimeoutMs: 5_000,
+    unhealthyTimeoutMs: 300_000,
+    responseTimeoutMs: 0,
+    replicaLabels: [],
+    partialResponse: true,
+    queryTimeoutMs: 120_000,
+    maxConcurrent: 20,
+    maxSamples: 50_000_000,
+    routePrefix: '',
+    disableCors: false,
+    httpGracePeriodMs: 1_000,
+    grpcGracePeriodMs: 1_000,
+    flags: {},
+    logger,
+    ...overrides,
+  }
+}
+
 export interface RunningQuerier {
   httpPort: number
   grpcPort: number

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {nopLogger} from '../../../src/core/log.js'
-import {runQuerier, type QuerierConfig, type RunningQuerier} from '../../../src/core/query/querier.js'
+import {querierConfig, runQuerier, type QuerierConfig, type RunningQuerier} from '../../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
 import {startSidecar} from '../../helpers/sidecar.js'
 import {samples} from '../../helpers/openmetrics.js'
@@ -24,29 +24,8 @@ interface ApiBody {
   warnings?: string[]
 }
 
-function querierConfig(stores: string[], extra: Partial<QuerierConfig> = {}): QuerierConfig {
-  return {
-    httpAddress: '127.0.0.1:0',
-    grpcAddress: '127.0.0.1:0',
-    stores,
-    sdFiles: [],
-    sdIntervalMs: 300_000,
-    infoTimeoutMs: 2_000,
-    unhealthyTimeoutMs: 300_000,
-    responseTimeoutMs: 0,
-    replicaLabels: ['replica'],
-    partialResponse: true,
-    queryTimeoutMs: 20_000,
-    maxConcurrent: 4,
-    maxSamples: 50_000_000,
-    routePrefix: '',
-    disableCors: false,
-    httpGracePeriodMs: 500,
-    grpcGracePeriodMs: 500,
-    flags: {'query.replica-label': 'replica'},
-    logger: nopLogger,
-    ...extra,
-  }
+function testQuerierConfig(stores: string[], extra: Partial<QuerierConfig> = {}): QuerierConfig {
+  return querierConfig(stores, nopLogger, {infoTimeoutMs: 2_000, replicaLabels: ['replica'], queryTimeoutMs: 20_000, maxConcurrent: 4, httpGracePeriodMs: 500, grpcGracePeriodMs: 500, flags: {'query.replica-label': 'replica'}, ...extra})
 }
 
 async function waitStores(q: RunningQuerier, n: number): Promise<void> {
@@ -91,7 +70,7 @@ describe('thanosts query over real Prometheus replicas and sidecars', function (
     sidecars = await Promise.all(
       proms.map((p) => startSidecar(p)),
     )
-    querier = await runQuerier(querierConfig(sidecars.map((s) => `127.0.0.1:${s.grpcPort}`)))
+    querier = await runQuerier(testQuerierConfig(sidecars.map((s) => `127.0.0.1:${s.grpcPort}`)))
     base = `http://127.0.0.1:${querier.httpPort}`
     await waitStores(querier, 2)
   })
@@ -205,7 +184,7 @@ describe('thanosts query over real Prometheus replicas and sidecars', function (
   })
 
   it('a querier stacked on this querier answers the same', async function () {
-    const outer = await runQuerier(querierConfig([`127.0.0.1:${querier.grpcPort}`]))
+    const outer = await runQuerier(testQuerierConfig([`127.0.0.1:${querier.grpcPort}`]))
     try {
       await waitStores(outer, 1)
       const at = String((T0 + 120 * STEP) / 1000)
@@ -218,7 +197,7 @@ describe('thanosts query over real Prometheus replicas and sidecars', function (
   })
 
   it('a dead store: warning + partial data; partial_response=false: an error', async function () {
-    const q = await runQuerier(querierConfig([`127.0.0.1:${sidecars[1]!.grpcPort}`, '127.0.0.1:1'], {infoTimeoutMs: 500}))
+    const q = await runQuerier(testQuerierConfig([`127.0.0.1:${sidecars[1]!.grpcPort}`, '127.0.0.1:1'], {infoTimeoutMs: 500}))
     try {
       await waitStores(q, 1)
       const url = `http://127.0.0.1:${q.httpPort}/api/v1/query`

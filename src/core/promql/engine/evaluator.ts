@@ -164,12 +164,7 @@ export class Evaluator {
 
   private async evalVectorSelector(vs: VectorSelector, times: Float64Array): Promise<EvalValue> {
     const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, this.dur(vs.originalOffset, vs.originalOffsetExpr))
-    let mint = Infinity
-    let maxt = -Infinity
-    for (const t of eff) {
-      if (t < mint) mint = t
-      if (t > maxt) maxt = t
-    }
+    const [mint, maxt] = span(eff)
     const lookback = this.ctx.lookbackDelta
     const {series, stale} = await this.loadSelector(vs, mint - lookback + 1, maxt, {})
     const out: StepSeries[] = []
@@ -219,12 +214,7 @@ export class Evaluator {
     const offset = this.dur(vs.originalOffset, vs.originalOffsetExpr)
     const range = this.dur(m.range, m.rangeExpr)
     const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset)
-    let mint = Infinity
-    let maxt = -Infinity
-    for (const t of eff) {
-      mint = Math.min(mint, t)
-      maxt = Math.max(maxt, t)
-    }
+    const [mint, maxt] = span(eff)
     const {series, stale} = await this.loadSelector(vs, mint - range + 1, maxt, {range, func})
     // range functions never see stale markers
     const clean = series.map((s, k) => {
@@ -247,12 +237,7 @@ export class Evaluator {
     const offset = this.dur(sq.originalOffset, sq.originalOffsetExpr)
     const sqRange = this.dur(sq.range, sq.rangeExpr)
     const eff = this.effectiveTimes(times, sq.timestamp, sq.startOrEnd, offset)
-    let mint = Infinity
-    let maxt = -Infinity
-    for (const t of eff) {
-      mint = Math.min(mint, t)
-      maxt = Math.max(maxt, t)
-    }
+    const [mint, maxt] = span(eff)
     // inner steps at absolute multiples of the step, left-open at the range start (as Prometheus)
     const lowest = mint - sqRange
     let first = step * Math.trunc(lowest / step)
@@ -441,6 +426,17 @@ function validateRangeParams(name: string, params: Float64Array[]): void {
       if (!(tf![i]! > 0 && tf![i]! < 1)) throw new ExecutionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf![i]}`)
     }
   }
+}
+
+/** [min, max] of evaluation times (not monotonic with @). */
+function span(times: Float64Array): [number, number] {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const t of times) {
+    if (t < lo) lo = t
+    if (t > hi) hi = t
+  }
+  return [lo, hi]
 }
 
 /** First index with a[i] > x. */
