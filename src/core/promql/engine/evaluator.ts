@@ -35,6 +35,8 @@ export interface RangeSource {
   at?: number
   /** the selector, for absent_over_time labels */
   selector?: VectorSelector
+  /** Prometheus 3 extended range selectors: `anchored` / `smoothed` windows */
+  mode?: 'anchored' | 'smoothed'
 }
 
 export class Evaluator {
@@ -215,7 +217,11 @@ export class Evaluator {
     const range = this.dur(m.range, m.rangeExpr)
     const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset)
     const [mint, maxt] = span(eff)
-    const {series, stale} = await this.loadSelector(vs, mint - range + 1, maxt, {range, func})
+    const mode = vs.anchored ? 'anchored' : vs.smoothed ? 'smoothed' : undefined
+    // anchored/smoothed windows also look at the sample before the window (within the lookback)
+    // and, smoothed, at the one after its end
+    const lookback = this.ctx.lookbackDelta
+    const {series, stale} = await this.loadSelector(vs, mint - range - (mode ? lookback : 0) + 1, maxt + (mode === 'smoothed' ? lookback : 0), {range, func})
     // range functions never see stale markers
     const clean = series.map((s, k) => {
       const st = stale[k]!
@@ -224,7 +230,7 @@ export class Evaluator {
       for (let i = 0; i < st.length; i++) if (!st[i]) keep.push(i)
       return {labels: s.labels, ts: Float64Array.from(keep, (i) => s.ts[i]!), vs: Float64Array.from(keep, (i) => s.vs[i]!)}
     })
-    return {series: clean, range, offset, at: this.fixedAt(vs.timestamp, vs.startOrEnd), selector: vs}
+    return {series: clean, range, offset, at: this.fixedAt(vs.timestamp, vs.startOrEnd), selector: vs, mode}
   }
 
   private fixedAt(ts: number | undefined, startOrEnd: 'start' | 'end' | undefined): number | undefined {
@@ -267,6 +273,7 @@ export class Evaluator {
 
   /** Applies a range kernel over every step's window. */
   applyRangeKernel(src: RangeSource, times: Float64Array, name: string, params: Float64Array[]): StepSeries[] {
+    if (src.mode) return this.applyExtendedKernel(src, times, name)
     const kernel = RANGE_KERNELS[name]
     if (!kernel) throw new ExecutionError(`function "${name}" is not supported yet`)
     const out: StepSeries[] = []
@@ -302,6 +309,88 @@ export class Evaluator {
       if (!any) continue
       const res: StepSeries = {labels: s.labels, vals, has}
       out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : this.markDropName(res))
+    }
+    return out
+  }
+
+  /**
+   * `anchored` and `smoothed` range selectors (Prometheus 3 extended range selectors, the
+   * PROM-52 proposal): no extrapolation. Anchored windows start at the last sample at or before
+   * the range start (within the lookback); smoothed windows interpolate linearly to the exact
+   * range start and end, using the samples around each boundary.
+   */
+  private applyExtendedKernel(src: RangeSource, times: Float64Array, name: string): StepSeries[] {
+    const supported = src.mode === 'anchored' ? ['rate', 'increase', 'delta', 'changes', 'resets'] : ['rate', 'increase', 'delta']
+    if (!supported.includes(name)) throw new ExecutionError(`function "${name}" cannot be used with the ${src.mode} modifier`)
+    const lookback = this.ctx.lookbackDelta
+    const out: StepSeries[] = []
+    const ts: number[] = []
+    const vs: number[] = []
+    for (const s of src.series) {
+      const n = times.length
+      const vals = new Float64Array(n)
+      const has = new Uint8Array(n)
+      let any = false
+      for (let i = 0; i < n; i++) {
+        const end = (src.at ?? times[i]!) - src.offset
+        const start = end - src.range
+        ts.length = 0
+        vs.length = 0
+        const firstIn = upperBound(s.ts, start) // first sample > start
+        const lastIn = upperBound(s.ts, end) - 1 // last sample <= end
+        const before = firstIn - 1 // last sample <= start
+        if (src.mode === 'anchored') {
+          if (before >= 0 && s.ts[before]! > start - lookback) {
+            ts.push(s.ts[before]!)
+            vs.push(s.vs[before]!)
+          }
+          for (let k = firstIn; k <= lastIn; k++) {
+            ts.push(s.ts[k]!)
+            vs.push(s.vs[k]!)
+          }
+        } else {
+          const interp = (t: number, lo: number, hi: number): number | undefined => {
+            const okLo = lo >= 0 && s.ts[lo]! > t - lookback
+            const okHi = hi < s.ts.length && s.ts[hi]! < t + lookback
+            if (okLo && okHi && s.ts[hi]! !== s.ts[lo]!) return s.vs[lo]! + ((s.vs[hi]! - s.vs[lo]!) * (t - s.ts[lo]!)) / (s.ts[hi]! - s.ts[lo]!)
+            if (okLo) return s.vs[lo]!
+            if (okHi) return s.vs[hi]!
+            return undefined
+          }
+          const vStart = interp(start, before, firstIn)
+          const vEnd = lastIn >= 0 && s.ts[lastIn] === end ? s.vs[lastIn]! : interp(end, lastIn, lastIn + 1)
+          if (vStart !== undefined) {
+            ts.push(start)
+            vs.push(vStart)
+          }
+          for (let k = firstIn; k <= lastIn; k++) {
+            if (s.ts[k] === end) continue
+            ts.push(s.ts[k]!)
+            vs.push(s.vs[k]!)
+          }
+          if (vEnd !== undefined) {
+            ts.push(end)
+            vs.push(vEnd)
+          }
+        }
+        if (ts.length === 0) continue
+        let v: number
+        if (name === 'changes' || name === 'resets') {
+          let c = 0
+          for (let k = 1; k < vs.length; k++) {
+            if (name === 'changes' ? vs[k] !== vs[k - 1] && !(Number.isNaN(vs[k]!) && Number.isNaN(vs[k - 1]!)) : vs[k]! < vs[k - 1]!) c++
+          }
+          v = c
+        } else {
+          let r = vs[vs.length - 1]! - vs[0]!
+          if (name !== 'delta') for (let k = 1; k < vs.length; k++) if (vs[k]! < vs[k - 1]!) r += vs[k - 1]!
+          v = name === 'rate' ? r / (src.range / 1000) : r
+        }
+        vals[i] = v
+        has[i] = 1
+        any = true
+      }
+      if (any) out.push(this.markDropName({labels: s.labels, vals, has}))
     }
     return out
   }
