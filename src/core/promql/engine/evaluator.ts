@@ -168,7 +168,7 @@ export class Evaluator {
     const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, this.dur(vs.originalOffset, vs.originalOffsetExpr))
     const [mint, maxt] = span(eff)
     const lookback = this.ctx.lookbackDelta
-    const {series, stale} = await this.loadSelector(vs, mint - lookback + 1, maxt, {})
+    const {series, stale} = await this.loadSelector(vs, mint - lookback + 1, maxt + (vs.smoothed ? lookback : 0), {})
     const out: StepSeries[] = []
     for (let k = 0; k < series.length; k++) {
       const s = series[k]!
@@ -194,6 +194,11 @@ export class Evaluator {
         // Prometheus 3: the lookback window is left-open, (t - lookback, t]
         if (idx < 0 || s.ts[idx]! <= t - lookback || st[idx]) continue
         vals[i] = s.vs[idx]!
+        // `smoothed`: interpolate linearly to t from the samples around it
+        const nx = idx + 1
+        if (vs.smoothed && s.ts[idx]! < t && nx < s.ts.length && !st[nx] && s.ts[nx]! < t + lookback) {
+          vals[i] = s.vs[idx]! + ((s.vs[nx]! - s.vs[idx]!) * (t - s.ts[idx]!)) / (s.ts[nx]! - s.ts[idx]!)
+        }
         has[i] = 1
         sampleTs[i] = s.ts[idx]!
         any = true
@@ -320,8 +325,8 @@ export class Evaluator {
    * range start and end, using the samples around each boundary.
    */
   private applyExtendedKernel(src: RangeSource, times: Float64Array, name: string): StepSeries[] {
-    const supported = src.mode === 'anchored' ? ['rate', 'increase', 'delta', 'changes', 'resets'] : ['rate', 'increase', 'delta']
-    if (!supported.includes(name)) throw new ExecutionError(`function "${name}" cannot be used with the ${src.mode} modifier`)
+    const supported = src.mode === 'anchored' ? ['changes', 'delta', 'increase', 'rate', 'resets'] : ['delta', 'increase', 'rate']
+    if (!supported.includes(name)) throw new ExecutionError(`${src.mode} modifier can only be used with: ${supported.join(', ')} - not with ${name}`)
     const lookback = this.ctx.lookbackDelta
     const out: StepSeries[] = []
     const ts: number[] = []
@@ -339,6 +344,8 @@ export class Evaluator {
         const firstIn = upperBound(s.ts, start) // first sample > start
         const lastIn = upperBound(s.ts, end) - 1 // last sample <= end
         const before = firstIn - 1 // last sample <= start
+        // no sample inside the window: no result, as for plain range selectors
+        if (firstIn > lastIn) continue
         if (src.mode === 'anchored') {
           if (before >= 0 && s.ts[before]! > start - lookback) {
             ts.push(s.ts[before]!)
