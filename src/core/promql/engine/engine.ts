@@ -4,7 +4,7 @@
  * absolute multiples of their step), a max-samples guard, a timeout and AbortSignal.
  */
 import {CanceledError, ExecutionError, TimeoutError} from '../../errors.js'
-import {labelsKey, type Labels} from '../../labels/labels.js'
+import {compareLabels, labelsKey, type Labels} from '../../labels/labels.js'
 import type {Logger} from '../../log.js'
 import {exprType, type Expr} from '../parser/ast.js'
 import {parseExpr} from '../parser/parser.js'
@@ -92,15 +92,31 @@ export class Engine {
     if (instant) {
       return {type: 'vector', samples: series.filter((s) => s.has[0]).map((s) => ({labels: s.labels, t: t0, v: s.vals[0]!}))}
     }
-    const out: RangeSeries[] = []
-    const seen = new Map<string, number>()
+    // series that ended up with the same labels (e.g. after delayed name removal) are one series
+    // when their steps do not overlap (finish() has rejected overlapping ones)
+    const merged = new Map<string, {labels: Labels; vals: Float64Array; has: Uint8Array}>()
     for (const s of series) {
+      const key = labelsKey(s.labels)
+      const m = merged.get(key)
+      if (!m) {
+        merged.set(key, {labels: s.labels, vals: s.vals, has: s.has})
+        continue
+      }
+      const vals = m.vals.slice()
+      const has = m.has.slice()
+      for (let i = 0; i < times.length; i++) {
+        if (!s.has[i]) continue
+        if (has[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+        has[i] = 1
+        vals[i] = s.vals[i]!
+      }
+      merged.set(key, {labels: m.labels, vals, has})
+    }
+    const out: RangeSeries[] = []
+    for (const s of merged.values()) {
       let n = 0
       for (let i = 0; i < times.length; i++) if (s.has[i]) n++
       if (n === 0) continue
-      const key = labelsKey(s.labels)
-      if (seen.has(key)) throw new ExecutionError('vector cannot contain metrics with the same labelset')
-      seen.set(key, 1)
       const ts = new Float64Array(n)
       const vs = new Float64Array(n)
       let j = 0
@@ -116,7 +132,5 @@ export class Engine {
 }
 
 function cmp(a: Labels, b: Labels): number {
-  const x = labelsKey(a)
-  const y = labelsKey(b)
-  return x < y ? -1 : x > y ? 1 : 0
+  return compareLabels(a, b)
 }
