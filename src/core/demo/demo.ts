@@ -122,6 +122,12 @@ export async function startDemo(cfg: DemoConfig): Promise<RunningDemo> {
     await rm(root, {recursive: true, force: true})
   }
 
+  // If this process dies without stop(), take the Prometheus children with it.
+  const killChildren = (): void => {
+    for (const r of replicas) r.proc?.kill('SIGKILL')
+  }
+  process.once('exit', killChildren)
+
   let querier: RunningQuerier | undefined
   try {
     for (const r of replicas) await startPrometheus(r)
@@ -149,6 +155,7 @@ export async function startDemo(cfg: DemoConfig): Promise<RunningDemo> {
     )
   } catch (e) {
     await stopAll(querier)
+    process.off('exit', killChildren)
     throw e
   }
   const q = querier
@@ -170,6 +177,9 @@ export async function startDemo(cfg: DemoConfig): Promise<RunningDemo> {
       log.info('starting Prometheus replica', {replica: name})
       await startPrometheus(find(name))
     },
-    stop: () => stopAll(q),
+    stop: async () => {
+      await stopAll(q)
+      process.off('exit', killChildren)
+    },
   }
 }
