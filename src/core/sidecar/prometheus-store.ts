@@ -9,7 +9,7 @@
  */
 import {BadDataError, UnavailableError} from '../errors.js'
 import {compareLabels, mergeLabels, withoutLabels, type Labels} from '../labels/labels.js'
-import type {Matcher} from '../labels/matcher.js'
+import {Matcher, MatchType} from '../labels/matcher.js'
 import type {PrometheusClient} from '../prometheus/prometheus-client.js'
 import {MAX_INT64} from '../prometheus/prometheus-client.js'
 import type {RemoteReadClient} from '../remote-read/remote-read-client.js'
@@ -39,6 +39,18 @@ export function matchExternalLabels(matchers: readonly Matcher[], ext: Labels): 
     else if (!m.matches(l.value)) return undefined
   }
   return rest
+}
+
+/**
+ * Prometheus's HTTP API refuses a match[] selector whose matchers all match the empty string
+ * ("match[] must contain at least one non-empty matcher"), but the StoreAPI allows it (e.g. a
+ * querier asking for label values under `{instance!="y"}`) and remote read answers it. Every
+ * stored series has a metric name, so adding `__name__=~".+"` selects the same series and makes
+ * the selector acceptable.
+ */
+export function forHttpApi(matchers: Matcher[]): Matcher[] {
+  if (matchers.length === 0 || matchers.some((m) => !m.matches(''))) return matchers
+  return [...matchers, new Matcher(MatchType.RE, '__name__', '.+')]
 }
 
 export class PrometheusStore implements StoreApiImpl {
@@ -83,7 +95,7 @@ export class PrometheusStore implements StoreApiImpl {
     const strip = this.stripFor(q.withoutReplicaLabels)
     const out: StoreSeries[] = []
     if (q.skipChunks) {
-      for (const ls of await this.prom.series(rest, minTime, maxTime, q.limit, signal)) out.push({labels: mergeLabels(withoutLabels(ls, strip), ext), chunks: []})
+      for (const ls of await this.prom.series(forHttpApi(rest), minTime, maxTime, q.limit, signal)) out.push({labels: mergeLabels(withoutLabels(ls, strip), ext), chunks: []})
     } else {
       const h = q.hints
       const stream = this.remote.read(
@@ -123,7 +135,7 @@ export class PrometheusStore implements StoreApiImpl {
   async labelNames(q: LabelsQuery, signal: AbortSignal): Promise<{names: string[]; warnings: string[]}> {
     const rest = matchExternalLabels(q.matchers, this.state.externalLabels)
     if (rest === undefined) return {names: [], warnings: []}
-    const names = await this.prom.labelNames(rest, Math.max(q.start, this.state.minTime), q.end, q.limit, signal)
+    const names = await this.prom.labelNames(forHttpApi(rest), Math.max(q.start, this.state.minTime), q.end, q.limit, signal)
     if (names.length === 0) return {names, warnings: []}
     const all = new Set(names)
     for (const l of this.extFor(q.withoutReplicaLabels)) all.add(l.name)
@@ -139,10 +151,10 @@ export class PrometheusStore implements StoreApiImpl {
     const ext = this.state.externalLabels.find((l) => l.name === name)
     if (ext !== undefined) {
       if (rest.length === 0) return {values: [ext.value], warnings: []}
-      const found = await this.prom.series(rest, start, q.end, 1, signal)
+      const found = await this.prom.series(forHttpApi(rest), start, q.end, 1, signal)
       return {values: found.length > 0 ? [ext.value] : [], warnings: []}
     }
-    const values = await this.prom.labelValues(name, rest, start, q.end, q.limit, signal)
+    const values = await this.prom.labelValues(name, forHttpApi(rest), start, q.end, q.limit, signal)
     return {values: [...values].sort(), warnings: []}
   }
 }
