@@ -81,12 +81,17 @@ export class HttpServer {
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then closes the rest. */
   async close(graceMs: number): Promise<void> {
     await new Promise<void>((resolve) => {
+      // Keep-alive connections whose request finishes during the grace period become idle but
+      // would hold close() open until the grace ends: sweep idle connections until closed.
+      const sweep = setInterval(() => this.server.closeIdleConnections(), 50)
       const t = setTimeout(() => {
+        clearInterval(sweep)
         this.server.closeAllConnections()
         resolve()
       }, graceMs)
       this.server.close(() => {
         clearTimeout(t)
+        clearInterval(sweep)
         resolve()
       })
       this.server.closeIdleConnections()
