@@ -126,6 +126,10 @@ export class PrometheusStore implements StoreApiImpl {
     }
     // Adding external labels can reorder series (e.g. {a} < {a,b} but {a,c} > {a,b,c}), and
     // the StoreAPI promises sorted output: sort when the merged order is not already sorted.
+    // The answer is buffered because no cheap rule proves the order safe in advance: only
+    // external names sorting before EVERY series label name (including __name__) keep it, and
+    // even names sorting after all series labels reorder a series that is a prefix of another
+    // ({a=1} < {a=1,b=2}, but {a=1,c=x} > {a=1,b=2,c=x}). Streaming would need that proof per query.
     let sorted = true
     for (let i = 1; i < out.length && sorted; i++) if (compareLabels(out[i - 1]!.labels, out[i]!.labels) > 0) sorted = false
     if (!sorted) out.sort((a, b) => compareLabels(a.labels, b.labels))
