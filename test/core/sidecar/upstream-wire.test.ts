@@ -197,4 +197,15 @@ describe('sidecar on the wire, as an upstream Thanos querier sees it', function 
       (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT,
     )
   })
+
+  it('/metrics counts the calls above by service, method and code, with latencies', async function () {
+    const text = await (await fetch(`http://127.0.0.1:${sidecar.httpPort}/metrics`)).text()
+    const count = (labels: string): number => Number(new RegExp(`^grpc_server_handled_total\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+    assert.ok(count('grpc_service="thanos.Store",grpc_method="Series",grpc_code="OK"') >= 3, text)
+    assert.equal(count('grpc_service="thanos.Store",grpc_method="Series",grpc_code="InvalidArgument"'), 1)
+    assert.equal(count('grpc_service="thanos.Store",grpc_method="LabelValues",grpc_code="OK"'), 2)
+    assert.match(text, /^grpc_server_handling_seconds_count\{grpc_service="thanos.Store",grpc_method="LabelNames"\} 1$/m)
+    assert.match(text, /^thanos_sidecar_prometheus_up 1$/m)
+    assert.match(text, /^thanos_sidecar_last_heartbeat_success_time_seconds \d/m)
+  })
 })
