@@ -10,7 +10,7 @@
  * blocks are not deleted. The server runs with --web.enable-lifecycle so reloads work.
  */
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
@@ -30,6 +30,8 @@ export interface PrometheusOptions {
   series?: SeriesSpec[]
   /** Or raw OpenMetrics text. */
   openMetrics?: string
+  /** Or a directory of ready TSDB blocks, copied into the data dir before start (the benchmark's cached data set). */
+  blocksFrom?: string
   /** Scrape itself every `scrapeInterval` (default off: tests want exact data). */
   scrapeSelf?: boolean
   scrapeInterval?: string
@@ -84,6 +86,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   await writeFile(configPath, yaml.dump(config))
   const om = opts.openMetrics ?? (opts.series && opts.series.length > 0 ? toOpenMetrics(opts.series) : undefined)
   if (om !== undefined) await backfill(om, dataDir, dir)
+  if (opts.blocksFrom !== undefined) await cp(opts.blocksFrom, dataDir, {recursive: true})
   const url = `http://127.0.0.1:${port}`
   const args = [
     `--config.file=${configPath}`,

@@ -1,0 +1,219 @@
+/**
+ * The benchmark's results as data (written to .cache/bench/last-results.json so runs can be
+ * diffed), the targets of issue 8 decided from them, and their rendering as markdown.
+ */
+import {existsSync} from 'node:fs'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+export interface QueryResult {
+  id: string
+  expr: string
+  shape: string
+  /** Result series in Prometheus's answer. */
+  series: number
+  /** Wall times (ms) of the measured repetitions, per target. */
+  times: {prom: number[]; q1: number[]; q2: number[]}
+  promMs: number
+  q1Ratio: number
+  q2Ratio: number
+  /** undefined = agrees with Prometheus; else the first difference. */
+  q1Diff?: string
+  q2Diff?: string
+}
+
+export interface StreamSummary {
+  samplesPerSec: number
+  samples: number
+  series: number
+  runsMs: number[]
+}
+
+export interface ProcessMemory {
+  name: string
+  pid: number
+  /** VmHWM after the query phase (bytes). */
+  peakAfterQueries: number
+  /** VmHWM at the end, after the throughput phase (bytes). */
+  peakEnd: number
+}
+
+export interface Target {
+  name: string
+  goal: string
+  value: string
+  met: boolean
+}
+
+export interface BenchResults {
+  version: 1
+  date: string
+  smoke: boolean
+  machine: {cpu: string; cores: number; ramGiB: number; node: string; prometheus: string; commit: string}
+  dataset: {hash: string; series: number; samples: number; startMs: number; endMs: number; hours: number; scrapeIntervalMs: number}
+  warmups: number
+  reps: number
+  queries: QueryResult[]
+  geomean: {promMs: number; q1Ratio: number; q2Ratio: number}
+  throughput?: {sidecar: StreamSummary; remoteRead: StreamSummary; ratio: number; samplesMatch: boolean}
+  memory: ProcessMemory[]
+  /** Querier peak RSS ÷ Prometheus replica 0's, after the queries. */
+  rssRatio: {q1: number; q2: number}
+  targets: Target[]
+  processes: {name: string; pid: number}[]
+  cpuProfDir?: string
+}
+
+export function median(xs: readonly number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (s.length === 0) return NaN
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+export function geomean(xs: readonly number[]): number {
+  const ok = xs.filter((x) => Number.isFinite(x) && x > 0)
+  if (ok.length === 0) return NaN
+  return Math.exp(ok.reduce((a, x) => a + Math.log(x), 0) / ok.length)
+}
+
+export function decideTargets(r: Pick<BenchResults, 'geomean' | 'throughput' | 'rssRatio'>): Target[] {
+  const rss = Math.max(r.rssRatio.q1, r.rssRatio.q2)
+  const t: Target[] = [
+    {name: 'thanosts over one sidecar vs Prometheus (geomean)', goal: '≤ 1.00×', value: `${r.geomean.q1Ratio.toFixed(2)}×`, met: r.geomean.q1Ratio <= 1.0},
+    {name: 'thanosts over two replicas with dedup vs Prometheus (geomean)', goal: '≤ 1.50×', value: `${r.geomean.q2Ratio.toFixed(2)}×`, met: r.geomean.q2Ratio <= 1.5},
+  ]
+  if (r.throughput) t.push({name: 'sidecar streaming throughput vs raw remote read', goal: '≥ 90%', value: `${(r.throughput.ratio * 100).toFixed(0)}%`, met: r.throughput.ratio >= 0.9})
+  t.push({name: 'querier peak RSS vs Prometheus peak RSS (same queries)', goal: '≤ 2.00×', value: `${rss.toFixed(2)}×`, met: rss <= 2})
+  return t
+}
+
+const mib = (b: number): string => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(0)} MiB` : 'n/a')
+const fmtMs = (ms: number): string => (!Number.isFinite(ms) ? 'n/a' : ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0))
+const fmtRatio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a')
+const fmtRate = (x: number): string => `${(x / 1e6).toFixed(2)} M/s`
+const cell = (s: string): string => s.replace(/\|/g, '\\|')
+const agree = (d: string | undefined): string => (d === undefined ? '✓' : '✗')
+
+/** The generated section (between the markers in docs/benchmarks.md). */
+export function renderMarkdown(r: BenchResults): string {
+  const L: string[] = []
+  const d = r.dataset
+  L.push(`Run ${r.date}${r.smoke ? ' (smoke: tiny data, not meaningful numbers)' : ''} on thanosts \`${r.machine.commit}\`.`, '')
+  L.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.ramGiB} GiB RAM; Node ${r.machine.node}; ${r.machine.prometheus}`)
+  L.push(`- Data: ${d.series.toLocaleString('en-US')} series × ${d.hours} h at ${d.scrapeIntervalMs / 1000} s = ${d.samples.toLocaleString('en-US')} samples (set \`${d.hash}\`, ${new Date(d.startMs).toISOString()} to ${new Date(d.endMs).toISOString()})`)
+  L.push(`- Each (query, target) warmed up ${r.warmups}×, then ${r.reps} repetitions with the targets interleaved; medians of wall time until the whole JSON body is read and parsed.`)
+  L.push(`- P = Prometheus direct; Q1 = thanosts query → sidecar → Prometheus replica 0; Q2 = thanosts query → two sidecars → two replicas, \`--query.replica-label replica\`. Ratios are Q median ÷ P median.`, '')
+  L.push('| query | shape | series | P ms | Q1 ratio | Q2 ratio | agree Q1/Q2 |', '|---|---|---:|---:|---:|---:|:---:|')
+  for (const q of r.queries) {
+    L.push(`| \`${cell(q.expr)}\` | ${q.shape} | ${q.series} | ${fmtMs(q.promMs)} | ${fmtRatio(q.q1Ratio)} | ${fmtRatio(q.q2Ratio)} | ${agree(q.q1Diff)} / ${agree(q.q2Diff)} |`)
+  }
+  L.push(`| **geomean** | | | ${fmtMs(r.geomean.promMs)} | **${fmtRatio(r.geomean.q1Ratio)}** | **${fmtRatio(r.geomean.q2Ratio)}** | |`, '')
+  const diffs = r.queries.flatMap((q) => [q.q1Diff ? `- \`${q.id}\` Q1: ${q.q1Diff}` : '', q.q2Diff ? `- \`${q.id}\` Q2: ${q.q2Diff}` : ''].filter(Boolean))
+  if (diffs.length > 0) L.push('Disagreements with Prometheus (first difference each):', '', ...diffs, '')
+  L.push('### Targets', '', '| target | goal | measured | |', '|---|---|---:|:---:|')
+  for (const t of r.targets) L.push(`| ${t.name} | ${t.goal} | ${t.value} | ${t.met ? 'met' : '**missed**'} |`)
+  L.push('')
+  if (r.throughput) {
+    const t = r.throughput
+    L.push('### Streaming throughput', '', `All series over the whole data set, median of ${t.sidecar.runsMs.length} runs; samples counted from the XOR chunk headers.`, '')
+    L.push('| path | samples | median s | samples/s |', '|---|---:|---:|---:|')
+    L.push(`| Prometheus remote read (STREAMED_XOR_CHUNKS) | ${t.remoteRead.samples.toLocaleString('en-US')} | ${(median(t.remoteRead.runsMs) / 1000).toFixed(2)} | ${fmtRate(t.remoteRead.samplesPerSec)} |`)
+    L.push(`| sidecar StoreAPI Series | ${t.sidecar.samples.toLocaleString('en-US')} | ${(median(t.sidecar.runsMs) / 1000).toFixed(2)} | ${fmtRate(t.sidecar.samplesPerSec)} |`)
+    L.push(`| **ratio** | ${t.samplesMatch ? 'same samples' : '**sample counts differ**'} | | **${(t.ratio * 100).toFixed(0)}%** |`, '')
+  }
+  L.push('### Peak RSS (VmHWM)', '', 'Prometheus\'s RSS includes its TSDB head and mmapped chunks, as measured.', '')
+  L.push('| process | after queries | at the end (after throughput) |', '|---|---:|---:|')
+  for (const m of r.memory) L.push(`| ${m.name} | ${mib(m.peakAfterQueries)} | ${mib(m.peakEnd)} |`)
+  L.push('', `Querier ÷ Prometheus replica 0 after the queries: Q1 ${fmtRatio(r.rssRatio.q1)}, Q2 ${fmtRatio(r.rssRatio.q2)}.`)
+  return L.join('\n')
+}
+
+/** A plain-text summary for the terminal. */
+export function renderConsole(r: BenchResults): string {
+  const L: string[] = []
+  const w = Math.max(10, ...r.queries.map((q) => q.id.length))
+  L.push(`${'query'.padEnd(w)}  ${'shape'.padEnd(11)} ${'series'.padStart(6)} ${'P ms'.padStart(8)} ${'Q1'.padStart(7)} ${'Q2'.padStart(7)}  agree`)
+  for (const q of r.queries) {
+    L.push(`${q.id.padEnd(w)}  ${q.shape.padEnd(11)} ${String(q.series).padStart(6)} ${fmtMs(q.promMs).padStart(8)} ${fmtRatio(q.q1Ratio).padStart(7)} ${fmtRatio(q.q2Ratio).padStart(7)}  ${agree(q.q1Diff)}/${agree(q.q2Diff)}`)
+  }
+  L.push(`${'geomean'.padEnd(w)}  ${''.padEnd(11)} ${''.padStart(6)} ${fmtMs(r.geomean.promMs).padStart(8)} ${fmtRatio(r.geomean.q1Ratio).padStart(7)} ${fmtRatio(r.geomean.q2Ratio).padStart(7)}`)
+  for (const q of r.queries) {
+    if (q.q1Diff) L.push(`  ✗ ${q.id} Q1: ${q.q1Diff}`)
+    if (q.q2Diff) L.push(`  ✗ ${q.id} Q2: ${q.q2Diff}`)
+  }
+  if (r.throughput) {
+    const t = r.throughput
+    L.push(`throughput: remote read ${fmtRate(t.remoteRead.samplesPerSec)}, sidecar ${fmtRate(t.sidecar.samplesPerSec)} = ${(t.ratio * 100).toFixed(0)}%${t.samplesMatch ? '' : ' (SAMPLE COUNTS DIFFER)'}`)
+  }
+  L.push(`peak RSS: ${r.memory.map((m) => `${m.name} ${mib(m.peakAfterQueries)}`).join(', ')}`)
+  for (const t of r.targets) L.push(`target ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.value} (goal ${t.goal})`)
+  return L.join('\n')
+}
+
+const START = '<!-- bench:results:start -->'
+const END = '<!-- bench:results:end -->'
+
+const HEADER = `# Benchmarks
+
+\`npm run bench\` measures how fast thanosts answers dashboard queries compared with asking Prometheus
+directly, on one machine, in one run:
+
+- a deterministic data set (node-exporter- and HTTP-service-like series: counters with resets, gauges,
+  classic histograms; 24 h at 15 s) is generated once, turned into TSDB blocks with
+  \`promtool tsdb create-blocks-from openmetrics\` and cached under \`.cache/bench/\`;
+- two Prometheus replicas (external labels \`{cluster="bench", replica="0"|"1"}\`) run on copies of it,
+  with a \`thanosts sidecar\` each, a querier Q1 over sidecar A and a querier Q2 over both with
+  \`--query.replica-label replica\`, each a separate process;
+- every query is sent as Grafana sends it (form-encoded POST to \`/api/v1/query\` or \`/query_range\`),
+  warmed up, then repeated with the targets interleaved so that noise hits all alike; answers are
+  compared with Prometheus's (label sets without external labels, equal timestamps, values within a
+  relative 1e-9);
+- throughput streams every series of the data set through the sidecar's StoreAPI and, for
+  comparison, straight from Prometheus's remote read;
+- peak RSS (VmHWM) of every process is read from \`/proc\`.
+
+Note: the reference is the installed Prometheus (2.42); thanosts follows Prometheus 3's semantics.
+The data's scrape timestamps sit off whole seconds, so the two agree on window edges.
+
+Run it:
+
+\`\`\`sh
+npm run bench                          # full run; rewrites the section below and .cache/bench/last-results.json
+npm run bench -- --only 'http-.*'      # a subset of queries (regex on the query id)
+npm run bench -- --reps 15             # more repetitions (default 7 after 2 warm-ups)
+npm run bench -- --cpu-prof            # CPU profiles of the sidecars and queriers (directory printed)
+npm run bench -- --keep                # leave everything running afterwards, print the URLs; Ctrl-C stops
+npm run bench -- --history 'after X'   # also append a line to the History section
+npm run bench -- --smoke               # tiny data, 2 repetitions; does not touch this file unless --out is given
+\`\`\`
+
+Numbers depend on the machine; compare runs made on the same machine.
+
+## Latest results
+
+`
+
+/** Rewrites the generated section of `file`, keeping everything outside the markers. */
+export async function writeMarkdown(file: string, r: BenchResults, historyLabel?: string): Promise<void> {
+  let text = existsSync(file) ? await readFile(file, 'utf8') : `${HEADER}${START}\n${END}\n\n## History\n\n`
+  const section = `${START}\n${renderMarkdown(r)}\n${END}`
+  const a = text.indexOf(START)
+  const b = text.indexOf(END)
+  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`
+  if (historyLabel !== undefined) {
+    if (!/^## History$/m.test(text)) text = `${text.trimEnd()}\n\n## History\n\n`
+    text = `${text.trimEnd()}\n${historyLine(r, historyLabel)}\n`
+  }
+  await mkdir(path.dirname(file), {recursive: true})
+  await writeFile(file, text)
+}
+
+export function historyLine(r: BenchResults, label: string): string {
+  const parts = [`geomean Q1 ${fmtRatio(r.geomean.q1Ratio)}`, `Q2 ${fmtRatio(r.geomean.q2Ratio)}`]
+  if (r.throughput) parts.push(`sidecar throughput ${(r.throughput.ratio * 100).toFixed(0)}% of remote read`)
+  parts.push(`querier RSS ${fmtRatio(Math.max(r.rssRatio.q1, r.rssRatio.q2))} Prometheus's`)
+  const bad = r.queries.filter((q) => q.q1Diff || q.q2Diff).length
+  parts.push(bad === 0 ? 'all answers agree' : `${bad} queries disagree`)
+  return `- ${r.date.slice(0, 10)} ${label} (\`${r.machine.commit}\`): ${parts.join(', ')}`
+}

@@ -1,0 +1,315 @@
+/**
+ * `npm run bench`: thanosts against Prometheus on dashboard queries (issue 8). See
+ * docs/benchmarks.md for what it measures; flags:
+ *
+ *   --smoke            tiny data set, 1 warm-up, 2 repetitions (CI); writes no docs unless --out
+ *   --reps N           measured repetitions per (query, target) (default 7)
+ *   --warmups N        warm-ups per (query, target) (default 2)
+ *   --only REGEX       only queries whose id matches
+ *   --out FILE         markdown to update (default docs/benchmarks.md; none in smoke mode)
+ *   --json FILE        machine-readable results (default .cache/bench/last-results.json)
+ *   --cache-dir DIR    data set cache (default .cache/bench)
+ *   --history LABEL    append a History line to the markdown
+ *   --cpu-prof         run sidecars and queriers with node --cpu-prof (profiles written at the end)
+ *   --keep             leave every process running afterwards and print the URLs; Ctrl-C stops
+ *   --no-throughput    skip the streaming throughput phase
+ */
+import {execFile} from 'node:child_process'
+import {readFile, mkdir, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs, promisify} from 'node:util'
+import {Agent, request} from 'undici'
+import {killAll, pidAlive} from '../test/helpers/process.js'
+import {PROMETHEUS_BIN} from '../test/helpers/prometheus.js'
+import {startCluster, memoryOf, type Cluster} from './cluster.js'
+import {compareResponses, seriesCount, type ApiResponse} from './compare.js'
+import {ensureDataset, FULL_DATASET, SMOKE_DATASET, type DatasetMeta} from './dataset.js'
+import {QUERIES, queryForm, shapeOf, type BenchQuery} from './queries.js'
+import {decideTargets, geomean, median, renderConsole, writeMarkdown, type BenchResults, type ProcessMemory, type QueryResult, type StreamSummary} from './results.js'
+import {streamRemoteRead, streamSidecar, type StreamResult} from './throughput.js'
+
+const execFileP = promisify(execFile)
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** Labels only the querier's answers carry: external labels (the replica one is removed by dedup). */
+const EXTERNAL_LABELS = new Set(['cluster', 'replica'])
+
+export interface BenchOptions {
+  smoke: boolean
+  reps: number
+  warmups: number
+  only?: RegExp
+  out?: string
+  json: string
+  cacheDir: string
+  history?: string
+  cpuProf: boolean
+  keep: boolean
+  throughput: boolean
+  throughputRuns: number
+  log: (s: string) => void
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const {values} = parseArgs({
+    args: argv,
+    options: {
+      smoke: {type: 'boolean', default: false},
+      reps: {type: 'string'},
+      warmups: {type: 'string'},
+      only: {type: 'string'},
+      out: {type: 'string'},
+      json: {type: 'string'},
+      'cache-dir': {type: 'string'},
+      history: {type: 'string'},
+      'cpu-prof': {type: 'boolean', default: false},
+      keep: {type: 'boolean', default: false},
+      'no-throughput': {type: 'boolean', default: false},
+    },
+    strict: true,
+  })
+  const smoke = values.smoke!
+  const int = (s: string | undefined, d: number, name: string): number => {
+    if (s === undefined) return d
+    const n = Number(s)
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} wants a whole number, got ${s}`)
+    return n
+  }
+  const cacheDir = path.resolve(values['cache-dir'] ?? path.join(ROOT, '.cache/bench'))
+  return {
+    smoke,
+    reps: Math.max(1, int(values.reps, smoke ? 2 : 7, 'reps')),
+    warmups: int(values.warmups, smoke ? 1 : 2, 'warmups'),
+    only: values.only !== undefined ? new RegExp(values.only) : undefined,
+    out: values.out !== undefined ? path.resolve(values.out) : smoke ? undefined : path.join(ROOT, 'docs/benchmarks.md'),
+    json: path.resolve(values.json ?? path.join(cacheDir, smoke ? 'last-smoke-results.json' : 'last-results.json')),
+    cacheDir,
+    history: values.history,
+    cpuProf: values['cpu-prof']!,
+    keep: values.keep!,
+    throughput: !values['no-throughput'],
+    throughputRuns: smoke ? 1 : 3,
+    log: (s) => console.error(`[bench] ${s}`),
+  }
+}
+
+async function machineInfo(): Promise<BenchResults['machine']> {
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '')
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU'
+  const prom = await execFileP(PROMETHEUS_BIN, ['--version']).then(
+    (r) => (r.stdout || r.stderr).split('\n')[0]!.trim(),
+    () => 'prometheus: unknown version',
+  )
+  const git = (args: string[]): Promise<string> => execFileP('git', args, {cwd: ROOT}).then((r) => r.stdout.trim(), () => '')
+  const commit = (await git(['rev-parse', '--short', 'HEAD'])) || 'unknown'
+  // Benchmarks are often run on uncommitted work: say so.
+  const dirty = (await git(['status', '--porcelain', '--', 'src', 'bench'])) !== ''
+  return {cpu, cores: os.cpus().length, ramGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, prometheus: prom, commit: dirty ? `${commit}+dirty` : commit}
+}
+
+interface Target {
+  key: 'prom' | 'q1' | 'q2'
+  url: string
+}
+
+/** One query against one target, timed until the whole body is read and parsed. */
+async function timedQuery(dispatcher: Agent, t: Target, form: {path: string; body: string}): Promise<{ms: number; res: ApiResponse}> {
+  const t0 = performance.now()
+  try {
+    const r = await request(t.url + form.path, {
+      method: 'POST',
+      dispatcher,
+      headers: {'content-type': 'application/x-www-form-urlencoded'},
+      body: form.body,
+    })
+    const text = await r.body.text()
+    let res: ApiResponse
+    try {
+      res = JSON.parse(text) as ApiResponse
+    } catch {
+      res = {status: 'error', errorType: `HTTP ${r.statusCode}`, error: text.slice(0, 300)}
+    }
+    return {ms: performance.now() - t0, res}
+  } catch (e) {
+    return {ms: NaN, res: {status: 'error', errorType: 'request', error: (e as Error).message}}
+  }
+}
+
+async function runQuery(dispatcher: Agent, targets: Target[], q: BenchQuery, meta: DatasetMeta, o: BenchOptions): Promise<QueryResult> {
+  const form = queryForm(q, meta.endMs)
+  const last = new Map<Target['key'], ApiResponse>()
+  for (let w = 0; w < Math.max(1, o.warmups); w++) {
+    for (const t of targets) last.set(t.key, (await timedQuery(dispatcher, t, form)).res)
+  }
+  const times: QueryResult['times'] = {prom: [], q1: [], q2: []}
+  for (let r = 0; r < o.reps; r++) {
+    // Round-robin, starting with a different target each repetition: no target is always first.
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[(r + k) % targets.length]!
+      const {ms, res} = await timedQuery(dispatcher, t, form)
+      times[t.key].push(res.status === 'success' ? ms : NaN)
+      last.set(t.key, res)
+    }
+  }
+  const ref = last.get('prom')!
+  const promMs = median(times.prom)
+  return {
+    id: q.id,
+    expr: q.expr,
+    shape: shapeOf(q),
+    series: seriesCount(ref),
+    times,
+    promMs,
+    q1Ratio: median(times.q1) / promMs,
+    q2Ratio: median(times.q2) / promMs,
+    q1Diff: compareResponses(ref, last.get('q1')!, EXTERNAL_LABELS),
+    q2Diff: compareResponses(ref, last.get('q2')!, EXTERNAL_LABELS),
+  }
+}
+
+function summarize(runs: StreamResult[]): StreamSummary {
+  const ms = median(runs.map((r) => r.ms))
+  const samples = runs[0]?.samples ?? 0
+  return {samplesPerSec: (samples / ms) * 1000, samples, series: runs[0]?.series ?? 0, runsMs: runs.map((r) => r.ms)}
+}
+
+async function measureThroughput(c: Cluster, meta: DatasetMeta, o: BenchOptions): Promise<NonNullable<BenchResults['throughput']>> {
+  const sidecar: StreamResult[] = []
+  const remote: StreamResult[] = []
+  // The whole data set, with room for the scrape offset after the last slot.
+  const minTime = meta.startMs
+  const maxTime = meta.endMs + 60_000
+  // Once unmeasured each, so both start with warm page cache and connections.
+  await streamRemoteRead(c.proms[0]!.url, minTime, maxTime)
+  await streamSidecar(c.sidecars[0]!.grpcAddress, minTime, maxTime)
+  for (let i = 0; i < o.throughputRuns; i++) {
+    remote.push(await streamRemoteRead(c.proms[0]!.url, minTime, maxTime))
+    sidecar.push(await streamSidecar(c.sidecars[0]!.grpcAddress, minTime, maxTime))
+    o.log(`throughput run ${i + 1}: remote read ${remote[i]!.samples} samples in ${remote[i]!.ms.toFixed(0)} ms, sidecar ${sidecar[i]!.samples} in ${sidecar[i]!.ms.toFixed(0)} ms`)
+  }
+  const s = summarize(sidecar)
+  const r = summarize(remote)
+  return {sidecar: s, remoteRead: r, ratio: s.samplesPerSec / r.samplesPerSec, samplesMatch: s.samples === r.samples && s.series === r.series}
+}
+
+async function peaks(c: Cluster): Promise<Map<string, number>> {
+  const m = new Map<string, number>()
+  for (const p of c.processes()) m.set(p.name, (await memoryOf(p.pid))?.peakRss ?? NaN)
+  return m
+}
+
+let running: Cluster | undefined
+
+/** Runs the whole benchmark; resolves with the results (processes stopped unless --keep). */
+export async function runBench(o: BenchOptions): Promise<BenchResults> {
+  const queries = QUERIES.filter((q) => !o.only || o.only.test(q.id))
+  if (queries.length === 0) throw new Error(`--only ${o.only}: no query id matches (ids: ${QUERIES.map((q) => q.id).join(', ')})`)
+  const meta = await ensureDataset(o.cacheDir, o.smoke ? SMOKE_DATASET : FULL_DATASET, o.log)
+  o.log(`data set ${meta.hash}: ${meta.series} series, ${meta.samples} samples, ${new Date(meta.startMs).toISOString()} to ${new Date(meta.endMs).toISOString()}`)
+  let cpuProfDir: string | undefined
+  if (o.cpuProf) {
+    cpuProfDir = path.join(o.cacheDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+    await mkdir(cpuProfDir, {recursive: true})
+  }
+  const machine = await machineInfo()
+  const c = await startCluster({blocksDir: meta.blocksDir, cpuProfDir, log: o.log})
+  running = c
+  const dispatcher = new Agent({keepAliveTimeout: 60_000, headersTimeout: 900_000, bodyTimeout: 900_000})
+  try {
+    const targets: Target[] = [
+      {key: 'prom', url: c.proms[0]!.url},
+      {key: 'q1', url: c.q1.httpUrl},
+      {key: 'q2', url: c.q2.httpUrl},
+    ]
+    const results: QueryResult[] = []
+    for (const q of queries) {
+      const r = await runQuery(dispatcher, targets, q, meta, o)
+      results.push(r)
+      const bad = [r.q1Diff && `Q1 ✗ ${r.q1Diff}`, r.q2Diff && `Q2 ✗ ${r.q2Diff}`].filter(Boolean).join('; ')
+      o.log(`${q.id}: P ${r.promMs.toFixed(1)} ms, Q1 ${r.q1Ratio.toFixed(2)}×, Q2 ${r.q2Ratio.toFixed(2)}×, ${r.series} series${bad ? ` — ${bad}` : ''}`)
+    }
+    const afterQueries = await peaks(c)
+    const throughput = o.throughput ? await measureThroughput(c, meta, o) : undefined
+    const atEnd = await peaks(c)
+    const memory: ProcessMemory[] = c.processes().map((p) => ({name: p.name, pid: p.pid, peakAfterQueries: afterQueries.get(p.name) ?? NaN, peakEnd: atEnd.get(p.name) ?? NaN}))
+    const promPeak = afterQueries.get('prometheus-0') ?? NaN
+    const geo = {promMs: geomean(results.map((r) => r.promMs)), q1Ratio: geomean(results.map((r) => r.q1Ratio)), q2Ratio: geomean(results.map((r) => r.q2Ratio))}
+    const rssRatio = {q1: (afterQueries.get(c.q1.name) ?? NaN) / promPeak, q2: (afterQueries.get(c.q2.name) ?? NaN) / promPeak}
+    const res: BenchResults = {
+      version: 1,
+      date: new Date().toISOString(),
+      smoke: o.smoke,
+      machine,
+      dataset: {hash: meta.hash, series: meta.series, samples: meta.samples, startMs: meta.startMs, endMs: meta.endMs, hours: meta.params.hours, scrapeIntervalMs: meta.params.scrapeIntervalMs},
+      warmups: o.warmups,
+      reps: o.reps,
+      queries: results,
+      geomean: geo,
+      throughput,
+      memory,
+      rssRatio,
+      targets: decideTargets({geomean: geo, throughput, rssRatio}),
+      processes: c.processes(),
+      cpuProfDir,
+    }
+    return res
+  } finally {
+    await dispatcher.close()
+    if (!o.keep) {
+      o.log('stopping all processes')
+      await c.stop()
+      running = undefined
+      if (cpuProfDir) o.log(`CPU profiles in ${cpuProfDir}`)
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2))
+  let stopping = false
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stopping) {
+      killAll()
+      process.exit(130)
+    }
+    stopping = true
+    o.log(`${sig}: stopping all processes`)
+    void (running ? running.stop() : Promise.resolve()).finally(() => {
+      killAll()
+      process.exit(130)
+    })
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const res = await runBench(o)
+  console.log(renderConsole(res))
+  await mkdir(path.dirname(o.json), {recursive: true})
+  await writeFile(o.json, JSON.stringify(res, null, 2))
+  o.log(`results: ${o.json}`)
+  if (o.out) {
+    await writeMarkdown(o.out, res, o.history)
+    o.log(`markdown: ${o.out}`)
+  }
+  if (o.keep && running) {
+    const c = running
+    console.log('\nStill running (Ctrl-C stops everything):')
+    c.proms.forEach((p, i) => console.log(`  prometheus-${i}  ${p.url}  pid ${p.pid()}`))
+    for (const s of c.sidecars) console.log(`  ${s.name}  grpc ${s.grpcAddress}  http ${s.httpUrl}  pid ${s.proc.pid}`)
+    for (const q of [c.q1, c.q2]) console.log(`  ${q.name}  ${q.httpUrl}  pid ${q.proc.pid}`)
+    if (res.cpuProfDir) console.log(`  CPU profiles will be written to ${res.cpuProfDir} on Ctrl-C`)
+    await new Promise(() => {})
+  }
+  const left = res.processes.filter((p) => pidAlive(p.pid))
+  if (left.length > 0) o.log(`still alive after stop: ${left.map((p) => `${p.name} ${p.pid}`).join(', ')}`)
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((e: unknown) => {
+    console.error(`[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+    void (running ? running.stop() : Promise.resolve()).finally(() => {
+      killAll()
+      process.exit(1)
+    })
+  })
+}

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench -- --smoke` end to end: the harness builds its tiny data set in a temp cache,
+ * starts two real Prometheus replicas, our sidecars and queriers as processes, runs every
+ * dashboard query against all three targets, and stops everything. No timing assertions:
+ * only that every query was measured, every answer agrees with Prometheus, and nothing is left.
+ */
+import assert from 'node:assert/strict'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {QUERIES} from '../../bench/queries.js'
+import type {BenchResults} from '../../bench/results.js'
+import {pidAlive, startProcess} from '../helpers/process.js'
+
+const RUN_JS = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
+
+describe('bench harness (--smoke)', function () {
+  this.timeout(120_000)
+  let dir: string
+  let results: BenchResults
+  let markdown: string
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'thanosts-bench-'))
+    const out = path.join(dir, 'benchmarks.md')
+    const proc = startProcess('bench', process.execPath, [RUN_JS, '--smoke', '--cache-dir', path.join(dir, 'cache'), '--json', path.join(dir, 'results.json'), '--out', out])
+    const code = await proc.waitExit()
+    assert.equal(code, 0, `bench exited ${code}:\n${proc.output()}`)
+    results = JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as BenchResults
+    markdown = await readFile(out, 'utf8')
+  })
+
+  after(async () => {
+    if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('measures every query against Prometheus, Q1 and Q2', () => {
+    assert.deepEqual(
+      results.queries.map((q) => q.id),
+      QUERIES.map((q) => q.id),
+    )
+    for (const q of results.queries) {
+      assert.ok(Number.isFinite(q.promMs) && q.promMs > 0, `${q.id}: Prometheus median ${q.promMs}`)
+      assert.ok(Number.isFinite(q.q1Ratio) && q.q1Ratio > 0, `${q.id}: Q1 ratio ${q.q1Ratio}`)
+      assert.ok(Number.isFinite(q.q2Ratio) && q.q2Ratio > 0, `${q.id}: Q2 ratio ${q.q2Ratio}`)
+      assert.equal(q.times.prom.length, results.reps)
+      assert.ok(q.series > 0, `${q.id}: Prometheus returned no series`)
+    }
+    assert.ok(results.geomean.q1Ratio > 0 && results.geomean.q2Ratio > 0)
+  })
+
+  it('gets the same answers from thanosts as from Prometheus', () => {
+    for (const q of results.queries) {
+      assert.equal(q.q1Diff, undefined, `${q.id} Q1: ${q.q1Diff}`)
+      assert.equal(q.q2Diff, undefined, `${q.id} Q2: ${q.q2Diff}`)
+    }
+  })
+
+  it('streams the same samples through the sidecar as remote read, and reads peak RSS', () => {
+    const t = results.throughput!
+    assert.ok(t.samplesMatch, `sidecar ${t.sidecar.samples} samples / ${t.sidecar.series} series, remote read ${t.remoteRead.samples} / ${t.remoteRead.series}`)
+    assert.equal(t.remoteRead.samples, results.dataset.samples)
+    assert.ok(t.ratio > 0)
+    assert.equal(results.memory.length, 6)
+    for (const m of results.memory) assert.ok(m.peakAfterQueries > 0 && m.peakEnd >= m.peakAfterQueries, `${m.name}: ${m.peakAfterQueries} / ${m.peakEnd}`)
+    assert.equal(results.targets.length, 4)
+  })
+
+  it('writes the markdown section between its markers', () => {
+    const a = markdown.indexOf('<!-- bench:results:start -->')
+    const b = markdown.indexOf('<!-- bench:results:end -->')
+    assert.ok(a >= 0 && b > a)
+    for (const q of QUERIES) assert.ok(markdown.slice(a, b).includes(q.expr.replace(/\|/g, '\\|')), q.id)
+    assert.match(markdown, /^## History$/m)
+  })
+
+  it('leaves no process behind', () => {
+    assert.equal(results.processes.length, 6)
+    for (const p of results.processes) assert.equal(pidAlive(p.pid), false, `${p.name} (pid ${p.pid}) still alive`)
+  })
+})
