@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything thanosts needs on a fresh Debian machine with Node 20 (run as root):
 # the Debian `prometheus` package (Prometheus 2.42 + promtool, used by the demo and the tests),
+# Debian's `chromium` (headless, for the web UI's browser tests),
 # the npm packages, and the build. Idempotent: skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,12 +9,15 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+# The web UI's browser tests drive Debian's Chromium headless (playwright-core, no browser download).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "thanosts: installing Debian packages: ${need_apt[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # --no-install-recommends: we only need the binaries, not node-exporter & co.
-  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # shellcheck disable=SC2068
+  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need_apt[@]}" | sort -u) >/dev/null
   # The package enables a system service; thanosts starts its own Prometheus processes.
   (systemctl disable --now prometheus >/dev/null 2>&1 || true)
 fi

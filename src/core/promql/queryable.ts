@@ -31,10 +31,24 @@ export interface SampleIterator {
   atStale?(): boolean
 }
 
+/** A series' samples in a time range, as parallel arrays of equal length. */
+export interface SampleBlock {
+  ts: Float64Array
+  vs: Float64Array
+  /** 1 where the sample is a stale marker (see SampleIterator.atStale). */
+  stale: Uint8Array
+}
+
 export interface Series {
   readonly labels: Labels
   /** A new iterator positioned before the first sample. May be called more than once. */
   iterator(): SampleIterator
+  /**
+   * Optional fast path: every sample with mint <= t <= maxt at once, the same samples the
+   * iterator would give. Series over encoded chunks implement it to decode without a call
+   * per sample; the engine uses it when present.
+   */
+  samples?(mint: number, maxt: number): SampleBlock
 }
 
 /** What the engine knows about a selection; stores may use it to push work down. */

@@ -4,7 +4,8 @@
  *   match: dropped before asking Prometheus, which does not store external labels);
  * - Series come from streamed remote read and their chunks pass through as bytes, without
  *   re-encoding; every series gets the external labels (which win over the series' own, as
- *   in Thanos) minus the requested replica labels;
+ *   in Thanos) minus the requested replica labels, and is sent as soon as its place in the
+ *   sorted answer is certain (series-order.ts);
  * - skip_chunks and the label calls use Prometheus's HTTP API.
  */
 import {BadDataError, UnavailableError} from '../errors.js'
@@ -16,6 +17,7 @@ import type {RemoteReadClient} from '../remote-read/remote-read-client.js'
 import type {StoreApiImpl} from '../store/store-grpc-server.js'
 import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreSeries} from '../store/types.js'
 import type {EndpointInfo} from '../store/wire.js'
+import {sortedByMergedLabels, type KeyedSeries} from './series-order.js'
 
 /** What the sidecar has learned from Prometheus; updated by its heartbeat. */
 export interface SidecarState {
@@ -93,47 +95,47 @@ export class PrometheusStore implements StoreApiImpl {
     if (minTime > maxTime) return
     const ext = this.extFor(q.withoutReplicaLabels)
     const strip = this.stripFor(q.withoutReplicaLabels)
-    const out: StoreSeries[] = []
     if (q.skipChunks) {
-      for (const ls of await this.prom.series(forHttpApi(rest), minTime, maxTime, q.limit, signal)) out.push({labels: mergeLabels(withoutLabels(ls, strip), ext), chunks: []})
-    } else {
-      const h = q.hints
-      const stream = this.remote.read(
-        {
-          start: minTime,
-          end: maxTime,
-          matchers: rest,
-          hints: {
-            startMs: minTime,
-            endMs: maxTime,
-            stepMs: h?.stepMs,
-            func: h?.func,
-            rangeMs: h?.rangeMs,
-            by: h?.grouping?.by,
-            grouping: h?.grouping?.labels,
-          },
+      // /api/v1/series promises no order: sort the (chunk-less, small) answer as a whole.
+      const found = await this.prom.series(forHttpApi(rest), minTime, maxTime, q.limit, signal)
+      const out = found.map((ls): StoreSeries => ({labels: mergeLabels(withoutLabels(ls, strip), ext), chunks: []}))
+      out.sort((a, b) => compareLabels(a.labels, b.labels))
+      for (const s of out) yield {series: s}
+      return
+    }
+    const h = q.hints
+    const stream = this.remote.read(
+      {
+        start: minTime,
+        end: maxTime,
+        matchers: rest,
+        hints: {
+          startMs: minTime,
+          endMs: maxTime,
+          stepMs: h?.stepMs,
+          func: h?.func,
+          rangeMs: h?.rangeMs,
+          by: h?.grouping?.by,
+          grouping: h?.grouping?.labels,
         },
-        signal,
-      )
+      },
+      signal,
+    )
+    const extNames = new Set(this.state.externalLabels.map((l) => l.name))
+    const limit = q.limit && q.limit > 0 ? q.limit : Infinity
+    async function* keyed(): AsyncGenerator<KeyedSeries<StoreSeries>> {
+      let n = 0
       for await (const s of stream) {
-        out.push({
-          labels: mergeLabels(withoutLabels(s.labels, strip), ext),
-          // prompb Chunk.Encoding starts at UNKNOWN=0, XOR=1; Thanos's at XOR=0
-          chunks: s.chunks.map((c) => ({minTime: c.minTime, maxTime: c.maxTime, data: c.data, encoding: c.type - 1, hash: ''})),
-        })
-        if (q.limit && q.limit > 0 && out.length >= q.limit) break
+        const labels = mergeLabels(withoutLabels(s.labels, strip), ext)
+        // prompb Chunk.Encoding starts at UNKNOWN=0, XOR=1; Thanos's at XOR=0
+        const chunks = s.chunks.map((c) => ({minTime: c.minTime, maxTime: c.maxTime, data: c.data, encoding: c.type - 1, hash: ''}))
+        yield {key: withoutLabels(s.labels, extNames), labels, value: {labels, chunks}}
+        if (++n >= limit) break
       }
     }
-    // Adding external labels can reorder series (e.g. {a} < {a,b} but {a,c} > {a,b,c}), and
-    // the StoreAPI promises sorted output: sort when the merged order is not already sorted.
-    // The answer is buffered because no cheap rule proves the order safe in advance: only
-    // external names sorting before EVERY series label name (including __name__) keep it, and
-    // even names sorting after all series labels reorder a series that is a prefix of another
-    // ({a=1} < {a=1,b=2}, but {a=1,c=x} > {a=1,b=2,c=x}). Streaming would need that proof per query.
-    let sorted = true
-    for (let i = 1; i < out.length && sorted; i++) if (compareLabels(out[i - 1]!.labels, out[i]!.labels) > 0) sorted = false
-    if (!sorted) out.sort((a, b) => compareLabels(a.labels, b.labels))
-    for (const s of out) yield {series: s}
+    // The StoreAPI promises series sorted by their final labels; external labels can reorder
+    // them. series-order.ts restores the order while streaming (Thanos buffers everything).
+    for await (const s of sortedByMergedLabels(keyed())) yield {series: s.value}
   }
 
   async labelNames(q: LabelsQuery, signal: AbortSignal): Promise<{names: string[]; warnings: string[]}> {

@@ -8,9 +8,11 @@
  * series twice), samples at or before the last emitted timestamp are skipped, as Thanos's
  * `chunkSeriesIterator` does (it seeks to lastT + 1 on each new chunk).
  */
+import {BadDataError} from '../errors.js'
 import type {Labels} from '../labels/labels.js'
 import {isStaleNaN} from '../chunkenc/value.js'
-import type {SampleIterator, Series} from '../promql/queryable.js'
+import type {SampleBlock, SampleIterator, Series} from '../promql/queryable.js'
+import {XorDecodeIterator} from './xor-decoder.js'
 
 /** What the series needs of a chunk; times in ms. */
 export interface RawChunk {
@@ -35,6 +37,47 @@ export class ChunkSeries implements Series {
   iterator(): SampleIterator {
     return new BoundedChunksIterator(this.chunks, this.mint, this.maxt, this.decode)
   }
+
+  samples(mint: number, maxt: number): SampleBlock {
+    const lo = Math.max(mint, this.mint)
+    const hi = Math.min(maxt, this.maxt)
+    const chunks = this.chunks
+    let cap = 0
+    for (const c of chunks) if (c.maxTime >= lo && c.minTime <= hi) cap += XorDecodeIterator.sampleCount(c.data)
+    const ts = new Float64Array(cap)
+    const vs = new Float64Array(cap)
+    const stale = new Uint8Array(cap)
+    let n = 0
+    for (const c of chunks) {
+      if (c.minTime > hi) break
+      // the same overlap rule as the iterator: a later chunk only adds samples after the last one
+      const floor = n > 0 ? Math.max(lo, ts[n - 1]! + 1) : lo
+      if (c.maxTime < floor) continue
+      const it = this.decode(c.data)
+      if (it instanceof XorDecodeIterator) n = it.drainInto(ts, vs, stale, n, floor, hi)
+      else n = drainIterator(it, ts, vs, stale, n, floor, hi)
+      // As the iterator: a sample past maxt ends the series, even if a later, overlapping chunk
+      // holds an earlier one (that sample would be dropped as overlap in any wider window).
+      if (it.atT() > hi) break
+    }
+    return n === cap ? {ts, vs, stale} : {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
+  }
+}
+
+/** drainInto for decoders other than XOR (tests inject their own). */
+function drainIterator(it: SampleIterator, ts: Float64Array, vs: Float64Array, stale: Uint8Array, at: number, mint: number, maxt: number): number {
+  let n = at
+  if (!it.seek(mint)) return n
+  do {
+    const t = it.atT()
+    if (t > maxt) break
+    if (n >= ts.length) throw new BadDataError('chunk holds more samples than its header says')
+    ts[n] = t
+    vs[n] = it.at()
+    stale[n] = (it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0
+    n++
+  } while (it.next())
+  return n
 }
 
 /**

@@ -32,17 +32,33 @@ export const RESPONSE_BATCH_SIZE = 64
 // ---------------------------------------------------------------------------------------------
 // Writer
 
+/**
+ * Protobuf writer over one growing buffer. Nested messages are written in place: `begin()`
+ * reserves one byte for the length, `end()` fills it in and, only for bodies of 128 bytes or
+ * more, shifts the body right to make room for a longer varint. That avoids a writer and a
+ * buffer per nested message (the sidecar writes four levels per chunk: batch, series,
+ * AggrChunk, Chunk), which dominated its profile.
+ */
 export class ProtoWriter {
-  private buf = new Uint8Array(256)
+  private buf: Buffer
   private pos = 0
+
+  constructor(initialSize = 256) {
+    this.buf = Buffer.allocUnsafe(initialSize)
+  }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return
     let size = this.buf.length * 2
     while (size < this.pos + n) size *= 2
-    const b = new Uint8Array(size)
-    b.set(this.buf.subarray(0, this.pos))
+    const b = Buffer.allocUnsafe(size)
+    this.buf.copy(b, 0, 0, this.pos)
     this.buf = b
+  }
+
+  /** Forgets what was written, keeping the buffer (for writers reused across messages). */
+  reset(): void {
+    this.pos = 0
   }
 
   varint(n: number): void {
@@ -90,8 +106,11 @@ export class ProtoWriter {
   }
 
   string(field: number, s: string): void {
-    const b = Buffer.from(s, 'utf8')
-    this.bytes(field, b)
+    const at = this.begin(field)
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    this.ensure(s.length * 3)
+    this.pos += this.buf.write(s, this.pos, 'utf8')
+    this.end(at)
   }
 
   bytes(field: number, b: Uint8Array): void {
@@ -102,14 +121,48 @@ export class ProtoWriter {
     this.pos += b.length
   }
 
-  message(field: number, build: (w: ProtoWriter) => void): void {
-    const w = new ProtoWriter()
-    build(w)
-    this.bytes(field, w.finish())
+  /** Starts a length-delimited field; returns the mark to pass to end(). */
+  begin(field: number): number {
+    this.tag(field, 2)
+    this.ensure(1)
+    return this.pos++
   }
 
+  /** Closes the field opened at `mark`: writes its length before the body. */
+  end(mark: number): void {
+    const len = this.pos - mark - 1
+    if (len < 0x80) {
+      this.buf[mark] = len
+      return
+    }
+    let extra = 1
+    while (len >= 2 ** (7 * (extra + 1))) extra++
+    this.ensure(extra)
+    this.buf.copyWithin(mark + 1 + extra, mark + 1, this.pos)
+    this.pos += extra
+    let n = len
+    let p = mark
+    while (n >= 0x80) {
+      this.buf[p++] = (n % 0x80) | 0x80
+      n = Math.floor(n / 0x80)
+    }
+    this.buf[p] = n
+  }
+
+  message(field: number, build: (w: ProtoWriter) => void): void {
+    const at = this.begin(field)
+    build(this)
+    this.end(at)
+  }
+
+  /** The bytes written so far, as a view into the writer's buffer. */
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos)
+  }
+
+  /** The bytes written so far as a Buffer of their own (for a reused writer). */
+  copy(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos))
   }
 }
 
@@ -440,43 +493,56 @@ export function decodeInfoResponse(u: Uint8Array): EndpointInfo {
 
 function writeLabels(w: ProtoWriter, field: number, ls: Labels): void {
   for (const l of ls) {
-    w.message(field, (lw) => {
-      lw.string(1, l.name)
-      lw.string(2, l.value)
-    })
+    const m = w.begin(field)
+    w.string(1, l.name)
+    w.string(2, l.value)
+    w.end(m)
   }
 }
 
 function writeSeries(w: ProtoWriter, s: StoreSeries): void {
   writeLabels(w, 1, s.labels)
   for (const c of s.chunks) {
-    w.message(2, (aw) => {
-      aw.int64(1, c.minTime)
-      aw.int64(2, c.maxTime)
-      aw.message(3, (cw) => {
-        if (c.encoding !== 0) {
-          cw.tag(1, 0)
-          cw.varint(c.encoding)
-        }
-        cw.bytes(2, c.data)
-      })
-    })
+    const aggr = w.begin(2)
+    w.int64(1, c.minTime)
+    w.int64(2, c.maxTime)
+    const raw = w.begin(3)
+    if (c.encoding !== 0) {
+      w.tag(1, 0)
+      w.varint(c.encoding)
+    }
+    w.bytes(2, c.data)
+    w.end(raw)
+    w.end(aggr)
   }
 }
 
+/** Series responses are written by one reused writer: no growth from 256 bytes per frame. */
+const seriesWriter = new ProtoWriter(1 << 16)
+
 export function encodeSeriesResponse(f: SeriesFrame): Uint8Array {
-  const w = new ProtoWriter()
+  const w = seriesWriter
+  w.reset()
   if (f.warning !== undefined) w.string(2, f.warning)
-  else w.message(1, (sw) => writeSeries(sw, f.series))
-  return w.finish()
+  else {
+    const m = w.begin(1)
+    writeSeries(w, f.series)
+    w.end(m)
+  }
+  return w.copy()
 }
 
 export function encodeSeriesBatchResponse(series: readonly StoreSeries[]): Uint8Array {
-  const w = new ProtoWriter()
-  w.message(4, (bw) => {
-    for (const s of series) bw.message(1, (sw) => writeSeries(sw, s))
-  })
-  return w.finish()
+  const w = seriesWriter
+  w.reset()
+  const batch = w.begin(4)
+  for (const s of series) {
+    const m = w.begin(1)
+    writeSeries(w, s)
+    w.end(m)
+  }
+  w.end(batch)
+  return w.copy()
 }
 
 export function encodeInfoResponse(info: EndpointInfo): Uint8Array {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import fc from 'fast-check'
 import protobuf from 'protobufjs'
 import {labelsFromRecord} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
@@ -103,6 +104,29 @@ describe('StoreAPI wire codec vs upstream protos', () => {
     const mine = toObj('thanos.SeriesResponse', wire.encodeSeriesResponse({series: {labels: s.labels, chunks: s.chunks}}))
     assert.deepEqual(mine.series.labels, series('a').labels)
     assert.equal(mine.series.chunks[0].max_time, '1700000120000')
+  })
+
+  it('batch frames of any size (lengths needing 1 to 3 varint bytes, non-ASCII labels) decode upstream exactly', () => {
+    // The writer writes nested bodies in place and shifts them when a length needs more than
+    // one byte: exercise bodies around those boundaries and strings with multi-byte UTF-8.
+    const label = fc.record({name: fc.string({minLength: 1, maxLength: 12}), value: fc.string({maxLength: 300, unit: 'binary'})})
+    const chunk = fc.record({minTime: fc.integer({min: -1e12, max: 2e12}), maxTime: fc.integer({min: 0, max: 2e12}), data: fc.uint8Array({maxLength: 20_000})})
+    const series = fc.record({labels: fc.uniqueArray(label, {maxLength: 4, selector: (l) => l.name}), chunks: fc.array(chunk, {maxLength: 5})})
+    fc.assert(
+      fc.property(fc.array(series, {minLength: 1, maxLength: 6}), (list) => {
+        const ss = list.map((x) => ({labels: x.labels, chunks: x.chunks.map((c) => ({...c, encoding: 0, hash: ''}))}))
+        const got = toObj('thanos.SeriesResponse', wire.encodeSeriesBatchResponse(ss)) as {batch: {series: {labels?: {name: string; value: string}[]; chunks?: {min_time?: string; max_time?: string; raw: {data?: number[]}}[]}[]}}
+        assert.equal(got.batch.series.length, ss.length)
+        got.batch.series.forEach((g, i) => {
+          assert.deepEqual(g.labels ?? [], ss[i]!.labels.map((l) => ({name: l.name, ...(l.value === '' ? {} : {value: l.value})})))
+          assert.deepEqual(
+            (g.chunks ?? []).map((c) => [Number(c.min_time ?? 0), Number(c.max_time ?? 0), c.raw.data ?? []]),
+            ss[i]!.chunks.map((c) => [c.minTime, c.maxTime, [...c.data]]),
+          )
+        })
+      }),
+      {numRuns: 60},
+    )
   })
 
   it('InfoResponse: label sets, component type and store info (MaxInt64 max time)', () => {

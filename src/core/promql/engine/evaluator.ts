@@ -8,7 +8,7 @@ import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../..
 import {Matcher, MatchType} from '../../labels/matcher.js'
 import {isStaleNaN} from '../../chunkenc/value.js'
 import type {Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector} from '../parser/ast.js'
-import type {Querier, Queryable} from '../queryable.js'
+import type {Querier, Queryable, SampleBlock, Series} from '../queryable.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalAggregate} from './aggregate.js'
 import {evalBinary} from './binary.js'
@@ -37,6 +37,32 @@ export interface RangeSource {
   selector?: VectorSelector
   /** Prometheus 3 extended range selectors: `anchored` / `smoothed` windows */
   mode?: 'anchored' | 'smoothed'
+}
+
+/** Samples of a series without a bulk path, through its iterator into growing typed arrays. */
+function drainSeries(s: Series, mint: number, maxt: number): SampleBlock {
+  let ts = new Float64Array(64)
+  let vs = new Float64Array(64)
+  let stale = new Uint8Array(64)
+  let n = 0
+  const it = s.iterator()
+  if (it.seek(mint)) {
+    do {
+      const t = it.atT()
+      if (t > maxt) break
+      if (n === ts.length) {
+        const grow = <A extends Float64Array | Uint8Array>(a: A, b: A): A => (b.set(a), b)
+        ts = grow(ts, new Float64Array(n * 2))
+        vs = grow(vs, new Float64Array(n * 2))
+        stale = grow(stale, new Uint8Array(n * 2))
+      }
+      ts[n] = t
+      vs[n] = it.at()
+      stale[n] = (it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0
+      n++
+    } while (it.next())
+  }
+  return {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
 }
 
 export class Evaluator {
@@ -92,22 +118,10 @@ export class Evaluator {
     const out: RawSeries[] = []
     const stale: Uint8Array[] = []
     for (const s of set.series) {
-      const it = s.iterator()
-      const ts: number[] = []
-      const vs: number[] = []
-      const st: number[] = []
-      if (it.seek(mint)) {
-        do {
-          const t = it.atT()
-          if (t > maxt) break
-          ts.push(t)
-          vs.push(it.at())
-          st.push((it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0)
-        } while (it.next())
-      }
-      this.account(ts.length)
-      out.push({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vs)})
-      stale.push(Uint8Array.from(st))
+      const b = s.samples ? s.samples(mint, maxt) : drainSeries(s, mint, maxt)
+      this.account(b.ts.length)
+      out.push({labels: s.labels, ts: b.ts, vs: b.vs})
+      stale.push(b.stale)
     }
     return {series: out, stale}
   }
