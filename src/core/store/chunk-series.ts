@@ -12,7 +12,7 @@ import {BadDataError} from '../errors.js'
 import type {Labels} from '../labels/labels.js'
 import {isStaleNaN} from '../chunkenc/value.js'
 import type {SampleBlock, SampleIterator, Series} from '../promql/queryable.js'
-import {XorDecodeIterator} from './xor-decoder.js'
+import {decodeXorChunk, decodeXorInto, XorDecodeIterator} from './xor-decoder.js'
 
 /** What the series needs of a chunk; times in ms. */
 export interface RawChunk {
@@ -53,12 +53,20 @@ export class ChunkSeries implements Series {
       // the same overlap rule as the iterator: a later chunk only adds samples after the last one
       const floor = n > 0 ? Math.max(lo, ts[n - 1]! + 1) : lo
       if (c.maxTime < floor) continue
-      const it = this.decode(c.data)
-      if (it instanceof XorDecodeIterator) n = it.drainInto(ts, vs, stale, n, floor, hi)
-      else n = drainIterator(it, ts, vs, stale, n, floor, hi)
-      // As the iterator: a sample past maxt ends the series, even if a later, overlapping chunk
-      // holds an earlier one (that sample would be dropped as overlap in any wider window).
-      if (it.atT() > hi) break
+      if (this.decode === decodeXorChunk) {
+        const r = decodeXorInto(c.data, ts, vs, stale, n, floor, hi)
+        // As the iterator: a sample past maxt ends the series, even if a later, overlapping
+        // chunk holds an earlier one (that sample would be dropped as overlap in any wider window).
+        if (r < 0) {
+          n = ~r
+          break
+        }
+        n = r
+      } else {
+        const it = this.decode(c.data)
+        n = drainIterator(it, ts, vs, stale, n, floor, hi)
+        if (it.atT() > hi) break
+      }
     }
     return n === cap ? {ts, vs, stale} : {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
   }

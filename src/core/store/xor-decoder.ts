@@ -53,25 +53,6 @@ export class XorDecodeIterator implements SampleIterator {
     return true
   }
 
-  /**
-   * Bulk path for the engine: decodes the rest of the chunk straight into the arrays from
-   * index `at`, keeping samples with mint <= t <= maxt (stopping at the first t > maxt);
-   * returns the new length. One tight loop instead of an iterator call per sample.
-   */
-  drainInto(ts: Float64Array, vs: Float64Array, stale: Uint8Array, at: number, mint: number, maxt: number): number {
-    let n = at
-    while (this.next()) {
-      const t = this.t
-      if (t < mint) continue
-      if (t > maxt) break
-      ts[n] = t
-      vs[n] = this.v
-      stale[n] = (this.vhi & 0xfff7ffff) === 0x7ff00000 && this.vlo === 2 ? 1 : 0
-      n++
-    }
-    return n
-  }
-
   /** Number of samples the chunk holds, from its header. */
   static sampleCount(data: Uint8Array): number {
     return data.length < 2 ? 0 : (data[0]! << 8) | data[1]!
@@ -193,4 +174,156 @@ function zigzag(u: number): number {
 
 export function decodeXorChunk(data: Uint8Array): XorDecodeIterator {
   return new XorDecodeIterator(data)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk decoding (the engine's hot path)
+
+/**
+ * The chunk as big-endian 32-bit words, so any read of up to 32 bits touches at most two
+ * words. Reused across calls (decoding is synchronous); zero padding after the data lets a
+ * sample's reads run past the end harmlessly, and the position is checked once per sample.
+ */
+let WORDS = new Int32Array(1024)
+const PAD_WORDS = 8
+
+function loadWords(d: Uint8Array): Int32Array {
+  const nWords = (d.length + 3) >>> 2
+  if (WORDS.length < nWords + PAD_WORDS) WORDS = new Int32Array((nWords + PAD_WORDS) * 2)
+  const w = WORDS
+  const full = d.length >>> 2
+  for (let i = 0, j = 0; i < full; i++, j += 4) w[i] = (d[j]! << 24) | (d[j + 1]! << 16) | (d[j + 2]! << 8) | d[j + 3]!
+  if (full < nWords) {
+    const j = full * 4
+    const r = d.length - j
+    w[full] = (d[j]! << 24) | (r > 1 ? d[j + 1]! << 16 : 0) | (r > 2 ? d[j + 2]! << 8 : 0)
+  }
+  w.fill(0, nWords, nWords + PAD_WORDS)
+  return w
+}
+
+/** The n (1..32) bits at bit position pos, as an unsigned number. */
+function peek(w: Int32Array, pos: number, n: number): number {
+  const i = pos >>> 5
+  const off = pos & 31
+  const win = off === 0 ? w[i]! : (w[i]! << off) | (w[i + 1]! >>> (32 - off))
+  return n === 32 ? win >>> 0 : win >>> (32 - n)
+}
+
+/**
+ * Decodes one XOR chunk into the arrays from index `at`, keeping samples with
+ * mint <= t <= maxt. Returns the new length, or its bitwise complement (~n, negative) when it
+ * stopped at a sample past maxt: callers stop the series there, as the iterator does.
+ * Same format and checks as XorDecodeIterator, with all state in locals so that V8 keeps it
+ * in registers: about three times the iterator's speed.
+ */
+export function decodeXorInto(data: Uint8Array, ts: Float64Array, vs: Float64Array, stale: Uint8Array, at: number, mint: number, maxt: number): number {
+  if (data.length < 2) throw new BadDataError('XOR chunk shorter than its header')
+  const total = (data[0]! << 8) | data[1]!
+  if (total === 0) return at
+  const w = loadWords(data)
+  const bitLen = data.length * 8
+  let pos = 16
+  let n = at
+  // first sample: varint timestamp, raw 64-bit value
+  let u = 0
+  let mul = 1
+  for (let k = 0; ; k++) {
+    if (k === 10) throw new BadDataError('malformed varint in XOR chunk')
+    const b = peek(w, pos, 8)
+    pos += 8
+    u += (b & 0x7f) * mul
+    if (b < 0x80) break
+    mul *= 128
+  }
+  let t = u % 2 === 0 ? u / 2 : -(u + 1) / 2
+  let vhi = peek(w, pos, 32)
+  let vlo = peek(w, pos + 32, 32)
+  pos += 64
+  let tDelta = 0
+  let leading = 0
+  let trailing = 0
+  for (let read = 0; ; ) {
+    if (pos > bitLen) throw new BadDataError('XOR chunk ends early')
+    if (t > maxt) return ~n
+    if (t >= mint) {
+      ts[n] = t
+      SCRATCH_U32[HI] = vhi
+      SCRATCH_U32[LO] = vlo
+      vs[n] = SCRATCH_F64[0]!
+      stale[n] = (vhi & 0xfff7ffff) === 0x7ff00000 && vlo === 2 ? 1 : 0
+      n++
+    }
+    if (++read === total) return n
+    // timestamp
+    if (read === 1) {
+      u = 0
+      mul = 1
+      for (let k = 0; ; k++) {
+        if (k === 10) throw new BadDataError('malformed varint in XOR chunk')
+        const b = peek(w, pos, 8)
+        pos += 8
+        u += (b & 0x7f) * mul
+        if (b < 0x80) break
+        mul *= 128
+      }
+      tDelta = u
+    } else {
+      // delta of delta: '0' → 0, '10' → 14 bits, '110' → 17, '1110' → 20, '1111' → 64
+      const p4 = peek(w, pos, 4)
+      if (p4 < 8) {
+        pos += 1
+      } else if (p4 < 12) {
+        const x = peek(w, pos + 2, 14)
+        pos += 16
+        tDelta += x > 8192 ? x - 16384 : x
+      } else if (p4 < 14) {
+        const x = peek(w, pos + 3, 17)
+        pos += 20
+        tDelta += x > 65536 ? x - 131072 : x
+      } else if (p4 < 15) {
+        const x = peek(w, pos + 4, 20)
+        pos += 24
+        tDelta += x > 524288 ? x - 1048576 : x
+      } else {
+        const hi = peek(w, pos + 4, 32)
+        const lo = peek(w, pos + 36, 32)
+        pos += 68
+        tDelta += (hi >= 0x80000000 ? hi - 0x100000000 : hi) * 0x100000000 + lo
+      }
+    }
+    t += tDelta
+    // value: '0' same; '10' reuse leading/trailing; '11' new leading (5) and length (6)
+    const p2 = peek(w, pos, 2)
+    if (p2 < 2) {
+      pos += 1
+      continue
+    }
+    pos += 2
+    if (p2 === 3) {
+      leading = peek(w, pos, 5)
+      let mb = peek(w, pos + 5, 6)
+      pos += 11
+      if (mb === 0) mb = 64
+      trailing = 64 - leading - mb
+    }
+    const mbits = 64 - leading - trailing
+    let bh = 0
+    let bl: number
+    if (mbits > 32) {
+      bh = peek(w, pos, mbits - 32)
+      bl = peek(w, pos + mbits - 32, 32)
+    } else bl = peek(w, pos, mbits)
+    pos += mbits
+    const s = trailing
+    if (s === 0) {
+      vhi = (vhi ^ bh) >>> 0
+      vlo = (vlo ^ bl) >>> 0
+    } else if (s < 32) {
+      vhi = (vhi ^ ((bh << s) | (bl >>> (32 - s)))) >>> 0
+      vlo = (vlo ^ (bl << s)) >>> 0
+    } else {
+      vhi = (vhi ^ (bl << (s - 32))) >>> 0
+    }
+  }
 }

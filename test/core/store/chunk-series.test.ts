@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {labelsFromRecord} from '../../../src/core/labels/labels.js'
 import {BoundedChunksIterator, ChunkSeries, type RawChunk} from '../../../src/core/store/chunk-series.js'
-import {decodeXorChunk} from '../../../src/core/store/xor-decoder.js'
+import {decodeXorChunk, decodeXorInto} from '../../../src/core/store/xor-decoder.js'
 import {encodeXorChunk} from './xor-encoder.js'
 import {encodeXorChunks} from '../../../src/core/chunkenc/xor-encoder.js'
 import {STALE_NAN} from '../../../src/core/chunkenc/value.js'
@@ -39,6 +39,59 @@ describe('XOR chunk decoding', () => {
       }),
       {numRuns: 300},
     )
+  })
+
+  it('the bulk decoder (decodeXorInto) reads every bucket and value shape exactly as the iterator', () => {
+    // dt from 1 ms to 10^10 ms reaches every delta-of-delta bucket (14/17/20/64 bits), values
+    // mix integers, doubles, NaN, stale markers and repeats (the "same value" bit).
+    const value = fc.oneof(fc.double(), fc.integer().map((x) => x * 1.0), fc.constant(Number.NaN), fc.constant(STALE_NAN), fc.constant(1))
+    const dt = fc.oneof(fc.integer({min: 1, max: 20}), fc.integer({min: 1, max: 200_000}), fc.integer({min: 1, max: 10_000_000_000}))
+    fc.assert(
+      fc.property(fc.integer({min: -1e12, max: 2e12}), fc.array(fc.tuple(dt, value), {minLength: 1, maxLength: 200}), fc.integer({min: -1e12, max: 3e12}), fc.integer({min: 0, max: 3e12}), (t0, steps, qmin, qlen) => {
+        const tsIn: number[] = []
+        const vsIn: number[] = []
+        let t = t0
+        for (const [d, v] of steps) {
+          tsIn.push(t)
+          vsIn.push(v)
+          t += d
+        }
+        const data = encodeXorChunk(tsIn, vsIn)
+        const cap = tsIn.length
+        const ts = new Float64Array(cap)
+        const vs = new Float64Array(cap)
+        const st = new Uint8Array(cap)
+        const r = decodeXorInto(data, ts, vs, st, 0, qmin, qmin + qlen)
+        const n = r < 0 ? ~r : r
+        const it = decodeXorChunk(data)
+        const want: Array<[number, number, boolean]> = []
+        let past = false
+        while (it.next()) {
+          if (it.atT() < qmin) continue
+          if (it.atT() > qmin + qlen) {
+            past = true
+            break
+          }
+          want.push([it.atT(), it.at(), it.atStale()])
+        }
+        assert.equal(r < 0, past)
+        assert.equal(n, want.length)
+        for (let i = 0; i < n; i++) {
+          assert.equal(ts[i], want[i]![0])
+          assert.equal(st[i] === 1, want[i]![2])
+          assert.ok(Object.is(vs[i], want[i]![1]) || (Number.isNaN(vs[i]!) && Number.isNaN(want[i]![1])))
+        }
+      }),
+      {numRuns: 500},
+    )
+  })
+
+  it('the bulk decoder rejects truncated chunks and bad varints with a clear error', () => {
+    const data = encodeXorChunk([1, 2, 3, 4], [1.5, 2.25, 1e300, -7])
+    const buf = () => [new Float64Array(8), new Float64Array(8), new Uint8Array(8)] as const
+    assert.throws(() => decodeXorInto(data.subarray(0, data.length - 3), ...buf(), 0, 0, 10), /XOR chunk ends early/)
+    assert.throws(() => decodeXorInto(Uint8Array.from([0, 1, ...new Array(12).fill(0xff)]), ...buf(), 0, 0, 10), /malformed varint/)
+    assert.throws(() => decodeXorInto(Uint8Array.from([0]), ...buf(), 0, 0, 10), /shorter than its header/)
   })
 
   it('seek stays put when the current sample qualifies', () => {
