@@ -160,7 +160,8 @@ const HEADER = `# Benchmarks
 directly, on one machine, in one run:
 
 - a deterministic data set (node-exporter- and HTTP-service-like series: counters with resets, gauges,
-  classic histograms; 24 h at 15 s) is generated once, turned into TSDB blocks with
+  classic histograms; 1,864 series, 25 h at 15 s: the queries look at the last 24 h and the hour
+  before fills their first windows) is generated once, turned into TSDB blocks with
   \`promtool tsdb create-blocks-from openmetrics\` and cached under \`.cache/bench/\`;
 - two Prometheus replicas (external labels \`{cluster="bench", replica="0"|"1"}\`) run on copies of it,
   with a \`thanosts sidecar\` each, a querier Q1 over sidecar A and a querier Q2 over both with
@@ -173,8 +174,11 @@ directly, on one machine, in one run:
   comparison, straight from Prometheus's remote read;
 - peak RSS (VmHWM) of every process is read from \`/proc\`.
 
-Note: the reference is the installed Prometheus (2.42); thanosts follows Prometheus 3's semantics.
-The data's scrape timestamps sit off whole seconds, so the two agree on window edges.
+Note: the reference is the installed Prometheus (2.42) while thanosts follows Prometheus 3. The data
+avoids the two places where they differ on such queries: scrape timestamps sit off whole seconds
+(2.42's windows are closed on the left, 3's open), instant queries run off the minute (as Grafana's
+"now"), and no series starts inside a queried window (2.42 limits rate() extrapolation towards zero
+differently, fixed in prometheus/prometheus#13725). Any ✗ below is a real difference.
 
 Run it:
 
@@ -186,6 +190,7 @@ npm run bench -- --cpu-prof            # CPU profiles of the sidecars and querie
 npm run bench -- --keep                # leave everything running afterwards, print the URLs; Ctrl-C stops
 npm run bench -- --history 'after X'   # also append a line to the History section
 npm run bench -- --smoke               # tiny data, 2 repetitions; does not touch this file unless --out is given
+node dist/bench/run.js --render .cache/bench/last-results.json --history 'label'   # re-render from saved results
 \`\`\`
 
 Numbers depend on the machine; compare runs made on the same machine.
@@ -202,8 +207,10 @@ export async function writeMarkdown(file: string, r: BenchResults, historyLabel?
   const b = text.indexOf(END)
   text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`
   if (historyLabel !== undefined) {
-    if (!/^## History$/m.test(text)) text = `${text.trimEnd()}\n\n## History\n\n`
-    text = `${text.trimEnd()}\n${historyLine(r, historyLabel)}\n`
+    if (!/^## History$/m.test(text)) text = `${text.trimEnd()}\n\n## History\n`
+    text = text.trimEnd()
+    // A blank line between the heading and the first entry, none between entries.
+    text = `${text}${text.endsWith('## History') ? '\n\n' : '\n'}${historyLine(r, historyLabel)}\n`
   }
   await mkdir(path.dirname(file), {recursive: true})
   await writeFile(file, text)

@@ -13,6 +13,7 @@
  *   --cpu-prof         run sidecars and queriers with node --cpu-prof (profiles written at the end)
  *   --keep             leave every process running afterwards and print the URLs; Ctrl-C stops
  *   --no-throughput    skip the streaming throughput phase
+ *   --render FILE      run nothing: rewrite the markdown (--out, --history) from a saved results JSON
  */
 import {execFile} from 'node:child_process'
 import {readFile, mkdir, writeFile} from 'node:fs/promises'
@@ -48,6 +49,7 @@ export interface BenchOptions {
   keep: boolean
   throughput: boolean
   throughputRuns: number
+  render?: string
   log: (s: string) => void
 }
 
@@ -66,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'cpu-prof': {type: 'boolean', default: false},
       keep: {type: 'boolean', default: false},
       'no-throughput': {type: 'boolean', default: false},
+      render: {type: 'string'},
     },
     strict: true,
   })
@@ -90,6 +93,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     keep: values.keep!,
     throughput: !values['no-throughput'],
     throughputRuns: smoke ? 1 : 3,
+    render: values.render !== undefined ? path.resolve(values.render) : undefined,
     log: (s) => console.error(`[bench] ${s}`),
   }
 }
@@ -267,6 +271,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2))
+  if (o.render) {
+    const res = JSON.parse(await readFile(o.render, 'utf8')) as BenchResults
+    if (!o.out) throw new Error('--render needs --out (or no --smoke)')
+    await writeMarkdown(o.out, res, o.history)
+    o.log(`markdown: ${o.out} (from ${o.render})`)
+    return
+  }
   let stopping = false
   const onSignal = (sig: NodeJS.Signals): void => {
     if (stopping) {
