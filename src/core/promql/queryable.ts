@@ -46,9 +46,11 @@ export interface Series {
   /**
    * Optional fast path: every sample with mint <= t <= maxt at once, the same samples the
    * iterator would give. Series over encoded chunks implement it to decode without a call
-   * per sample; the engine uses it when present.
+   * per sample; the engine uses it when present. When `into` is given and large enough, the
+   * samples are written into its arrays (the result then views them), so a caller can reuse
+   * one set of arrays across series.
    */
-  samples?(mint: number, maxt: number): SampleBlock
+  samples?(mint: number, maxt: number, into?: SampleBlock): SampleBlock
 }
 
 /** What the engine knows about a selection; stores may use it to push work down. */

@@ -38,15 +38,16 @@ export class ChunkSeries implements Series {
     return new BoundedChunksIterator(this.chunks, this.mint, this.maxt, this.decode)
   }
 
-  samples(mint: number, maxt: number): SampleBlock {
+  samples(mint: number, maxt: number, into?: SampleBlock): SampleBlock {
     const lo = Math.max(mint, this.mint)
     const hi = Math.min(maxt, this.maxt)
     const chunks = this.chunks
     let cap = 0
     for (const c of chunks) if (c.maxTime >= lo && c.minTime <= hi) cap += XorDecodeIterator.sampleCount(c.data)
-    const ts = new Float64Array(cap)
-    const vs = new Float64Array(cap)
-    const stale = new Uint8Array(cap)
+    const reuse = into !== undefined && into.ts.length >= cap
+    const ts = reuse ? into.ts : new Float64Array(cap)
+    const vs = reuse ? into.vs : new Float64Array(cap)
+    const stale = reuse ? into.stale : new Uint8Array(cap)
     let n = 0
     for (const c of chunks) {
       if (c.minTime > hi) break
@@ -68,7 +69,7 @@ export class ChunkSeries implements Series {
         if (it.atT() > hi) break
       }
     }
-    return n === cap ? {ts, vs, stale} : {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
+    return n === ts.length ? {ts, vs, stale} : {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
   }
 }
 

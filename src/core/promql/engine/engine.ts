@@ -80,7 +80,9 @@ export class Engine {
     const t0 = times[0]!
     if (instant && exprType(expr) === 'matrix') {
       const raw = await ev.evalRange(expr, times)
-      return {type: 'matrix', series: raw.series.filter((s) => s.ts.length > 0).map((s) => ({labels: s.labels, ts: s.ts, vs: s.vs})).sort((a, b) => cmp(a.labels, b.labels))}
+      // read() reuses its arrays: copy each series out
+      const series = raw.series.map((rs) => rs.read()).map((s) => ({labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()}))
+      return {type: 'matrix', series: series.filter((s) => s.ts.length > 0).sort((a, b) => cmp(a.labels, b.labels))}
     }
     const v = await ev.eval(expr, times)
     if (v.type === 'string') return {type: 'string', t: t0, v: v.v}

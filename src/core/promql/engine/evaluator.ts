@@ -29,7 +29,12 @@ export interface EvalContext {
 
 /** Raw samples per series for a range-vector argument, plus how to window them. */
 export interface RangeSource {
-  series: RawSeries[]
+  /**
+   * The series, read one at a time: a matrix selector decodes each series only when its
+   * read() is called, into arrays reused by the next read() (copy what must outlive it).
+   * Streaming per series keeps a 24 h range query from holding every sample at once.
+   */
+  series: RangeInput[]
   range: number
   offset: number
   at?: number
@@ -63,6 +68,51 @@ function drainSeries(s: Series, mint: number, maxt: number): SampleBlock {
     } while (it.next())
   }
   return {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
+}
+
+/** One series of a RangeSource; see there. */
+export interface RangeInput {
+  readonly labels: Labels
+  /** Samples without stale markers (range functions never see them). */
+  read(): RawSeries
+}
+
+/** A range source series over arrays that are already there (subqueries). */
+function materialized(s: RawSeries): RangeInput {
+  return {labels: s.labels, read: () => s}
+}
+
+/**
+ * Growable arrays one selector decodes its series into, one series after another: no
+ * per-series allocation on the hot path. A block read from it is valid until the next read.
+ */
+class SampleScratch {
+  private block: SampleBlock = {ts: new Float64Array(0), vs: new Float64Array(0), stale: new Uint8Array(0)}
+
+  read(s: Series, mint: number, maxt: number): SampleBlock {
+    if (!s.samples) return drainSeries(s, mint, maxt)
+    const b = s.samples(mint, maxt, this.block)
+    // keep the larger arrays for the next series
+    if (b.ts.buffer !== this.block.ts.buffer && b.ts.buffer.byteLength > this.block.ts.buffer.byteLength) {
+      const cap = b.ts.buffer.byteLength / 8
+      this.block = {ts: new Float64Array(b.ts.buffer, 0, cap), vs: new Float64Array(b.vs.buffer, 0, cap), stale: new Uint8Array(b.stale.buffer, 0, cap)}
+    }
+    return b
+  }
+}
+
+/** Drops stale markers in place (the block's arrays are scratch). */
+function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array} {
+  const st = b.stale
+  let j = st.indexOf(1)
+  if (j < 0) return b
+  for (let i = j + 1; i < st.length; i++) {
+    if (st[i]) continue
+    b.ts[j] = b.ts[i]!
+    b.vs[j] = b.vs[i]!
+    j++
+  }
+  return {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
 }
 
 export class Evaluator {
@@ -110,20 +160,19 @@ export class Evaluator {
     if (this.samplesLoaded > this.ctx.maxSamples) throw new ExecutionError('query processing would load too many samples into memory in query execution')
   }
 
-  /** Loads the series of a selector with samples in [mint, maxt]. */
-  async loadSelector(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<{series: RawSeries[]; stale: Uint8Array[]}> {
+  /** The series of a selector, not yet decoded. */
+  async selectSeries(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<Series[]> {
     this.checkAbort()
     const set = await this.ctx.querier.select(vs.labelMatchers, {start: mint, end: maxt, step: this.ctx.step, range: hints.range, func: hints.func}, this.ctx.signal)
     for (const w of set.warnings) if (!this.warnings.includes(w)) this.warnings.push(w)
-    const out: RawSeries[] = []
-    const stale: Uint8Array[] = []
-    for (const s of set.series) {
-      const b = s.samples ? s.samples(mint, maxt) : drainSeries(s, mint, maxt)
-      this.account(b.ts.length)
-      out.push({labels: s.labels, ts: b.ts, vs: b.vs})
-      stale.push(b.stale)
-    }
-    return {series: out, stale}
+    return set.series
+  }
+
+  /** Decodes one series' samples in [mint, maxt] into `scratch`, counting them against max samples. */
+  private readSeries(scratch: SampleScratch, s: Series, mint: number, maxt: number): SampleBlock {
+    const b = scratch.read(s, mint, maxt)
+    this.account(b.ts.length)
+    return b
   }
 
   /** A range/offset/step that may be a query-dependent duration expression (step(), range()). */
@@ -182,11 +231,14 @@ export class Evaluator {
     const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, this.dur(vs.originalOffset, vs.originalOffsetExpr))
     const [mint, maxt] = span(eff)
     const lookback = this.ctx.lookbackDelta
-    const {series, stale} = await this.loadSelector(vs, mint - lookback + 1, maxt + (vs.smoothed ? lookback : 0), {})
+    const lo = mint - lookback + 1
+    const hi = maxt + (vs.smoothed ? lookback : 0)
+    const selected = await this.selectSeries(vs, lo, hi, {})
+    const scratch = new SampleScratch()
     const out: StepSeries[] = []
-    for (let k = 0; k < series.length; k++) {
-      const s = series[k]!
-      const st = stale[k]!
+    for (const sel of selected) {
+      const s = this.readSeries(scratch, sel, lo, hi)
+      const st = s.stale
       const n = eff.length
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
@@ -217,7 +269,7 @@ export class Evaluator {
         sampleTs[i] = s.ts[idx]!
         any = true
       }
-      if (any) out.push({labels: s.labels, vals, has, sampleTs})
+      if (any) out.push({labels: sel.labels, vals, has, sampleTs})
     }
     return {type: 'vector', series: out}
   }
@@ -240,16 +292,16 @@ export class Evaluator {
     // anchored/smoothed windows also look at the sample before the window (within the lookback)
     // and, smoothed, at the one after its end
     const lookback = this.ctx.lookbackDelta
-    const {series, stale} = await this.loadSelector(vs, mint - range - (mode ? lookback : 0) + 1, maxt + (mode === 'smoothed' ? lookback : 0), {range, func})
-    // range functions never see stale markers
-    const clean = series.map((s, k) => {
-      const st = stale[k]!
-      if (!st.includes(1)) return s
-      const keep: number[] = []
-      for (let i = 0; i < st.length; i++) if (!st[i]) keep.push(i)
-      return {labels: s.labels, ts: Float64Array.from(keep, (i) => s.ts[i]!), vs: Float64Array.from(keep, (i) => s.vs[i]!)}
-    })
-    return {series: clean, range, offset, at: this.fixedAt(vs.timestamp, vs.startOrEnd), selector: vs, mode}
+    const lo = mint - range - (mode ? lookback : 0) + 1
+    const hi = maxt + (mode === 'smoothed' ? lookback : 0)
+    const selected = await this.selectSeries(vs, lo, hi, {range, func})
+    const scratch = new SampleScratch()
+    const series = selected.map((sel): RangeInput => ({
+      labels: sel.labels,
+      // range functions never see stale markers
+      read: () => ({labels: sel.labels, ...withoutStale(this.readSeries(scratch, sel, lo, hi))}),
+    }))
+    return {series, range, offset, at: this.fixedAt(vs.timestamp, vs.startOrEnd), selector: vs, mode}
   }
 
   private fixedAt(ts: number | undefined, startOrEnd: 'start' | 'end' | undefined): number | undefined {
@@ -271,9 +323,9 @@ export class Evaluator {
     const inner = new Float64Array(n)
     for (let i = 0; i < n; i++) inner[i] = first + i * step
     const v = n > 0 ? await this.eval(sq.expr, inner) : {type: 'vector' as const, series: []}
-    const series: RawSeries[] = []
+    const series: RangeInput[] = []
     if (v.type === 'scalar') {
-      series.push({labels: [], ts: inner, vs: v.vals})
+      series.push(materialized({labels: [], ts: inner, vs: v.vals}))
     } else if (v.type === 'vector') {
       for (const s of this.finish(v.series)) {
         const ts: number[] = []
@@ -284,7 +336,7 @@ export class Evaluator {
           vals.push(s.vals[i]!)
         }
         this.account(ts.length)
-        series.push({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)})
+        series.push(materialized({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}))
       }
     }
     return {series, range: sqRange, offset, at: this.fixedAt(sq.timestamp, sq.startOrEnd)}
@@ -298,7 +350,8 @@ export class Evaluator {
     const out: StepSeries[] = []
     const p: number[] = new Array<number>(params.length).fill(0)
     const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range}
-    for (const s of src.series) {
+    for (const rs of src.series) {
+      const s = rs.read()
       const n = times.length
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
@@ -345,7 +398,8 @@ export class Evaluator {
     const out: StepSeries[] = []
     const ts: number[] = []
     const vs: number[] = []
-    for (const s of src.series) {
+    for (const rs of src.series) {
+      const s = rs.read()
       const n = times.length
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
