@@ -142,3 +142,19 @@ export async function memoryOf(pid: number): Promise<MemoryStatus | undefined> {
     return undefined
   }
 }
+
+/**
+ * CPU time (user + system, all threads) a live process has used so far, in ms; NaN when gone.
+ * /proc counts in USER_HZ ticks (100 per second on Linux): 10 ms resolution, so callers
+ * average over many requests.
+ */
+export async function cpuTimeMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may contain spaces) start with field 3 (state).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) * 10
+  } catch {
+    return NaN
+  }
+}

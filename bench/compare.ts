@@ -22,10 +22,15 @@ export interface ApiResponse {
 
 export const REL_TOLERANCE = 1e-9
 
+/** Prometheus writes infinities as "+Inf"/"-Inf", which Number() does not read. */
+function parseValue(s: string): number {
+  return s === '+Inf' ? Infinity : s === '-Inf' ? -Infinity : Number(s)
+}
+
 function valuesEqual(a: string, b: string): boolean {
   if (a === b) return true
-  const x = Number(a)
-  const y = Number(b)
+  const x = parseValue(a)
+  const y = parseValue(b)
   if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) && Number.isNaN(y)
   if (!Number.isFinite(x) || !Number.isFinite(y)) return x === y
   return Math.abs(x - y) <= REL_TOLERANCE * Math.max(Math.abs(x), Math.abs(y))

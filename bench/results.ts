@@ -15,6 +15,8 @@ export interface QueryResult {
   /** Wall times (ms) of the measured repetitions, per target. */
   times: {prom: number[]; q1: number[]; q2: number[]}
   promMs: number
+  /** Mean CPU ms per request of each process (by name) while each target answered. */
+  cpuMs: {prom: Record<string, number>; q1: Record<string, number>; q2: Record<string, number>}
   q1Ratio: number
   q2Ratio: number
   /** undefined = agrees with Prometheus; else the first difference. */
@@ -27,6 +29,8 @@ export interface StreamSummary {
   samples: number
   series: number
   runsMs: number[]
+  /** Mean CPU ms per run: the bench's client, sidecar A, Prometheus replica 0. */
+  cpuMs: {client: number; sidecar: number; prometheus: number}
 }
 
 export interface ProcessMemory {
@@ -111,22 +115,47 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(`| **geomean** | | | ${fmtMs(r.geomean.promMs)} | **${fmtRatio(r.geomean.q1Ratio)}** | **${fmtRatio(r.geomean.q2Ratio)}** | |`, '')
   const diffs = r.queries.flatMap((q) => [q.q1Diff ? `- \`${q.id}\` Q1: ${q.q1Diff}` : '', q.q2Diff ? `- \`${q.id}\` Q2: ${q.q2Diff}` : ''].filter(Boolean))
   if (diffs.length > 0) L.push('Disagreements with Prometheus (first difference each):', '', ...diffs, '')
+  if (r.queries.every((q) => q.cpuMs)) L.push(...renderCpu(r), '')
   L.push('### Targets', '', '| target | goal | measured | |', '|---|---|---:|:---:|')
   for (const t of r.targets) L.push(`| ${t.name} | ${t.goal} | ${t.value} | ${t.met ? 'met' : '**missed**'} |`)
   L.push('')
   if (r.throughput) {
     const t = r.throughput
     L.push('### Streaming throughput', '', `All series over the whole data set, median of ${t.sidecar.runsMs.length} runs; samples counted from the XOR chunk headers.`, '')
-    L.push('| path | samples | median s | samples/s |', '|---|---:|---:|---:|')
-    L.push(`| Prometheus remote read (STREAMED_XOR_CHUNKS) | ${t.remoteRead.samples.toLocaleString('en-US')} | ${(median(t.remoteRead.runsMs) / 1000).toFixed(2)} | ${fmtRate(t.remoteRead.samplesPerSec)} |`)
-    L.push(`| sidecar StoreAPI Series | ${t.sidecar.samples.toLocaleString('en-US')} | ${(median(t.sidecar.runsMs) / 1000).toFixed(2)} | ${fmtRate(t.sidecar.samplesPerSec)} |`)
-    L.push(`| **ratio** | ${t.samplesMatch ? 'same samples' : '**sample counts differ**'} | | **${(t.ratio * 100).toFixed(0)}%** |`, '')
+    const cpuCols = (s: StreamSummary, viaSidecar: boolean): string =>
+      s.cpuMs ? `${(s.cpuMs.client / 1000).toFixed(2)} | ${viaSidecar ? (s.cpuMs.sidecar / 1000).toFixed(2) : '–'} | ${(s.cpuMs.prometheus / 1000).toFixed(2)}` : ' | | '
+    L.push('| path | samples | median s | samples/s | CPU s: client | sidecar | Prometheus |', '|---|---:|---:|---:|---:|---:|---:|')
+    L.push(`| Prometheus remote read (STREAMED_XOR_CHUNKS) | ${t.remoteRead.samples.toLocaleString('en-US')} | ${(median(t.remoteRead.runsMs) / 1000).toFixed(2)} | ${fmtRate(t.remoteRead.samplesPerSec)} | ${cpuCols(t.remoteRead, false)} |`)
+    L.push(`| sidecar StoreAPI Series | ${t.sidecar.samples.toLocaleString('en-US')} | ${(median(t.sidecar.runsMs) / 1000).toFixed(2)} | ${fmtRate(t.sidecar.samplesPerSec)} | ${cpuCols(t.sidecar, true)} |`)
+    L.push(`| **ratio** | ${t.samplesMatch ? 'same samples' : '**sample counts differ**'} | | **${(t.ratio * 100).toFixed(0)}%** | | | |`, '')
+    L.push('CPU is the mean per run; the client is the bench process (gRPC or frame decoding, no chunk decoding).', '')
   }
   L.push('### Peak RSS (VmHWM)', '', 'Prometheus\'s RSS includes its TSDB head and mmapped chunks, as measured.', '')
   L.push('| process | after queries | at the end (after throughput) |', '|---|---:|---:|')
   for (const m of r.memory) L.push(`| ${m.name} | ${mib(m.peakAfterQueries)} | ${mib(m.peakEnd)} |`)
   L.push('', `Querier ÷ Prometheus replica 0 after the queries: Q1 ${fmtRatio(r.rssRatio.q1)}, Q2 ${fmtRatio(r.rssRatio.q2)}.`)
   return L.join('\n')
+}
+
+/** Where the time goes: mean CPU ms per request of each process, per target. */
+function renderCpu(r: BenchResults): string[] {
+  const sum = (m: Record<string, number>, prefix: string): number => Object.entries(m).reduce((a, [k, v]) => (k.startsWith(prefix) ? a + v : a), 0)
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : 'n/a')
+  const L = [
+    '### CPU per request',
+    '',
+    'Mean CPU ms per request (user + system, all threads, from /proc at 10 ms resolution, averaged over the repetitions) of each process while one target answered. Q2 columns add up both sidecars and both replicas.',
+    '',
+    '| query | P: Prometheus | Q1: querier | sidecar | Prometheus | Q2: querier | sidecars | Prometheus ×2 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const q of r.queries) {
+    const c = q.cpuMs
+    L.push(
+      `| ${q.id} | ${f(sum(c.prom, 'prometheus-0'))} | ${f(sum(c.q1, 'querier-Q1'))} | ${f(sum(c.q1, 'sidecar-A'))} | ${f(sum(c.q1, 'prometheus-0'))} | ${f(sum(c.q2, 'querier-Q2'))} | ${f(sum(c.q2, 'sidecar-'))} | ${f(sum(c.q2, 'prometheus-'))} |`,
+    )
+  }
+  return L
 }
 
 /** A plain-text summary for the terminal. */

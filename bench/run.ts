@@ -24,7 +24,7 @@ import {parseArgs, promisify} from 'node:util'
 import {Agent, request} from 'undici'
 import {killAll, pidAlive} from '../test/helpers/process.js'
 import {PROMETHEUS_BIN} from '../test/helpers/prometheus.js'
-import {startCluster, memoryOf, type Cluster} from './cluster.js'
+import {cpuTimeMs, memoryOf, startCluster, type Cluster} from './cluster.js'
 import {compareResponses, seriesCount, type ApiResponse} from './compare.js'
 import {ensureDataset, FULL_DATASET, SMOKE_DATASET, type DatasetMeta} from './dataset.js'
 import {QUERIES, queryForm, shapeOf, type BenchQuery} from './queries.js'
@@ -140,18 +140,31 @@ async function timedQuery(dispatcher: Agent, t: Target, form: {path: string; bod
   }
 }
 
-async function runQuery(dispatcher: Agent, targets: Target[], q: BenchQuery, meta: DatasetMeta, o: BenchOptions): Promise<QueryResult> {
+/** CPU time used so far by each of the cluster's processes, by name. */
+async function cpuSnapshot(c: Cluster): Promise<Map<string, number>> {
+  const procs = c.processes()
+  const ms = await Promise.all(procs.map((p) => cpuTimeMs(p.pid)))
+  return new Map(procs.map((p, i) => [p.name, ms[i]!]))
+}
+
+async function runQuery(dispatcher: Agent, c: Cluster, targets: Target[], q: BenchQuery, meta: DatasetMeta, o: BenchOptions): Promise<QueryResult> {
   const form = queryForm(q, meta.endMs)
   const last = new Map<Target['key'], ApiResponse>()
   for (let w = 0; w < Math.max(1, o.warmups); w++) {
     for (const t of targets) last.set(t.key, (await timedQuery(dispatcher, t, form)).res)
   }
   const times: QueryResult['times'] = {prom: [], q1: [], q2: []}
+  // CPU each process spent while one target answered, summed over the repetitions (the
+  // processes are otherwise idle, so the delta is that request's work, all threads).
+  const cpu: QueryResult['cpuMs'] = {prom: {}, q1: {}, q2: {}}
   for (let r = 0; r < o.reps; r++) {
     // Round-robin, starting with a different target each repetition: no target is always first.
     for (let k = 0; k < targets.length; k++) {
       const t = targets[(r + k) % targets.length]!
+      const before = await cpuSnapshot(c)
       const {ms, res} = await timedQuery(dispatcher, t, form)
+      const after = await cpuSnapshot(c)
+      for (const [name, v] of after) cpu[t.key][name] = (cpu[t.key][name] ?? 0) + (v - before.get(name)!) / o.reps
       times[t.key].push(res.status === 'success' ? ms : NaN)
       last.set(t.key, res)
     }
@@ -167,20 +180,43 @@ async function runQuery(dispatcher: Agent, targets: Target[], q: BenchQuery, met
     promMs,
     q1Ratio: median(times.q1) / promMs,
     q2Ratio: median(times.q2) / promMs,
+    cpuMs: cpu,
     q1Diff: compareResponses(ref, last.get('q1')!, EXTERNAL_LABELS),
     q2Diff: compareResponses(ref, last.get('q2')!, EXTERNAL_LABELS),
   }
 }
 
-function summarize(runs: StreamResult[]): StreamSummary {
+interface CpuRun extends StreamResult {
+  /** CPU ms during the run: this (client) process, sidecar A, Prometheus replica 0. */
+  cpu: {client: number; sidecar: number; prometheus: number}
+}
+
+function summarize(runs: CpuRun[]): StreamSummary {
   const ms = median(runs.map((r) => r.ms))
   const samples = runs[0]?.samples ?? 0
-  return {samplesPerSec: (samples / ms) * 1000, samples, series: runs[0]?.series ?? 0, runsMs: runs.map((r) => r.ms)}
+  const mean = (f: (r: CpuRun) => number): number => runs.reduce((a, r) => a + f(r), 0) / runs.length
+  return {
+    samplesPerSec: (samples / ms) * 1000,
+    samples,
+    series: runs[0]?.series ?? 0,
+    runsMs: runs.map((r) => r.ms),
+    cpuMs: {client: mean((r) => r.cpu.client), sidecar: mean((r) => r.cpu.sidecar), prometheus: mean((r) => r.cpu.prometheus)},
+  }
+}
+
+async function withCpu(c: Cluster, run: () => Promise<StreamResult>): Promise<CpuRun> {
+  const pids = [c.sidecars[0]!.proc.pid, c.proms[0]!.pid()]
+  const before = await Promise.all(pids.map(cpuTimeMs))
+  const self = process.cpuUsage()
+  const r = await run()
+  const selfD = process.cpuUsage(self)
+  const after = await Promise.all(pids.map(cpuTimeMs))
+  return {...r, cpu: {client: (selfD.user + selfD.system) / 1000, sidecar: after[0]! - before[0]!, prometheus: after[1]! - before[1]!}}
 }
 
 async function measureThroughput(c: Cluster, meta: DatasetMeta, o: BenchOptions): Promise<NonNullable<BenchResults['throughput']>> {
-  const sidecar: StreamResult[] = []
-  const remote: StreamResult[] = []
+  const sidecar: CpuRun[] = []
+  const remote: CpuRun[] = []
   // The whole data set, with room for the scrape offset after the last slot.
   const minTime = meta.startMs
   const maxTime = meta.endMs + 60_000
@@ -188,8 +224,8 @@ async function measureThroughput(c: Cluster, meta: DatasetMeta, o: BenchOptions)
   await streamRemoteRead(c.proms[0]!.url, minTime, maxTime)
   await streamSidecar(c.sidecars[0]!.grpcAddress, minTime, maxTime)
   for (let i = 0; i < o.throughputRuns; i++) {
-    remote.push(await streamRemoteRead(c.proms[0]!.url, minTime, maxTime))
-    sidecar.push(await streamSidecar(c.sidecars[0]!.grpcAddress, minTime, maxTime))
+    remote.push(await withCpu(c, () => streamRemoteRead(c.proms[0]!.url, minTime, maxTime)))
+    sidecar.push(await withCpu(c, () => streamSidecar(c.sidecars[0]!.grpcAddress, minTime, maxTime)))
     o.log(`throughput run ${i + 1}: remote read ${remote[i]!.samples} samples in ${remote[i]!.ms.toFixed(0)} ms, sidecar ${sidecar[i]!.samples} in ${sidecar[i]!.ms.toFixed(0)} ms`)
   }
   const s = summarize(sidecar)
@@ -228,7 +264,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     ]
     const results: QueryResult[] = []
     for (const q of queries) {
-      const r = await runQuery(dispatcher, targets, q, meta, o)
+      const r = await runQuery(dispatcher, c, targets, q, meta, o)
       results.push(r)
       const bad = [r.q1Diff && `Q1 ✗ ${r.q1Diff}`, r.q2Diff && `Q2 ✗ ${r.q2Diff}`].filter(Boolean).join('; ')
       o.log(`${q.id}: P ${r.promMs.toFixed(1)} ms, Q1 ${r.q1Ratio.toFixed(2)}×, Q2 ${r.q2Ratio.toFixed(2)}×, ${r.series} series${bad ? ` — ${bad}` : ''}`)

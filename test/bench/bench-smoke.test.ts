@@ -46,6 +46,9 @@ describe('bench harness (--smoke)', function () {
       assert.ok(Number.isFinite(q.q2Ratio) && q.q2Ratio > 0, `${q.id}: Q2 ratio ${q.q2Ratio}`)
       assert.equal(q.times.prom.length, results.reps)
       assert.ok(q.series > 0, `${q.id}: Prometheus returned no series`)
+      // CPU deltas are read for every process while each target answers.
+      for (const t of ['prom', 'q1', 'q2'] as const) assert.equal(Object.keys(q.cpuMs[t]).length, 6, `${q.id} ${t}`)
+      assert.ok(Object.values(q.cpuMs.q2).every((ms) => Number.isFinite(ms) && ms >= 0))
     }
     assert.ok(results.geomean.q1Ratio > 0 && results.geomean.q2Ratio > 0)
   })
