@@ -107,8 +107,8 @@ async function machineInfo(): Promise<BenchResults['machine']> {
   )
   const git = (args: string[]): Promise<string> => execFileP('git', args, {cwd: ROOT}).then((r) => r.stdout.trim(), () => '')
   const commit = (await git(['rev-parse', '--short', 'HEAD'])) || 'unknown'
-  // Benchmarks are often run on uncommitted work: say so.
-  const dirty = (await git(['status', '--porcelain', '--', 'src', 'bench'])) !== ''
+  // Benchmarks are often run on uncommitted work: say so (only the measured code counts).
+  const dirty = (await git(['status', '--porcelain', '--', 'src', 'bin'])) !== ''
   return {cpu, cores: os.cpus().length, ramGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, prometheus: prom, commit: dirty ? `${commit}+dirty` : commit}
 }
 
