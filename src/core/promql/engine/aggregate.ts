@@ -109,27 +109,78 @@ function aggregateValues(op: string, xs: number[], param: number): number {
   throw new ExecutionError(`aggregation "${op}" is not supported yet`)
 }
 
+/**
+ * topk/bottomk at one step as Prometheus picks them: members in input order go through a
+ * binary heap of size k (Go's container/heap), and a series replaces the heap's root only when
+ * strictly better, so ties keep the earlier series exactly as Prometheus does. O(n log k),
+ * where sorting every step's members was O(n log n) with a closure per comparison.
+ */
+function heapSelect(members: StepSeries[], i: number, k: number, top: boolean, heap: number[]): number[] {
+  heap.length = 0
+  const v = (j: number): number => members[heap[j]!]!.vals[i]!
+  // root = the worst kept: smallest for topk, largest for bottomk; NaN is worse than anything
+  const less = (a: number, b: number): boolean => {
+    const x = v(a)
+    const y = v(b)
+    if (Number.isNaN(x) && !Number.isNaN(y)) return true
+    return top ? x < y : x > y
+  }
+  const swap = (a: number, b: number): void => {
+    const t = heap[a]!
+    heap[a] = heap[b]!
+    heap[b] = t
+  }
+  const up = (j: number): void => {
+    for (;;) {
+      const p = (j - 1) >> 1
+      if (j <= 0 || !less(j, p)) break
+      swap(p, j)
+      j = p
+    }
+  }
+  const down = (i0: number): boolean => {
+    const n = heap.length
+    let x = i0
+    for (;;) {
+      const j1 = 2 * x + 1
+      if (j1 >= n) break
+      let j = j1
+      if (j1 + 1 < n && less(j1 + 1, j1)) j = j1 + 1
+      if (!less(j, x)) break
+      swap(x, j)
+      x = j
+    }
+    return x > i0
+  }
+  for (let m = 0; m < members.length; m++) {
+    const s = members[m]!
+    if (!s.has[i]) continue
+    if (heap.length < k) {
+      heap.push(m)
+      up(heap.length - 1)
+      continue
+    }
+    const root = v(0)
+    const x = s.vals[i]!
+    const better = top ? root < x : root > x
+    if (better || (Number.isNaN(root) && !Number.isNaN(x))) {
+      heap[0] = m
+      if (k > 1 && !down(0)) up(0)
+    }
+  }
+  return heap
+}
+
 function selectK(op: string, groups: Map<string, {labels: Labels; members: StepSeries[]}>, k: Float64Array, n: number, ev: Evaluator): StepSeries[] {
   const out = new Map<StepSeries, StepSeries>()
+  const heap: number[] = []
   for (const g of groups.values()) {
     for (let i = 0; i < n; i++) {
       const kk = Math.floor(k[i]!)
       if (!(kk >= 1)) continue
-      const present = g.members.filter((s) => s.has[i])
       let chosen: StepSeries[]
-      if (op === 'limitk') chosen = present.slice(0, kk)
-      else {
-        const desc = op === 'topk'
-        chosen = [...present]
-          .sort((a, b) => {
-            const x = a.vals[i]!
-            const y = b.vals[i]!
-            if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1
-            if (Number.isNaN(y)) return -1
-            return desc ? y - x : x - y
-          })
-          .slice(0, kk)
-      }
+      if (op === 'limitk') chosen = g.members.filter((s) => s.has[i]).slice(0, kk)
+      else chosen = heapSelect(g.members, i, kk, op === 'topk', heap).map((j) => g.members[j]!)
       for (const s of chosen) {
         let o = out.get(s)
         if (!o) {
@@ -143,8 +194,15 @@ function selectK(op: string, groups: Map<string, {labels: Labels; members: StepS
     }
   }
   const res = [...out.values()]
-  // instant queries: Prometheus returns topk results in order of value
-  if (n === 1 && op !== 'limitk') res.sort((a, b) => (op === 'topk' ? b.vals[0]! - a.vals[0]! : a.vals[0]! - b.vals[0]!))
+  // instant queries: Prometheus returns topk/bottomk results best first, NaN last
+  if (n === 1 && op !== 'limitk') {
+    res.sort((a, b) => {
+      const x = a.vals[0]!
+      const y = b.vals[0]!
+      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : -1
+      return op === 'topk' ? y - x : x - y
+    })
+  }
   return res
 }
 
