@@ -13,7 +13,7 @@ import type {Engine} from '../promql/engine/engine.js'
 import {formatExpr, parseExpr, type Expr} from '../promql/parser/index.js'
 import type {Queryable} from '../promql/queryable.js'
 import {MAX_TIME, MIN_TIME, parseBoolParam, parseDurationParam, parseTimeParam, readForm} from './params.js'
-import {queryValueToApiData} from './value-json.js'
+import {queryValueToJson} from './value-json.js'
 
 export interface RequestOptions {
   dedup: boolean
@@ -60,7 +60,21 @@ function send(res: ServerResponse, code: number, body: Record<string, unknown>):
   res.end(JSON.stringify(body))
 }
 
+/** A `data` value that is already JSON text (query results, see value-json.ts). */
+class RawJson {
+  constructor(readonly text: string) {}
+}
+
 function success(res: ServerResponse, data: unknown, r: ApiResponse): void {
+  if (data instanceof RawJson) {
+    if (res.headersSent) return
+    let text = `{"status":"success","data":${data.text}`
+    if (r.warnings.length) text += `,"warnings":${JSON.stringify(r.warnings)}`
+    if (r.infos.length) text += `,"infos":${JSON.stringify(r.infos)}`
+    res.writeHead(200, {'content-type': 'application/json'})
+    res.end(text + '}')
+    return
+  }
   const body: Record<string, unknown> = {status: 'success', data}
   if (r.warnings.length) body.warnings = r.warnings
   if (r.infos.length) body.infos = r.infos
@@ -200,7 +214,7 @@ export class PrometheusApi {
     const res = await (this.opts.gate ? this.opts.gate(run) : run())
     r.warnings.push(...res.warnings)
     r.infos.push(...res.infos)
-    return queryValueToApiData(res.value)
+    return new RawJson(queryValueToJson(res.value))
   }
 
   private async queryRange(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
@@ -221,7 +235,7 @@ export class PrometheusApi {
     const res = await (this.opts.gate ? this.opts.gate(run) : run())
     r.warnings.push(...res.warnings)
     r.infos.push(...res.infos)
-    return queryValueToApiData(res.value)
+    return new RawJson(queryValueToJson(res.value))
   }
 
   private async series(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {

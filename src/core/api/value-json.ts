@@ -33,3 +33,25 @@ export function queryValueToApiData(v: QueryValue): ApiQueryData {
       }
   }
 }
+
+/**
+ * The same `data` as JSON text, written directly: byte for byte what
+ * JSON.stringify(queryValueToApiData(v)) gives, without building an array per point first.
+ * Range answers of 1,000 series × 240 steps spent more time in those objects and in
+ * JSON.stringify than in evaluating the query.
+ */
+export function queryValueToJson(v: QueryValue): string {
+  if (v.type !== 'matrix' && v.type !== 'vector') return JSON.stringify(queryValueToApiData(v))
+  const parts: string[] = []
+  if (v.type === 'vector') {
+    for (const s of v.samples) parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"value":[${s.t / 1000},"${formatGoFloat(s.v)}"]}`)
+    return `{"resultType":"vector","result":[${parts.join(',')}]}`
+  }
+  for (const s of v.series) {
+    const n = s.ts.length
+    const pts = new Array<string>(n)
+    for (let i = 0; i < n; i++) pts[i] = `[${s.ts[i]! / 1000},"${formatGoFloat(s.vs[i]!)}"]`
+    parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${pts.join(',')}]}`)
+  }
+  return `{"resultType":"matrix","result":[${parts.join(',')}]}`
+}

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import {sortLabels} from '../../../src/core/labels/labels.js'
+import {queryValueToApiData, queryValueToJson} from '../../../src/core/api/value-json.js'
+import type {QueryValue} from '../../../src/core/promql/engine/types.js'
+
+describe('api: query results as JSON text', () => {
+  const labels = fc.uniqueArray(fc.record({name: fc.string({minLength: 1, maxLength: 8}), value: fc.string({maxLength: 20, unit: 'grapheme'})}), {maxLength: 4, selector: (l) => l.name}).map((ls) => sortLabels(ls))
+  const value = fc.oneof(fc.double(), fc.constantFrom(0, -0, 1e21, 1e-7, Infinity, -Infinity, Number.NaN))
+  const time = fc.integer({min: -1e12, max: 4e12})
+
+  it('writes exactly what JSON.stringify of the object form gives (matrix, vector, scalar, string)', () => {
+    const matrix = fc.array(fc.record({labels, pts: fc.array(fc.tuple(time, value), {maxLength: 20})}), {maxLength: 5}).map(
+      (ss): QueryValue => ({type: 'matrix', series: ss.map((s) => ({labels: s.labels, ts: Float64Array.from(s.pts, (p) => p[0]), vs: Float64Array.from(s.pts, (p) => p[1])}))}),
+    )
+    const vector = fc.array(fc.record({labels, t: time, v: value}), {maxLength: 5}).map((samples): QueryValue => ({type: 'vector', samples}))
+    const scalar = fc.record({t: time, v: value}).map((x): QueryValue => ({type: 'scalar', ...x}))
+    const str = fc.record({t: time, v: fc.string()}).map((x): QueryValue => ({type: 'string', ...x}))
+    fc.assert(
+      fc.property(fc.oneof(matrix, vector, scalar, str), (v) => {
+        assert.equal(queryValueToJson(v), JSON.stringify(queryValueToApiData(v)))
+      }),
+      {numRuns: 300},
+    )
+  })
+})
