@@ -107,12 +107,14 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.ramGiB} GiB RAM; Node ${r.machine.node}; ${r.machine.prometheus}`)
   L.push(`- Data: ${d.series.toLocaleString('en-US')} series × ${d.hours} h at ${d.scrapeIntervalMs / 1000} s = ${d.samples.toLocaleString('en-US')} samples (set \`${d.hash}\`, ${new Date(d.startMs).toISOString()} to ${new Date(d.endMs).toISOString()})`)
   L.push(`- Each (query, target) warmed up ${r.warmups}×, then ${r.reps} repetitions with the targets interleaved; medians of wall time until the whole JSON body is read and parsed.`)
-  L.push(`- P = Prometheus direct; Q1 = thanosts query → sidecar → Prometheus replica 0; Q2 = thanosts query → two sidecars → two replicas, \`--query.replica-label replica\`. Ratios are Q median ÷ P median.`, '')
+  L.push(`- P = Prometheus direct; Q1 = thanosts query → sidecar → Prometheus replica 0; Q2 = thanosts query → two sidecars → two replicas, deduplicated. Both queriers run with \`--query.replica-label replica\`, as in production. Ratios are Q median ÷ P median.`, '')
   L.push('| query | shape | series | P ms | Q1 ratio | Q2 ratio | agree Q1/Q2 |', '|---|---|---:|---:|---:|---:|:---:|')
   for (const q of r.queries) {
     L.push(`| \`${cell(q.expr)}\` | ${q.shape} | ${q.series} | ${fmtMs(q.promMs)} | ${fmtRatio(q.q1Ratio)} | ${fmtRatio(q.q2Ratio)} | ${agree(q.q1Diff)} / ${agree(q.q2Diff)} |`)
   }
   L.push(`| **geomean** | | | ${fmtMs(r.geomean.promMs)} | **${fmtRatio(r.geomean.q1Ratio)}** | **${fmtRatio(r.geomean.q2Ratio)}** | |`, '')
+  const n = noise(r)
+  L.push(`Noise: the repetitions of a query spread (interquartile range ÷ median, median over the queries) by ${pct(n.prom)} for P, ${pct(n.q1)} for Q1, ${pct(n.q2)} for Q2; a change between runs smaller than that is within the noise.`, '')
   const diffs = r.queries.flatMap((q) => [q.q1Diff ? `- \`${q.id}\` Q1: ${q.q1Diff}` : '', q.q2Diff ? `- \`${q.id}\` Q2: ${q.q2Diff}` : ''].filter(Boolean))
   if (diffs.length > 0) L.push('Disagreements with Prometheus (first difference each):', '', ...diffs, '')
   if (r.queries.every((q) => q.cpuMs)) L.push(...renderCpu(r), '')
@@ -135,6 +137,26 @@ export function renderMarkdown(r: BenchResults): string {
   for (const m of r.memory) L.push(`| ${m.name} | ${mib(m.peakAfterQueries)} | ${mib(m.peakEnd)} |`)
   L.push('', `Querier ÷ Prometheus replica 0 after the queries: Q1 ${fmtRatio(r.rssRatio.q1)}, Q2 ${fmtRatio(r.rssRatio.q2)}.`)
   return L.join('\n')
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`
+
+/**
+ * Median over the queries of each target's relative interquartile range of its repetitions,
+ * (p75 − p25) / median: robust to the odd GC pause or scheduler hiccup.
+ */
+export function noise(r: BenchResults): {prom: number; q1: number; q2: number} {
+  const spread = (xs: number[]): number => {
+    const ok = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+    if (ok.length < 2) return NaN
+    const q = (p: number): number => {
+      const i = p * (ok.length - 1)
+      return ok[Math.floor(i)]! + (ok[Math.ceil(i)]! - ok[Math.floor(i)]!) * (i - Math.floor(i))
+    }
+    return (q(0.75) - q(0.25)) / median(ok)
+  }
+  const of = (k: 'prom' | 'q1' | 'q2'): number => median(r.queries.map((q) => spread(q.times[k])))
+  return {prom: of('prom'), q1: of('q1'), q2: of('q2')}
 }
 
 /** Where the time goes: mean CPU ms per request of each process, per target. */
@@ -167,6 +189,8 @@ export function renderConsole(r: BenchResults): string {
     L.push(`${q.id.padEnd(w)}  ${q.shape.padEnd(11)} ${String(q.series).padStart(6)} ${fmtMs(q.promMs).padStart(8)} ${fmtRatio(q.q1Ratio).padStart(7)} ${fmtRatio(q.q2Ratio).padStart(7)}  ${agree(q.q1Diff)}/${agree(q.q2Diff)}`)
   }
   L.push(`${'geomean'.padEnd(w)}  ${''.padEnd(11)} ${''.padStart(6)} ${fmtMs(r.geomean.promMs).padStart(8)} ${fmtRatio(r.geomean.q1Ratio).padStart(7)} ${fmtRatio(r.geomean.q2Ratio).padStart(7)}`)
+  const n = noise(r)
+  L.push(`noise (median IQR/median of the repetitions): P ${pct(n.prom)}, Q1 ${pct(n.q1)}, Q2 ${pct(n.q2)}`)
   for (const q of r.queries) {
     if (q.q1Diff) L.push(`  ✗ ${q.id} Q1: ${q.q1Diff}`)
     if (q.q2Diff) L.push(`  ✗ ${q.id} Q2: ${q.q2Diff}`)
