@@ -11,7 +11,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {QUERIES} from '../../bench/queries.js'
 import type {BenchResults} from '../../bench/results.js'
-import {pidAlive, startProcess} from '../helpers/process.js'
+import {pidAlive, startProcess, type ManagedProcess} from '../helpers/process.js'
 
 const RUN_JS = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
 
@@ -20,18 +20,22 @@ describe('bench harness (--smoke)', function () {
   let dir: string
   let results: BenchResults
   let markdown: string
+  let bench: ManagedProcess | undefined
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'thanosts-bench-'))
     const out = path.join(dir, 'benchmarks.md')
-    const proc = startProcess('bench', process.execPath, [RUN_JS, '--smoke', '--cache-dir', path.join(dir, 'cache'), '--json', path.join(dir, 'results.json'), '--out', out])
-    const code = await proc.waitExit()
-    assert.equal(code, 0, `bench exited ${code}:\n${proc.output()}`)
+    bench = startProcess('bench', process.execPath, [RUN_JS, '--smoke', '--cache-dir', path.join(dir, 'cache'), '--json', path.join(dir, 'results.json'), '--out', out])
+    const code = await bench.waitExit()
+    assert.equal(code, 0, `bench exited ${code}:\n${bench.output()}`)
     results = JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as BenchResults
     markdown = await readFile(out, 'utf8')
   })
 
   after(async () => {
+    // If the run hung, SIGTERM lets the bench stop its own Prometheus, sidecars and queriers
+    // (a SIGKILL from the root hook would orphan them).
+    await bench?.stop(30_000)
     if (dir) await rm(dir, {recursive: true, force: true})
   })
 
