@@ -12,7 +12,8 @@
  * overlap-split.ts (chunk lists into non-overlapping virtual replicas), this file (grouping).
  */
 import {compareLabels, labelsEqual, withoutLabels, type Labels} from '../labels/labels.js'
-import type {SampleIterator, Series} from '../promql/queryable.js'
+import {BlockIterator, iteratorToBlock} from '../promql/block-iterator.js'
+import type {SampleBlock, SampleIterator, Series} from '../promql/queryable.js'
 import {ChainDedupIterator} from './chain-iterator.js'
 import {CounterDedupIterator, isCounterFunc} from './counter-iterator.js'
 import {PenaltyDedupIterator} from './penalty-iterator.js'
@@ -27,10 +28,26 @@ export class DedupSeries implements Series {
   ) {}
 
   iterator(): SampleIterator {
-    const its = this.replicas.map((r) => r.iterator())
+    return this.merge(this.replicas.map((r) => r.iterator()))
+  }
+
+  private merge(its: SampleIterator[]): SampleIterator {
     if (this.algorithm === 'chain') return new ChainDedupIterator(its)
     const opts = {fill: this.algorithm === 'penalty-fill'}
     return this.counter ? new CounterDedupIterator(its, opts) : new PenaltyDedupIterator(its, opts)
+  }
+
+  /**
+   * The engine's bulk path: each replica is decoded in bulk over its whole range (the merge's
+   * choices depend on the history before mint, exactly as when the iterator is walked from
+   * the start and seeked), then the same merge runs over array iterators.
+   */
+  samples(mint: number, maxt: number): SampleBlock {
+    if (!this.replicas.every((r) => r.samples)) return iteratorToBlock(this.iterator(), mint, maxt, 64)
+    const blocks = this.replicas.map((r) => r.samples!(Number.NEGATIVE_INFINITY, maxt))
+    let cap = 0
+    for (const b of blocks) cap += b.ts.length
+    return iteratorToBlock(this.merge(blocks.map((b) => new BlockIterator(b.ts, b.vs, b.stale))), mint, maxt, cap)
   }
 }
 

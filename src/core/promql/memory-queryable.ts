@@ -2,10 +2,10 @@
  * An in-memory Queryable: series with typed-array samples. Used by tests, the conformance
  * runner and benchmarks; the same engine runs over stores in production.
  */
-import {isStaleNaN} from '../chunkenc/value.js'
 import {compareLabels, labelsKey, type Labels} from '../labels/labels.js'
 import {matchesAll, type Matcher} from '../labels/matcher.js'
-import type {LabelQueryHints, Querier, Queryable, SampleIterator, SelectHints, Series, SeriesSet} from './queryable.js'
+import {BlockIterator} from './block-iterator.js'
+import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from './queryable.js'
 
 export interface MemorySeries {
   labels: Labels
@@ -13,28 +13,6 @@ export interface MemorySeries {
   vs: Float64Array
   /** stale markers, out of band (see chunkenc/value.ts) */
   stale?: Uint8Array
-}
-
-class ArrayIterator implements SampleIterator {
-  private i = -1
-  constructor(private readonly s: MemorySeries) {}
-  next(): boolean {
-    return ++this.i < this.s.ts.length
-  }
-  seek(t: number): boolean {
-    if (this.i < 0) this.i = 0
-    while (this.i < this.s.ts.length && this.s.ts[this.i]! < t) this.i++
-    return this.i < this.s.ts.length
-  }
-  atT(): number {
-    return this.s.ts[this.i]!
-  }
-  at(): number {
-    return this.s.vs[this.i]!
-  }
-  atStale(): boolean {
-    return this.s.stale ? this.s.stale[this.i] === 1 : isStaleNaN(this.s.vs[this.i]!)
-  }
 }
 
 export class MemoryQueryable implements Queryable {
@@ -78,7 +56,7 @@ export class MemoryQueryable implements Queryable {
           let any = false
           for (let i = 0; i < s.ts.length; i++) if (s.ts[i]! >= hints.start && s.ts[i]! <= hints.end) { any = true; break }
           if (!any) continue
-          series.push({labels: s.labels, iterator: () => new ArrayIterator(s)})
+          series.push({labels: s.labels, iterator: () => new BlockIterator(s.ts, s.vs, s.stale)})
         }
         return {series, warnings: []}
       },

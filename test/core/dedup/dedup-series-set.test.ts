@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import {iteratorToBlock} from '../../../src/core/promql/block-iterator.js'
+import type {SampleBlock} from '../../../src/core/promql/queryable.js'
 import {labelsFromRecord, type Labels} from '../../../src/core/labels/labels.js'
 import {DedupSeries, dedupSeriesSet, stripReplicaLabels} from '../../../src/core/dedup/dedup-series-set.js'
 import {splitOverlapping} from '../../../src/core/dedup/overlap-split.js'
@@ -50,6 +53,55 @@ describe('dedupSeriesSet', () => {
     const out = stripReplicaLabels(items, new Set(['replica']), (s, ls) => new ArraySeries(ls, s.ts, s.vs))
     assert.deepEqual(out.map((s) => [s.labels, s.vs[0]]), [[L({a: '0'}), 4], [L({a: '1'}), 1], [L({a: '1'}), 3], [L({a: '2'}), 2]])
     assert.equal(out[0], items[3], 'unchanged items are reused')
+  })
+})
+
+/** An array series that also offers the engine's bulk path, as ChunkSeries does. */
+class BulkArraySeries extends ArraySeries {
+  samples(mint: number, maxt: number): SampleBlock {
+    return iteratorToBlock(this.iterator(), mint, maxt, this.ts.length)
+  }
+}
+
+describe('DedupSeries.samples (bulk path)', () => {
+  // Replicas scrape every 15 s at their own offset with random gaps (outages) and counter resets.
+  const replica = fc
+    .record({offset: fc.integer({min: 0, max: 14_999}), keep: fc.array(fc.boolean(), {minLength: 0, maxLength: 80}), resetAt: fc.integer({min: 0, max: 100})})
+    .map(({offset, keep, resetAt}) => {
+      const ts: number[] = []
+      const vs: number[] = []
+      keep.forEach((k, i) => {
+        if (!k) return
+        ts.push(offset + i * 15_000)
+        vs.push(i < resetAt ? 1000 + i * 7 : (i - resetAt) * 3)
+      })
+      return {ts, vs}
+    })
+
+  it('equals walking the merged iterator, for every algorithm, window and replica shape', () => {
+    fc.assert(
+      fc.property(
+        fc.array(replica, {minLength: 2, maxLength: 3}),
+        fc.constantFrom('penalty', 'chain', 'penalty-fill' as const),
+        fc.boolean(),
+        fc.integer({min: -20_000, max: 1_300_000}),
+        fc.integer({min: 0, max: 1_300_000}),
+        (reps, algorithm, counter, mint, width) => {
+          const maxt = mint + width
+          const s = new DedupSeries(L({a: '1'}), reps.map((r) => new BulkArraySeries(L({a: '1'}), r.ts, r.vs)), counter, algorithm as 'penalty' | 'chain' | 'penalty-fill')
+          const bulk = s.samples(mint, maxt)
+          const walked = iteratorToBlock(s.iterator(), mint, maxt, 1)
+          assert.deepEqual([...bulk.ts], [...walked.ts])
+          assert.deepEqual([...bulk.vs], [...walked.vs])
+        },
+      ),
+      {numRuns: 400},
+    )
+  })
+
+  it('falls back to the iterator when a replica has no bulk path', () => {
+    const s = new DedupSeries(L({a: '1'}), [new ArraySeries(L({a: '1'}), [0, 15_000], [1, 2]), new BulkArraySeries(L({a: '1'}), [30_000], [3])], false, 'chain')
+    assert.deepEqual([...s.samples(0, 30_000).ts], [0, 15_000, 30_000])
   })
 })
 

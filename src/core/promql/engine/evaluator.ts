@@ -6,8 +6,8 @@
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import {Matcher, MatchType} from '../../labels/matcher.js'
-import {isStaleNaN} from '../../chunkenc/value.js'
 import type {Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector} from '../parser/ast.js'
+import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series} from '../queryable.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalAggregate} from './aggregate.js'
@@ -44,32 +44,6 @@ export interface RangeSource {
   mode?: 'anchored' | 'smoothed'
 }
 
-/** Samples of a series without a bulk path, through its iterator into growing typed arrays. */
-function drainSeries(s: Series, mint: number, maxt: number): SampleBlock {
-  let ts = new Float64Array(64)
-  let vs = new Float64Array(64)
-  let stale = new Uint8Array(64)
-  let n = 0
-  const it = s.iterator()
-  if (it.seek(mint)) {
-    do {
-      const t = it.atT()
-      if (t > maxt) break
-      if (n === ts.length) {
-        const grow = <A extends Float64Array | Uint8Array>(a: A, b: A): A => (b.set(a), b)
-        ts = grow(ts, new Float64Array(n * 2))
-        vs = grow(vs, new Float64Array(n * 2))
-        stale = grow(stale, new Uint8Array(n * 2))
-      }
-      ts[n] = t
-      vs[n] = it.at()
-      stale[n] = (it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0
-      n++
-    } while (it.next())
-  }
-  return {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
-}
-
 /** One series of a RangeSource; see there. */
 export interface RangeInput {
   readonly labels: Labels
@@ -90,7 +64,7 @@ class SampleScratch {
   private block: SampleBlock = {ts: new Float64Array(0), vs: new Float64Array(0), stale: new Uint8Array(0)}
 
   read(s: Series, mint: number, maxt: number): SampleBlock {
-    if (!s.samples) return drainSeries(s, mint, maxt)
+    if (!s.samples) return iteratorToBlock(s.iterator(), mint, maxt, 64)
     const b = s.samples(mint, maxt, this.block)
     // keep the larger arrays for the next series
     if (b.ts.buffer !== this.block.ts.buffer && b.ts.buffer.byteLength > this.block.ts.buffer.byteLength) {

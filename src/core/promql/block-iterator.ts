@@ -1,0 +1,70 @@
+/**
+ * A SampleIterator over samples already in typed arrays: the memory queryable's series, and
+ * replicas decoded in bulk before a dedup merge walks them (each next() is an index bump,
+ * where walking XOR chunks sample by sample decodes bits on every call).
+ */
+import {isStaleNaN} from '../chunkenc/value.js'
+import type {SampleBlock, SampleIterator} from './queryable.js'
+
+export class BlockIterator implements SampleIterator {
+  private i = -1
+
+  constructor(
+    private readonly ts: Float64Array,
+    private readonly vs: Float64Array,
+    /** Stale flags out of band; without them staleness is read from the value bits. */
+    private readonly stale?: Uint8Array,
+  ) {}
+
+  next(): boolean {
+    return ++this.i < this.ts.length
+  }
+
+  seek(t: number): boolean {
+    if (this.i < 0) this.i = 0
+    const ts = this.ts
+    while (this.i < ts.length && ts[this.i]! < t) this.i++
+    return this.i < ts.length
+  }
+
+  atT(): number {
+    return this.ts[this.i]!
+  }
+
+  at(): number {
+    return this.vs[this.i]!
+  }
+
+  atStale(): boolean {
+    return this.stale ? this.stale[this.i] === 1 : isStaleNaN(this.vs[this.i]!)
+  }
+}
+
+/** Walks an iterator from mint to maxt into typed arrays (`cap` is a first size; they grow). */
+export function iteratorToBlock(it: SampleIterator, mint: number, maxt: number, cap: number): SampleBlock {
+  let ts = new Float64Array(Math.max(cap, 1))
+  let vs = new Float64Array(ts.length)
+  let stale = new Uint8Array(ts.length)
+  let n = 0
+  if (it.seek(mint)) {
+    do {
+      const t = it.atT()
+      if (t > maxt) break
+      if (n === ts.length) {
+        ts = grow(ts, new Float64Array(n * 2))
+        vs = grow(vs, new Float64Array(n * 2))
+        stale = grow(stale, new Uint8Array(n * 2))
+      }
+      ts[n] = t
+      vs[n] = it.at()
+      stale[n] = (it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0
+      n++
+    } while (it.next())
+  }
+  return {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
+}
+
+function grow<A extends Float64Array | Uint8Array>(from: A, to: A): A {
+  to.set(from)
+  return to
+}
