@@ -17,6 +17,7 @@ import {proxyAsStoreApi} from '../store/proxy-grpc.js'
 import {ProxyStore} from '../store/proxy.js'
 import {registerStoreApi} from '../store/store-grpc-server.js'
 import {createStoreQueryable} from '../store/store-queryable.js'
+import {externalPrefixPath, WebUi} from '../web/web-ui.js'
 import type {DedupAlgorithm} from '../dedup/dedup-series-set.js'
 import type {ClientTlsOptions} from '../store/grpc-client-options.js'
 import {ConcurrencyGate} from './gate.js'
@@ -31,6 +32,8 @@ export interface QuerierConfig {
   sdIntervalMs: number
   infoTimeoutMs: number
   unhealthyTimeoutMs: number
+  /** Period of the endpoint health checks when it should differ from infoTimeoutMs (tests). */
+  endpointCheckIntervalMs?: number
   responseTimeoutMs: number
   replicaLabels: string[]
   /** --deduplication.func: penalty (Thanos's default), chain, or penalty-fill */
@@ -41,6 +44,14 @@ export interface QuerierConfig {
   maxSamples: number
   lookbackDeltaMs?: number
   routePrefix: string
+  /**
+   * --web.external-prefix: the URL (or path) under which users reach the querier, e.g. behind
+   * a reverse proxy; the UI builds its links and asset/API URLs from its path. When routePrefix
+   * is empty it defaults to that path (as Thanos).
+   */
+  externalPrefix?: string
+  /** --web.prefix-header: request header carrying the external prefix (e.g. X-Forwarded-Prefix). */
+  prefixHeader?: string
   disableCors: boolean
   httpGracePeriodMs: number
   grpcGracePeriodMs: number
@@ -84,6 +95,19 @@ export interface RunningQuerier {
 
 export const VERSION = '0.1.0'
 
+/**
+ * /api/v1/status/flags with the settings the UI explains (replica labels next to the dedup
+ * checkbox, the partial-response default) filled in when the caller did not pass them.
+ */
+function uiFlags(cfg: QuerierConfig): Record<string, string> {
+  return {
+    'query.replica-label': cfg.replicaLabels.join(','),
+    'query.partial-response': String(cfg.partialResponse),
+    'deduplication.func': cfg.dedupAlgorithm ?? 'penalty',
+    ...cfg.flags,
+  }
+}
+
 export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
   const log = cfg.logger.with({component: 'query'})
   const lifecycle = new Lifecycle(log)
@@ -95,6 +119,7 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
     sdFiles: cfg.sdFiles,
     sdIntervalMs: cfg.sdIntervalMs,
     infoTimeoutMs: cfg.infoTimeoutMs,
+    updateIntervalMs: cfg.endpointCheckIntervalMs,
     unhealthyTimeoutMs: cfg.unhealthyTimeoutMs,
     client: cfg.clientTls ? {tls: cfg.clientTls} : undefined,
     registry,
@@ -131,13 +156,17 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
       }),
     defaults: {replicaLabels: cfg.replicaLabels, partialResponse: cfg.partialResponse, queryTimeoutMs: cfg.queryTimeoutMs, lookbackDeltaMs: cfg.lookbackDeltaMs},
     stores: () => endpoints.status(),
-    flags: cfg.flags,
+    flags: uiFlags(cfg),
     buildInfo: {version: VERSION, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}`},
     logger: log,
     observe: (handler, code, seconds) => duration.observe({handler, code: String(code)}, seconds),
     gate: (f) => gate.run(f),
   })
-  const prefix = cfg.routePrefix.replace(/\/+$/, '')
+  const externalPrefix = externalPrefixPath(cfg.externalPrefix ?? '')
+  const prefix = externalPrefixPath(cfg.routePrefix) || externalPrefix
+  if (cfg.externalPrefix && externalPrefix !== prefix) log.warn('--web.route-prefix differs from the path of --web.external-prefix: the web UI needs a reverse proxy that maps one to the other', {routePrefix: prefix, externalPrefix})
+  // Without an external prefix the browser sees the route prefix as is (no proxy in between).
+  const web = new WebUi({externalPrefix: cfg.externalPrefix ? externalPrefix : prefix, prefixHeader: cfg.prefixHeader, logger: log})
   const http = new HttpServer({
     address: cfg.httpAddress,
     registry,
@@ -154,13 +183,15 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
           return
         }
       }
-      const path = prefix && url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : url.pathname
-      if (await api.handle(req, res, url, path)) return
-      if (path === '/' || path === '/graph') {
-        res.writeHead(200, {'content-type': 'text/plain; charset=utf-8'})
-        res.end(`thanosts query ${VERSION}: Prometheus HTTP API at ${prefix}/api/v1/ (the web UI is not built yet)\n`)
-        return
+      // With a route prefix everything (API and UI) lives under it, as in Thanos; /metrics and
+      // the probes stay at the root (the HTTP server answers those before this handler).
+      let path = url.pathname
+      if (prefix) {
+        if (path !== prefix && !path.startsWith(prefix + '/')) path = ''
+        else path = path.slice(prefix.length) || '/'
       }
+      if (path !== '' && (await api.handle(req, res, url, path))) return
+      if (path !== '' && web.handle(req, res, url, path)) return
       res.writeHead(404, {'content-type': 'text/plain'})
       res.end('not found')
     },

@@ -296,11 +296,20 @@ export class EndpointSet {
     if (this.healthGauge) for (const e of this.endpoints.values()) this.healthGauge.set({address: e.address}, isHealthy(e) ? 1 : 0)
   }
 
-  /** `/api/v1/stores`: component type → endpoints; endpoints never identified are left out. */
+  /**
+   * `/api/v1/stores`: component type → endpoints. An endpoint that went down keeps its last
+   * Info (type, labels, times) and shows its lastError. One that never answered is listed
+   * under "unknown" with its error, so the Stores page shows a mistyped or unreachable address
+   * instead of hiding it (Thanos leaves those out).
+   */
   status(): Record<string, StoreStatus[]> {
     const out: Record<string, StoreStatus[]> = {}
     for (const e of [...this.endpoints.values()].sort((a, b) => (a.address < b.address ? -1 : 1))) {
-      if (e.info === undefined || e.info.componentType === '') continue
+      if (e.info === undefined || e.info.componentType === '') {
+        if (e.lastError === undefined) continue // first check still in flight
+        ;(out.unknown ??= []).push({name: e.address, lastCheck: new Date(e.lastCheck ?? 0).toISOString(), lastError: e.lastError, labelSets: [], minTime: 0, maxTime: 0})
+        continue
+      }
       const list = (out[e.info.componentType] ??= [])
       list.push({
         name: e.address,

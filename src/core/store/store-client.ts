@@ -58,7 +58,7 @@ export class StoreClient implements StoreCaller {
     this.client.close()
   }
 
-  /** `thanos.info.Info/Info` with a deadline; waits for the channel to connect within it. */
+  /** `thanos.info.Info/Info` with a deadline; an unreachable store fails at once (UNAVAILABLE). */
   info(opts: {timeoutMs: number; signal?: AbortSignal}): Promise<EndpointInfo> {
     return this.unary(INFO_PATH, new Uint8Array(0), wire.decodeInfoResponse, opts.signal, opts.timeoutMs, 'info')
   }
@@ -111,7 +111,10 @@ export class StoreClient implements StoreCaller {
         identity,
         identity,
         toBuffer(req),
-        new Metadata({waitForReady: true}),
+        // Fail fast (grpc-go's default, which Thanos uses): a store that is down answers
+        // UNAVAILABLE at once instead of holding the call, and with it a partial-response
+        // answer or a health check, until the deadline.
+        new Metadata(),
         {deadline: timeoutMs !== undefined ? Date.now() + timeoutMs : Infinity},
         (err, res) => {
           signal?.removeEventListener('abort', onAbort)
