@@ -16,48 +16,83 @@ export class FrameChecksumError extends BadDataError {
   }
 }
 
+/**
+ * Yields each frame's payload. Network chunks are queued as they come: a frame that lies inside
+ * one chunk is yielded as a view of it (no copy, the common case for frames smaller than the
+ * socket reads), and only a frame that straddles chunks is copied, once, into its own buffer.
+ */
 export async function* readFrames(body: AsyncIterable<Uint8Array>, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): AsyncGenerator<Uint8Array> {
-  let buf = new Uint8Array(0)
-  let pos = 0
   const it = body[Symbol.asyncIterator]()
+  const queue: Uint8Array[] = [] // unread network chunks; the first is read from `head` on
+  let head = 0
+  let buffered = 0 // unread bytes over the whole queue
   let done = false
 
-  // Ensures at least n unread bytes are buffered; false at a clean end of stream. Network
-  // chunks are gathered first and joined once, so a large frame costs one copy, not many.
-  const fill = async (n: number): Promise<boolean> => {
-    let have = buf.length - pos
-    if (have >= n) return true
-    const parts: Uint8Array[] = [buf.subarray(pos)]
-    while (have < n && !done) {
+  const more = async (): Promise<boolean> => {
+    while (!done) {
       const r = await it.next()
       if (r.done) {
         done = true
         break
       }
-      parts.push(r.value)
-      have += r.value.length
+      if (r.value.length === 0) continue
+      queue.push(r.value)
+      buffered += r.value.length
+      return true
     }
-    const next = new Uint8Array(have)
+    return false
+  }
+
+  // The k-th unread byte (k < buffered).
+  const byteAt = (k: number): number => {
+    let i = 0
+    let off = head + k
+    while (off >= queue[i]!.length) {
+      off -= queue[i]!.length
+      i++
+    }
+    return queue[i]![off]!
+  }
+
+  const consume = (n: number, into?: Uint8Array): void => {
     let o = 0
-    for (const part of parts) {
-      next.set(part, o)
-      o += part.length
+    buffered -= n
+    while (o < n) {
+      const c = queue[0]!
+      const k = Math.min(c.length - head, n - o)
+      into?.set(c.subarray(head, head + k), o)
+      o += k
+      head += k
+      if (head === c.length) {
+        queue.shift()
+        head = 0
+      }
     }
-    buf = next
-    pos = 0
-    return have >= n
+  }
+
+  const take = (n: number): Uint8Array => {
+    if (n === 0) return new Uint8Array(0)
+    const first = queue[0]!
+    if (first.length - head >= n) {
+      const view = first.subarray(head, head + n)
+      consume(n)
+      return view
+    }
+    const out = new Uint8Array(n)
+    consume(n, out)
+    return out
   }
 
   try {
     for (;;) {
-      if (!(await fill(1))) return
-      // uvarint, up to 10 bytes
+      if (buffered === 0 && !(await more())) return
+      // uvarint payload length, up to 10 bytes
       let len = 0
       let mul = 1
       let i = 0
       for (;;) {
-        if (!(await fill(i + 1))) throw new BadDataError('remote read: stream ended inside a frame header')
-        const b = buf[pos + i]!
+        if (buffered <= i && !(await more())) throw new BadDataError('remote read: stream ended inside a frame header')
+        const b = byteAt(i)
         len += (b & 0x7f) * mul
         i++
         if (b < 0x80) break
@@ -65,13 +100,13 @@ export async function* readFrames(body: AsyncIterable<Uint8Array>, maxFrameBytes
         if (i >= 10) throw new BadDataError('remote read: malformed frame length')
       }
       if (len > maxFrameBytes) throw new BadDataError(`remote read: frame of ${len} bytes exceeds the limit of ${maxFrameBytes}`)
-      if (!(await fill(i + 4 + len))) throw new BadDataError('remote read: stream ended inside a frame')
-      const p = pos + i
-      const want = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0
-      const payload = buf.subarray(p + 4, p + 4 + len)
+      while (buffered < i + 4 + len) if (!(await more())) throw new BadDataError('remote read: stream ended inside a frame')
+      consume(i)
+      const want = ((byteAt(0) << 24) | (byteAt(1) << 16) | (byteAt(2) << 8) | byteAt(3)) >>> 0
+      consume(4)
+      const payload = take(len)
       const got = crc32c(payload)
       if (got !== want) throw new FrameChecksumError(want, got)
-      pos = p + 4 + len
       yield payload
     }
   } finally {

@@ -12,6 +12,7 @@ import {encodeXorChunks} from '../chunkenc/xor-encoder.js'
 import {BadDataError, CanceledError, ThanostsError, UnavailableError} from '../errors.js'
 import {labelsEqual} from '../labels/labels.js'
 import {readFrames, DEFAULT_MAX_FRAME_BYTES} from './frame-reader.js'
+import {readableChunks} from './readable-chunks.js'
 import {
   decodeChunkedReadResponse,
   decodeReadResponse,
@@ -90,11 +91,11 @@ export class RemoteReadClient {
     }
   }
 
-  private async *readStreamed(body: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<ChunkedSeries> {
+  private async *readStreamed(body: Dispatcher.ResponseData['body'], signal?: AbortSignal): AsyncGenerator<ChunkedSeries> {
     // One series may span several frames: consecutive frames with equal labels continue it.
     let pending: ChunkedSeries | undefined
     try {
-      for await (const frame of readFrames(body, this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)) {
+      for await (const frame of readFrames(readableChunks(body), this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)) {
         const {series} = decodeChunkedReadResponse(frame)
         for (const s of series) {
           if (pending && labelsEqual(pending.labels, s.labels)) {

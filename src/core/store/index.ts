@@ -12,14 +12,14 @@
  *                                                  dedupAlgorithm: 'penalty' (default), 'chain' or 'penalty-fill'})
  *   // GET /api/v1/stores → endpoints.status()
  *   // gRPC (stacked queriers): registerStoreApi(grpcServer, proxyAsStoreApi({proxy, stores: () => endpoints.storeRefs()}))
- *   //   (store-grpc-server.ts), or registerProxyGrpc(grpcServer, {proxy, stores}) directly
+ *   //   (store-grpc-server.ts)
  *   // shutdown: await endpoints.stop()
  */
 export {EndpointSet, isHealthy, type Endpoint, type EndpointSetOptions, type StoreStatus} from './endpoint-set.js'
 export {resolveSpecs} from './dns-sd.js'
 export {ProxyStore, NO_STORES_MESSAGE, labelSetsMatch, matchingStores, type ProxyStoreOptions, type SeriesSelection, type ProxySeriesResult} from './proxy.js'
 export {createStoreQueryable, type StoreQueryableOptions} from './store-queryable.js'
-export {registerProxyGrpc, proxyAsStoreApi, proxyInfo, INFO_SERVICE, STORE_SERVICE, type ProxyGrpcOptions} from './proxy-grpc.js'
+export {proxyAsStoreApi, proxyInfo, INFO_SERVICE, STORE_SERVICE, type ProxyGrpcOptions} from './proxy-grpc.js'
 export {StoreClient, grpcErrorToThanosts, type EndpointInfo} from './store-client.js'
 export type {ClientTlsOptions, StoreClientOptions} from './grpc-client-options.js'
 export type {StoreRef, StoreCaller, SeriesQuery, LabelsQuery, SeriesFrame, StoreSeries, StoreChunk} from './types.js'

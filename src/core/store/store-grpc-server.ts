@@ -40,6 +40,23 @@ function grpcError(e: unknown): {code: number; details: string} {
 
 const toBuf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
+/**
+ * A Series response as handed to grpc-js. It is encoded by the method's serializer, which grpc-js
+ * calls when it frames the message and follows with a copy into the frame: so the encoding can
+ * go into one reused buffer (wire.seriesResponseView) instead of a fresh copy per message.
+ */
+type SeriesOut = {series: StoreSeries} | {warning: string} | {batch: readonly StoreSeries[]}
+
+function serializeSeriesOut(m: SeriesOut): Buffer {
+  if ('batch' in m) return wire.seriesBatchResponseView(m.batch)
+  return wire.seriesResponseView(m)
+}
+
+const SERVED_STORE_SERVICE = {
+  ...STORE_SERVICE,
+  Series: {...STORE_SERVICE.Series, responseSerialize: serializeSeriesOut},
+}
+
 function cancelOnClose(call: {on(ev: 'cancelled', f: () => void): unknown}): AbortController {
   const ctl = new AbortController()
   call.on('cancelled', () => ctl.abort())
@@ -71,7 +88,7 @@ export function registerStoreApi(server: Server, impl: StoreApiImpl, opts: {logg
     Info: unary('Info', () => wire.encodeInfoResponse(impl.info())),
   }
   const store: UntypedServiceImplementation = {
-    Series: (call: ServerWritableStream<Buffer, Buffer>) => {
+    Series: (call: ServerWritableStream<Buffer, SeriesOut>) => {
       const started = performance.now()
       serveSeries(call, impl).then(
         () => observe('Series', started, call.cancelled ? status.CANCELLED : status.OK),
@@ -95,16 +112,16 @@ export function registerStoreApi(server: Server, impl: StoreApiImpl, opts: {logg
     }),
   }
   server.addService(INFO_SERVICE as unknown as ServiceDefinition, info)
-  server.addService(STORE_SERVICE as unknown as ServiceDefinition, store)
+  server.addService(SERVED_STORE_SERVICE as unknown as ServiceDefinition, store)
 }
 
-async function serveSeries(call: ServerWritableStream<Buffer, Buffer>, impl: StoreApiImpl): Promise<void> {
+async function serveSeries(call: ServerWritableStream<Buffer, SeriesOut>, impl: StoreApiImpl): Promise<void> {
   const q = wire.decodeSeriesRequest(call.request)
   const ctl = cancelOnClose(call)
   const batchSize = q.responseBatchSize !== undefined && q.responseBatchSize > 1 ? Math.min(q.responseBatchSize, 1024) : 1
   let batch: StoreSeries[] = []
-  const write = async (b: Uint8Array): Promise<void> => {
-    if (call.write(toBuf(b))) return
+  const write = async (m: SeriesOut): Promise<void> => {
+    if (call.write(m)) return
     await new Promise<void>((resolve) => {
       const done = (): void => {
         call.off('drain', done)
@@ -117,14 +134,14 @@ async function serveSeries(call: ServerWritableStream<Buffer, Buffer>, impl: Sto
   }
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return
-    await write(batchSize > 1 ? wire.encodeSeriesBatchResponse(batch) : wire.encodeSeriesResponse({series: batch[0]!}))
+    await write(batchSize > 1 ? {batch} : {series: batch[0]!})
     batch = []
   }
   for await (const f of impl.series(q, ctl.signal)) {
     if (ctl.signal.aborted) return
     if (f.warning !== undefined) {
       await flush()
-      await write(wire.encodeSeriesResponse({warning: f.warning}))
+      await write({warning: f.warning})
       continue
     }
     batch.push(f.series)

@@ -160,9 +160,23 @@ export class ProtoWriter {
     return this.buf.subarray(0, this.pos)
   }
 
-  /** The bytes written so far as a Buffer of their own (for a reused writer). */
-  copy(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos))
+  /** The bytes written so far, as a Buffer view into the writer's buffer (valid until reset). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos)
+  }
+
+  /** Tag and length of a length-delimited field whose body the caller writes next. */
+  lengthDelimited(field: number, len: number): void {
+    this.tag(field, 2)
+    this.varint(len)
+  }
+
+  /** A string field (always written, also when empty, as the label writer always did). */
+  stringField(field: number, s: string): void {
+    this.tag(field, 2)
+    this.varint(Buffer.byteLength(s))
+    this.ensure(s.length * 3)
+    this.pos += this.buf.write(s, this.pos, 'utf8')
   }
 }
 
@@ -500,49 +514,100 @@ function writeLabels(w: ProtoWriter, field: number, ls: Labels): void {
   }
 }
 
-function writeSeries(w: ProtoWriter, s: StoreSeries): void {
-  writeLabels(w, 1, s.labels)
+// Series responses carry nearly all the bytes a sidecar sends. Their nested lengths (batch,
+// series, AggrChunk, Chunk) are computed before writing, so every byte is written once, in
+// place: with begin()/end() each level would shift its body to fit a multi-byte length.
+
+function varintSize(n: number): number {
+  if (n < 0) return 10
+  if (n >= 2 ** 63) return 9
+  let size = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80)
+    size++
+  }
+  return size
+}
+
+const int64FieldSize = (v: number): number => (v === 0 ? 0 : 1 + varintSize(clampInt64(v)))
+const lenFieldSize = (len: number): number => 1 + varintSize(len) + len
+
+/** Chunk{type, data}: the body of AggrChunk.raw. */
+const rawChunkSize = (c: StoreChunk): number => (c.encoding !== 0 ? 1 + varintSize(c.encoding) : 0) + lenFieldSize(c.data.length)
+const aggrChunkSize = (c: StoreChunk, raw: number): number => int64FieldSize(c.minTime) + int64FieldSize(c.maxTime) + lenFieldSize(raw)
+
+function labelSize(l: Label): number {
+  return lenFieldSize(Buffer.byteLength(l.name)) + lenFieldSize(Buffer.byteLength(l.value))
+}
+
+function seriesBodySize(s: StoreSeries): number {
+  let n = 0
+  for (const l of s.labels) n += lenFieldSize(labelSize(l))
+  for (const c of s.chunks) n += lenFieldSize(aggrChunkSize(c, rawChunkSize(c)))
+  return n
+}
+
+/** Writes `field: Series` with its length known up front. */
+function writeSeriesField(w: ProtoWriter, field: number, s: StoreSeries): void {
+  w.lengthDelimited(field, seriesBodySize(s))
+  for (const l of s.labels) {
+    w.lengthDelimited(1, labelSize(l))
+    w.stringField(1, l.name)
+    w.stringField(2, l.value)
+  }
   for (const c of s.chunks) {
-    const aggr = w.begin(2)
+    const raw = rawChunkSize(c)
+    w.lengthDelimited(2, aggrChunkSize(c, raw))
     w.int64(1, c.minTime)
     w.int64(2, c.maxTime)
-    const raw = w.begin(3)
+    w.lengthDelimited(3, raw)
     if (c.encoding !== 0) {
       w.tag(1, 0)
       w.varint(c.encoding)
     }
     w.bytes(2, c.data)
-    w.end(raw)
-    w.end(aggr)
   }
 }
 
 /** Series responses are written by one reused writer: no growth from 256 bytes per frame. */
 const seriesWriter = new ProtoWriter(1 << 16)
 
-export function encodeSeriesResponse(f: SeriesFrame): Uint8Array {
+/**
+ * A SeriesResponse encoded into the shared writer, returned as a view of it that the next call
+ * overwrites. For a consumer that copies it at once: grpc-js's serializer does (it frames the
+ * message into a new buffer), which saves the sidecar a copy of every byte it sends.
+ */
+export function seriesResponseView(f: SeriesFrame): Buffer {
   const w = seriesWriter
   w.reset()
   if (f.warning !== undefined) w.string(2, f.warning)
-  else {
-    const m = w.begin(1)
-    writeSeries(w, f.series)
-    w.end(m)
-  }
-  return w.copy()
+  else writeSeriesField(w, 1, f.series)
+  return w.view()
+}
+
+/** A SeriesResponse whose `batch` holds `series`, as a view like seriesResponseView. */
+export function seriesBatchResponseView(series: readonly StoreSeries[]): Buffer {
+  const w = seriesWriter
+  w.reset()
+  let body = 0
+  for (const s of series) body += lenFieldSize(seriesBodySize(s))
+  w.lengthDelimited(4, body)
+  for (const s of series) writeSeriesField(w, 1, s)
+  return w.view()
+}
+
+export function encodeSeriesResponse(f: SeriesFrame): Uint8Array {
+  return copyOf(seriesResponseView(f))
 }
 
 export function encodeSeriesBatchResponse(series: readonly StoreSeries[]): Uint8Array {
-  const w = seriesWriter
-  w.reset()
-  const batch = w.begin(4)
-  for (const s of series) {
-    const m = w.begin(1)
-    writeSeries(w, s)
-    w.end(m)
-  }
-  w.end(batch)
-  return w.copy()
+  return copyOf(seriesBatchResponseView(series))
+}
+
+function copyOf(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(b.length)
+  b.copy(out)
+  return out
 }
 
 export function encodeInfoResponse(info: EndpointInfo): Uint8Array {

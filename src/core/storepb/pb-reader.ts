@@ -13,7 +13,8 @@ const utf8 = new TextDecoder()
 
 export class PbReader {
   pos: number
-  private readonly view: DataView
+  /** Made on the first double(): most messages have none, and readers are made per message. */
+  private view: DataView | undefined
 
   constructor(
     readonly buf: Uint8Array,
@@ -22,7 +23,6 @@ export class PbReader {
     private readonly what = 'protobuf message',
   ) {
     this.pos = start
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
   }
 
   get more(): boolean {
@@ -52,6 +52,7 @@ export class PbReader {
 
   double(): number {
     if (this.pos + 8 > this.end) throw new BadDataError(`truncated double in ${this.what}`)
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
     const v = this.view.getFloat64(this.pos, true)
     this.pos += 8
     return v
@@ -77,6 +78,19 @@ export class PbReader {
   }
 
   /** Returns [field number, wire type]. */
+  /** The raw field key (field number × 8 + wire type): for decoders that switch on it, no tuple. */
+  key(): number {
+    return this.varint()
+  }
+
+  /** Skips a length-delimited payload and returns its end; it starts at `pos` before the call + length. */
+  lenEnd(): number {
+    const n = this.varint()
+    const e = this.pos + n
+    if (e > this.end) throw new BadDataError(`truncated field in ${this.what}`)
+    return e
+  }
+
   tag(): [number, number] {
     const t = this.varint()
     return [Math.floor(t / 8), t & 7]

@@ -11,7 +11,7 @@
  *   X-Forwarded-Prefix support), so assets, API calls and links work behind a reverse proxy
  *   that strips or adds a sub-path.
  * - Hashed assets are cached forever (immutable), index.html never (it names the current
- *   hashes); both are gzip-compressed once in memory when the client accepts it.
+ *   hashes); both are gzip-compressed in memory once, when a client first accepts it.
  */
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import type {IncomingMessage, ServerResponse} from 'node:http'
@@ -49,7 +49,8 @@ export interface WebUiOptions {
 
 interface Asset {
   body: Buffer
-  gzipped: Buffer | undefined
+  /** Compressed on first request (startup stays fast; a querier nobody browses never pays). */
+  gzipped: Buffer | null | undefined
   type: string
 }
 
@@ -100,7 +101,7 @@ export class WebUi {
       for (const name of readdirSync(staticDir)) {
         const type = CONTENT_TYPES[extname(name)] ?? 'application/octet-stream'
         const body = readFileSync(join(staticDir, name))
-        this.assets.set(name, {body, type, gzipped: compressible(type) ? gzipSync(body) : undefined})
+        this.assets.set(name, {body, type, gzipped: compressible(type) ? undefined : null})
       }
     }
   }
@@ -162,14 +163,15 @@ export class WebUi {
     if (!a) {
       // The prefix passed externalPrefixPath: URL-path characters only, nothing that ends an attribute.
       const body = Buffer.from(this.indexTemplate!.split(PREFIX_PLACEHOLDER).join(prefix.replace(/&/g, '&amp;').replace(/'/g, '&#39;')))
-      a = {body, type: CONTENT_TYPES['.html']!, gzipped: gzipSync(body)}
+      a = {body, type: CONTENT_TYPES['.html']!, gzipped: undefined}
       if (this.indexCache.size < 64) this.indexCache.set(prefix, a)
     }
     return a
   }
 
   private send(req: IncomingMessage, res: ServerResponse, a: Asset, cacheControl: string): void {
-    const gz = a.gzipped !== undefined && acceptsGzip(req)
+    const gz = a.gzipped !== null && acceptsGzip(req)
+    if (gz) a.gzipped ??= gzipSync(a.body)
     const body = gz ? a.gzipped! : a.body
     const headers: Record<string, string | number> = {'content-type': a.type, 'content-length': body.length, 'cache-control': cacheControl, vary: 'Accept-Encoding', 'x-content-type-options': 'nosniff'}
     if (gz) headers['content-encoding'] = 'gzip'

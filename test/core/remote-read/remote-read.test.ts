@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import fc from 'fast-check'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {decodeXorChunk} from '../../../src/core/chunkenc/index.js'
@@ -90,6 +91,30 @@ describe('remote read: codec and frames', function () {
       const got = await all(readFrames(chunksOf(body, size)))
       assert.deepEqual(got.map((g) => g.length), payloads.map((p) => p.length), `network chunk size ${size}`)
     }
+  })
+
+  it('yields every payload byte for byte, however the body is cut into network chunks', async function () {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({maxLength: 400}), {maxLength: 8}),
+        fc.array(fc.integer({min: 1, max: 500}), {minLength: 1, maxLength: 8}),
+        async (payloads, cuts) => {
+          const body = Buffer.concat(payloads.map((p) => frame(p)))
+          const parts: Uint8Array[] = []
+          for (let o = 0, i = 0; o < body.length; i++) {
+            const n = cuts[i % cuts.length]!
+            parts.push(body.subarray(o, o + n))
+            o += n
+          }
+          async function* gen(): AsyncGenerator<Uint8Array> {
+            yield* parts
+          }
+          const got = await all(readFrames(gen()))
+          assert.deepEqual(got.map((g) => Buffer.from(g).toString('hex')), payloads.map((p) => Buffer.from(p).toString('hex')))
+        },
+      ),
+      {numRuns: 300},
+    )
   })
 
   it('rejects a checksum mismatch, a truncated stream and an oversized frame', async function () {

@@ -17,7 +17,8 @@ import {ProxyStore} from '../../../src/core/store/proxy.js'
 import {createStoreQueryable} from '../../../src/core/store/store-queryable.js'
 import type {Series} from '../../../src/core/promql/queryable.js'
 import {Server, ServerCredentials} from '@grpc/grpc-js'
-import {registerProxyGrpc} from '../../../src/core/store/proxy-grpc.js'
+import {proxyAsStoreApi} from '../../../src/core/store/proxy-grpc.js'
+import {registerStoreApi} from '../../../src/core/store/store-grpc-server.js'
 import {resolveSpecs} from '../../../src/core/store/dns-sd.js'
 import {StoreClient} from '../../../src/core/store/store-client.js'
 import {TestStoreServer, type TestSeries} from './test-store-server.js'
@@ -207,7 +208,7 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
 
   it('stacked querier: the proxy served over gRPC is itself a StoreAPI endpoint (Info "query", batches, dedup)', async () => {
     const server = new Server()
-    registerProxyGrpc(server, {proxy: new ProxyStore({stores: () => set.storeRefs()}), stores: () => set.storeRefs()})
+    registerStoreApi(server, proxyAsStoreApi({proxy: new ProxyStore({stores: () => set.storeRefs()}), stores: () => set.storeRefs()}))
     const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))))
     const upper = new EndpointSet({addresses: [`127.0.0.1:${port}`], infoTimeoutMs: 2000, updateIntervalMs: 60_000})
     try {
