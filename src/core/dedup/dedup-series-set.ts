@@ -16,6 +16,7 @@ import {BlockIterator, iteratorToBlock} from '../promql/block-iterator.js'
 import type {SampleBlock, SampleIterator, Series} from '../promql/queryable.js'
 import {ChainDedupIterator} from './chain-iterator.js'
 import {CounterDedupIterator, isCounterFunc} from './counter-iterator.js'
+import {mergePenaltyBlocks} from './penalty-blocks.js'
 import {PenaltyDedupIterator} from './penalty-iterator.js'
 
 /** One logical series built from several replicas; iterating never materialises samples. */
@@ -38,13 +39,15 @@ export class DedupSeries implements Series {
   }
 
   /**
-   * The engine's bulk path: each replica is decoded in bulk over its whole range (the merge's
-   * choices depend on the history before mint, exactly as when the iterator is walked from
-   * the start and seeked), then the same merge runs over array iterators.
+   * The engine's bulk path: each replica is decoded in bulk up to maxt from its start (the
+   * merge's choices depend on the history before mint, exactly as when the iterator is walked
+   * from the start and seeked), then merged over the arrays: the penalty merges by
+   * penalty-blocks.ts, the chain merge through its iterator over array iterators.
    */
   samples(mint: number, maxt: number): SampleBlock {
     if (!this.replicas.every((r) => r.samples)) return iteratorToBlock(this.iterator(), mint, maxt, 64)
     const blocks = this.replicas.map((r) => r.samples!(Number.NEGATIVE_INFINITY, maxt))
+    if (this.algorithm !== 'chain') return mergePenaltyBlocks(blocks, {fill: this.algorithm === 'penalty-fill', counter: this.counter}, mint, maxt)
     let cap = 0
     for (const b of blocks) cap += b.ts.length
     return iteratorToBlock(this.merge(blocks.map((b) => new BlockIterator(b.ts, b.vs, b.stale))), mint, maxt, cap)
