@@ -8,7 +8,7 @@
 import {labelsToRecord} from '../labels/labels.js'
 import type {QueryValue} from '../promql/engine/types.js'
 import {formatGoFloat} from '../promql/format-float.js'
-import type {ApiPoint, ApiQueryData} from '../query-once/api-types.js'
+import type {ApiPoint, ApiQueryData} from './api-types.js'
 
 function point(t: number, v: number): ApiPoint {
   return [t / 1000, formatGoFloat(v)]

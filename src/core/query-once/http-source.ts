@@ -5,7 +5,7 @@
  */
 import {request} from 'undici'
 import {BadDataError, ExecutionError, ThanostsError, TimeoutError, UnavailableError} from '../errors.js'
-import type {ApiQueryData, ApiQueryResult} from './api-types.js'
+import type {ApiQueryData, ApiQueryResult} from '../api/api-types.js'
 
 export interface HttpQueryRequest {
   baseUrl: string

@@ -10,7 +10,7 @@ import {Engine} from '../promql/engine/engine.js'
 import {EndpointSet} from '../store/endpoint-set.js'
 import {ProxyStore} from '../store/proxy.js'
 import {createStoreQueryable} from '../store/store-queryable.js'
-import type {ApiQueryResult} from './api-types.js'
+import type {ApiQueryResult} from '../api/api-types.js'
 import type {QueryOnceConfig, ResolvedQuery} from './run.js'
 
 export async function evaluateOverStores(q: ResolvedQuery, cfg: QueryOnceConfig, logger: Logger = nopLogger): Promise<ApiQueryResult> {

@@ -5,7 +5,7 @@
  */
 import {Chalk, type ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
-import type {ApiMatrixSeries, ApiQueryData, ApiVectorSample} from './api-types.js'
+import type {ApiMatrixSeries, ApiQueryData, ApiVectorSample} from '../api/api-types.js'
 
 export type OutputFormat = 'table' | 'json' | 'csv'
 

@@ -3,7 +3,7 @@
  * separately (stderr) so that stdout stays machine-readable with --output json|csv.
  */
 import {BadDataError} from '../errors.js'
-import type {ApiQueryResult} from './api-types.js'
+import type {ApiQueryResult} from '../api/api-types.js'
 import {queryHttp} from './http-source.js'
 import {type OutputFormat, render} from './render.js'
 import {defaultStep, parseStepArg, parseTimeArg} from './time-params.js'

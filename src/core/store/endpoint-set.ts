@@ -17,6 +17,7 @@
  * (upstream #1633: HA replicas need a distinguishing replica label).
  */
 import {watch, type FSWatcher} from 'node:fs'
+import type {StoreStatus} from '../api/api-types.js'
 import {dirname} from 'node:path'
 import {Gauge, type Registry} from 'prom-client'
 import {labelsKey, labelsToRecord, labelsToString, type Labels} from '../labels/labels.js'
@@ -67,15 +68,7 @@ export interface Endpoint {
   readonly addedAt: number
 }
 
-/** Element of `/api/v1/stores` (thanos.md §3.5). */
-export interface StoreStatus {
-  name: string
-  lastCheck: string
-  lastError: string | null
-  labelSets: Array<Record<string, string>>
-  minTime: number
-  maxTime: number
-}
+export type {StoreStatus} from '../api/api-types.js'
 
 export function isHealthy(e: Endpoint): boolean {
   return e.info !== undefined && e.lastError === undefined

@@ -4,17 +4,10 @@
  * Refreshes itself every 10 s.
  */
 import {useEffect, useState} from 'preact/hooks'
+import type {StoreStatus} from '../../core/api/api-types.js'
 import {api} from '../lib/api.js'
 import {formatAgo, formatTime} from '../lib/format.js'
 
-export interface StoreStatus {
-  name: string
-  lastCheck: string
-  lastError: string | null
-  labelSets: Array<Record<string, string>>
-  minTime: number
-  maxTime: number
-}
 
 const REFRESH_MS = 10_000
 /** Sidecars announce math.MinInt64/MaxInt64 for "no bound"; anything past year ±10000 is one. */

@@ -1,21 +1,9 @@
-/** Shapes of /api/v1/query and /api/v1/query_range answers (Prometheus API v1). */
-import type {Metric} from '../../lib/format.js'
+/** Shapes of /api/v1/query and /api/v1/query_range answers: the server's own API types. */
+import type {ApiMatrixSeries, ApiQueryData, ApiVectorSample} from '../../../core/api/api-types.js'
 
-export type SamplePair = [number, string]
-export interface InstantSeries {
-  metric: Metric
-  value: SamplePair
-}
-export interface RangeSeries {
-  metric: Metric
-  values: SamplePair[]
-}
-
-export type QueryData =
-  | {resultType: 'vector'; result: InstantSeries[]}
-  | {resultType: 'matrix'; result: RangeSeries[]}
-  | {resultType: 'scalar'; result: SamplePair}
-  | {resultType: 'string'; result: SamplePair}
+export type InstantSeries = ApiVectorSample
+export type RangeSeries = ApiMatrixSeries
+export type QueryData = ApiQueryData
 
 /** Number of series (rows) a result holds. */
 export function resultSize(d: QueryData): number {

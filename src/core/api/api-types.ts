@@ -1,10 +1,8 @@
 /**
- * query-once/: the one-shot query behind `thanosts query-once`: evaluate one PromQL expression
- * (locally over stores, or through any Prometheus-compatible HTTP API) and render the result
- * as a table, JSON (exactly Prometheus's API `data`) or CSV.
- *
- * api-types.ts: the JSON shapes of Prometheus's HTTP API v1 query results, which is the common
- * form both sources produce and every renderer consumes.
+ * The JSON shapes of the HTTP API that more than one side reads or writes: Prometheus's v1 query
+ * results (the API writes them, query-once's sources produce and its renderers consume them,
+ * the web UI draws them) and Thanos's /api/v1/stores entries. Types only and no imports, so
+ * the browser bundle shares them with the server.
  */
 
 /** [unix seconds, "value"] as Prometheus writes it. */
@@ -30,4 +28,14 @@ export interface ApiQueryResult {
   data: ApiQueryData
   warnings: string[]
   infos: string[]
+}
+
+/** Element of Thanos's `/api/v1/stores` (thanos.md §3.5), grouped there by component type. */
+export interface StoreStatus {
+  name: string
+  lastCheck: string
+  lastError: string | null
+  labelSets: Array<Record<string, string>>
+  minTime: number
+  maxTime: number
 }
