@@ -259,14 +259,27 @@ export async function writeMarkdown(file: string, r: BenchResults, historyLabel?
   const a = text.indexOf(START)
   const b = text.indexOf(END)
   text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`
-  if (historyLabel !== undefined) {
-    if (!/^## History$/m.test(text)) text = `${text.trimEnd()}\n\n## History\n`
-    text = text.trimEnd()
-    // A blank line between the heading and the first entry, none between entries.
-    text = `${text}${text.endsWith('## History') ? '\n\n' : '\n'}${historyLine(r, historyLabel)}\n`
-  }
+  if (historyLabel !== undefined) text = addHistoryLine(text, historyLine(r, historyLabel))
   await mkdir(path.dirname(file), {recursive: true})
   await writeFile(file, text)
+}
+
+/**
+ * Appends `line` to the list under `## History`, which may be followed by other text: the line
+ * goes right after the list's last entry (or the heading), not at the end of the file.
+ */
+export function addHistoryLine(text: string, line: string): string {
+  const heading = /^## History[ \t]*$/m.exec(text)
+  if (!heading) return `${text.trimEnd()}\n\n## History\n\n${line}\n`
+  const bodyStart = heading.index + heading[0].length
+  const rest = text.slice(bodyStart)
+  // The list is the run of "- " lines after the heading (and the blank line under it).
+  const list = /^(\n*)((?:- [^\n]*\n?)*)/.exec(rest)!
+  const at = bodyStart + list[0].length
+  const before = text.slice(0, at).trimEnd()
+  const after = text.slice(at).replace(/^\n*/, '')
+  const sep = list[2] === '' ? '\n\n' : '\n'
+  return `${before}${sep}${line}\n${after === '' ? '' : '\n' + after}`
 }
 
 export function historyLine(r: BenchResults, label: string): string {
