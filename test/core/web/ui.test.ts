@@ -312,7 +312,8 @@ describe('web UI in headless Chromium, over real Prometheus replicas, sidecars a
     const dedup = page.locator('[data-testid=dedup-info]')
     await dedup.waitFor()
     assert.match(await dedup.innerText(), /Deduplication removes replica labels: replica/)
-    assert.match(await page.locator('main').innerText(), /0\.1\.0/)
+    // build info arrives by its own request: wait for it rather than reading the page once
+    await page.locator('main').getByText('0.1.0', {exact: true}).waitFor({timeout: 10_000})
     await page.screenshot({path: path.join(ARTIFACTS, 'status.png'), fullPage: true})
     await page.locator('[data-testid=status-menu]').click()
     await page.getByRole('menuitem', {name: 'Command-line flags'}).click()
