@@ -5,7 +5,7 @@
  * asks for it, so a slow consumer slows the HTTP body and bounds memory to about one frame.
  */
 import {BadDataError} from '../errors.js'
-import {crc32c} from './crc32c.js'
+import {frameChecksum} from './crc32c.js'
 
 /** Prometheus's config.DefaultChunkedReadLimit. */
 export const DEFAULT_MAX_FRAME_BYTES = 50 * 1024 * 1024
@@ -105,7 +105,7 @@ export async function* readFrames(body: AsyncIterable<Uint8Array>, maxFrameBytes
       const want = ((byteAt(0) << 24) | (byteAt(1) << 16) | (byteAt(2) << 8) | byteAt(3)) >>> 0
       consume(4)
       const payload = take(len)
-      const got = crc32c(payload)
+      const got = frameChecksum(payload)
       if (got !== want) throw new FrameChecksumError(want, got)
       yield payload
     }

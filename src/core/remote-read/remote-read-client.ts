@@ -54,6 +54,7 @@ export class RemoteReadClient {
     if (signal?.aborted) throw new CanceledError('remote read canceled')
     signal?.addEventListener('abort', onAbort, {once: true})
     let res: Dispatcher.ResponseData | undefined
+    let complete = false
     try {
       try {
         res = await request(this.url, {
@@ -83,10 +84,12 @@ export class RemoteReadClient {
       } else {
         yield* this.readSampled(res.body)
       }
+      complete = true
     } finally {
       signal?.removeEventListener('abort', onAbort)
-      // Stops the transfer if the consumer left early; a no-op after a complete read.
-      ac.abort()
+      // Stops the transfer if the consumer left early or it failed. Not after a complete read:
+      // abort() without a reason builds a DOMException with a stack, a visible cost per request.
+      if (!complete) ac.abort()
       res?.body.resume()
     }
   }

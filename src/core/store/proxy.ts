@@ -85,6 +85,10 @@ function storeMessage(name: string, e: unknown): string {
   return m.includes(name) ? m : `store ${name}: ${m}`
 }
 
+// Abort reasons for streams we stop ourselves, once per query: shared objects, no stack each.
+const FANOUT_FINISHED = new CanceledError('fan-out finished')
+const STREAM_RELEASED = new CanceledError('stream released')
+
 export class ProxyStore {
   constructor(private readonly opts: ProxyStoreOptions) {}
 
@@ -119,7 +123,7 @@ export class ProxyStore {
       } finally {
         signal?.removeEventListener('abort', onAbort)
         // Done or stopped early: cancel whatever is still streaming.
-        ctl.abort(new CanceledError('fan-out finished'))
+        ctl.abort(FANOUT_FINISHED)
       }
     }
     return {groups: run(), warnings}
@@ -181,7 +185,7 @@ export class ProxyStore {
       }
     } finally {
       signal.removeEventListener('abort', onAbort)
-      storeCtl.abort(new CanceledError('stream released'))
+      storeCtl.abort(STREAM_RELEASED)
     }
   }
 
