@@ -78,6 +78,7 @@ export class Engine {
 
   private async evaluate(ev: Evaluator, expr: Expr, times: Float64Array, instant: boolean): Promise<QueryValue> {
     const t0 = times[0]!
+    ev.prefetch(expr, times)
     if (instant && exprType(expr) === 'matrix') {
       const raw = await ev.evalRange(expr, times)
       // read() reuses its arrays: copy each series out

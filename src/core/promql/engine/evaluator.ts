@@ -6,14 +6,23 @@
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import {Matcher, MatchType} from '../../labels/matcher.js'
-import type {Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector} from '../parser/ast.js'
+import {children, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
 import {iteratorToBlock} from '../block-iterator.js'
-import type {Querier, Queryable, SampleBlock, Series} from '../queryable.js'
+import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalAggregate} from './aggregate.js'
 import {evalBinary} from './binary.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
+
+/** A selection started by Evaluator.prefetch, waiting for evaluation to ask for it. */
+interface Prefetched {
+  mint: number
+  maxt: number
+  range: number | undefined
+  func: string | undefined
+  set: Promise<SeriesSet>
+}
 
 export interface EvalContext {
   queryable: Queryable
@@ -134,12 +143,95 @@ export class Evaluator {
     if (this.samplesLoaded > this.ctx.maxSamples) throw new ExecutionError('query processing would load too many samples into memory in query execution')
   }
 
-  /** The series of a selector, not yet decoded. */
+  /** The series of a selector, not yet decoded (a prefetched selection when prefetch() started it). */
   async selectSeries(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<Series[]> {
     this.checkAbort()
-    const set = await this.ctx.querier.select(vs.labelMatchers, {start: mint, end: maxt, step: this.ctx.step, range: hints.range, func: hints.func}, this.ctx.signal)
+    const set = await (this.takePrefetched(vs, mint, maxt, hints) ?? this.startSelect(vs, mint, maxt, hints))
     for (const w of set.warnings) if (!this.warnings.includes(w)) this.warnings.push(w)
     return set.series
+  }
+
+  private startSelect(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<SeriesSet> {
+    return this.ctx.querier.select(vs.labelMatchers, {start: mint, end: maxt, step: this.ctx.step, range: hints.range, func: hints.func}, this.ctx.signal)
+  }
+
+  private readonly prefetched = new Map<VectorSelector, Prefetched[]>()
+
+  private takePrefetched(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<SeriesSet> | undefined {
+    const list = this.prefetched.get(vs)
+    const i = list?.findIndex((p) => p.mint === mint && p.maxt === maxt && p.range === hints.range && p.func === hints.func) ?? -1
+    if (i < 0) return undefined
+    return list!.splice(i, 1)[0]!.set
+  }
+
+  /**
+   * Starts the selections of every selector that evaluating `e` over `times` will make, all at
+   * once, before evaluation walks the expression one operand after the other. Against stores
+   * each selection is a network round trip (querier → sidecar → Prometheus): `a / b` then
+   * waits for one round trip instead of two, as Prometheus selects all series up front. The
+   * ranges come from the same helpers evaluation uses; a selection evaluation does not ask
+   * for in the end costs a store call, never a wrong answer. Selectors under a subquery (other
+   * evaluation times) and info() (its selector is built while evaluating) are left to
+   * evaluation.
+   */
+  prefetch(e: Expr, times: Float64Array): void {
+    const visit = (n: Expr, func: string | undefined): void => {
+      switch (n.kind) {
+        case 'VectorSelector': {
+          const r = this.vectorSelectorRange(n, times)
+          this.addPrefetch(n, r.lo, r.hi, {})
+          return
+        }
+        case 'MatrixSelector': {
+          const r = this.matrixSelectorRange(n, times)
+          this.addPrefetch(n.vectorSelector, r.lo, r.hi, {range: r.range, func})
+          return
+        }
+        case 'SubqueryExpr':
+          return
+        case 'ParenExpr':
+          visit(n.expr, func) // rate((x[5m])): the range function still applies to the selector
+          return
+        case 'Call':
+          if (n.func.name === 'info') return
+          for (const a of n.args) visit(a, n.func.name)
+          return
+        default:
+          for (const c of children(n)) visit(c, undefined)
+      }
+    }
+    visit(e, undefined)
+  }
+
+  private addPrefetch(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): void {
+    const set = this.startSelect(vs, mint, maxt, hints)
+    // evaluation may stop before it asks for this one (an error elsewhere): no unhandled rejection
+    set.catch(() => undefined)
+    let list = this.prefetched.get(vs)
+    if (!list) this.prefetched.set(vs, (list = []))
+    list.push({mint, maxt, range: hints.range, func: hints.func, set})
+  }
+
+  /** What evalVectorSelector selects: its evaluation times and [lo, hi]. */
+  private vectorSelectorRange(vs: VectorSelector, times: Float64Array): {eff: Float64Array; lo: number; hi: number} {
+    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, this.dur(vs.originalOffset, vs.originalOffsetExpr))
+    const [mint, maxt] = span(eff)
+    const lookback = this.ctx.lookbackDelta
+    return {eff, lo: mint - lookback + 1, hi: maxt + (vs.smoothed ? lookback : 0)}
+  }
+
+  /** What evalMatrixSelector selects. */
+  private matrixSelectorRange(m: MatrixSelector, times: Float64Array): {lo: number; hi: number; range: number; offset: number; mode: 'anchored' | 'smoothed' | undefined} {
+    const vs = m.vectorSelector
+    const offset = this.dur(vs.originalOffset, vs.originalOffsetExpr)
+    const range = this.dur(m.range, m.rangeExpr)
+    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset)
+    const [mint, maxt] = span(eff)
+    const mode = vs.anchored ? ('anchored' as const) : vs.smoothed ? ('smoothed' as const) : undefined
+    // anchored/smoothed windows also look at the sample before the window (within the lookback)
+    // and, smoothed, at the one after its end
+    const lookback = this.ctx.lookbackDelta
+    return {lo: mint - range - (mode ? lookback : 0) + 1, hi: maxt + (mode === 'smoothed' ? lookback : 0), range, offset, mode}
   }
 
   /** Decodes one series' samples in [mint, maxt] into `scratch`, counting them against max samples. */
@@ -202,11 +294,8 @@ export class Evaluator {
   }
 
   private async evalVectorSelector(vs: VectorSelector, times: Float64Array): Promise<EvalValue> {
-    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, this.dur(vs.originalOffset, vs.originalOffsetExpr))
-    const [mint, maxt] = span(eff)
+    const {eff, lo, hi} = this.vectorSelectorRange(vs, times)
     const lookback = this.ctx.lookbackDelta
-    const lo = mint - lookback + 1
-    const hi = maxt + (vs.smoothed ? lookback : 0)
     const selected = await this.selectSeries(vs, lo, hi, {})
     const scratch = new SampleScratch()
     const out: StepSeries[] = []
@@ -258,16 +347,7 @@ export class Evaluator {
 
   private async evalMatrixSelector(m: MatrixSelector, times: Float64Array, func?: string): Promise<RangeSource> {
     const vs = m.vectorSelector
-    const offset = this.dur(vs.originalOffset, vs.originalOffsetExpr)
-    const range = this.dur(m.range, m.rangeExpr)
-    const eff = this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset)
-    const [mint, maxt] = span(eff)
-    const mode = vs.anchored ? 'anchored' : vs.smoothed ? 'smoothed' : undefined
-    // anchored/smoothed windows also look at the sample before the window (within the lookback)
-    // and, smoothed, at the one after its end
-    const lookback = this.ctx.lookbackDelta
-    const lo = mint - range - (mode ? lookback : 0) + 1
-    const hi = maxt + (mode === 'smoothed' ? lookback : 0)
+    const {lo, hi, range, offset, mode} = this.matrixSelectorRange(m, times)
     const selected = await this.selectSeries(vs, lo, hi, {range, func})
     const scratch = new SampleScratch()
     const series = selected.map((sel): RangeInput => ({
