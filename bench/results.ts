@@ -219,7 +219,8 @@ directly, on one machine, in one run:
 - two Prometheus replicas (external labels \`{cluster="bench", replica="0"|"1"}\`) run on copies of it,
   with a \`thanosts sidecar\` each, a querier Q1 over sidecar A and a querier Q2 over both with
   \`--query.replica-label replica\`, each a separate process;
-- every query is sent as Grafana sends it (form-encoded POST to \`/api/v1/query\` or \`/query_range\`),
+- every query is sent as Grafana sends it (form-encoded POST to \`/api/v1/query\` or \`/query_range\`,
+  accepting gzip, which Prometheus and thanosts then use for answers of some size),
   warmed up, then repeated with the targets interleaved so that noise hits all alike; answers are
   compared with Prometheus's (label sets without external labels, equal timestamps, values within a
   relative 1e-9);

@@ -19,6 +19,7 @@ import {extname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {gzipSync} from 'node:zlib'
 import type {Logger} from '../log.js'
+import {acceptsGzip} from '../server/accept-encoding.js'
 
 /** Paths the single-page app answers (besides `/`, which redirects). */
 export const UI_ROUTES = ['/query', '/graph', '/stores', '/status', '/flags'] as const
@@ -74,9 +75,6 @@ function defaultDir(): string {
   return fileURLToPath(new URL('../../../web/', import.meta.url))
 }
 
-function acceptsGzip(req: IncomingMessage): boolean {
-  return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
-}
 
 function compressible(type: string): boolean {
   return type.startsWith('text/') || type.startsWith('application/json') || type === 'image/svg+xml'

@@ -4,6 +4,8 @@
  * Prometheus's own, error types, partial response, and a querier stacked on a querier.
  */
 import assert from 'node:assert/strict'
+import {request} from 'node:http'
+import {gunzipSync} from 'node:zlib'
 import {nopLogger} from '../../../src/core/log.js'
 import {querierConfig, runQuerier, type QuerierConfig, type RunningQuerier} from '../../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
@@ -154,6 +156,33 @@ describe('thanosts query over real Prometheus replicas and sidecars', function (
     assert.deepEqual(series.body.data, [{__name__: 'temperature', cluster: 'us1', room: 'a'}])
     const build = await get('/api/v1/status/buildinfo')
     assert.equal(typeof (build.body.data as Record<string, string>).version, 'string')
+  })
+
+  it('gzips answers when the client accepts it, as Prometheus does (not tiny ones, not on q=0)', async function () {
+    const raw = (path: string, acceptEncoding?: string) =>
+      new Promise<{headers: Record<string, string | string[] | undefined>; body: Buffer}>((resolve, reject) => {
+        const req = request(`${base}${path}`, {headers: acceptEncoding ? {'accept-encoding': acceptEncoding} : {}}, (res) => {
+          const parts: Buffer[] = []
+          res.on('data', (c: Buffer) => parts.push(c))
+          res.on('end', () => resolve({headers: res.headers, body: Buffer.concat(parts)}))
+          res.on('error', reject)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    const big = `/api/v1/query_range?${new URLSearchParams({query: 'http_requests_total', dedup: 'false', ...range})}`
+    const plain = await raw(big)
+    assert.equal(plain.headers['content-encoding'], undefined)
+    const zipped = await raw(big, 'deflate, gzip;q=0.8, br')
+    assert.equal(zipped.headers['content-encoding'], 'gzip')
+    assert.equal(zipped.headers.vary, 'Accept-Encoding')
+    assert.ok(zipped.body.length * 3 < plain.body.length, `${zipped.body.length} compressed bytes of ${plain.body.length}`)
+    assert.equal(gunzipSync(zipped.body).toString(), plain.body.toString())
+    assert.equal((await raw(big, 'gzip;q=0, identity')).headers['content-encoding'], undefined)
+    assert.equal((await raw(`/api/v1/query?${new URLSearchParams({query: '1', time: String(T0 / 1000)})}`, 'gzip')).headers['content-encoding'], undefined, 'a tiny answer is sent as is')
+    // errors too: a big bad_data message would be compressed, the shape stays Prometheus's
+    const bad = await raw(`/api/v1/query?${new URLSearchParams({query: 'sum('})}`, 'gzip')
+    assert.equal(JSON.parse(bad.body.toString()).errorType, 'bad_data')
   })
 
   it('errors carry Prometheus\'s errorType, message and HTTP code', async function () {
