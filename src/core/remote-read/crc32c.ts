@@ -52,7 +52,7 @@ function loadNative(): NativeCrc32c | undefined {
 
 const native = loadNative()
 
-/** Which implementation frameChecksum uses (for tests and the startup log). */
+/** Which implementation frameChecksum uses (the tests check the native one loads on CI). */
 export const CRC32C_IMPLEMENTATION: 'native' | 'js' = native ? 'native' : 'js'
 
 /** CRC32-C of a whole frame payload: native when available, else crc32c(). */

@@ -17,9 +17,9 @@
  * (upstream #1633: HA replicas need a distinguishing replica label).
  */
 import {watch, type FSWatcher} from 'node:fs'
-import type {StoreStatus} from '../api/api-types.js'
 import {dirname} from 'node:path'
 import {Gauge, type Registry} from 'prom-client'
+import type {StoreStatus} from '../api/api-types.js'
 import {labelsKey, labelsToRecord, labelsToString, type Labels} from '../labels/labels.js'
 import type {Logger} from '../log.js'
 import {isDnsSpec, resolveSpecs} from './dns-sd.js'

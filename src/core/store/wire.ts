@@ -105,12 +105,13 @@ export class ProtoWriter {
     this.varint(1)
   }
 
+  /** A string field, always written (also when empty). Its byte length is known up front: no shift. */
   string(field: number, s: string): void {
-    const at = this.begin(field)
+    this.tag(field, 2)
+    this.varint(Buffer.byteLength(s))
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     this.ensure(s.length * 3)
     this.pos += this.buf.write(s, this.pos, 'utf8')
-    this.end(at)
   }
 
   bytes(field: number, b: Uint8Array): void {
@@ -155,13 +156,8 @@ export class ProtoWriter {
     this.end(at)
   }
 
-  /** The bytes written so far, as a view into the writer's buffer. */
-  finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos)
-  }
-
-  /** The bytes written so far, as a Buffer view into the writer's buffer (valid until reset). */
-  view(): Buffer {
+  /** The bytes written so far, as a view into the writer's buffer (valid until reset). */
+  finish(): Buffer {
     return this.buf.subarray(0, this.pos)
   }
 
@@ -169,14 +165,6 @@ export class ProtoWriter {
   lengthDelimited(field: number, len: number): void {
     this.tag(field, 2)
     this.varint(len)
-  }
-
-  /** A string field (always written, also when empty, as the label writer always did). */
-  stringField(field: number, s: string): void {
-    this.tag(field, 2)
-    this.varint(Buffer.byteLength(s))
-    this.ensure(s.length * 3)
-    this.pos += this.buf.write(s, this.pos, 'utf8')
   }
 }
 
@@ -552,8 +540,8 @@ function writeSeriesField(w: ProtoWriter, field: number, s: StoreSeries): void {
   w.lengthDelimited(field, seriesBodySize(s))
   for (const l of s.labels) {
     w.lengthDelimited(1, labelSize(l))
-    w.stringField(1, l.name)
-    w.stringField(2, l.value)
+    w.string(1, l.name)
+    w.string(2, l.value)
   }
   for (const c of s.chunks) {
     const raw = rawChunkSize(c)
@@ -582,7 +570,7 @@ export function seriesResponseView(f: SeriesFrame): Buffer {
   w.reset()
   if (f.warning !== undefined) w.string(2, f.warning)
   else writeSeriesField(w, 1, f.series)
-  return w.view()
+  return w.finish()
 }
 
 /** A SeriesResponse whose `batch` holds `series`, as a view like seriesResponseView. */
@@ -593,7 +581,7 @@ export function seriesBatchResponseView(series: readonly StoreSeries[]): Buffer 
   for (const s of series) body += lenFieldSize(seriesBodySize(s))
   w.lengthDelimited(4, body)
   for (const s of series) writeSeriesField(w, 1, s)
-  return w.view()
+  return w.finish()
 }
 
 export function encodeSeriesResponse(f: SeriesFrame): Uint8Array {

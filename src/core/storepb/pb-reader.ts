@@ -77,7 +77,6 @@ export class PbReader {
     return this.buf.subarray(s, e)
   }
 
-  /** Returns [field number, wire type]. */
   /** The raw field key (field number × 8 + wire type): for decoders that switch on it, no tuple. */
   key(): number {
     return this.varint()
@@ -91,6 +90,7 @@ export class PbReader {
     return e
   }
 
+  /** Returns [field number, wire type]. */
   tag(): [number, number] {
     const t = this.varint()
     return [Math.floor(t / 8), t & 7]
