@@ -6,7 +6,7 @@
  */
 import {MatchType, Matcher} from '../src/core/labels/matcher.js'
 import {RemoteReadClient} from '../src/core/remote-read/remote-read-client.js'
-import {StoreClient} from '../src/core/store/store-client.js'
+import {StoreClient} from '../src/core/storeapi/store-client.js'
 
 export interface StreamResult {
   series: number

@@ -30,7 +30,7 @@ export interface ApiQueryResult {
   infos: string[]
 }
 
-/** Element of Thanos's `/api/v1/stores` (thanos.md §3.5), grouped there by component type. */
+/** Element of Thanos's `/api/v1/stores` (Thanos pkg/api/query/v1.go), grouped there by component type. */
 export interface StoreStatus {
   name: string
   lastCheck: string

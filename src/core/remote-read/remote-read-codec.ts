@@ -7,7 +7,7 @@ import {BadDataError} from '../errors.js'
 import type {Label, Labels} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import {PbReader, WIRE_LEN} from '../storepb/pb-reader.js'
-import {ProtoWriter} from '../store/wire.js'
+import {ProtoWriter} from '../storepb/pb-writer.js'
 
 /** prometheus.ReadRequest.ResponseType */
 export const SAMPLES = 0

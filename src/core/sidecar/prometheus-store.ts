@@ -14,9 +14,9 @@ import {Matcher, MatchType} from '../labels/matcher.js'
 import type {PrometheusClient} from '../prometheus/prometheus-client.js'
 import {MAX_INT64} from '../prometheus/prometheus-client.js'
 import type {RemoteReadClient} from '../remote-read/remote-read-client.js'
-import type {StoreApiImpl} from '../store/store-grpc-server.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreSeries} from '../store/types.js'
-import type {EndpointInfo} from '../store/wire.js'
+import type {StoreApiImpl} from '../storeapi/store-grpc-server.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreSeries} from '../storepb/store-types.js'
+import type {EndpointInfo} from '../storepb/store-wire.js'
 import {sortedByMergedLabels, type KeyedSeries} from './series-order.js'
 
 /** What the sidecar has learned from Prometheus; updated by its heartbeat. */

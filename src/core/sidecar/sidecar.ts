@@ -18,7 +18,7 @@ import {bindGrpcServer, createGrpcServer, stopGrpcServer} from '../server/grpc-s
 import {HttpServer} from '../server/http-server.js'
 import {Lifecycle, sleep} from '../server/lifecycle.js'
 import {Prober} from '../server/prober.js'
-import {registerStoreApi} from '../store/store-grpc-server.js'
+import {registerStoreApi} from '../storeapi/store-grpc-server.js'
 import {PrometheusStore, type SidecarState} from './prometheus-store.js'
 
 export interface SidecarConfig {

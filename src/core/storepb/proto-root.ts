@@ -2,7 +2,7 @@
  * storepb/: the wire contracts. `proto/` holds our .proto files (upstream names and field
  * numbers); this module loads them with protobufjs reflection, which is the typed reference
  * for every message: tests and cold paths encode/decode through it, and the hand-written
- * hot-path codecs (store/wire.ts, remote-read/remote-read-codec.ts) are checked against it.
+ * hot-path codecs (store-wire.ts with pb-reader.ts/pb-writer.ts, remote-read/remote-read-codec.ts) are checked against it.
  *
  * int64 fields decode as numbers (protobufjs without the optional `long` package): every
  * timestamp in ms fits a double exactly; the only values that don't, Thanos's MaxInt64 and

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {decodeXorChunk, encodeXorChunks, isStaleNaN, MAX_SAMPLES_PER_CHUNK, STALE_NAN, XorChunkEncoder} from '../../../src/core/chunkenc/index.js'
 import {sameFloatBits} from '../../../src/core/chunkenc/value.js'
-import {encodeXorChunk as referenceEncode} from '../store/xor-encoder.js'
+import {encodeXorChunk as referenceEncode} from './reference-xor-encoder.js'
 
 const f64 = new Float64Array(1)
 const u32 = new Uint32Array(f64.buffer)

@@ -18,8 +18,8 @@ import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet
 import {ChunkSeries, type ChunkDecoder} from './chunk-series.js'
 import {flattenGroup, type ProxyStore} from './proxy.js'
 import type {MergedGroup} from './series-merge.js'
-import {ChunkEncoding, type StoreChunk, type StoreSeries} from './types.js'
-import {decodeXorChunk} from './xor-decoder.js'
+import {ChunkEncoding, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
+import {decodeXorChunk} from '../chunkenc/xor-decoder.js'
 
 export interface StoreQueryableOptions {
   /** `--query.replica-label` (or the request's `replicaLabels[]`). */

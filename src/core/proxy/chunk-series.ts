@@ -12,15 +12,11 @@ import {BadDataError} from '../errors.js'
 import type {Labels} from '../labels/labels.js'
 import {isStaleNaN} from '../chunkenc/value.js'
 import type {SampleBlock, SampleIterator, Series} from '../promql/queryable.js'
-import {decodeXorChunk, decodeXorInto, XorDecodeIterator} from './xor-decoder.js'
+import type {RawChunk} from '../storepb/store-types.js'
+import {decodeXorChunk, decodeXorInto, XorDecodeIterator} from '../chunkenc/xor-decoder.js'
 
-/** What the series needs of a chunk; times in ms. */
-export interface RawChunk {
-  minTime: number
-  maxTime: number
-  /** Prometheus XOR chunk bytes (2-byte sample count + bit stream). */
-  data: Uint8Array
-}
+
+export type {RawChunk} from '../storepb/store-types.js'
 
 export type ChunkDecoder = (data: Uint8Array) => SampleIterator
 

@@ -5,7 +5,7 @@
  */
 // @ts-expect-error snappyjs ships no types
 import snappy from 'snappyjs'
-import {ProtoWriter} from '../../../src/core/store/wire.js'
+import {ProtoWriter} from '../../../src/core/storepb/pb-writer.js'
 
 /** OpenMetrics text for one metric family; series as label records with [t ms, v] samples. */
 export function openMetricsText(name: string, type: 'counter' | 'gauge', series: Array<{labels: Record<string, string>; samples: Array<[number, number]>}>): string {

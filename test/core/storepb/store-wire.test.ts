@@ -1,5 +1,5 @@
 /**
- * Conformance of the hand-written StoreAPI codec (src/core/store/wire.ts) with the upstream
+ * Conformance of the hand-written StoreAPI codec (src/core/storepb/store-wire.ts) with the upstream
  * schema: messages are encoded by one side and decoded by protobufjs loaded with the upstream
  * .proto files (shared/reference/upstream-protos, gogoproto options stripped: Go-only).
  */
@@ -11,7 +11,7 @@ import fc from 'fast-check'
 import protobuf from 'protobufjs'
 import {labelsFromRecord} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
-import * as wire from '../../../src/core/store/wire.js'
+import * as wire from '../../../src/core/storepb/store-wire.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 // dist/test/core/store → repo root → ../shared

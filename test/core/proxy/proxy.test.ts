@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import {labelsFromRecord, type Labels} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
 import {ThanostsError} from '../../../src/core/errors.js'
-import {labelSetsMatch, matchingStores, mergeSortedUnique, ProxyStore, flattenGroup} from '../../../src/core/store/proxy.js'
-import {proxyAsStoreApi} from '../../../src/core/store/proxy-grpc.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreCaller, StoreChunk, StoreRef, StoreSeries} from '../../../src/core/store/types.js'
+import {labelSetsMatch, matchingStores, mergeSortedUnique, ProxyStore, flattenGroup} from '../../../src/core/proxy/proxy.js'
+import {proxyAsStoreApi} from '../../../src/core/proxy/proxy-grpc.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreCaller, StoreChunk, StoreRef, StoreSeries} from '../../../src/core/storepb/store-types.js'
 
 const L = (r: Record<string, string>): Labels => labelsFromRecord(r)
 const eq = (n: string, v: string) => new Matcher(MatchType.EQ, n, v)

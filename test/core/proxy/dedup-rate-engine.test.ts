@@ -10,9 +10,9 @@ import {labelsFromRecord, type Labels} from '../../../src/core/labels/labels.js'
 import {encodeXorChunks} from '../../../src/core/chunkenc/xor-encoder.js'
 import {Engine} from '../../../src/core/promql/engine/engine.js'
 import type {Queryable} from '../../../src/core/promql/queryable.js'
-import {ProxyStore} from '../../../src/core/store/proxy.js'
-import {createStoreQueryable} from '../../../src/core/store/store-queryable.js'
-import type {SeriesFrame, StoreCaller, StoreRef, StoreSeries} from '../../../src/core/store/types.js'
+import {ProxyStore} from '../../../src/core/proxy/proxy.js'
+import {createStoreQueryable} from '../../../src/core/proxy/store-queryable.js'
+import type {SeriesFrame, StoreCaller, StoreRef, StoreSeries} from '../../../src/core/storepb/store-types.js'
 
 const T0 = 1_700_000_000_000
 const END = T0 + 3600_000

@@ -9,9 +9,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {ServerCredentials} from '@grpc/grpc-js'
 import {labelsFromRecord} from '../../../src/core/labels/labels.js'
-import {EndpointSet} from '../../../src/core/store/endpoint-set.js'
-import type {ClientTlsOptions} from '../../../src/core/store/grpc-client-options.js'
-import {TestStoreServer} from './test-store-server.js'
+import {EndpointSet} from '../../../src/core/discovery/endpoint-set.js'
+import type {ClientTlsOptions} from '../../../src/core/storeapi/grpc-client-options.js'
+import {TestStoreServer} from '../../helpers/test-store-server.js'
 
 function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, {cwd: dir, stdio: 'ignore'})

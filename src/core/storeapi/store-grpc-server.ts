@@ -16,9 +16,9 @@ import {
 } from '@grpc/grpc-js'
 import {CanceledError, errorKind, GRPC_CODE} from '../errors.js'
 import type {Logger} from '../log.js'
-import {INFO_SERVICE, STORE_SERVICE} from './proxy-grpc.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreSeries} from './types.js'
-import * as wire from './wire.js'
+import {INFO_SERVICE, STORE_SERVICE} from './services.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreSeries} from '../storepb/store-types.js'
+import * as wire from '../storepb/store-wire.js'
 
 export interface StoreApiImpl {
   /** Throws (e.g. UnavailableError) while the store is not ready: Info then fails, as Thanos. */

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 // @ts-expect-error snappyjs ships no types
 import snappy from 'snappyjs'
-import {decodeXorChunk} from '../../../src/core/store/xor-decoder.js'
-import {ProtoWriter} from '../../../src/core/store/wire.js'
+import {decodeXorChunk} from '../../../src/core/chunkenc/xor-decoder.js'
+import {ProtoWriter} from '../../../src/core/storepb/pb-writer.js'
 import {startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
-import {openMetricsText} from './prometheus-fixture.js'
+import {openMetricsText} from '../proxy/prometheus-fixture.js'
 
 const NOW = Math.floor(Date.now() / 3600_000) * 3600_000 - 6 * 3600_000
 const STEP = 15_000

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {compareLabels, labelsFromRecord, labelsKey, type Labels} from '../../../src/core/labels/labels.js'
-import {mergeSeriesStreams} from '../../../src/core/store/series-merge.js'
+import {mergeSeriesStreams} from '../../../src/core/proxy/series-merge.js'
 
 interface Item {
   labels: Labels

@@ -1,12 +1,12 @@
 /**
- * store/: the querier side of the StoreAPI: gRPC client (store-client.ts), endpoint discovery
- * and health (endpoint-set.ts), and this proxy, which fans a request out to every matching
- * store and merges the answers (Thanos `pkg/store/proxy.go`, `proxy_merge.go`). The PromQL
- * view over the proxy, with deduplication, is store-queryable.ts; the gRPC-serving face of the
- * proxy (so queriers can be stacked) is proxy-store-api.ts.
+ * proxy/: the querier's fan-out. This proxy fans a request out to every matching store (the
+ * clients of storeapi/, the endpoints of discovery/) and merges the answers (Thanos
+ * `pkg/store/proxy.go`, `proxy_merge.go`). The PromQL view over the proxy, with deduplication,
+ * is store-queryable.ts; the gRPC-serving face of the proxy (so queriers can be stacked) is
+ * proxy-grpc.ts.
  *
  * Per request:
- * - stores are pruned by time overlap and external labels (thanos.md §3.3);
+ * - stores are pruned by time overlap and external labels (Thanos pkg/store/proxy.go storeMatches);
  * - all remaining stores are called concurrently; each stream is sorted by labels, a store that
  *   cannot strip replica labels itself has them stripped here and its series re-sorted;
  * - the streams are k-way merged by labels (series-merge.ts); equal label sets from several
@@ -22,7 +22,7 @@ import {matchesAll, type Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
 import {stripReplicaLabels} from '../dedup/dedup-series-set.js'
 import {mergeSeriesStreams, type MergedGroup} from './series-merge.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreRef, StoreSeries} from './types.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreRef, StoreSeries} from '../storepb/store-types.js'
 
 export interface ProxyStoreOptions {
   /** The stores to consider; called per request (EndpointSet.storeRefs, or a fixed list). */
@@ -63,7 +63,7 @@ export function labelSetsMatch(matchers: readonly Matcher[], labelSets: readonly
   return false
 }
 
-/** Stores worth asking for [minTime, maxTime] with these matchers (thanos.md §3.3). */
+/** Stores worth asking for [minTime, maxTime] with these matchers (Thanos pkg/store/proxy.go storeMatches). */
 export function matchingStores(stores: readonly StoreRef[], sel: {minTime: number; maxTime: number; matchers: readonly Matcher[]; storeMatchers?: readonly (readonly Matcher[])[]}): StoreRef[] {
   return stores.filter((s) => {
     if (sel.minTime > s.maxTime || sel.maxTime < s.minTime) return false

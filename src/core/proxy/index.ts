@@ -15,12 +15,13 @@
  *   //   (store-grpc-server.ts)
  *   // shutdown: await endpoints.stop()
  */
-export {EndpointSet, isHealthy, type Endpoint, type EndpointSetOptions, type StoreStatus} from './endpoint-set.js'
-export {resolveSpecs} from './dns-sd.js'
+export {EndpointSet, isHealthy, type Endpoint, type EndpointSetOptions, type StoreStatus} from '../discovery/endpoint-set.js'
+export {resolveSpecs} from '../discovery/dns-sd.js'
 export {ProxyStore, NO_STORES_MESSAGE, labelSetsMatch, matchingStores, type ProxyStoreOptions, type SeriesSelection, type ProxySeriesResult} from './proxy.js'
 export {createStoreQueryable, type StoreQueryableOptions} from './store-queryable.js'
-export {proxyAsStoreApi, proxyInfo, INFO_SERVICE, STORE_SERVICE, type ProxyGrpcOptions} from './proxy-grpc.js'
-export {StoreClient, grpcErrorToThanosts, type EndpointInfo} from './store-client.js'
-export type {ClientTlsOptions, StoreClientOptions} from './grpc-client-options.js'
-export type {StoreRef, StoreCaller, SeriesQuery, LabelsQuery, SeriesFrame, StoreSeries, StoreChunk} from './types.js'
+export {proxyAsStoreApi, proxyInfo, type ProxyGrpcOptions} from './proxy-grpc.js'
+export {INFO_SERVICE, STORE_SERVICE} from '../storeapi/services.js'
+export {StoreClient, grpcErrorToThanosts, type EndpointInfo} from '../storeapi/store-client.js'
+export type {ClientTlsOptions, StoreClientOptions} from '../storeapi/grpc-client-options.js'
+export type {StoreRef, StoreCaller, SeriesQuery, LabelsQuery, SeriesFrame, StoreSeries, StoreChunk} from '../storepb/store-types.js'
 export type {DedupAlgorithm} from '../dedup/dedup-series-set.js'

@@ -5,13 +5,13 @@
  * The sidecar over a real Prometheus is exercised in store-integration.test.ts.
  */
 import {Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedServiceImplementation, type ServiceDefinition} from '@grpc/grpc-js'
-import {compareLabels, mergeLabels, withoutLabels, type Labels} from '../../../src/core/labels/labels.js'
-import {matchesAll} from '../../../src/core/labels/matcher.js'
-import {decodeSeriesRequest, encodeInfoResponse, encodeSeriesBatchResponse, encodeSeriesResponse, encodeStringsResponse} from '../../../src/core/store/wire.js'
-import type {StoreChunk, StoreSeries} from '../../../src/core/store/types.js'
-import {encodeXorChunks} from '../../../src/core/chunkenc/xor-encoder.js'
-import {remoteReadChunks} from './prometheus-fixture.js'
-import {labelsFromRecord} from '../../../src/core/labels/labels.js'
+import {compareLabels, mergeLabels, withoutLabels, type Labels} from '../../src/core/labels/labels.js'
+import {matchesAll} from '../../src/core/labels/matcher.js'
+import {decodeSeriesRequest, encodeInfoResponse, encodeSeriesBatchResponse, encodeSeriesResponse, encodeStringsResponse} from '../../src/core/storepb/store-wire.js'
+import type {StoreChunk, StoreSeries} from '../../src/core/storepb/store-types.js'
+import {encodeXorChunks} from '../../src/core/chunkenc/xor-encoder.js'
+import {remoteReadChunks} from '../core/proxy/prometheus-fixture.js'
+import {labelsFromRecord} from '../../src/core/labels/labels.js'
 
 export interface TestSeries {
   labels: Labels

@@ -1,6 +1,6 @@
 /**
  * Protobuf encoding of the StoreAPI messages the querier sends and receives, written directly
- * against the wire format (field numbers from thanos.md §1.3–1.6, i.e. upstream
+ * against the wire format (field numbers from upstream
  * `pkg/store/storepb/rpc.proto`, `types.proto`, `pkg/info/infopb/rpc.proto`).
  *
  * Why by hand, next to the generated types in storepb/: this is the querier's hot path. Chunk
@@ -11,7 +11,8 @@
 import {BadDataError} from '../errors.js'
 import {sortLabels, type Label, type Labels} from '../labels/labels.js'
 import {Matcher} from '../labels/matcher.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreSeries} from './types.js'
+import {clampInt64, ProtoWriter} from './pb-writer.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreSeries} from './store-types.js'
 
 /** Normalised `InfoResponse`. */
 export interface EndpointInfo {
@@ -29,151 +30,6 @@ export interface EndpointInfo {
 /** Response batch size the querier asks for (Thanos `store.DefaultResponseBatchSize`). */
 export const RESPONSE_BATCH_SIZE = 64
 
-// ---------------------------------------------------------------------------------------------
-// Writer
-
-/**
- * Protobuf writer over one growing buffer. Nested messages are written in place: `begin()`
- * reserves one byte for the length, `end()` fills it in and, only for bodies of 128 bytes or
- * more, shifts the body right to make room for a longer varint. That avoids a writer and a
- * buffer per nested message (the sidecar writes four levels per chunk: batch, series,
- * AggrChunk, Chunk), which dominated its profile.
- */
-export class ProtoWriter {
-  private buf: Buffer
-  private pos = 0
-
-  constructor(initialSize = 256) {
-    this.buf = Buffer.allocUnsafe(initialSize)
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < this.pos + n) size *= 2
-    const b = Buffer.allocUnsafe(size)
-    this.buf.copy(b, 0, 0, this.pos)
-    this.buf = b
-  }
-
-  /** Forgets what was written, keeping the buffer (for writers reused across messages). */
-  reset(): void {
-    this.pos = 0
-  }
-
-  varint(n: number): void {
-    if (n < 0) return this.negVarint(n)
-    this.ensure(10)
-    if (n >= 2 ** 63) {
-      // MaxInt64 is not representable as a double (it rounds up to 2^63, which would encode as
-      // MinInt64): write its exact nine bytes.
-      for (let i = 0; i < 8; i++) this.buf[this.pos++] = 0xff
-      this.buf[this.pos++] = 0x7f
-      return
-    }
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n % 0x80) | 0x80
-      n = Math.floor(n / 0x80)
-    }
-    this.buf[this.pos++] = n
-  }
-
-  /** Two's complement, ten bytes, as protobuf encodes negative int64. */
-  private negVarint(n: number): void {
-    this.ensure(10)
-    let v = BigInt.asUintN(64, BigInt(Math.trunc(n)))
-    while (v >= 0x80n) {
-      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80
-      v >>= 7n
-    }
-    this.buf[this.pos++] = Number(v)
-  }
-
-  tag(field: number, wireType: number): void {
-    this.varint(field * 8 + wireType)
-  }
-
-  int64(field: number, v: number): void {
-    if (v === 0) return
-    this.tag(field, 0)
-    this.varint(clampInt64(v))
-  }
-
-  bool(field: number, v: boolean | undefined): void {
-    if (!v) return
-    this.tag(field, 0)
-    this.varint(1)
-  }
-
-  /** A string field, always written (also when empty). Its byte length is known up front: no shift. */
-  string(field: number, s: string): void {
-    this.tag(field, 2)
-    this.varint(Buffer.byteLength(s))
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    this.ensure(s.length * 3)
-    this.pos += this.buf.write(s, this.pos, 'utf8')
-  }
-
-  bytes(field: number, b: Uint8Array): void {
-    this.tag(field, 2)
-    this.varint(b.length)
-    this.ensure(b.length)
-    this.buf.set(b, this.pos)
-    this.pos += b.length
-  }
-
-  /** Starts a length-delimited field; returns the mark to pass to end(). */
-  begin(field: number): number {
-    this.tag(field, 2)
-    this.ensure(1)
-    return this.pos++
-  }
-
-  /** Closes the field opened at `mark`: writes its length before the body. */
-  end(mark: number): void {
-    const len = this.pos - mark - 1
-    if (len < 0x80) {
-      this.buf[mark] = len
-      return
-    }
-    let extra = 1
-    while (len >= 2 ** (7 * (extra + 1))) extra++
-    this.ensure(extra)
-    this.buf.copyWithin(mark + 1 + extra, mark + 1, this.pos)
-    this.pos += extra
-    let n = len
-    let p = mark
-    while (n >= 0x80) {
-      this.buf[p++] = (n % 0x80) | 0x80
-      n = Math.floor(n / 0x80)
-    }
-    this.buf[p] = n
-  }
-
-  message(field: number, build: (w: ProtoWriter) => void): void {
-    const at = this.begin(field)
-    build(this)
-    this.end(at)
-  }
-
-  /** The bytes written so far, as a view into the writer's buffer (valid until reset). */
-  finish(): Buffer {
-    return this.buf.subarray(0, this.pos)
-  }
-
-  /** Tag and length of a length-delimited field whose body the caller writes next. */
-  lengthDelimited(field: number, len: number): void {
-    this.tag(field, 2)
-    this.varint(len)
-  }
-}
-
-const MAX_INT64_AS_NUMBER = 9223372036854775807
-function clampInt64(v: number): number {
-  if (v === Number.POSITIVE_INFINITY || v >= MAX_INT64_AS_NUMBER) return MAX_INT64_AS_NUMBER
-  if (v === Number.NEGATIVE_INFINITY || v <= -MAX_INT64_AS_NUMBER) return -MAX_INT64_AS_NUMBER
-  return Math.trunc(v)
-}
 
 function writeMatchers(w: ProtoWriter, field: number, ms: readonly Matcher[]): void {
   for (const m of ms) {

@@ -1,6 +1,6 @@
 /**
  * gRPC client for one StoreAPI endpoint: `thanos.info.Info/Info` and `thanos.Store/Series`,
- * `/LabelNames`, `/LabelValues` (thanos.md §1.2). One channel per client, reused by every call;
+ * `/LabelNames`, `/LabelValues` (upstream pkg/store/storepb/rpc.proto, pkg/info/infopb/rpc.proto). One channel per client, reused by every call;
  * channel settings as Thanos (grpc-client-options.ts). Every call takes an AbortSignal, which
  * cancels the gRPC call (RST_STREAM) so the store stops working for a query nobody waits for.
  *
@@ -11,11 +11,11 @@
 import {Client, Metadata, status, type ClientReadableStream, type ServiceError} from '@grpc/grpc-js'
 import {BadDataError, CanceledError, ThanostsError, TimeoutError, UnavailableError} from '../errors.js'
 import {channelCredentials, channelOptions, type StoreClientOptions} from './grpc-client-options.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreCaller} from './types.js'
-import * as wire from './wire.js'
-import type {EndpointInfo} from './wire.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreCaller} from '../storepb/store-types.js'
+import * as wire from '../storepb/store-wire.js'
+import type {EndpointInfo} from '../storepb/store-wire.js'
 
-export type {EndpointInfo} from './wire.js'
+export type {EndpointInfo} from '../storepb/store-wire.js'
 export type {StoreClientOptions} from './grpc-client-options.js'
 
 const INFO_PATH = '/thanos.info.Info/Info'

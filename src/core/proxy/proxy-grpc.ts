@@ -15,27 +15,8 @@
 import {labelsKey, type Labels} from '../labels/labels.js'
 import type {Logger} from '../log.js'
 import {flattenGroup, type ProxyStore} from './proxy.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreRef} from './types.js'
-import * as wire from './wire.js'
-
-const id = (b: Buffer): Buffer => b
-const method = (path: string, responseStream = false) => ({
-  path,
-  requestStream: false,
-  responseStream,
-  requestSerialize: id,
-  requestDeserialize: id,
-  responseSerialize: id,
-  responseDeserialize: id,
-})
-
-/** grpc-js service definitions keyed by handler name; identity serializers (wire.ts codes). */
-export const INFO_SERVICE = {Info: method('/thanos.info.Info/Info')}
-export const STORE_SERVICE = {
-  Series: method('/thanos.Store/Series', true),
-  LabelNames: method('/thanos.Store/LabelNames'),
-  LabelValues: method('/thanos.Store/LabelValues'),
-}
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreRef} from '../storepb/store-types.js'
+import * as wire from '../storepb/store-wire.js'
 
 export interface ProxyGrpcOptions {
   proxy: ProxyStore

@@ -5,13 +5,20 @@
  */
 import type {Labels} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
-import type {RawChunk} from './chunk-series.js'
 
 /** Chunk encodings as StoreAPI `Chunk.Encoding`. */
 export const enum ChunkEncoding {
   XOR = 0,
   HISTOGRAM = 1,
   FLOAT_HISTOGRAM = 2,
+}
+
+/** What the series needs of a chunk; times in ms. */
+export interface RawChunk {
+  minTime: number
+  maxTime: number
+  /** Prometheus XOR chunk bytes (2-byte sample count + bit stream). */
+  data: Uint8Array
 }
 
 export interface StoreChunk extends RawChunk {

@@ -1,5 +1,7 @@
 /**
- * The querier's set of StoreAPI endpoints (Thanos `pkg/query/endpointset.go`).
+ * discovery/: which StoreAPI endpoints the querier talks to, and their health. This is the
+ * querier's endpoint set (Thanos `pkg/query/endpointset.go`); file-sd.ts and dns-sd.ts resolve
+ * the addresses.
  *
  * Addresses come from flags (`--endpoint`/`--store`, HOST:PORT, or `dns+`/`dnssrv+` names
  * re-resolved every `--store.sd-dns-interval`, see dns-sd.ts) and file SD (`--store.sd-files`,
@@ -24,9 +26,9 @@ import {labelsKey, labelsToRecord, labelsToString, type Labels} from '../labels/
 import type {Logger} from '../log.js'
 import {isDnsSpec, resolveSpecs} from './dns-sd.js'
 import {readSdFiles} from './file-sd.js'
-import {channelCredentials} from './grpc-client-options.js'
-import {StoreClient, type EndpointInfo, type StoreClientOptions} from './store-client.js'
-import type {StoreRef} from './types.js'
+import {channelCredentials} from '../storeapi/grpc-client-options.js'
+import {StoreClient, type EndpointInfo, type StoreClientOptions} from '../storeapi/store-client.js'
+import type {StoreRef} from '../storepb/store-types.js'
 
 export interface EndpointSetOptions {
   /** Static HOST:PORT addresses (`--endpoint`, `--store`). */
