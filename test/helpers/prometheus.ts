@@ -16,6 +16,7 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 import * as yaml from 'js-yaml'
 import {toOpenMetrics, type SeriesSpec} from './openmetrics.js'
+import {prometheus3} from './peers.js'
 import {freePort} from './ports.js'
 import {startProcess, waitForHttpOk, type ManagedProcess} from './process.js'
 
@@ -25,6 +26,11 @@ export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus'
 export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? 'promtool'
 
 export interface PrometheusOptions {
+  /**
+   * Which Prometheus: Debian's 2.42 on PATH (the default, as the demo uses), or the 3.x that
+   * scripts/peers.sh builds (`3`), whose promtool then backfills too.
+   */
+  version?: 2 | 3
   externalLabels?: Record<string, string>
   /** Backfilled before start. */
   series?: SeriesSpec[]
@@ -66,11 +72,11 @@ export function prometheusConfig(opts: PrometheusOptions, port: number): Record<
   return cfg
 }
 
-export async function backfill(openMetrics: string, dataDir: string, workDir: string): Promise<void> {
+export async function backfill(openMetrics: string, dataDir: string, workDir: string, promtool = PROMTOOL_BIN): Promise<void> {
   const file = path.join(workDir, 'backfill.om')
   await writeFile(file, openMetrics)
   try {
-    await execFileP(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir], {maxBuffer: 16 << 20})
+    await execFileP(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir], {maxBuffer: 16 << 20})
   } catch (e) {
     const err = e as {stderr?: string; stdout?: string; message: string}
     throw new Error(`promtool backfill failed: ${err.stderr || err.stdout || err.message}`)
@@ -78,6 +84,7 @@ export async function backfill(openMetrics: string, dataDir: string, workDir: st
 }
 
 export async function startPrometheus(opts: PrometheusOptions = {}): Promise<PrometheusHandle> {
+  const bins = opts.version === 3 ? prometheus3() : {prometheus: PROMETHEUS_BIN, promtool: PROMTOOL_BIN}
   const dir = await mkdtemp(path.join(tmpdir(), 'thanosts-prom-'))
   const dataDir = path.join(dir, 'data')
   const configPath = path.join(dir, 'prometheus.yml')
@@ -85,7 +92,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   let config = prometheusConfig(opts, port)
   await writeFile(configPath, yaml.dump(config))
   const om = opts.openMetrics ?? (opts.series && opts.series.length > 0 ? toOpenMetrics(opts.series) : undefined)
-  if (om !== undefined) await backfill(om, dataDir, dir)
+  if (om !== undefined) await backfill(om, dataDir, dir, bins.promtool)
   if (opts.blocksFrom !== undefined) await cp(opts.blocksFrom, dataDir, {recursive: true})
   const url = `http://127.0.0.1:${port}`
   const args = [
@@ -99,7 +106,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   ]
   let mp: ManagedProcess | undefined
   const launch = async (): Promise<void> => {
-    mp = startProcess(`prometheus:${port}`, PROMETHEUS_BIN, args)
+    mp = startProcess(`prometheus:${port}`, bins.prometheus, args)
     await waitForHttpOk(`${url}/-/ready`, mp)
   }
   try {
