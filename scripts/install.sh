@@ -2,7 +2,8 @@
 # Installs everything thanosts needs on a fresh Debian machine with Node 20 (run as root):
 # the Debian `prometheus` package (Prometheus 2.42 + promtool, used by the demo and the tests),
 # Debian's `chromium` (headless, for the web UI's browser tests),
-# the npm packages, and the build. Idempotent: skips what is already there.
+# the npm packages, the real peers (scripts/peers.sh: Thanos, Prometheus 3, SeaweedFS, built
+# with the machine's Go toolchain), and the build. Idempotent: skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "thanosts: installing npm packages" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The real Thanos, Prometheus 3 and SeaweedFS the tests and benchmarks run beside thanosts,
+# built from their Go modules (minutes the first time, a cache check afterwards).
+bash scripts/peers.sh >&2
 
 echo "thanosts: building" >&2
 npm run --silent build

@@ -24,22 +24,21 @@ export interface Peer {
   path: string
 }
 
-let peers: Map<PeerName, Peer> | undefined
+const peers = new Map<PeerName, Peer>()
 
 /**
- * The peers as `scripts/peers.sh` reports them (`name version path` lines). The script only
- * checks the cache when the pinned binaries are there, so this is cheap after the install.
+ * A peer as `scripts/peers.sh NAME` reports it (`name version path`). The script only checks the
+ * cache when the pinned binary is there, so this is cheap after the install.
  */
 export function peer(name: PeerName): Peer {
-  if (!peers) {
+  if (!peers.has(name)) {
     let out: string
     try {
-      out = execFileSync('bash', [path.resolve('scripts/peers.sh')], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20})
+      out = execFileSync('bash', [path.resolve('scripts/peers.sh'), name], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20})
     } catch (e) {
       const err = e as {stderr?: string; message: string}
       throw new Error(`scripts/peers.sh failed, the real peers are missing: ${err.stderr?.slice(-4000) || err.message}`)
     }
-    peers = new Map()
     for (const line of out.trim().split('\n')) {
       const [n, version, p] = line.split(' ')
       if (n && version && p) peers.set(n as PeerName, {name: n as PeerName, version, path: p})
