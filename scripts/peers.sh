@@ -32,12 +32,18 @@ export CGO_ENABLED=0
 # The pinned version of a peer module, read from its go.mod (one source of truth).
 pinned() { awk -v m="$2" '$1 == m || ($1 == "require" && $2 == m) { print ($1 == "require" ? $3 : $2); exit }' "test/peers/$1/go.mod"; }
 
-# build NAME DISPLAY_VERSION OUT_DIR LDFLAGS PKG:BIN...
+# build NAME DISPLAY_VERSION OUT_DIR TAGS LDFLAGS PKG:BIN...
+# TAGS are the build tags of the peer's own release build (its .promu.yml): Thanos needs
+# `slicelabels`, without which its zero-copy label conversions misread labels and panic.
+# The recipe (tags, flags, go.sum) is kept beside the binaries; a change rebuilds.
 build() {
-  local name=$1 version=$2 out=$3 ldflags=$4
-  shift 4
+  local name=$1 version=$2 out=$3 tags=$4 ldflags=$5
+  shift 5
+  local recipe
+  recipe="$(go env GOVERSION) tags=$tags ldflags=$ldflags $* $(sha256sum "test/peers/$name/go.sum" | cut -c1-16)"
   local missing=0 spec
   for spec in "$@"; do [ -x "$out/${spec##*:}" ] || missing=1; done
+  [ "$(cat "$out/.recipe" 2>/dev/null)" = "$recipe" ] || missing=1
   if [ "$missing" = 1 ]; then
     echo "thanosts: building peer $name $version (first build on a machine takes minutes)" >&2
     local start=$SECONDS tmp="$out.tmp"
@@ -45,7 +51,7 @@ build() {
     for spec in "$@"; do
       local pkg=${spec%%:*} bin=${spec##*:}
       # -v names each package as it compiles: count them so a long build shows it is moving.
-      (cd "test/peers/$name" && exec go build -v -trimpath -ldflags "-s -w $ldflags" -o "$tmp/$bin" "$pkg") 2>"$tmp/build.log" &
+      (cd "test/peers/$name" && exec go build -v -trimpath -tags "$tags" -ldflags "-s -w $ldflags" -o "$tmp/$bin" "$pkg") 2>"$tmp/build.log" &
       local pid=$!
       while kill -0 "$pid" 2>/dev/null; do
         sleep 15
@@ -60,6 +66,7 @@ build() {
       fi
     done
     rm -f "$tmp/build.log"
+    echo "$recipe" >"$tmp/.recipe"
     rm -rf "$out" && mv "$tmp" "$out"
     echo "thanosts: built peer $name in $((SECONDS - start)) s, $(du -sh "$out" | cut -f1)" >&2
   fi
@@ -70,15 +77,16 @@ prom_common=github.com/prometheus/common/version
 stamp() { echo "-X $prom_common.Version=$1 -X $prom_common.Revision=$2 -X $prom_common.Branch=HEAD -X $prom_common.BuildUser=thanosts-peers -X $prom_common.BuildDate=00000000-00:00:00"; }
 
 thanos_v=$(pinned thanos github.com/thanos-io/thanos)
-is_wanted thanos && build thanos "$thanos_v" "$cache/thanos-$thanos_v" "$(stamp "${thanos_v#v}" "$thanos_v")" \
+is_wanted thanos && build thanos "$thanos_v" "$cache/thanos-$thanos_v" netgo,slicelabels "$(stamp "${thanos_v#v}" "$thanos_v")" \
   github.com/thanos-io/thanos/cmd/thanos:thanos
 
-# Prometheus 3.X.Y is published as module version v0.3XX.Y.
+# Prometheus 3.X.Y is published as module version v0.3XX.Y. Its release build also embeds the web
+# UI (tag builtinassets), whose assets the module does not carry: the API is what the tests use.
 prom_mod=$(pinned prometheus github.com/prometheus/prometheus)
 prom_v=$(echo "$prom_mod" | sed -E 's/^v0\.3([0-9]{2})\.([0-9]+)$/3.\1.\2/; s/^3\.0([0-9])/3.\1/')
-is_wanted prometheus && build prometheus "$prom_v" "$cache/prometheus-$prom_v" "$(stamp "$prom_v" "$prom_mod")" \
+is_wanted prometheus && build prometheus "$prom_v" "$cache/prometheus-$prom_v" netgo "$(stamp "$prom_v" "$prom_mod")" \
   github.com/prometheus/prometheus/cmd/prometheus:prometheus github.com/prometheus/prometheus/cmd/promtool:promtool
 
 weed_v=$(pinned weed github.com/seaweedfs/seaweedfs)
-is_wanted weed && build weed "$weed_v" "$cache/weed-$weed_v" "" github.com/seaweedfs/seaweedfs/weed:weed
+is_wanted weed && build weed "$weed_v" "$cache/weed-$weed_v" "" "" github.com/seaweedfs/seaweedfs/weed:weed
 exit 0
