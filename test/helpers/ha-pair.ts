@@ -17,7 +17,7 @@ export const GAP_SCRAPE_MS = 15_000
 /** Replica 0's outage: 40 minutes, ending an hour before the data ends. */
 export const GAP_MS = 40 * 60_000
 /** Gap series samples sit this far after each 15 s slot, away from window and step boundaries. */
-const GAP_OFFSET_MS = 4_321
+export const GAP_OFFSET_MS = 4_321
 
 export interface HaPair {
   readonly proms: PrometheusHandle[]
