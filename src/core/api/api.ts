@@ -47,7 +47,9 @@ const ERROR_TYPE: Record<ErrorKind, string> = {
   execution: 'execution',
   timeout: 'timeout',
   canceled: 'canceled',
-  unavailable: 'unavailable',
+  // A store that fails a query is an execution error of the query, 422, as Thanos reports it
+  // (pkg/api/query/v1.go wraps the engine's error, which names the store, as ErrorExec).
+  unavailable: 'execution',
   not_found: 'not_found',
   internal: 'internal',
 }
@@ -135,6 +137,15 @@ export class PrometheusApi {
       replicaLabels: replica.length > 0 ? replica : this.opts.defaults.replicaLabels,
       storeMatchers: parseMatchers(form.getAll('storeMatch[]')),
     }
+  }
+
+  /**
+   * Label names and values keep the replica labels, as Thanos's (pkg/api/query/v1.go builds the
+   * labelNames/labelValues querier without replica labels): Grafana's label browser offers
+   * `replica`, so a person can pick one replica for a query with dedup=false.
+   */
+  private labelRequestOptions(form: URLSearchParams): RequestOptions {
+    return {...this.requestOptions(form), dedup: false}
   }
 
   /** Handles /api/v1/*; returns false for other paths. */
@@ -293,7 +304,7 @@ export class PrometheusApi {
     const start = parseTimeParam(form.get('start'), 'start', MIN_TIME)
     const end = parseTimeParam(form.get('end'), 'end', MAX_TIME)
     const sets = parseMatchers(form.getAll('match[]'))
-    const querier = this.opts.queryable(this.requestOptions(form)).querier(start, end)
+    const querier = this.opts.queryable(this.labelRequestOptions(form)).querier(start, end)
     const names = new Set<string>()
     for (const ms of sets.length ? sets : [[]]) {
       const res = await querier.labelNames(ms, {start, end}, signal)
@@ -309,7 +320,7 @@ export class PrometheusApi {
     const start = parseTimeParam(form.get('start'), 'start', MIN_TIME)
     const end = parseTimeParam(form.get('end'), 'end', MAX_TIME)
     const sets = parseMatchers(form.getAll('match[]'))
-    const querier = this.opts.queryable(this.requestOptions(form)).querier(start, end)
+    const querier = this.opts.queryable(this.labelRequestOptions(form)).querier(start, end)
     const values = new Set<string>()
     for (const ms of sets.length ? sets : [[]]) {
       const res = await querier.labelValues(label, ms, {start, end}, signal)

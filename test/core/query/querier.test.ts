@@ -149,7 +149,9 @@ describe('thanosts query over real Prometheus replicas and sidecars', function (
     assert.equal(r.code, 200, r.text)
     assert.match(r.text, /^\{"status":"success","data":\{"resultType":"matrix","result":\[\{"metric":\{"job":"api"\},"values":\[\[\d+(\.\d+)?,"[\d.]+"\]/)
     const labels = await get('/api/v1/labels', {start: String(T0 / 1000), end: String((T0 + N * STEP) / 1000)})
-    assert.deepEqual(labels.body.data, ['__name__', 'cluster', 'job', 'room'])
+    // Label names keep the replica label, as Thanos's querier (series are deduplicated, labels not).
+    assert.deepEqual(labels.body.data, ['__name__', 'cluster', 'job', 'replica', 'room'])
+    assert.deepEqual((await get('/api/v1/label/replica/values')).body.data, ['0', '1'])
     const names = await get('/api/v1/label/__name__/values')
     assert.deepEqual(names.body.data, ['http_requests_total', 'restarts_total', 'temperature'])
     const series = await get('/api/v1/series', {'match[]': 'temperature'})
