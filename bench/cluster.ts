@@ -1,12 +1,14 @@
 /**
- * The benchmark's processes: two real Prometheus replicas on copies of the cached blocks, our
- * sidecar in front of each, and two queriers (Q1 over one sidecar, Q2 over both with dedup),
- * each a separate `node bin/run.js ...` process so its RSS and CPU are its own and it does not
- * share the bench's event loop. Everything is stopped by pid (SIGTERM, so a --cpu-prof
- * profile gets written, then SIGKILL); Prometheus temp dirs are removed.
+ * The benchmark's processes: two real Prometheus 3 replicas on copies of the cached blocks; in
+ * front of each a thanosts sidecar and a real thanos sidecar; thanosts queriers Q1 (over one
+ * sidecar) and Q2 (both, dedup) and real thanos queriers T1 and T2 the same way over the thanos
+ * sidecars. Ours are separate `node bin/run.js ...` processes so that RSS and CPU are their own
+ * and they do not share the bench's event loop. Everything is stopped by pid (SIGTERM, so a
+ * --cpu-prof profile gets written, then SIGKILL); temp dirs are removed.
  */
 import {readFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
+import {startPeer, peer, type PeerProcess} from '../test/helpers/peers.js'
 import {freePort} from '../test/helpers/ports.js'
 import {startProcess, waitForHttpOk, type ManagedProcess} from '../test/helpers/process.js'
 import {startPrometheusSet, type PrometheusHandle} from '../test/helpers/prometheus.js'
@@ -33,12 +35,30 @@ export interface Cluster {
   /** Q1: one sidecar; Q2: both replicas, deduplicated. */
   readonly q1: NodeComponent
   readonly q2: NodeComponent
+  /** The real Thanos twins: sidecars A and B, T1 over A, T2 over both. */
+  readonly thanosSidecars: ThanosComponent[]
+  readonly t1: ThanosComponent
+  readonly t2: ThanosComponent
   /** Every process with its pid, for RSS and for checking they are gone. */
   processes(): {name: string; pid: number}[]
   stop(): Promise<void>
 }
 
+export interface ThanosComponent {
+  readonly name: string
+  readonly proc: PeerProcess
+  readonly httpUrl: string
+  readonly grpcAddress: string
+}
+
 const BIG_QUERY_LIMITS = ['--query.max-samples=1000000000', '--query.timeout=10m']
+
+async function startThanos(name: string, args: string[]): Promise<ThanosComponent> {
+  const [httpPort, grpcPort] = [await freePort(), await freePort()]
+  const httpUrl = `http://127.0.0.1:${httpPort}`
+  const proc = await startPeer(name, peer('thanos').path, [...args, `--http-address=127.0.0.1:${httpPort}`, `--grpc-address=127.0.0.1:${grpcPort}`, '--log.level=warn'], `${httpUrl}/-/ready`)
+  return {name, proc, httpUrl, grpcAddress: `127.0.0.1:${grpcPort}`}
+}
 
 async function startNode(name: string, args: string[], cpuProfDir: string | undefined, httpPort: number, grpcPort: number): Promise<NodeComponent> {
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, `--cpu-prof-name=${name}.cpuprofile`] : []
@@ -63,7 +83,7 @@ async function startNode(name: string, args: string[], cpuProfDir: string | unde
 }
 
 /** Waits until the querier's /api/v1/stores lists `n` healthy stores. */
-async function waitStores(q: NodeComponent, n: number): Promise<void> {
+async function waitStores(q: {name: string; httpUrl: string; proc: {output(): string}}, n: number, exited: () => boolean): Promise<void> {
   const deadline = Date.now() + 60_000
   for (;;) {
     try {
@@ -76,7 +96,7 @@ async function waitStores(q: NodeComponent, n: number): Promise<void> {
     } catch {
       // not yet
     }
-    if (q.proc.exited()) throw new Error(`${q.name} exited:\n${q.proc.output()}`)
+    if (exited()) throw new Error(`${q.name} exited:\n${q.proc.output()}`)
     if (Date.now() > deadline) throw new Error(`${q.name} does not see ${n} healthy stores after 60 s:\n${q.proc.output()}`)
     await new Promise((r) => setTimeout(r, 200))
   }
@@ -90,9 +110,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     for (const s of started.splice(0).reverse()) await s.stop().catch(() => {})
   }
   try {
-    opts.log('starting 2 Prometheus replicas on copies of the data set')
+    opts.log('starting 2 Prometheus 3 replicas on copies of the data set')
     const proms = await startPrometheusSet(
       ['0', '1'].map((replica) => ({
+        version: 3 as const,
         externalLabels: {cluster: 'bench', replica},
         blocksFrom: opts.blocksDir,
         extraArgs: BIG_QUERY_LIMITS,
@@ -111,13 +132,34 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const querier = (name: string, stores: NodeComponent[]): Promise<NodeComponent> =>
       node(name, ['query', ...stores.map((s) => `--store=${s.grpcAddress}`), '--query.replica-label=replica', '--endpoint.info-timeout=2s', ...BIG_QUERY_LIMITS])
     const [q1, q2] = await Promise.all([querier('querier-Q1', [sidecars[0]!]), querier('querier-Q2', sidecars)])
-    await Promise.all([waitStores(q1!, 1), waitStores(q2!, 2)])
+    await Promise.all([waitStores(q1!, 1, () => q1!.proc.exited()), waitStores(q2!, 2, () => q2!.proc.exited())])
+    const thanosNodes: ThanosComponent[] = []
+    const thanos = async (name: string, args: string[]): Promise<ThanosComponent> => {
+      const c = await startThanos(name, args)
+      started.push({stop: () => c.proc.stop()})
+      thanosNodes.push(c)
+      return c
+    }
+    opts.log('starting thanos sidecars A and B, thanos queriers T1 (A) and T2 (A + B, dedup)')
+    const thanosSidecars = await Promise.all(proms.map((p, i) => thanos(`thanos-sidecar-${'AB'[i]}`, ['sidecar', `--prometheus.url=${p.url}`])))
+    const thanosQuery = (name: string, stores: ThanosComponent[]): Promise<ThanosComponent> =>
+      // Thanos has no sample limit flag (its engine runs without one); the timeout as ours.
+      thanos(name, ['query', ...stores.map((s) => `--endpoint=${s.grpcAddress}`), '--query.replica-label=replica', '--query.timeout=10m'])
+    const [t1, t2] = await Promise.all([thanosQuery('thanos-query-T1', [thanosSidecars[0]!]), thanosQuery('thanos-query-T2', thanosSidecars)])
+    await Promise.all([waitStores(t1!, 1, () => false), waitStores(t2!, 2, () => false)])
     return {
       proms,
       sidecars,
       q1: q1!,
       q2: q2!,
-      processes: () => [...proms.map((p, i) => ({name: `prometheus-${i}`, pid: p.pid()})), ...nodes.map((n) => ({name: n.name, pid: n.proc.pid}))],
+      thanosSidecars,
+      t1: t1!,
+      t2: t2!,
+      processes: () => [
+        ...proms.map((p, i) => ({name: `prometheus-${i}`, pid: p.pid()})),
+        ...nodes.map((n) => ({name: n.name, pid: n.proc.pid})),
+        ...thanosNodes.map((n) => ({name: n.name, pid: n.proc.pid()})),
+      ],
       stop: stopAll,
     }
   } catch (e) {

@@ -6,6 +6,13 @@ import {existsSync} from 'node:fs'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
+/** The targets, in the order they are measured and shown. */
+export const TARGET_KEYS = ['prom', 'q1', 'q2', 't1', 't2'] as const
+export type TargetKey = (typeof TARGET_KEYS)[number]
+export const TARGET_LABEL: Record<TargetKey, string> = {prom: 'P', q1: 'Q1', q2: 'Q2', t1: 'T1', t2: 'T2'}
+/** The queriers and the Prometheus process each one's RSS is compared with. */
+const QUERIER_PROCESS: Record<Exclude<TargetKey, 'prom'>, string> = {q1: 'querier-Q1', q2: 'querier-Q2', t1: 'thanos-query-T1', t2: 'thanos-query-T2'}
+
 export interface QueryResult {
   id: string
   expr: string
@@ -13,15 +20,13 @@ export interface QueryResult {
   /** Result series in Prometheus's answer. */
   series: number
   /** Wall times (ms) of the measured repetitions, per target. */
-  times: {prom: number[]; q1: number[]; q2: number[]}
-  promMs: number
+  times: Record<TargetKey, number[]>
+  /** Medians of `times`. */
+  ms: Record<TargetKey, number>
   /** Mean CPU ms per request of each process (by name) while each target answered. */
-  cpuMs: {prom: Record<string, number>; q1: Record<string, number>; q2: Record<string, number>}
-  q1Ratio: number
-  q2Ratio: number
-  /** undefined = agrees with Prometheus; else the first difference. */
-  q1Diff?: string
-  q2Diff?: string
+  cpuMs: Record<TargetKey, Record<string, number>>
+  /** First difference from Prometheus's answer, per target; absent = agrees. */
+  diffs: Partial<Record<TargetKey, string>>
 }
 
 export interface StreamSummary {
@@ -29,7 +34,7 @@ export interface StreamSummary {
   samples: number
   series: number
   runsMs: number[]
-  /** Mean CPU ms per run: the bench's client, sidecar A, Prometheus replica 0. */
+  /** Mean CPU ms per run: the bench's client, the sidecar streamed through, Prometheus replica 0. */
   cpuMs: {client: number; sidecar: number; prometheus: number}
 }
 
@@ -49,23 +54,42 @@ export interface Target {
   met: boolean
 }
 
+export interface Throughput {
+  remoteRead: StreamSummary
+  sidecar: StreamSummary
+  thanosSidecar?: StreamSummary
+  /** thanosts sidecar ÷ remote read, thanos sidecar ÷ remote read (samples/s). */
+  ratio: number
+  thanosRatio?: number
+  samplesMatch: boolean
+}
+
 export interface BenchResults {
-  version: 1
+  version: 2
   date: string
   smoke: boolean
-  machine: {cpu: string; cores: number; ramGiB: number; node: string; prometheus: string; commit: string}
+  machine: {cpu: string; cores: number; ramGiB: number; node: string; prometheus: string; thanos: string; commit: string}
   dataset: {hash: string; series: number; samples: number; startMs: number; endMs: number; hours: number; scrapeIntervalMs: number}
   warmups: number
   reps: number
   queries: QueryResult[]
-  geomean: {promMs: number; q1Ratio: number; q2Ratio: number}
-  throughput?: {sidecar: StreamSummary; remoteRead: StreamSummary; ratio: number; samplesMatch: boolean}
+  geomean: Geomeans
+  throughput?: Throughput
   memory: ProcessMemory[]
-  /** Querier peak RSS ÷ Prometheus replica 0's, after the queries. */
-  rssRatio: {q1: number; q2: number}
+  /** Querier peak RSS after the queries ÷ Prometheus replica 0's, and ours ÷ Thanos's. */
+  rssRatio: {q1: number; q2: number; t1: number; t2: number; q1VsT1: number; q2VsT2: number}
   targets: Target[]
   processes: {name: string; pid: number}[]
   cpuProfDir?: string
+}
+
+export interface Geomeans {
+  promMs: number
+  /** Target ÷ Prometheus. */
+  vsProm: Record<Exclude<TargetKey, 'prom'>, number>
+  /** thanosts ÷ Thanos on the same topology. */
+  q1VsT1: number
+  q2VsT2: number
 }
 
 export function median(xs: readonly number[]): number {
@@ -81,14 +105,44 @@ export function geomean(xs: readonly number[]): number {
   return Math.exp(ok.reduce((a, x) => a + Math.log(x), 0) / ok.length)
 }
 
-export function decideTargets(r: Pick<BenchResults, 'geomean' | 'throughput' | 'rssRatio'>): Target[] {
-  const rss = Math.max(r.rssRatio.q1, r.rssRatio.q2)
+export const vsProm = (q: QueryResult, k: TargetKey): number => q.ms[k] / q.ms.prom
+export const q1VsT1 = (q: QueryResult): number => q.ms.q1 / q.ms.t1
+export const q2VsT2 = (q: QueryResult): number => q.ms.q2 / q.ms.t2
+
+export function geomeans(queries: readonly QueryResult[]): Geomeans {
+  const g = (f: (q: QueryResult) => number): number => geomean(queries.map(f))
+  return {
+    promMs: g((q) => q.ms.prom),
+    vsProm: {q1: g((q) => vsProm(q, 'q1')), q2: g((q) => vsProm(q, 'q2')), t1: g((q) => vsProm(q, 't1')), t2: g((q) => vsProm(q, 't2'))},
+    q1VsT1: g(q1VsT1),
+    q2VsT2: g(q2VsT2),
+  }
+}
+
+/** Querier peak RSS ratios from the processes' peaks after the queries. */
+export function rssRatios(peakAfterQueries: ReadonlyMap<string, number>): BenchResults['rssRatio'] {
+  const prom = peakAfterQueries.get('prometheus-0') ?? NaN
+  const rss = (k: keyof typeof QUERIER_PROCESS): number => peakAfterQueries.get(QUERIER_PROCESS[k]) ?? NaN
+  return {q1: rss('q1') / prom, q2: rss('q2') / prom, t1: rss('t1') / prom, t2: rss('t2') / prom, q1VsT1: rss('q1') / rss('t1'), q2VsT2: rss('q2') / rss('t2')}
+}
+
+/** The targets of the speed issue (#19), decided from one run. */
+export function decideTargets(r: Pick<BenchResults, 'queries' | 'geomean' | 'throughput' | 'rssRatio'>): Target[] {
+  const worst = (f: (q: QueryResult) => number): number => Math.max(...r.queries.map(f).filter(Number.isFinite))
+  const x = (v: number): string => `${v.toFixed(2)}×`
   const t: Target[] = [
-    {name: 'thanosts over one sidecar vs Prometheus (geomean)', goal: '≤ 1.00×', value: `${r.geomean.q1Ratio.toFixed(2)}×`, met: r.geomean.q1Ratio <= 1.0},
-    {name: 'thanosts over two replicas with dedup vs Prometheus (geomean)', goal: '≤ 1.50×', value: `${r.geomean.q2Ratio.toFixed(2)}×`, met: r.geomean.q2Ratio <= 1.5},
+    {name: 'Q1 vs T1, thanosts vs Thanos over one sidecar (geomean)', goal: '≤ 0.80×', value: x(r.geomean.q1VsT1), met: r.geomean.q1VsT1 <= 0.8},
+    {name: 'Q2 vs T2, thanosts vs Thanos over two replicas with dedup (geomean)', goal: '≤ 0.80×', value: x(r.geomean.q2VsT2), met: r.geomean.q2VsT2 <= 0.8},
+    {name: 'no query slower than Thanos (worst Q1/T1, Q2/T2)', goal: '≤ 1.00×', value: x(Math.max(worst(q1VsT1), worst(q2VsT2))), met: Math.max(worst(q1VsT1), worst(q2VsT2)) <= 1},
+    {name: 'Q1 vs Prometheus, one sidecar (geomean)', goal: '≤ 1.20×', value: x(r.geomean.vsProm.q1), met: r.geomean.vsProm.q1 <= 1.2},
+    {name: 'Q2 vs Prometheus, two replicas with dedup (geomean)', goal: '≤ 1.60×', value: x(r.geomean.vsProm.q2), met: r.geomean.vsProm.q2 <= 1.6},
+    {name: 'no query above 2× Prometheus (worst of Q1, Q2)', goal: '≤ 2.00×', value: x(Math.max(worst((q) => vsProm(q, 'q1')), worst((q) => vsProm(q, 'q2')))), met: Math.max(worst((q) => vsProm(q, 'q1')), worst((q) => vsProm(q, 'q2'))) <= 2},
   ]
-  if (r.throughput) t.push({name: 'sidecar streaming throughput vs raw remote read', goal: '≥ 90%', value: `${(r.throughput.ratio * 100).toFixed(0)}%`, met: r.throughput.ratio >= 0.9})
-  t.push({name: 'querier peak RSS vs Prometheus peak RSS (same queries)', goal: '≤ 2.00×', value: `${rss.toFixed(2)}×`, met: rss <= 2})
+  if (r.throughput) t.push({name: 'thanosts sidecar streaming throughput vs raw remote read', goal: '≥ 90%', value: `${(r.throughput.ratio * 100).toFixed(0)}%`, met: r.throughput.ratio >= 0.9})
+  const rss = Math.max(r.rssRatio.q1, r.rssRatio.q2)
+  t.push({name: 'querier peak RSS vs Prometheus (worst of Q1, Q2)', goal: '≤ 1.50×', value: x(rss), met: rss <= 1.5})
+  const vsT = Math.max(r.rssRatio.q1VsT1, r.rssRatio.q2VsT2)
+  t.push({name: 'querier peak RSS vs Thanos querier (worst of Q1/T1, Q2/T2)', goal: '≤ 1.00×', value: x(vsT), met: vsT <= 1})
   return t
 }
 
@@ -97,55 +151,62 @@ const fmtMs = (ms: number): string => (!Number.isFinite(ms) ? 'n/a' : ms < 10 ? 
 const fmtRatio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a')
 const fmtRate = (x: number): string => `${(x / 1e6).toFixed(2)} M/s`
 const cell = (s: string): string => s.replace(/\|/g, '\\|')
-const agree = (d: string | undefined): string => (d === undefined ? '✓' : '✗')
+const QUERIERS = ['q1', 'q2', 't1', 't2'] as const
+const agreeAll = (q: QueryResult): string => QUERIERS.map((k) => (q.diffs[k] === undefined ? '✓' : '✗')).join('')
 
 /** The generated section (between the markers in docs/benchmarks.md). */
 export function renderMarkdown(r: BenchResults): string {
   const L: string[] = []
   const d = r.dataset
   L.push(`Run ${r.date}${r.smoke ? ' (smoke: tiny data, not meaningful numbers)' : ''} on thanosts \`${r.machine.commit}\`.`, '')
-  L.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.ramGiB} GiB RAM; Node ${r.machine.node}; ${r.machine.prometheus}`)
+  L.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.ramGiB} GiB RAM; Node ${r.machine.node}; ${r.machine.prometheus}; ${r.machine.thanos}`)
   L.push(`- Data: ${d.series.toLocaleString('en-US')} series × ${d.hours} h at ${d.scrapeIntervalMs / 1000} s = ${d.samples.toLocaleString('en-US')} samples (set \`${d.hash}\`, ${new Date(d.startMs).toISOString()} to ${new Date(d.endMs).toISOString()})`)
   L.push(`- Each (query, target) warmed up ${r.warmups}×, then ${r.reps} repetitions with the targets interleaved; medians of wall time until the whole JSON body is read and parsed.`)
-  L.push(`- P = Prometheus direct; Q1 = thanosts query → sidecar → Prometheus replica 0; Q2 = thanosts query → two sidecars → two replicas, deduplicated. Both queriers run with \`--query.replica-label replica\`, as in production. Ratios are Q median ÷ P median.`, '')
-  L.push('| query | shape | series | P ms | Q1 ratio | Q2 ratio | agree Q1/Q2 |', '|---|---|---:|---:|---:|---:|:---:|')
+  L.push(
+    '- P = Prometheus 3 direct; Q1 = thanosts query → thanosts sidecar → replica 0; Q2 = thanosts query → two thanosts sidecars → both replicas, deduplicated; T1 and T2 = the same with real `thanos query` and `thanos sidecar`. Every querier runs with `--query.replica-label replica`. "/P" = median ÷ Prometheus\'s; Q1/T1 and Q2/T2 = thanosts ÷ Thanos.',
+    '',
+  )
+  L.push('| query | shape | series | P ms | Q1/P | Q2/P | T1/P | T2/P | **Q1/T1** | **Q2/T2** | agree Q1 Q2 T1 T2 |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|')
   for (const q of r.queries) {
-    L.push(`| \`${cell(q.expr)}\` | ${q.shape} | ${q.series} | ${fmtMs(q.promMs)} | ${fmtRatio(q.q1Ratio)} | ${fmtRatio(q.q2Ratio)} | ${agree(q.q1Diff)} / ${agree(q.q2Diff)} |`)
+    L.push(`| \`${cell(q.expr)}\` | ${q.shape} | ${q.series} | ${fmtMs(q.ms.prom)} | ${fmtRatio(vsProm(q, 'q1'))} | ${fmtRatio(vsProm(q, 'q2'))} | ${fmtRatio(vsProm(q, 't1'))} | ${fmtRatio(vsProm(q, 't2'))} | ${fmtRatio(q1VsT1(q))} | ${fmtRatio(q2VsT2(q))} | ${agreeAll(q)} |`)
   }
-  L.push(`| **geomean** | | | ${fmtMs(r.geomean.promMs)} | **${fmtRatio(r.geomean.q1Ratio)}** | **${fmtRatio(r.geomean.q2Ratio)}** | |`, '')
+  const g = r.geomean
+  L.push(`| **geomean** | | | ${fmtMs(g.promMs)} | **${fmtRatio(g.vsProm.q1)}** | **${fmtRatio(g.vsProm.q2)}** | ${fmtRatio(g.vsProm.t1)} | ${fmtRatio(g.vsProm.t2)} | **${fmtRatio(g.q1VsT1)}** | **${fmtRatio(g.q2VsT2)}** | |`, '')
   const n = noise(r)
-  L.push(`Noise: the repetitions of a query spread (interquartile range ÷ median, median over the queries) by ${pct(n.prom)} for P, ${pct(n.q1)} for Q1, ${pct(n.q2)} for Q2; a change between runs smaller than that is within the noise.`, '')
-  const diffs = r.queries.flatMap((q) => [q.q1Diff ? `- \`${q.id}\` Q1: ${q.q1Diff}` : '', q.q2Diff ? `- \`${q.id}\` Q2: ${q.q2Diff}` : ''].filter(Boolean))
+  L.push(`Noise: the repetitions of a query spread (interquartile range ÷ median, median over the queries) by ${TARGET_KEYS.map((k) => `${pct(n[k])} for ${TARGET_LABEL[k]}`).join(', ')}; a change between runs smaller than that is within the noise.`, '')
+  const diffs = r.queries.flatMap((q) => QUERIERS.flatMap((k) => (q.diffs[k] ? [`- \`${q.id}\` ${TARGET_LABEL[k]}: ${q.diffs[k]}`] : [])))
   if (diffs.length > 0) L.push('Disagreements with Prometheus (first difference each):', '', ...diffs, '')
-  if (r.queries.every((q) => q.cpuMs)) L.push(...renderCpu(r), '')
+  L.push(...renderCpu(r), '')
   L.push('### Targets', '', '| target | goal | measured | |', '|---|---|---:|:---:|')
   for (const t of r.targets) L.push(`| ${t.name} | ${t.goal} | ${t.value} | ${t.met ? 'met' : '**missed**'} |`)
   L.push('')
   if (r.throughput) {
     const t = r.throughput
     L.push('### Streaming throughput', '', `All series over the whole data set, median of ${t.sidecar.runsMs.length} runs; samples counted from the XOR chunk headers.`, '')
-    const cpuCols = (s: StreamSummary, viaSidecar: boolean): string =>
-      s.cpuMs ? `${(s.cpuMs.client / 1000).toFixed(2)} | ${viaSidecar ? (s.cpuMs.sidecar / 1000).toFixed(2) : '–'} | ${(s.cpuMs.prometheus / 1000).toFixed(2)}` : ' | | '
-    L.push('| path | samples | median s | samples/s | CPU s: client | sidecar | Prometheus |', '|---|---:|---:|---:|---:|---:|---:|')
-    L.push(`| Prometheus remote read (STREAMED_XOR_CHUNKS) | ${t.remoteRead.samples.toLocaleString('en-US')} | ${(median(t.remoteRead.runsMs) / 1000).toFixed(2)} | ${fmtRate(t.remoteRead.samplesPerSec)} | ${cpuCols(t.remoteRead, false)} |`)
-    L.push(`| sidecar StoreAPI Series | ${t.sidecar.samples.toLocaleString('en-US')} | ${(median(t.sidecar.runsMs) / 1000).toFixed(2)} | ${fmtRate(t.sidecar.samplesPerSec)} | ${cpuCols(t.sidecar, true)} |`)
-    L.push(`| **ratio** | ${t.samplesMatch ? 'same samples' : '**sample counts differ**'} | | **${(t.ratio * 100).toFixed(0)}%** | | | |`, '')
-    L.push('CPU is the mean per run; the client is the bench process (gRPC or frame decoding, no chunk decoding).', '')
+    const cpuCols = (s: StreamSummary, viaSidecar: boolean): string => `${(s.cpuMs.client / 1000).toFixed(2)} | ${viaSidecar ? (s.cpuMs.sidecar / 1000).toFixed(2) : '–'} | ${(s.cpuMs.prometheus / 1000).toFixed(2)}`
+    const row = (name: string, s: StreamSummary, viaSidecar: boolean, ratio?: number): string =>
+      `| ${name} | ${s.samples.toLocaleString('en-US')} | ${(median(s.runsMs) / 1000).toFixed(2)} | ${fmtRate(s.samplesPerSec)} | ${ratio === undefined ? '' : `**${(ratio * 100).toFixed(0)}%**`} | ${cpuCols(s, viaSidecar)} |`
+    L.push('| path | samples | median s | samples/s | of remote read | CPU s: client | sidecar | Prometheus |', '|---|---:|---:|---:|---:|---:|---:|---:|')
+    L.push(row('Prometheus remote read (STREAMED_XOR_CHUNKS)', t.remoteRead, false))
+    L.push(row('thanosts sidecar StoreAPI Series', t.sidecar, true, t.ratio))
+    if (t.thanosSidecar) L.push(row('thanos sidecar StoreAPI Series', t.thanosSidecar, true, t.thanosRatio))
+    L.push('', `${t.samplesMatch ? 'Every path streamed the same samples.' : '**The sample counts differ between the paths.**'} CPU is the mean per run; the client is the bench process (gRPC or frame decoding, no chunk decoding).`, '')
   }
-  L.push('### Peak RSS (VmHWM)', '', 'Prometheus\'s RSS includes its TSDB head and mmapped chunks, as measured.', '')
+  L.push('### Peak RSS (VmHWM)', '', "Prometheus's RSS includes its TSDB head and mmapped chunks, as measured.", '')
   L.push('| process | after queries | at the end (after throughput) |', '|---|---:|---:|')
   for (const m of r.memory) L.push(`| ${m.name} | ${mib(m.peakAfterQueries)} | ${mib(m.peakEnd)} |`)
-  L.push('', `Querier ÷ Prometheus replica 0 after the queries: Q1 ${fmtRatio(r.rssRatio.q1)}, Q2 ${fmtRatio(r.rssRatio.q2)}.`)
+  const x = r.rssRatio
+  L.push('', `Querier ÷ Prometheus replica 0 after the queries: Q1 ${fmtRatio(x.q1)}, Q2 ${fmtRatio(x.q2)}, T1 ${fmtRatio(x.t1)}, T2 ${fmtRatio(x.t2)}; thanosts ÷ Thanos: Q1/T1 ${fmtRatio(x.q1VsT1)}, Q2/T2 ${fmtRatio(x.q2VsT2)}.`)
   return L.join('\n')
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(0)}%`
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : 'n/a')
 
 /**
  * Median over the queries of each target's relative interquartile range of its repetitions,
  * (p75 − p25) / median: robust to the odd GC pause or scheduler hiccup.
  */
-export function noise(r: BenchResults): {prom: number; q1: number; q2: number} {
+export function noise(r: BenchResults): Record<TargetKey, number> {
   const spread = (xs: number[]): number => {
     const ok = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
     if (ok.length < 2) return NaN
@@ -155,8 +216,7 @@ export function noise(r: BenchResults): {prom: number; q1: number; q2: number} {
     }
     return (q(0.75) - q(0.25)) / median(ok)
   }
-  const of = (k: 'prom' | 'q1' | 'q2'): number => median(r.queries.map((q) => spread(q.times[k])))
-  return {prom: of('prom'), q1: of('q1'), q2: of('q2')}
+  return Object.fromEntries(TARGET_KEYS.map((k) => [k, median(r.queries.map((q) => spread(q.times[k])))])) as Record<TargetKey, number>
 }
 
 /** Where the time goes: mean CPU ms per request of each process, per target. */
@@ -166,16 +226,29 @@ function renderCpu(r: BenchResults): string[] {
   const L = [
     '### CPU per request',
     '',
-    'Mean CPU ms per request (user + system, all threads, from /proc at 10 ms resolution, averaged over the repetitions) of each process while one target answered. Q2 columns add up both sidecars and both replicas.',
+    'Mean CPU ms per request (user + system, all threads, from /proc at 10 ms resolution, averaged over the repetitions) of each process while one target answered. Two-replica columns add up both sidecars and both Prometheus servers.',
     '',
-    '| query | P: Prometheus | Q1: querier | sidecar | Prometheus | Q2: querier | sidecars | Prometheus ×2 |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| query | P | Q1: querier | sidecar | Prom | T1: querier | sidecar | Prom | Q2: querier | sidecars | Prom ×2 | T2: querier | sidecars | Prom ×2 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const q of r.queries) {
     const c = q.cpuMs
-    L.push(
-      `| ${q.id} | ${f(sum(c.prom, 'prometheus-0'))} | ${f(sum(c.q1, 'querier-Q1'))} | ${f(sum(c.q1, 'sidecar-A'))} | ${f(sum(c.q1, 'prometheus-0'))} | ${f(sum(c.q2, 'querier-Q2'))} | ${f(sum(c.q2, 'sidecar-'))} | ${f(sum(c.q2, 'prometheus-'))} |`,
-    )
+    const cols = [
+      sum(c.prom, 'prometheus-0'),
+      sum(c.q1, 'querier-Q1'),
+      sum(c.q1, 'sidecar-A'),
+      sum(c.q1, 'prometheus-0'),
+      sum(c.t1, 'thanos-query-T1'),
+      sum(c.t1, 'thanos-sidecar-A'),
+      sum(c.t1, 'prometheus-0'),
+      sum(c.q2, 'querier-Q2'),
+      sum(c.q2, 'sidecar-'),
+      sum(c.q2, 'prometheus-'),
+      sum(c.t2, 'thanos-query-T2'),
+      sum(c.t2, 'thanos-sidecar-'),
+      sum(c.t2, 'prometheus-'),
+    ]
+    L.push(`| ${q.id} | ${cols.map(f).join(' | ')} |`)
   }
   return L
 }
@@ -184,20 +257,21 @@ function renderCpu(r: BenchResults): string[] {
 export function renderConsole(r: BenchResults): string {
   const L: string[] = []
   const w = Math.max(10, ...r.queries.map((q) => q.id.length))
-  L.push(`${'query'.padEnd(w)}  ${'shape'.padEnd(11)} ${'series'.padStart(6)} ${'P ms'.padStart(8)} ${'Q1'.padStart(7)} ${'Q2'.padStart(7)}  agree`)
+  const cols = (xs: string[]): string => xs.map((x) => x.padStart(7)).join(' ')
+  L.push(`${'query'.padEnd(w)}  ${'shape'.padEnd(11)} ${'series'.padStart(6)} ${'P ms'.padStart(8)} ${cols(['Q1/P', 'Q2/P', 'T1/P', 'T2/P', 'Q1/T1', 'Q2/T2'])}  agree`)
   for (const q of r.queries) {
-    L.push(`${q.id.padEnd(w)}  ${q.shape.padEnd(11)} ${String(q.series).padStart(6)} ${fmtMs(q.promMs).padStart(8)} ${fmtRatio(q.q1Ratio).padStart(7)} ${fmtRatio(q.q2Ratio).padStart(7)}  ${agree(q.q1Diff)}/${agree(q.q2Diff)}`)
+    L.push(`${q.id.padEnd(w)}  ${q.shape.padEnd(11)} ${String(q.series).padStart(6)} ${fmtMs(q.ms.prom).padStart(8)} ${cols([vsProm(q, 'q1'), vsProm(q, 'q2'), vsProm(q, 't1'), vsProm(q, 't2'), q1VsT1(q), q2VsT2(q)].map(fmtRatio))}  ${agreeAll(q)}`)
   }
-  L.push(`${'geomean'.padEnd(w)}  ${''.padEnd(11)} ${''.padStart(6)} ${fmtMs(r.geomean.promMs).padStart(8)} ${fmtRatio(r.geomean.q1Ratio).padStart(7)} ${fmtRatio(r.geomean.q2Ratio).padStart(7)}`)
+  const g = r.geomean
+  L.push(`${'geomean'.padEnd(w)}  ${''.padEnd(11)} ${''.padStart(6)} ${fmtMs(g.promMs).padStart(8)} ${cols([g.vsProm.q1, g.vsProm.q2, g.vsProm.t1, g.vsProm.t2, g.q1VsT1, g.q2VsT2].map(fmtRatio))}`)
   const n = noise(r)
-  L.push(`noise (median IQR/median of the repetitions): P ${pct(n.prom)}, Q1 ${pct(n.q1)}, Q2 ${pct(n.q2)}`)
-  for (const q of r.queries) {
-    if (q.q1Diff) L.push(`  ✗ ${q.id} Q1: ${q.q1Diff}`)
-    if (q.q2Diff) L.push(`  ✗ ${q.id} Q2: ${q.q2Diff}`)
-  }
+  L.push(`noise (median IQR/median of the repetitions): ${TARGET_KEYS.map((k) => `${TARGET_LABEL[k]} ${pct(n[k])}`).join(', ')}`)
+  for (const q of r.queries) for (const k of QUERIERS) if (q.diffs[k]) L.push(`  ✗ ${q.id} ${TARGET_LABEL[k]}: ${q.diffs[k]}`)
   if (r.throughput) {
     const t = r.throughput
-    L.push(`throughput: remote read ${fmtRate(t.remoteRead.samplesPerSec)}, sidecar ${fmtRate(t.sidecar.samplesPerSec)} = ${(t.ratio * 100).toFixed(0)}%${t.samplesMatch ? '' : ' (SAMPLE COUNTS DIFFER)'}`)
+    L.push(
+      `throughput: remote read ${fmtRate(t.remoteRead.samplesPerSec)}, thanosts sidecar ${fmtRate(t.sidecar.samplesPerSec)} = ${(t.ratio * 100).toFixed(0)}%${t.thanosSidecar ? `, thanos sidecar ${fmtRate(t.thanosSidecar.samplesPerSec)} = ${((t.thanosRatio ?? NaN) * 100).toFixed(0)}%` : ''}${t.samplesMatch ? '' : ' (SAMPLE COUNTS DIFFER)'}`,
+    )
   }
   L.push(`peak RSS: ${r.memory.map((m) => `${m.name} ${mib(m.peakAfterQueries)}`).join(', ')}`)
   for (const t of r.targets) L.push(`target ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.value} (goal ${t.goal})`)
@@ -210,29 +284,29 @@ const END = '<!-- bench:results:end -->'
 const HEADER = `# Benchmarks
 
 \`npm run bench\` measures how fast thanosts answers dashboard queries compared with asking Prometheus
-directly, on one machine, in one run:
+directly and with real Thanos on the same topology, on one machine, in one run:
 
 - a deterministic data set (node-exporter- and HTTP-service-like series: counters with resets, gauges,
   classic histograms; 1,864 series, 25 h at 15 s: the queries look at the last 24 h and the hour
   before fills their first windows) is generated once, turned into TSDB blocks with
   \`promtool tsdb create-blocks-from openmetrics\` and cached under \`.cache/bench/\`;
-- two Prometheus replicas (external labels \`{cluster="bench", replica="0"|"1"}\`) run on copies of it,
-  with a \`thanosts sidecar\` each, a querier Q1 over sidecar A and a querier Q2 over both with
-  \`--query.replica-label replica\`, each a separate process;
+- two Prometheus 3 replicas (the peers' build, external labels \`{cluster="bench", replica="0"|"1"}\`)
+  run on copies of it, with a \`thanosts sidecar\` and a real \`thanos sidecar\` each; a thanosts querier
+  Q1 over sidecar A and Q2 over both, and real thanos queriers T1 and T2 the same way over the thanos
+  sidecars, all with \`--query.replica-label replica\`, each a separate process (Thanos and Prometheus
+  are built by \`scripts/peers.sh\`);
 - every query is sent as Grafana sends it (form-encoded POST to \`/api/v1/query\` or \`/query_range\`,
   accepting gzip, which Prometheus and thanosts then use for answers of some size),
   warmed up, then repeated with the targets interleaved so that noise hits all alike; answers are
   compared with Prometheus's (label sets without external labels, equal timestamps, values within a
   relative 1e-9);
-- throughput streams every series of the data set through the sidecar's StoreAPI and, for
+- throughput streams every series of the data set through each sidecar's StoreAPI and, for
   comparison, straight from Prometheus's remote read;
 - peak RSS (VmHWM) of every process is read from \`/proc\`.
 
-Note: the reference is the installed Prometheus (2.42) while thanosts follows Prometheus 3. The data
-avoids the two places where they differ on such queries: scrape timestamps sit off whole seconds
-(2.42's windows are closed on the left, 3's open), instant queries run off the minute (as Grafana's
-"now"), and no series starts inside a queried window (2.42 limits rate() extrapolation towards zero
-differently, fixed in prometheus/prometheus#13725). Any ✗ below is a real difference.
+The reference is Prometheus 3 (until 2026-12 runs used Debian's 2.42, whose numbers are in the
+History below). Scrape timestamps sit off whole seconds and instant queries run off the minute (as
+Grafana's "now"), so answers do not hinge on window-boundary rules. Any ✗ below is a real difference.
 
 Run it:
 
@@ -284,10 +358,11 @@ export function addHistoryLine(text: string, line: string): string {
 }
 
 export function historyLine(r: BenchResults, label: string): string {
-  const parts = [`geomean Q1 ${fmtRatio(r.geomean.q1Ratio)}`, `Q2 ${fmtRatio(r.geomean.q2Ratio)}`]
+  const g = r.geomean
+  const parts = [`geomean Q1 ${fmtRatio(g.vsProm.q1)}, Q2 ${fmtRatio(g.vsProm.q2)} of Prometheus`, `Q1/T1 ${fmtRatio(g.q1VsT1)}, Q2/T2 ${fmtRatio(g.q2VsT2)} of Thanos`]
   if (r.throughput) parts.push(`sidecar throughput ${(r.throughput.ratio * 100).toFixed(0)}% of remote read`)
   parts.push(`querier RSS ${fmtRatio(Math.max(r.rssRatio.q1, r.rssRatio.q2))} Prometheus's`)
-  const bad = r.queries.filter((q) => q.q1Diff || q.q2Diff).length
+  const bad = r.queries.filter((q) => QUERIERS.some((k) => q.diffs[k])).length
   parts.push(bad === 0 ? 'all answers agree' : `${bad} queries disagree`)
   return `- ${r.date.slice(0, 10)} ${label} (\`${r.machine.commit}\`): ${parts.join(', ')}`
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: thanosts against Prometheus on dashboard queries (issue 8). See
+ * `npm run bench`: thanosts against Prometheus 3 and real Thanos on dashboard queries. See
  * docs/benchmarks.md for what it measures; flags:
  *
  *   --smoke            tiny data set, 1 warm-up, 2 repetitions (CI); writes no docs unless --out
@@ -24,12 +24,12 @@ import {parseArgs, promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {Agent, request} from 'undici'
 import {killAll, pidAlive} from '../test/helpers/process.js'
-import {PROMETHEUS_BIN} from '../test/helpers/prometheus.js'
+import {peer, prometheus3} from '../test/helpers/peers.js'
 import {cpuTimeMs, memoryOf, startCluster, type Cluster} from './cluster.js'
 import {compareResponses, seriesCount, type ApiResponse} from './compare.js'
 import {ensureDataset, FULL_DATASET, SMOKE_DATASET, type DatasetMeta} from './dataset.js'
 import {QUERIES, queryForm, shapeOf, type BenchQuery} from './queries.js'
-import {decideTargets, geomean, median, renderConsole, writeMarkdown, type BenchResults, type ProcessMemory, type QueryResult, type StreamSummary} from './results.js'
+import {decideTargets, geomeans, median, renderConsole, rssRatios, TARGET_KEYS, TARGET_LABEL, writeMarkdown, type BenchResults, type ProcessMemory, type QueryResult, type StreamSummary, type TargetKey} from './results.js'
 import {streamRemoteRead, streamSidecar, type StreamResult} from './throughput.js'
 
 const execFileP = promisify(execFile)
@@ -102,19 +102,22 @@ export function parseOptions(argv: string[]): BenchOptions {
 async function machineInfo(): Promise<BenchResults['machine']> {
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '')
   const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU'
-  const prom = await execFileP(PROMETHEUS_BIN, ['--version']).then(
-    (r) => (r.stdout || r.stderr).split('\n')[0]!.trim(),
-    () => 'prometheus: unknown version',
-  )
+  const firstLine = (bin: string, what: string): Promise<string> =>
+    execFileP(bin, ['--version']).then(
+      (r) => (r.stdout || r.stderr).split('\n')[0]!.trim(),
+      () => `${what}: unknown version`,
+    )
+  const prom = await firstLine(prometheus3().prometheus, 'prometheus')
+  const thanos = await firstLine(peer('thanos').path, 'thanos')
   const git = (args: string[]): Promise<string> => execFileP('git', args, {cwd: ROOT}).then((r) => r.stdout.trim(), () => '')
   const commit = (await git(['rev-parse', '--short', 'HEAD'])) || 'unknown'
   // Benchmarks are often run on uncommitted work: say so (only the measured code counts).
   const dirty = (await git(['status', '--porcelain', '--', 'src', 'bin'])) !== ''
-  return {cpu, cores: os.cpus().length, ramGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, prometheus: prom, commit: dirty ? `${commit}+dirty` : commit}
+  return {cpu, cores: os.cpus().length, ramGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, prometheus: prom, thanos, commit: dirty ? `${commit}+dirty` : commit}
 }
 
 interface Target {
-  key: 'prom' | 'q1' | 'q2'
+  key: TargetKey
   url: string
 }
 
@@ -156,10 +159,10 @@ async function runQuery(dispatcher: Agent, c: Cluster, targets: Target[], q: Ben
   for (let w = 0; w < Math.max(1, o.warmups); w++) {
     for (const t of targets) last.set(t.key, (await timedQuery(dispatcher, t, form)).res)
   }
-  const times: QueryResult['times'] = {prom: [], q1: [], q2: []}
+  const times = Object.fromEntries(TARGET_KEYS.map((k) => [k, [] as number[]])) as QueryResult['times']
   // CPU each process spent while one target answered, summed over the repetitions (the
   // processes are otherwise idle, so the delta is that request's work, all threads).
-  const cpu: QueryResult['cpuMs'] = {prom: {}, q1: {}, q2: {}}
+  const cpu = Object.fromEntries(TARGET_KEYS.map((k) => [k, {} as Record<string, number>])) as QueryResult['cpuMs']
   for (let r = 0; r < o.reps; r++) {
     // Round-robin, starting with a different target each repetition: no target is always first.
     for (let k = 0; k < targets.length; k++) {
@@ -173,24 +176,26 @@ async function runQuery(dispatcher: Agent, c: Cluster, targets: Target[], q: Ben
     }
   }
   const ref = last.get('prom')!
-  const promMs = median(times.prom)
+  const diffs: QueryResult['diffs'] = {}
+  for (const t of targets) {
+    if (t.key === 'prom') continue
+    const d = compareResponses(ref, last.get(t.key)!, EXTERNAL_LABELS)
+    if (d !== undefined) diffs[t.key] = d
+  }
   return {
     id: q.id,
     expr: q.expr,
     shape: shapeOf(q),
     series: seriesCount(ref),
     times,
-    promMs,
-    q1Ratio: median(times.q1) / promMs,
-    q2Ratio: median(times.q2) / promMs,
+    ms: Object.fromEntries(TARGET_KEYS.map((k) => [k, median(times[k])])) as QueryResult['ms'],
     cpuMs: cpu,
-    q1Diff: compareResponses(ref, last.get('q1')!, EXTERNAL_LABELS),
-    q2Diff: compareResponses(ref, last.get('q2')!, EXTERNAL_LABELS),
+    diffs,
   }
 }
 
 interface CpuRun extends StreamResult {
-  /** CPU ms during the run: this (client) process, sidecar A, Prometheus replica 0. */
+  /** CPU ms during the run: this (client) process, the sidecar streamed through, Prometheus replica 0. */
   cpu: {client: number; sidecar: number; prometheus: number}
 }
 
@@ -207,8 +212,8 @@ function summarize(runs: CpuRun[]): StreamSummary {
   }
 }
 
-async function withCpu(c: Cluster, run: () => Promise<StreamResult>): Promise<CpuRun> {
-  const pids = [c.sidecars[0]!.proc.pid, c.proms[0]!.pid()]
+async function withCpu(c: Cluster, sidecarPid: number, run: () => Promise<StreamResult>): Promise<CpuRun> {
+  const pids = [sidecarPid, c.proms[0]!.pid()]
   const before = await Promise.all(pids.map(cpuTimeMs))
   const self = process.cpuUsage()
   const r = await run()
@@ -219,6 +224,7 @@ async function withCpu(c: Cluster, run: () => Promise<StreamResult>): Promise<Cp
 
 async function measureThroughput(c: Cluster, meta: DatasetMeta, o: BenchOptions): Promise<NonNullable<BenchResults['throughput']>> {
   const sidecar: CpuRun[] = []
+  const thanos: CpuRun[] = []
   const remote: CpuRun[] = []
   // The whole data set, with room for the scrape offset after the last slot.
   const minTime = meta.startMs
@@ -226,14 +232,18 @@ async function measureThroughput(c: Cluster, meta: DatasetMeta, o: BenchOptions)
   // Once unmeasured each, so both start with warm page cache and connections.
   await streamRemoteRead(c.proms[0]!.url, minTime, maxTime)
   await streamSidecar(c.sidecars[0]!.grpcAddress, minTime, maxTime)
+  await streamSidecar(c.thanosSidecars[0]!.grpcAddress, minTime, maxTime)
   for (let i = 0; i < o.throughputRuns; i++) {
-    remote.push(await withCpu(c, () => streamRemoteRead(c.proms[0]!.url, minTime, maxTime)))
-    sidecar.push(await withCpu(c, () => streamSidecar(c.sidecars[0]!.grpcAddress, minTime, maxTime)))
-    o.log(`throughput run ${i + 1}: remote read ${remote[i]!.samples} samples in ${remote[i]!.ms.toFixed(0)} ms, sidecar ${sidecar[i]!.samples} in ${sidecar[i]!.ms.toFixed(0)} ms`)
+    remote.push(await withCpu(c, c.sidecars[0]!.proc.pid, () => streamRemoteRead(c.proms[0]!.url, minTime, maxTime)))
+    sidecar.push(await withCpu(c, c.sidecars[0]!.proc.pid, () => streamSidecar(c.sidecars[0]!.grpcAddress, minTime, maxTime)))
+    thanos.push(await withCpu(c, c.thanosSidecars[0]!.proc.pid(), () => streamSidecar(c.thanosSidecars[0]!.grpcAddress, minTime, maxTime)))
+    o.log(`throughput run ${i + 1}: remote read ${remote[i]!.samples} samples in ${remote[i]!.ms.toFixed(0)} ms, thanosts sidecar ${sidecar[i]!.samples} in ${sidecar[i]!.ms.toFixed(0)} ms, thanos sidecar ${thanos[i]!.samples} in ${thanos[i]!.ms.toFixed(0)} ms`)
   }
   const s = summarize(sidecar)
+  const t = summarize(thanos)
   const r = summarize(remote)
-  return {sidecar: s, remoteRead: r, ratio: s.samplesPerSec / r.samplesPerSec, samplesMatch: s.samples === r.samples && s.series === r.series}
+  const same = (x: StreamSummary): boolean => x.samples === r.samples && x.series === r.series
+  return {sidecar: s, thanosSidecar: t, remoteRead: r, ratio: s.samplesPerSec / r.samplesPerSec, thanosRatio: t.samplesPerSec / r.samplesPerSec, samplesMatch: same(s) && same(t)}
 }
 
 async function peaks(c: Cluster): Promise<Map<string, number>> {
@@ -264,23 +274,27 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       {key: 'prom', url: c.proms[0]!.url},
       {key: 'q1', url: c.q1.httpUrl},
       {key: 'q2', url: c.q2.httpUrl},
+      {key: 't1', url: c.t1.httpUrl},
+      {key: 't2', url: c.t2.httpUrl},
     ]
     const results: QueryResult[] = []
     for (const q of queries) {
       const r = await runQuery(dispatcher, c, targets, q, meta, o)
       results.push(r)
-      const bad = [r.q1Diff && `Q1 ✗ ${r.q1Diff}`, r.q2Diff && `Q2 ✗ ${r.q2Diff}`].filter(Boolean).join('; ')
-      o.log(`${q.id}: P ${r.promMs.toFixed(1)} ms, Q1 ${r.q1Ratio.toFixed(2)}×, Q2 ${r.q2Ratio.toFixed(2)}×, ${r.series} series${bad ? ` — ${bad}` : ''}`)
+      const bad = Object.entries(r.diffs)
+        .map(([k, d]) => `${TARGET_LABEL[k as TargetKey]} ✗ ${d}`)
+        .join('; ')
+      const ratios = (['q1', 'q2', 't1', 't2'] as const).map((k) => `${TARGET_LABEL[k]} ${(r.ms[k] / r.ms.prom).toFixed(2)}×`).join(', ')
+      o.log(`${q.id}: P ${r.ms.prom.toFixed(1)} ms, ${ratios}, ${r.series} series${bad ? ` — ${bad}` : ''}`)
     }
     const afterQueries = await peaks(c)
     const throughput = o.throughput ? await measureThroughput(c, meta, o) : undefined
     const atEnd = await peaks(c)
     const memory: ProcessMemory[] = c.processes().map((p) => ({name: p.name, pid: p.pid, peakAfterQueries: afterQueries.get(p.name) ?? NaN, peakEnd: atEnd.get(p.name) ?? NaN}))
-    const promPeak = afterQueries.get('prometheus-0') ?? NaN
-    const geo = {promMs: geomean(results.map((r) => r.promMs)), q1Ratio: geomean(results.map((r) => r.q1Ratio)), q2Ratio: geomean(results.map((r) => r.q2Ratio))}
-    const rssRatio = {q1: (afterQueries.get(c.q1.name) ?? NaN) / promPeak, q2: (afterQueries.get(c.q2.name) ?? NaN) / promPeak}
+    const geo = geomeans(results)
+    const rssRatio = rssRatios(afterQueries)
     const res: BenchResults = {
-      version: 1,
+      version: 2,
       date: new Date().toISOString(),
       smoke: o.smoke,
       machine,
@@ -292,7 +306,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       throughput,
       memory,
       rssRatio,
-      targets: decideTargets({geomean: geo, throughput, rssRatio}),
+      targets: decideTargets({queries: results, geomean: geo, throughput, rssRatio}),
       processes: c.processes(),
       cpuProfDir,
     }
@@ -312,6 +326,7 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2))
   if (o.render) {
     const res = JSON.parse(await readFile(o.render, 'utf8')) as BenchResults
+    if (res.version !== 2) throw new Error(`${o.render}: results version ${String(res.version)}, this renderer reads version 2 (with the Thanos targets)`)
     if (!o.out) throw new Error('--render needs --out (or no --smoke)')
     await writeMarkdown(o.out, res, o.history)
     o.log(`markdown: ${o.out} (from ${o.render})`)
@@ -347,6 +362,7 @@ async function main(): Promise<void> {
     c.proms.forEach((p, i) => console.log(`  prometheus-${i}  ${p.url}  pid ${p.pid()}`))
     for (const s of c.sidecars) console.log(`  ${s.name}  grpc ${s.grpcAddress}  http ${s.httpUrl}  pid ${s.proc.pid}`)
     for (const q of [c.q1, c.q2]) console.log(`  ${q.name}  ${q.httpUrl}  pid ${q.proc.pid}`)
+    for (const t of [...c.thanosSidecars, c.t1, c.t2]) console.log(`  ${t.name}  grpc ${t.grpcAddress}  http ${t.httpUrl}  pid ${t.proc.pid()}`)
     if (res.cpuProfDir) console.log(`  CPU profiles will be written to ${res.cpuProfDir} on Ctrl-C`)
     await new Promise(() => {})
   }

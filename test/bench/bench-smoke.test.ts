@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {QUERIES} from '../../bench/queries.js'
-import type {BenchResults} from '../../bench/results.js'
+import {TARGET_KEYS, type BenchResults} from '../../bench/results.js'
 import {pidAlive, startProcess, type ManagedProcess} from '../helpers/process.js'
 
 const RUN_JS = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
@@ -39,39 +39,37 @@ describe('bench harness (--smoke)', function () {
     if (dir) await rm(dir, {recursive: true, force: true})
   })
 
-  it('measures every query against Prometheus, Q1 and Q2', () => {
+  it('measures every query against Prometheus, Q1, Q2 and real Thanos T1, T2', () => {
     assert.deepEqual(
       results.queries.map((q) => q.id),
       QUERIES.map((q) => q.id),
     )
     for (const q of results.queries) {
-      assert.ok(Number.isFinite(q.promMs) && q.promMs > 0, `${q.id}: Prometheus median ${q.promMs}`)
-      assert.ok(Number.isFinite(q.q1Ratio) && q.q1Ratio > 0, `${q.id}: Q1 ratio ${q.q1Ratio}`)
-      assert.ok(Number.isFinite(q.q2Ratio) && q.q2Ratio > 0, `${q.id}: Q2 ratio ${q.q2Ratio}`)
-      assert.equal(q.times.prom.length, results.reps)
+      for (const t of TARGET_KEYS) {
+        assert.ok(Number.isFinite(q.ms[t]) && q.ms[t] > 0, `${q.id}: ${t} median ${q.ms[t]}`)
+        assert.equal(q.times[t].length, results.reps)
+        // CPU deltas are read for every process while each target answers.
+        assert.equal(Object.keys(q.cpuMs[t]).length, 10, `${q.id} ${t}`)
+        assert.ok(Object.values(q.cpuMs[t]).every((ms) => Number.isFinite(ms) && ms >= 0))
+      }
       assert.ok(q.series > 0, `${q.id}: Prometheus returned no series`)
-      // CPU deltas are read for every process while each target answers.
-      for (const t of ['prom', 'q1', 'q2'] as const) assert.equal(Object.keys(q.cpuMs[t]).length, 6, `${q.id} ${t}`)
-      assert.ok(Object.values(q.cpuMs.q2).every((ms) => Number.isFinite(ms) && ms >= 0))
     }
-    assert.ok(results.geomean.q1Ratio > 0 && results.geomean.q2Ratio > 0)
+    const g = results.geomean
+    for (const x of [g.vsProm.q1, g.vsProm.q2, g.vsProm.t1, g.vsProm.t2, g.q1VsT1, g.q2VsT2]) assert.ok(Number.isFinite(x) && x > 0)
   })
 
-  it('gets the same answers from thanosts as from Prometheus', () => {
-    for (const q of results.queries) {
-      assert.equal(q.q1Diff, undefined, `${q.id} Q1: ${q.q1Diff}`)
-      assert.equal(q.q2Diff, undefined, `${q.id} Q2: ${q.q2Diff}`)
-    }
+  it('gets the same answers from thanosts and Thanos as from Prometheus', () => {
+    for (const q of results.queries) assert.deepEqual(q.diffs, {}, q.id)
   })
 
   it('streams the same samples through the sidecar as remote read, and reads peak RSS', () => {
     const t = results.throughput!
-    assert.ok(t.samplesMatch, `sidecar ${t.sidecar.samples} samples / ${t.sidecar.series} series, remote read ${t.remoteRead.samples} / ${t.remoteRead.series}`)
+    assert.ok(t.samplesMatch, `sidecar ${t.sidecar.samples} samples / ${t.sidecar.series} series, thanos sidecar ${t.thanosSidecar?.samples} / ${t.thanosSidecar?.series}, remote read ${t.remoteRead.samples} / ${t.remoteRead.series}`)
     assert.equal(t.remoteRead.samples, results.dataset.samples)
-    assert.ok(t.ratio > 0)
-    assert.equal(results.memory.length, 6)
+    assert.ok(t.ratio > 0 && t.thanosRatio! > 0)
+    assert.equal(results.memory.length, 10)
     for (const m of results.memory) assert.ok(m.peakAfterQueries > 0 && m.peakEnd >= m.peakAfterQueries, `${m.name}: ${m.peakAfterQueries} / ${m.peakEnd}`)
-    assert.equal(results.targets.length, 4)
+    assert.equal(results.targets.length, 9)
   })
 
   it('writes the markdown section between its markers', () => {
@@ -83,7 +81,7 @@ describe('bench harness (--smoke)', function () {
   })
 
   it('leaves no process behind', () => {
-    assert.equal(results.processes.length, 6)
+    assert.equal(results.processes.length, 10)
     for (const p of results.processes) assert.equal(pidAlive(p.pid), false, `${p.name} (pid ${p.pid}) still alive`)
   })
 })
