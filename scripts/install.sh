@@ -34,3 +34,10 @@ bash scripts/peers.sh >&2
 
 echo "thanosts: building" >&2
 npm run --silent build
+
+# `thanosts` on PATH, so the commands the README and the demo print run as printed.
+if [ -w /usr/local/bin ]; then
+  ln -sfn "$(pwd)/bin/run.js" /usr/local/bin/thanosts
+else
+  echo "thanosts: /usr/local/bin is not writable: run it as node $(pwd)/bin/run.js, or link it yourself" >&2
+fi
