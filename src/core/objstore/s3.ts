@@ -1,6 +1,6 @@
 /**
- * The S3 bucket (Thanos objstore `providers/s3/s3.go`, over minio-go v7 there, over minio-js
- * here): the requests have the same shape as Thanos's, so any server Thanos works with works.
+ * The S3 bucket (Thanos objstore `providers/s3/s3.go`, which uses minio-go v7): the requests
+ * have the shape minio-go gives them, so any server Thanos works with works.
  * - Iter: ListObjectsV2 (or V1 with `list_objects_version: v1`) with the prefix `dir/`, the
  *   delimiter `/` unless recursive, following continuation tokens; `dir/` itself is skipped.
  *   Within a page S3 returns keys and common prefixes as two sorted lists; they are merged, so
@@ -14,53 +14,22 @@
  * - Upload: one PUT below `part_size`, multipart at or above it unless `disable_multipart`;
  *   every request body is a buffer (a part at most), so each request can be retried.
  * - Delete: DELETE; a missing object is not an error.
- * minio-js signs the requests (SigV4), places the bucket in the path or the host name, and asks
- * the bucket's region (GET ?location) when `region` is empty, as minio-go does. Statuses, retries
- * (s3-retry.ts), XML bodies (s3-xml.ts) and AbortSignals (s3-transport.ts) are handled here.
+ * Requests are built and sent by s3-http.ts (signed with minio-js's SigV4 signer); statuses,
+ * retries (s3-retry.ts) and the mapping to typed errors are here.
  */
 import {createHash} from 'node:crypto'
-import type {IncomingHttpHeaders, IncomingMessage} from 'node:http'
-import {Writable} from 'node:stream'
-import * as Minio from 'minio'
 import {BadDataError, ThanostsError, UnavailableError} from '../errors.js'
 import type {Logger} from '../log.js'
 import {compareKeys, ObjectNotFoundError, type Bucket, type BucketCallOptions, type IterOptions, type ObjectAttributes} from './bucket.js'
 import {MAX_PART_SIZE, type S3BucketConfig} from './s3-config.js'
+import {queryString, S3Client, S3StatusError, type S3Credentials, type S3Request, type S3Response} from './s3-http.js'
 import {attemptsFor, backoff, isCertificateError, isRetryableNetworkError, isRetryableStatus} from './s3-retry.js'
-import {newS3Transport, requestContext, type S3Transport} from './s3-transport.js'
 import {escapeXml, parseErrorBody, parseListBucketResult, parseUploadId} from './s3-xml.js'
 
 /** S3's limit on the parts of one multipart upload. */
 const MAX_PARTS = 10_000
-/** minio-js turns any status it was not told to expect into its own error; it is told to expect all. */
-const ALL_STATUSES = Array.from({length: 500}, (_, i) => i + 100)
 /** How long an abort of a failed multipart upload may take (it runs after the caller gave up). */
 const ABORT_UPLOAD_TIMEOUT_MS = 30_000
-
-interface S3Response {
-  status: number
-  headers: IncomingHttpHeaders
-  body: Buffer
-}
-
-interface S3Request {
-  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE'
-  key?: string
-  query?: string
-  headers?: Record<string, string>
-  body?: Buffer
-}
-
-/** A response with an unexpected status, before it is mapped to a typed error. */
-class S3StatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
 
 export interface S3BucketOptions {
   logger?: Logger
@@ -71,8 +40,7 @@ export interface S3BucketOptions {
 export class S3Bucket implements Bucket {
   readonly name = 'S3'
   readonly bucketName: string
-  private readonly client: Minio.Client
-  private readonly transport: S3Transport
+  private readonly http: S3Client
   private readonly attempts: number
   private readonly putHeaders: Record<string, string>
   private readonly logger: Logger | undefined
@@ -87,51 +55,24 @@ export class S3Bucket implements Bucket {
     this.putHeaders = putHeaders(cfg.putUserMetadata)
     const {host, port} = splitEndpoint(cfg.endpoint)
     const secure = !cfg.insecure
-    this.transport = newS3Transport(cfg.http, secure)
     const creds = credentials(cfg, opts.env ?? process.env)
-    if (!creds.accessKey && !creds.secretKey) {
+    if (!creds.accessKey || !creds.secretKey) {
       opts.logger?.warn('S3 bucket: no access_key/secret_key in the config and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment; requests are anonymous (thanosts does not read ~/.aws/credentials or IAM instance roles)', {bucket: cfg.bucket})
     }
     if (cfg.http.tlsConfig.insecureSkipVerify && !cfg.http.insecureSkipVerify) {
       opts.logger?.warn('S3 bucket: http_config.tls_config.insecure_skip_verify has no effect, as in Thanos (http_config.insecure_skip_verify decides)', {bucket: cfg.bucket})
     }
-    try {
-      this.client = new Minio.Client({
-        endPoint: host,
-        port,
-        useSSL: secure,
-        ...creds,
-        region: cfg.region || undefined,
-        pathStyle: !useVirtualHost(cfg, host, secure),
-        transport: {request: this.transport.request} as unknown as Minio.ClientOptions['transport'],
-        transportAgent: this.transport.agent,
-        retryOptions: {disableRetry: true},
-      })
-    } catch (e) {
-      throw new BadDataError(`S3 bucket ${cfg.bucket}: invalid endpoint "${cfg.endpoint}": ${(e as Error).message}`, {cause: e})
-    }
-    this.client.setAppInfo('thanosts', 'objstore')
-    if (cfg.traceEnable && opts.logger) {
-      const logger = opts.logger
-      this.client.traceOn(
-        new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            logger.debug('s3 trace', {s3TraceMsg: chunk.toString().trimEnd()})
-            cb()
-          },
-        }),
-      )
-    }
+    this.http = new S3Client(cfg, {host, port, secure, virtualHost: useVirtualHost(cfg, host, secure), credentials: creds, logger: opts.logger})
   }
 
   async *iter(dir: string, opts: IterOptions = {}): AsyncIterable<string> {
     // As upstream: a non-empty dir always ends with one `/`, so `a` does not list `ab/`.
     const prefix = dir === '' ? '' : dir.replace(/\/+$/, '') + '/'
-    const delimiter = opts.recursive ? '' : '/'
     const v1 = this.cfg.listObjectsVersion === 'v1'
     let token = ''
     for (;;) {
-      const q: Record<string, string> = {'encoding-type': 'url', prefix, delimiter}
+      const q: Record<string, string> = {'encoding-type': 'url', prefix}
+      if (!opts.recursive) q.delimiter = '/'
       if (v1) {
         if (token) q.marker = token
       } else {
@@ -237,7 +178,7 @@ export class S3Bucket implements Bucket {
   }
 
   async close(): Promise<void> {
-    this.transport.agent.destroy()
+    this.http.close()
   }
 
   private async putObject(key: string, body: Buffer, signal: AbortSignal | undefined): Promise<void> {
@@ -249,7 +190,7 @@ export class S3Bucket implements Bucket {
 
   private async multipartUpload(key: string, first: Buffer, parts: PartReader, signal: AbortSignal | undefined): Promise<void> {
     const uploadId = await this.call('upload', key, signal, async () => {
-      const res = await this.send({method: 'POST', key, query: 'uploads', headers: this.putHeaders}, signal)
+      const res = await this.send({method: 'POST', key, query: 'uploads=', headers: this.putHeaders}, signal)
       this.check(res, [200], key)
       return parseUploadId(res.body.toString('utf8'))
     })
@@ -301,18 +242,8 @@ export class S3Bucket implements Bucket {
     return this.cfg.sendContentMd5 ? {'content-md5': createHash('md5').update(body).digest('base64')} : {}
   }
 
-  /** One signed request, its whole body read. */
-  private async send(r: S3Request, signal: AbortSignal | undefined): Promise<S3Response> {
-    return requestContext.run({signal}, async () => {
-      const res: IncomingMessage = await this.client.makeRequestAsync(
-        {method: r.method, bucketName: this.bucketName, objectName: r.key, query: r.query ?? '', headers: r.headers ?? {}},
-        r.body ?? '',
-        ALL_STATUSES,
-      )
-      const chunks: Buffer[] = []
-      for await (const c of res) chunks.push(c as Buffer)
-      return {status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks)}
-    })
+  private send(r: S3Request, signal: AbortSignal | undefined): Promise<S3Response> {
+    return this.http.send(r, signal)
   }
 
   /** Throws the response's error unless its status is one of `ok`. */
@@ -339,17 +270,7 @@ export class S3Bucket implements Bucket {
           }
           throw this.mapStatusError(e, op, key, attempt + 1)
         }
-        if (e instanceof Minio.S3Error) {
-          // From minio-js's own region lookup (GET ?location); it keeps the code, not the status.
-          const code = e.code ?? ''
-          if (!last && isRetryableStatus(0, code)) {
-            await backoff(attempt, signal)
-            continue
-          }
-          throw this.mapStatusError(new S3StatusError(0, code, e.message), op, key, attempt + 1)
-        }
         if (e instanceof ThanostsError) throw e
-        if (isClientValidationError(e)) throw new BadDataError(`S3 bucket ${this.bucketName}: ${op} "${key}": ${(e as Error).message}`, {cause: e})
         if (isCertificateError(e)) {
           throw new BadDataError(`S3 bucket ${this.bucketName} at ${this.cfg.endpoint}: TLS certificate not trusted: ${(e as Error).message} (see http_config.tls_config.ca_file, http_config.insecure_skip_verify)`, {cause: e})
         }
@@ -386,16 +307,6 @@ const CONFIG_ERROR_CODES = new Set([
   'InvalidToken',
 ])
 
-function isClientValidationError(e: unknown): boolean {
-  return (
-    e instanceof Minio.InvalidArgumentError ||
-    e instanceof Minio.InvalidBucketNameError ||
-    e instanceof Minio.InvalidObjectNameError ||
-    e instanceof Minio.InvalidEndpointError ||
-    e instanceof Minio.InvalidXMLError
-  )
-}
-
 function describeNetworkError(e: unknown): string {
   const err = e as {code?: unknown; message?: unknown; errors?: unknown}
   // Node reports a refused dual-stack connect as an AggregateError with an empty message.
@@ -411,7 +322,7 @@ function checkKey(key: string): void {
   if (key === '') throw new BadDataError('object name is empty')
 }
 
-/** host, host:port, [v6]:port → minio-js endPoint and port. */
+/** host, host:port, [v6]:port → host and port. */
 export function splitEndpoint(endpoint: string): {host: string; port: number | undefined} {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(endpoint) ?? /^([^:]+)(?::(\d+))?$/.exec(endpoint)
   if (!m) return {host: endpoint, port: undefined}
@@ -437,7 +348,7 @@ function useVirtualHost(cfg: S3BucketConfig, host: string, secure: boolean): boo
  * Static keys from the config, else from the environment as minio-go's `credentials.EnvAWS`.
  * minio-go would go on to ~/.aws/credentials and the EC2 instance role; thanosts does not.
  */
-function credentials(cfg: S3BucketConfig, env: NodeJS.ProcessEnv): {accessKey: string; secretKey: string; sessionToken?: string} {
+function credentials(cfg: S3BucketConfig, env: NodeJS.ProcessEnv): S3Credentials {
   if (cfg.accessKey) return {accessKey: cfg.accessKey, secretKey: cfg.secretKey, sessionToken: cfg.sessionToken || undefined}
   const accessKey = env.AWS_ACCESS_KEY_ID || env.AWS_ACCESS_KEY || ''
   const secretKey = env.AWS_SECRET_ACCESS_KEY || env.AWS_SECRET_KEY || ''
@@ -458,15 +369,6 @@ function putHeaders(meta: Record<string, string>): Record<string, string> {
     else h[`x-amz-meta-${lk}`] = v
   }
   return h
-}
-
-/** A query string with S3's (RFC 3986) escaping; minio-js signs it as given. */
-function queryString(q: Record<string, string>): string {
-  const esc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-  return Object.keys(q)
-    .sort()
-    .map((k) => `${esc(k)}=${esc(q[k]!)}`)
-    .join('&')
 }
 
 function* mergeSorted(a: string[], b: string[]): Iterable<string> {
