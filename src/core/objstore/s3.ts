@@ -81,7 +81,7 @@ export class S3Bucket implements Bucket {
       }
       const page = await this.call('iter', prefix, opts.signal, async () => {
         const res = await this.send({method: 'GET', query: queryString(q)}, opts.signal)
-        this.check(res, [200], prefix)
+        this.check(res, [200], false)
         return parseListBucketResult(res.body.toString('utf8'))
       })
       for (const name of mergeSorted(page.keys, page.prefixes)) {
@@ -112,7 +112,7 @@ export class S3Bucket implements Bucket {
       const res = await this.send({method: 'GET', key, headers}, opts.signal)
       // Past the end: 416 InvalidRange (also for any range of an empty object).
       if (res.status === 416) return Buffer.alloc(0)
-      this.check(res, [200, 206], key)
+      this.check(res, [200, 206])
       if (res.status === 200 && headers.range) {
         // A server that ignores Range sends the whole object: cut it here.
         return res.body.subarray(Math.min(offset, res.body.length), length > 0 ? Math.min(res.body.length, offset + length) : undefined)
@@ -135,7 +135,7 @@ export class S3Bucket implements Bucket {
     checkKey(key)
     return this.call('attributes', key, opts.signal, async () => {
       const res = await this.send({method: 'HEAD', key}, opts.signal)
-      this.check(res, [200], key)
+      this.check(res, [200])
       const size = Number(res.headers['content-length'])
       const lastModified = new Date(res.headers['last-modified'] ?? NaN)
       if (!Number.isSafeInteger(size) || Number.isNaN(lastModified.getTime())) {
@@ -173,7 +173,7 @@ export class S3Bucket implements Bucket {
     await this.call('delete', key, opts.signal, async () => {
       const res = await this.send({method: 'DELETE', key}, opts.signal)
       if (res.status === 404 && errorCode(res) !== 'NoSuchBucket') return
-      this.check(res, [200, 204], key)
+      this.check(res, [200, 204])
     })
   }
 
@@ -184,14 +184,14 @@ export class S3Bucket implements Bucket {
   private async putObject(key: string, body: Buffer, signal: AbortSignal | undefined): Promise<void> {
     await this.call('upload', key, signal, async () => {
       const res = await this.send({method: 'PUT', key, headers: {...this.putHeaders, ...this.md5(body)}, body}, signal)
-      this.check(res, [200], key)
+      this.check(res, [200])
     })
   }
 
   private async multipartUpload(key: string, first: Buffer, parts: PartReader, signal: AbortSignal | undefined): Promise<void> {
     const uploadId = await this.call('upload', key, signal, async () => {
       const res = await this.send({method: 'POST', key, query: 'uploads=', headers: this.putHeaders}, signal)
-      this.check(res, [200], key)
+      this.check(res, [200])
       return parseUploadId(res.body.toString('utf8'))
     })
     try {
@@ -203,7 +203,7 @@ export class S3Bucket implements Bucket {
         etags.push(
           await this.call('upload', key, signal, async () => {
             const res = await this.send({method: 'PUT', key, query, headers: this.md5(part), body: part}, signal)
-            this.check(res, [200], key)
+            this.check(res, [200])
             const etag = res.headers.etag
             if (!etag) throw new ThanostsError('internal', `S3 bucket ${this.bucketName}: part ${partNumber} of "${key}" has no ETag`)
             return etag
@@ -216,7 +216,7 @@ export class S3Bucket implements Bucket {
         '</CompleteMultipartUpload>'
       await this.call('upload', key, signal, async () => {
         const res = await this.send({method: 'POST', key, query: queryString({uploadId}), headers: {'content-type': 'application/xml'}, body: Buffer.from(xml)}, signal)
-        this.check(res, [200], key)
+        this.check(res, [200])
         // S3 may answer 200 and still fail the completion in the body.
         const err = parseErrorBody(res.body.toString('utf8'))
         if (err) throw new S3StatusError(err.code === 'InternalError' ? 500 : 400, err.code, err.message)
@@ -246,11 +246,14 @@ export class S3Bucket implements Bucket {
     return this.http.send(r, signal)
   }
 
-  /** Throws the response's error unless its status is one of `ok`. */
-  private check(res: S3Response, ok: number[], key: string): void {
+  /**
+   * Throws the response's error unless its status is one of `ok`. A 404 without a body (HEAD)
+   * on an object request is NoSuchKey, as minio-go's httpRespToErrorResponse decides.
+   */
+  private check(res: S3Response, ok: number[], objectRequest = true): void {
     if (ok.includes(res.status)) return
     const err = parseErrorBody(res.body.toString('utf8'))
-    const code = err?.code || (res.status === 404 && key !== '' && !key.endsWith('/') ? 'NoSuchKey' : '')
+    const code = err?.code || (res.status === 404 && objectRequest ? 'NoSuchKey' : '')
     throw new S3StatusError(res.status, code, err?.message || `HTTP ${res.status}`)
   }
 

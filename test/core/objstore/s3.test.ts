@@ -3,6 +3,7 @@ import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {Readable} from 'node:stream'
 import * as Minio from 'minio'
 import {errorKind} from '../../../src/core/errors.js'
 import type {Bucket} from '../../../src/core/objstore/bucket.js'
@@ -80,6 +81,13 @@ describe('objstore S3 uploads', () => {
     await b.upload('big', big)
     assert.match(await etag('big'), /^[0-9a-f]{32}-3$/)
     assert.ok((await b.get('big')).equals(big))
+    // A stream of unknown size is cut into parts as it comes.
+    const chunks = Array.from({length: 12}, (_, i) => big.subarray(i * MiB, (i + 1) * MiB))
+    await b.upload('big-stream', Readable.from(chunks))
+    assert.match(await etag('big-stream'), /^[0-9a-f]{32}-3$/)
+    assert.ok((await b.get('big-stream')).equals(big))
+    await b.upload('small-stream', Readable.from([big.subarray(0, MiB)]))
+    assert.match(await etag('small-stream'), /^[0-9a-f]{32}$/)
   })
 
   it('sends a 12 MiB object in one PUT with disable_multipart', async function () {
