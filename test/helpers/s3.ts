@@ -12,9 +12,11 @@
  * `-bucket`, and the server counts as ready once signed HeadBuckets (minio-js, not the code
  * under test) find every bucket.
  */
+import {execFile} from 'node:child_process'
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {promisify} from 'node:util'
 import * as Minio from 'minio'
 import {peer} from './peers.js'
 import {freePort} from './ports.js'
@@ -28,6 +30,9 @@ export interface SeaweedS3 {
   /** The first of `buckets`, the one objstoreYaml() names unless told otherwise. */
   bucket: string
   buckets: string[]
+  /** With `tls`: the HTTPS endpoint and the PEM file of its self-signed certificate (its own CA). */
+  httpsEndpoint?: string
+  caFile?: string
   /** The temp dir (data, identities file, sockets), removed by stop(). */
   dir: string
   /** Milliseconds from spawn to ready. */
@@ -48,8 +53,14 @@ export interface ObjstoreYamlOptions {
 export interface SeaweedS3Options {
   /** Buckets created at start; ['thanos'] by default. */
   buckets?: string[]
+  /** Also serve S3 over HTTPS, with a self-signed certificate for 127.0.0.1 made by openssl. */
+  tls?: boolean
   timeoutMs?: number
 }
+
+const execFileP = promisify(execFile)
+
+const COMPONENTS = ['master', 'volume', 'filer', 's3', 'admin'] as const
 
 export async function startSeaweedS3(opts: SeaweedS3Options = {}): Promise<SeaweedS3> {
   const bin = peer('weed').path
@@ -59,9 +70,15 @@ export async function startSeaweedS3(opts: SeaweedS3Options = {}): Promise<Seawe
   const secretKey = 'thanosts-test-secret'
   const dir = await mkdtemp(path.join(tmpdir(), 'thanosts-weed-'))
   let mp: ManagedProcess | undefined
+  const port: Record<string, number> = {}
   const stop = async (): Promise<void> => {
     await mp?.stop()
     await rm(dir, {recursive: true, force: true})
+    // `weed mini` also binds a unix socket per gRPC port at a fixed /tmp path
+    // (weed/command/mini.go RegisterLocalGrpcSocket) and leaves it behind.
+    for (const name of COMPONENTS) {
+      if (port[`${name}.grpc`]) await rm(`/tmp/seaweedfs-${name}-grpc-${port[`${name}.grpc`]}.sock`, {force: true})
+    }
   }
   try {
     const data = path.join(dir, 'data')
@@ -71,8 +88,7 @@ export async function startSeaweedS3(opts: SeaweedS3Options = {}): Promise<Seawe
       identities,
       JSON.stringify({identities: [{name: 'thanosts', credentials: [{accessKey, secretKey}], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging']}]}),
     )
-    const port: Record<string, number> = {}
-    for (const name of ['master', 'volume', 'filer', 's3', 'admin']) {
+    for (const name of COMPONENTS) {
       port[name] = await freePort()
       port[`${name}.grpc`] = await freePort()
     }
@@ -81,7 +97,7 @@ export async function startSeaweedS3(opts: SeaweedS3Options = {}): Promise<Seawe
       `-dir=${data}`,
       '-ip=127.0.0.1',
       '-ip.bind=127.0.0.1',
-      ...['master', 'volume', 'filer', 's3', 'admin'].flatMap((n) => [`-${n}.port=${port[n]}`, `-${n}.port.grpc=${port[`${n}.grpc`]}`]),
+      ...COMPONENTS.flatMap((n) => [`-${n}.port=${port[n]}`, `-${n}.port.grpc=${port[`${n}.grpc`]}`]),
       '-admin.ui=false',
       '-admin.port.legacy=0',
       '-webdav=false',
@@ -96,6 +112,16 @@ export async function startSeaweedS3(opts: SeaweedS3Options = {}): Promise<Seawe
       '-master.volumeSizeLimitMB=64',
       '-volume.max=16',
     ]
+    let caFile: string | undefined
+    let httpsEndpoint: string | undefined
+    if (opts.tls) {
+      caFile = path.join(dir, 'cert.pem')
+      const keyFile = path.join(dir, 'key.pem')
+      await execFileP('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', caFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+      const httpsPort = await freePort()
+      httpsEndpoint = `127.0.0.1:${httpsPort}`
+      args.push(`-s3.port.https=${httpsPort}`, `-s3.cert.file=${caFile}`, `-s3.key.file=${keyFile}`)
+    }
     const t0 = Date.now()
     mp = startProcess('seaweedfs', bin, args, {cwd: dir})
     const endpoint = `127.0.0.1:${port.s3}`
@@ -108,6 +134,8 @@ export async function startSeaweedS3(opts: SeaweedS3Options = {}): Promise<Seawe
       secretKey,
       bucket,
       buckets,
+      httpsEndpoint,
+      caFile,
       dir,
       startupMs,
       pid: () => started.pid,

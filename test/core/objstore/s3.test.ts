@@ -20,7 +20,7 @@ let s3: SeaweedS3
 
 before(async function () {
   this.timeout(120_000)
-  s3 = await startSeaweedS3({buckets: ['thanos', 'conformance', 'conformance-prefixed', 'interop', 'multipart']})
+  s3 = await startSeaweedS3({buckets: ['thanos', 'conformance', 'conformance-prefixed', 'interop', 'multipart'], tls: true})
   console.log(`      SeaweedFS ready in ${s3.startupMs} ms (pid ${s3.pid()})`)
 })
 
@@ -170,6 +170,33 @@ describe('objstore S3 errors', () => {
     } finally {
       await proxy.close()
     }
+  })
+})
+
+describe('objstore S3 over TLS', () => {
+  const tlsYaml = (http: string): string =>
+    s3
+      .objstoreYaml({bucket: 'thanos', extra: {region: 'us-east-1', max_retries: 3}})
+      .replace(`endpoint: ${s3.endpoint}`, `endpoint: ${s3.httpsEndpoint}`)
+      .replace('  insecure: true\n', '')
+      .replace('config:\n', `config:\n  http_config:\n${http}`)
+
+  it('trusts the server with tls_config.ca_file', async () => {
+    const b = bucketFromConfig(tlsYaml(`    tls_config:\n      ca_file: ${s3.caFile}\n`))
+    await b.upload('tls/x', Buffer.from('over tls'))
+    assert.equal((await b.get('tls/x')).toString(), 'over tls')
+  })
+
+  it('refuses an untrusted certificate at once, as a configuration error', async () => {
+    const b = bucketFromConfig(tlsYaml('    idle_conn_timeout: 1m\n'))
+    const t0 = Date.now()
+    await assert.rejects(b.get('tls/x'), (e: Error) => errorKind(e) === 'bad_data' && /certificate/.test(e.message) && /ca_file/.test(e.message))
+    assert.ok(Date.now() - t0 < 2000, 'certificate errors are not retried')
+  })
+
+  it('skips verification with http_config.insecure_skip_verify; the tls_config one alone has no effect, as in Thanos', async () => {
+    assert.equal((await bucketFromConfig(tlsYaml('    insecure_skip_verify: true\n')).get('tls/x')).toString(), 'over tls')
+    await assert.rejects(bucketFromConfig(tlsYaml('    tls_config:\n      insecure_skip_verify: true\n')).get('tls/x'), (e: Error) => errorKind(e) === 'bad_data' && /certificate/.test(e.message))
   })
 })
 
