@@ -4,8 +4,9 @@
  * `objstore.go`), which the shipper, the store gateway and the compactor are written against:
  * - keys are `/`-separated paths relative to the bucket root (a configured `prefix` is applied by
  *   a wrapper, so callers never see it);
- * - iter(dir) lists the direct children of `dir`, sub-directories with a trailing `/`, sorted;
- *   `recursive` lists every object below `dir` instead;
+ * - iter(dir) lists the direct children of `dir`, sub-directories with a trailing `/`, sorted
+ *   as S3 lists keys (by UTF-8 bytes, `compareKeys`, so `a.txt` comes before `a/`); `recursive`
+ *   lists every object below `dir` instead, in the same order;
  * - getRange clamps at the end of the object (the store gateway asks past EOF with estimated
  *   sizes); `length` -1 reads to the end;
  * - a missing object is an `ObjectNotFoundError`, which callers test with `isNotFound`;
@@ -42,14 +43,32 @@ export interface Bucket {
   close(): Promise<void>
 }
 
-/** A key that does not exist (S3 NoSuchKey, ENOENT). */
+/** A key that does not exist (S3 NoSuchKey, ENOENT). `bucket`, when given, names it in the message. */
 export class ObjectNotFoundError extends ThanostsError {
-  constructor(readonly key: string) {
-    super('not_found', `object not found: ${key}`)
+  constructor(
+    readonly key: string,
+    bucket?: string,
+  ) {
+    super('not_found', `object not found: ${key}${bucket ? ` in bucket ${bucket}` : ''}`)
     this.name = 'ObjectNotFoundError'
   }
 }
 
 export function isNotFound(e: unknown): e is ObjectNotFoundError {
   return e instanceof ObjectNotFoundError
+}
+
+/**
+ * The order of keys in listings: S3's (UTF-8 byte order, which is code point order). JavaScript's
+ * `<` compares UTF-16 code units and differs for characters above U+FFFF.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!
+    const y = b.codePointAt(i)!
+    if (x !== y) return x < y ? -1 : 1
+    if (x > 0xffff) i++
+  }
+  return a.length - b.length
 }

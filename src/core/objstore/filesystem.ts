@@ -10,7 +10,7 @@ import {mkdir, open, readdir, readFile, rename, rm, rmdir, stat} from 'node:fs/p
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {BadDataError} from '../errors.js'
-import {ObjectNotFoundError, type Bucket, type BucketCallOptions, type IterOptions, type ObjectAttributes} from './bucket.js'
+import {compareKeys, ObjectNotFoundError, type Bucket, type BucketCallOptions, type IterOptions, type ObjectAttributes} from './bucket.js'
 
 export interface FilesystemBucketConfig {
   directory: string
@@ -25,6 +25,12 @@ export class FilesystemBucket implements Bucket {
   constructor(cfg: FilesystemBucketConfig) {
     if (!cfg.directory) throw new BadDataError('FILESYSTEM bucket: missing directory')
     this.root = path.resolve(cfg.directory)
+  }
+
+  /** The file of an object: the key must name one (an empty key would be the root itself). */
+  private objectFile(key: string): string {
+    if (key === '') throw new BadDataError('object name is empty')
+    return this.file(key)
   }
 
   /** The file of a key; keys may not climb out of the root. */
@@ -48,7 +54,9 @@ export class FilesystemBucket implements Bucket {
       if (isEnoent(e) || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return
       throw e
     }
-    const names = entries.map((e) => ({name: e.name, dir: e.isDirectory()})).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    // Sorted as the listed keys (a directory as `name/`), so the order is S3's: `a.txt` before
+    // `a/`, and a recursive walk comes out in key order too.
+    const names = entries.map((e) => ({name: e.name, dir: e.isDirectory()})).sort((a, b) => compareKeys(a.dir ? `${a.name}/` : a.name, b.dir ? `${b.name}/` : b.name))
     for (const e of names) {
       if (e.name.includes('.tmp-upload-')) continue
       const key = dir ? `${dir}/${e.name}` : e.name
@@ -72,7 +80,7 @@ export class FilesystemBucket implements Bucket {
   async get(key: string, opts: BucketCallOptions = {}): Promise<Buffer> {
     opts.signal?.throwIfAborted()
     try {
-      return await readFile(this.file(key), {signal: opts.signal})
+      return await readFile(this.objectFile(key), {signal: opts.signal})
     } catch (e) {
       throw notFoundOr(e, key)
     }
@@ -83,7 +91,7 @@ export class FilesystemBucket implements Bucket {
     if (offset < 0) throw new BadDataError(`negative offset ${offset} reading ${key}`)
     let fh
     try {
-      fh = await open(this.file(key), 'r')
+      fh = await open(this.objectFile(key), 'r')
     } catch (e) {
       throw notFoundOr(e, key)
     }
@@ -107,7 +115,7 @@ export class FilesystemBucket implements Bucket {
   async exists(key: string, opts: BucketCallOptions = {}): Promise<boolean> {
     opts.signal?.throwIfAborted()
     try {
-      return (await stat(this.file(key))).isFile()
+      return (await stat(this.objectFile(key))).isFile()
     } catch (e) {
       if (isEnoent(e)) return false
       throw e
@@ -117,7 +125,7 @@ export class FilesystemBucket implements Bucket {
   async attributes(key: string, opts: BucketCallOptions = {}): Promise<ObjectAttributes> {
     opts.signal?.throwIfAborted()
     try {
-      const s = await stat(this.file(key))
+      const s = await stat(this.objectFile(key))
       if (!s.isFile()) throw new ObjectNotFoundError(key)
       return {size: s.size, lastModified: s.mtime}
     } catch (e) {
@@ -127,7 +135,7 @@ export class FilesystemBucket implements Bucket {
 
   async upload(key: string, body: Buffer | NodeJS.ReadableStream, opts: BucketCallOptions = {}): Promise<void> {
     opts.signal?.throwIfAborted()
-    const dest = this.file(key)
+    const dest = this.objectFile(key)
     await mkdir(path.dirname(dest), {recursive: true})
     const tmp = `${dest}.tmp-upload-${process.pid}-${++tmpSeq}`
     try {
@@ -150,7 +158,7 @@ export class FilesystemBucket implements Bucket {
 
   async delete(key: string, opts: BucketCallOptions = {}): Promise<void> {
     opts.signal?.throwIfAborted()
-    const f = this.file(key)
+    const f = this.objectFile(key)
     await rm(f, {force: true, recursive: true})
     // Remove parents left empty, as upstream, so iter does not list dead directories.
     for (let d = path.dirname(f); d.startsWith(this.root + path.sep); d = path.dirname(d)) {
@@ -164,7 +172,7 @@ export class FilesystemBucket implements Bucket {
 
   /** A readable stream of one object (large downloads: the compactor's inputs). */
   stream(key: string): NodeJS.ReadableStream {
-    return createReadStream(this.file(key))
+    return createReadStream(this.objectFile(key))
   }
 
   async close(): Promise<void> {}
