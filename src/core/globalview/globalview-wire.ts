@@ -44,7 +44,8 @@ function pruned(type: protobuf.Type, obj: Obj): Obj {
     if (v === undefined || v === null) continue
     const sub = messageType(f)
     if (f.map) {
-      const m: Obj = {}
+      // null prototype: a key named __proto__ stays a key
+      const m = Object.create(null) as Obj
       for (const [k, e] of Object.entries(v as Obj)) m[k] = sub ? pruned(sub, e as Obj) : e
       out[f.name] = m
     } else if (f.repeated) {
