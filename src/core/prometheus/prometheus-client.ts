@@ -2,7 +2,8 @@
  * prometheus/: the small part of Prometheus's HTTP API the sidecar needs: external labels
  * (from /api/v1/status/config, which needs no admin API), build version, the lowest stored
  * timestamp (from /metrics, as Thanos does), label and series look-ups for the StoreAPI's
- * label calls and skip_chunks, and POST /-/reload for the reloader.
+ * label calls and skip_chunks, rules, targets, metadata and exemplars for the other Thanos
+ * APIs (their JSON as Prometheus gives it), and POST /-/reload for the reloader.
  */
 import * as yaml from 'js-yaml'
 import {Agent, request, type Dispatcher} from 'undici'
@@ -25,6 +26,13 @@ interface ApiEnvelope<T> {
   data: T
   error?: string
   errorType?: string
+  warnings?: string[]
+}
+
+/** A successful API answer: its `data` as parsed JSON, and its warnings. */
+export interface ApiAnswer {
+  data: unknown
+  warnings: string[]
 }
 
 /** `{a="b", c=~"d"}` for match[]: a selector made of matchers. */
@@ -32,8 +40,23 @@ export function matchersToSelector(ms: readonly Matcher[]): string {
   return `{${ms.map((m) => m.toString()).join(', ')}}`
 }
 
-function timeParam(ms: number): string {
-  return (ms / 1000).toFixed(3)
+/** A time in ms as Prometheus's API takes it: seconds, exact (no rounding through a float). */
+export function timeParam(ms: number): string {
+  const abs = Math.abs(ms)
+  const frac = abs % 1000
+  return `${ms < 0 ? '-' : ''}${Math.floor(abs / 1000)}${frac === 0 ? '' : '.' + String(frac).padStart(3, '0')}`
+}
+
+/**
+ * The error kind of a failed API call by its HTTP status, as Thanos's promclient maps statuses
+ * to gRPC codes for the Rules, Targets, Metadata and Exemplars APIs (statusToCode: 400
+ * InvalidArgument, 404 NotFound, 503 Unavailable, anything else Internal, 422 included).
+ */
+function kindOfStatus(status: number): 'bad_data' | 'not_found' | 'unavailable' | 'internal' {
+  if (status === 400) return 'bad_data'
+  if (status === 404) return 'not_found'
+  if (status === 503) return 'unavailable'
+  return 'internal'
 }
 
 export class PrometheusClient {
@@ -80,6 +103,49 @@ export class PrometheusClient {
       throw status === 400 || body.errorType === 'bad_data' ? new BadDataError(msg) : new UnavailableError(msg)
     }
     return body.data
+  }
+
+  /**
+   * GET an API path for the non-StoreAPI Thanos APIs; failures carry the kind Thanos gives them
+   * (kindOfStatus). An unreachable Prometheus stays `unavailable` (Thanos: Internal).
+   */
+  private async getAnswer(p: string, params: Record<string, string | undefined>, signal?: AbortSignal): Promise<ApiAnswer> {
+    const q = new URLSearchParams()
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v)
+    const qs = q.toString()
+    const {status, text} = await this.call('GET', qs ? `${p}?${qs}` : p, undefined, signal)
+    if (status === 204) return {data: null, warnings: []}
+    let body: ApiEnvelope<unknown> | undefined
+    try {
+      body = JSON.parse(text) as ApiEnvelope<unknown>
+    } catch {
+      body = undefined
+    }
+    if (status < 200 || status >= 300 || body?.status !== 'success') {
+      const reason = body?.error ?? (body === undefined ? `HTTP ${status}: ${text.slice(0, 300)}` : `HTTP ${status}`)
+      throw new ThanostsError(kindOfStatus(status), `Prometheus ${p}: ${reason}`)
+    }
+    return {data: body.data, warnings: Array.isArray(body.warnings) ? body.warnings.map(String) : []}
+  }
+
+  /** /api/v1/rules; `type` "alert" or "record" keeps one kind of rule. */
+  rules(type: string | undefined, signal?: AbortSignal): Promise<ApiAnswer> {
+    return this.getAnswer('api/v1/rules', {type}, signal)
+  }
+
+  /** /api/v1/targets; `state` "active" or "dropped" keeps one kind of target. */
+  targets(state: string | undefined, signal?: AbortSignal): Promise<ApiAnswer> {
+    return this.getAnswer('api/v1/targets', {state}, signal)
+  }
+
+  /** /api/v1/metadata for one metric family (or all when empty), at most `limit` families when given. */
+  metricMetadata(metric: string, limit: string | undefined, signal?: AbortSignal): Promise<ApiAnswer> {
+    return this.getAnswer('api/v1/metadata', {metric: metric === '' ? undefined : metric, limit}, signal)
+  }
+
+  /** /api/v1/query_exemplars of the series `query` selects, exemplars in [start, end] (ms). */
+  queryExemplars(query: string, start: number, end: number, signal?: AbortSignal): Promise<ApiAnswer> {
+    return this.getAnswer('api/v1/query_exemplars', {query, start: timeParam(start), end: timeParam(end)}, signal)
   }
 
   async ready(signal?: AbortSignal): Promise<boolean> {

@@ -68,6 +68,12 @@ export class PrometheusStore implements StoreApiImpl {
       componentType: 'sidecar',
       labelSets: this.state.externalLabels.length > 0 ? [this.state.externalLabels] : [],
       store: {minTime: this.state.minTime, maxTime: MAX_INT64, supportsSharding: false, supportsWithoutReplicaLabels: true},
+      // served by prometheus-globalview.ts; announced as Thanos's sidecar does (cmd/thanos/sidecar.go),
+      // exemplars with the empty ExemplarsInfo{} (no time range), which its querier does not read
+      rules: true,
+      metricMetadata: true,
+      targets: true,
+      exemplars: {minTime: 0, maxTime: 0},
     }
   }
 

@@ -18,7 +18,10 @@ import {bindGrpcServer, createGrpcServer, stopGrpcServer} from '../server/grpc-s
 import {HttpServer} from '../server/http-server.js'
 import {Lifecycle, sleep} from '../server/lifecycle.js'
 import {Prober} from '../server/prober.js'
-import {registerStoreApi} from '../storeapi/store-grpc-server.js'
+import {registerGlobalViewApis} from '../storeapi/globalview-grpc-server.js'
+import {SERVICE_OF_METHOD} from '../storeapi/services.js'
+import {registerStoreApi, type GrpcCallObserver} from '../storeapi/store-grpc-server.js'
+import {PrometheusGlobalView} from './prometheus-globalview.js'
 import {PrometheusStore, type SidecarState} from './prometheus-store.js'
 
 export interface SidecarConfig {
@@ -146,17 +149,16 @@ export async function runSidecar(cfg: SidecarConfig): Promise<RunningSidecar> {
   log.info('successfully loaded prometheus external labels', {external_labels: labelsToString(state.externalLabels)})
 
   const grpc = createGrpcServer()
-  registerStoreApi(grpc, new PrometheusStore(prom, remote, state), {
-    logger: log,
-    observe: (method, code, seconds) => {
-      const service = method === 'Info' ? 'thanos.info.Info' : 'thanos.Store'
-      m.handled.inc({grpc_service: service, grpc_method: method, grpc_code: GRPC_CODE_NAMES[code] ?? String(code)})
-      m.handling.observe({grpc_service: service, grpc_method: method}, seconds)
-    },
-  })
+  const observe: GrpcCallObserver = (method, code, seconds) => {
+    const service = SERVICE_OF_METHOD[method] ?? 'thanos.Store'
+    m.handled.inc({grpc_service: service, grpc_method: method, grpc_code: GRPC_CODE_NAMES[code] ?? String(code)})
+    m.handling.observe({grpc_service: service, grpc_method: method}, seconds)
+  }
+  registerStoreApi(grpc, new PrometheusStore(prom, remote, state), {logger: log, observe})
+  registerGlobalViewApis(grpc, new PrometheusGlobalView(prom, state), {logger: log, observe})
   const grpcPort = await bindGrpcServer(grpc, cfg.grpcAddress)
   lifecycle.add('grpc', () => stopGrpcServer(grpc, cfg.grpcGracePeriodMs))
-  log.info('listening for StoreAPI and Info gRPC', {address: cfg.grpcAddress.replace(/:\d+$/, `:${grpcPort}`)})
+  log.info('listening for StoreAPI, Info, Rules, Targets, Metadata and Exemplars gRPC', {address: cfg.grpcAddress.replace(/:\d+$/, `:${grpcPort}`)})
 
   // Heartbeat loop.
   const loop = (async () => {

@@ -34,7 +34,7 @@ export interface GrpcCallObserver {
   (method: string, code: number, seconds: number): void
 }
 
-function grpcError(e: unknown): {code: number; details: string} {
+export function grpcError(e: unknown): {code: number; details: string} {
   return {code: GRPC_CODE[errorKind(e)] ?? status.INTERNAL, details: e instanceof Error ? e.message : String(e)}
 }
 
@@ -60,7 +60,8 @@ const SERVED_STORE_SERVICE = {
 /** The reason given to handlers when their client goes away: one shared object, no stack per call. */
 const CLIENT_GONE = new CanceledError('the client canceled the call or went away')
 
-function cancelOnClose(call: {on(ev: 'cancelled', f: () => void): unknown}): AbortController {
+/** An AbortController aborted (with a CanceledError) when the call's client goes away. */
+export function cancelOnClose(call: {on(ev: 'cancelled', f: () => void): unknown}): AbortController {
   const ctl = new AbortController()
   call.on('cancelled', () => ctl.abort(CLIENT_GONE))
   return ctl

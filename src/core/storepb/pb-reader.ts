@@ -47,7 +47,7 @@ export class PbReader {
   int64(): number {
     const start = this.pos
     const v = this.varint()
-    return this.pos - start === 10 ? v - 2 ** 64 : v
+    return this.pos - start === 10 ? negativeInt64(this.buf, start) : v
   }
 
   double(): number {
@@ -115,4 +115,14 @@ export class PbReader {
     }
     if (this.pos > this.end) throw new BadDataError(`truncated field in ${this.what}`)
   }
+}
+
+/**
+ * The ten-byte varint at `at` as a negative int64. Not `varint() - 2 ** 64`: 2^64 - n rounds to
+ * 2^64 as a double for small n, which made -5 decode as 0; BigInt is exact (and rare here).
+ */
+export function negativeInt64(buf: Uint8Array, at: number): number {
+  let v = 0n
+  for (let i = 9; i >= 0; i--) v = (v << 7n) | BigInt(buf[at + i]! & 0x7f)
+  return Number(BigInt.asIntN(64, v))
 }

@@ -38,9 +38,23 @@ export function loadProtoRoot(includeDir: string, files: string[]): protobuf.Roo
 let cachedThanos: protobuf.Root | undefined
 let cachedPrometheus: protobuf.Root | undefined
 
-/** thanos.* (Store, Info services and messages) and prometheus_copy.* from proto/thanos. */
+/** The .proto files of thanosRoot(), relative to proto/thanos (upstream's pkg/). */
+export const THANOS_PROTO_FILES = [
+  'store/storepb/rpc.proto',
+  'info/infopb/rpc.proto',
+  'store/storepb/prompb/remote.proto',
+  'rules/rulespb/rpc.proto',
+  'targets/targetspb/rpc.proto',
+  'metadata/metadatapb/rpc.proto',
+  'exemplars/exemplarspb/rpc.proto',
+]
+
+/**
+ * thanos.* (Store, Info, Rules, Targets, Metadata, Exemplars services and messages) and
+ * prometheus_copy.* from proto/thanos.
+ */
 export function thanosRoot(): protobuf.Root {
-  cachedThanos ??= loadProtoRoot(path.join(protoDir(), 'thanos'), ['store/storepb/rpc.proto', 'info/infopb/rpc.proto', 'store/storepb/prompb/remote.proto'])
+  cachedThanos ??= loadProtoRoot(path.join(protoDir(), 'thanos'), THANOS_PROTO_FILES)
   return cachedThanos
 }
 

@@ -11,6 +11,7 @@
 import {BadDataError} from '../errors.js'
 import {sortLabels, type Label, type Labels} from '../labels/labels.js'
 import {Matcher} from '../labels/matcher.js'
+import {negativeInt64} from './pb-reader.js'
 import {clampInt64, ProtoWriter} from './pb-writer.js'
 import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreSeries} from './store-types.js'
 
@@ -25,6 +26,14 @@ export interface EndpointInfo {
     supportsSharding: boolean
     supportsWithoutReplicaLabels: boolean
   }
+  /** Present (an empty RulesInfo) when the endpoint serves `thanos.Rules`. */
+  rules?: true
+  /** Present (MetricMetadataInfo) when it serves `thanos.Metadata`. */
+  metricMetadata?: true
+  /** Present (TargetsInfo) when it serves `thanos.Targets`. */
+  targets?: true
+  /** Present when it serves `thanos.Exemplars`; a Thanos sidecar announces 0, 0. */
+  exemplars?: {minTime: number; maxTime: number}
 }
 
 /** Response batch size the querier asks for (Thanos `store.DefaultResponseBatchSize`). */
@@ -150,7 +159,7 @@ class Reader {
   int64(): number {
     const start = this.pos
     const v = this.varint()
-    return this.pos - start === 10 ? v - 2 ** 64 : v
+    return this.pos - start === 10 ? negativeInt64(this.buf, start) : v
   }
 
   /** Returns [start, end) of a length-delimited field's payload and skips it. */
@@ -341,6 +350,23 @@ export function decodeInfoResponse(u: Uint8Array): EndpointInfo {
         else s.skip(st & 7)
       }
       info.store = store
+    } else if (f === 4 || f === 5 || f === 6) {
+      // RulesInfo, MetricMetadataInfo, TargetsInfo: empty messages, their presence is the flag
+      r.lenDelim()
+      if (f === 4) info.rules = true
+      else if (f === 5) info.metricMetadata = true
+      else info.targets = true
+    } else if (f === 7) {
+      const s = r.sub(r.lenDelim())
+      const exemplars = {minTime: 0, maxTime: 0}
+      while (s.more) {
+        const st = s.varint()
+        const sf = st >>> 3
+        if (sf === 1) exemplars.minTime = s.int64()
+        else if (sf === 2) exemplars.maxTime = s.int64()
+        else s.skip(st & 7)
+      }
+      info.exemplars = exemplars
     } else r.skip(t & 7)
   }
   return info
@@ -465,6 +491,17 @@ export function encodeInfoResponse(info: EndpointInfo): Uint8Array {
       sw.int64(2, st.maxTime)
       sw.bool(3, st.supportsSharding)
       sw.bool(5, st.supportsWithoutReplicaLabels)
+    })
+  }
+  // Fields in number order, as Go writes them; empty messages announce the API.
+  if (info.rules) w.message(4, () => {})
+  if (info.metricMetadata) w.message(5, () => {})
+  if (info.targets) w.message(6, () => {})
+  if (info.exemplars) {
+    const ex = info.exemplars
+    w.message(7, (sw) => {
+      sw.int64(1, ex.minTime)
+      sw.int64(2, ex.maxTime)
     })
   }
   return w.finish()

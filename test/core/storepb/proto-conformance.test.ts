@@ -25,8 +25,12 @@ function loadUpstream(dir: string, files: string[]): protobuf.Root {
       .replace(/^import "[^"]*";$/gm, '')
     protobuf.parse(src, root, {keepCase: true})
   }
-  // google.protobuf.Any (well-known type, same definition protobufjs resolves for our files)
-  protobuf.parse('syntax = "proto3"; package google.protobuf; message Any { string type_url = 1; bytes value = 2; }', root, {keepCase: true})
+  // google.protobuf.Any and Timestamp (well-known types, the same definitions protobufjs resolves for our files)
+  protobuf.parse(
+    'syntax = "proto3"; package google.protobuf; message Any { string type_url = 1; bytes value = 2; } message Timestamp { int64 seconds = 1; int32 nanos = 2; }',
+    root,
+    {keepCase: true},
+  )
   root.resolveAll()
   return root
 }
@@ -48,7 +52,8 @@ function describe_(root: protobuf.Root, packages: string[]): Shape {
       }
       if (obj instanceof protobuf.Type) {
         const fields = obj.fieldsArray.map(
-          (f) => `${f.id} ${f.name} ${f.repeated ? 'repeated ' : ''}${f.resolvedType ? f.resolvedType.fullName : f.type}${f.partOf ? ` oneof:${f.partOf.name}` : ''}`,
+          (f) =>
+            `${f.id} ${f.name} ${f.repeated ? 'repeated ' : ''}${f instanceof protobuf.MapField ? `map<${f.keyType}> ` : ''}${f.resolvedType ? f.resolvedType.fullName : f.type}${f.partOf ? ` oneof:${f.partOf.name}` : ''}`,
         )
         shape.messages.set(full, fields.sort())
         walk(obj)
@@ -93,7 +98,7 @@ describe('proto conformance with upstream', function () {
     assertSameShape(a, b)
   })
 
-  it('thanos StoreAPI, Info and prometheus_copy protos match thanos-io/thanos', function () {
+  it('thanos StoreAPI, Info, Rules, Targets, Metadata, Exemplars and prometheus_copy protos match thanos-io/thanos', function () {
     const dir = path.join(upstreamDir, 'thanos')
     const theirs = loadUpstream(dir, [
       'store/labelpb/types.proto',
@@ -102,10 +107,16 @@ describe('proto conformance with upstream', function () {
       'store/storepb/types.proto',
       'store/storepb/rpc.proto',
       'info/infopb/rpc.proto',
+      'rules/rulespb/rpc.proto',
+      'targets/targetspb/rpc.proto',
+      'metadata/metadatapb/rpc.proto',
+      'exemplars/exemplarspb/rpc.proto',
     ])
-    const a = describe_(thanosRoot(), ['thanos', 'prometheus_copy'])
-    const b = describe_(theirs, ['thanos', 'prometheus_copy'])
-    assert.ok(b.services.has('thanos.Store') && b.services.has('thanos.info.Info'), 'upstream parsed')
+    const a = describe_(thanosRoot(), ['thanos', 'prometheus_copy', 'google.protobuf'])
+    const b = describe_(theirs, ['thanos', 'prometheus_copy', 'google.protobuf'])
+    for (const s of ['thanos.Store', 'thanos.info.Info', 'thanos.Rules', 'thanos.Targets', 'thanos.Metadata', 'thanos.Exemplars']) assert.ok(b.services.has(s), `upstream parsed: ${s}`)
+    // the map field is compared as its key and value types
+    assert.deepEqual(b.messages.get('thanos.MetricMetadata'), ['1 metadata map<string> .thanos.MetricMetadataEntry'], 'upstream map field parsed')
     assertSameShape(a, b)
   })
 
@@ -114,6 +125,16 @@ describe('proto conformance with upstream', function () {
     assert.equal(store.methods.Series!.responseStream, true)
     assert.equal(store.methods.Series!.requestStream ?? false, false)
     assert.ok(thanosRoot().lookupService('thanos.info.Info').methods.Info)
+  })
+
+  it('Rules, Targets, Metadata and Exemplars are server-streaming at their upstream paths', function () {
+    const want = {'thanos.Rules': 'Rules', 'thanos.Targets': 'Targets', 'thanos.Metadata': 'MetricMetadata', 'thanos.Exemplars': 'Exemplars'}
+    for (const [service, method] of Object.entries(want)) {
+      const m = thanosRoot().lookupService(service).methods[method]
+      assert.ok(m, `/${service}/${method}`)
+      assert.equal(m.responseStream, true, `/${service}/${method} streams`)
+      assert.equal(m.requestStream ?? false, false)
+    }
   })
 
   it('bytes written with our types decode identically with upstream types and back', function () {

@@ -77,6 +77,10 @@ describe('StoreAPI wire codec vs upstream protos', () => {
     assert.deepEqual(back.withoutReplicaLabels, ['replica'])
     assert.equal(back.matchers[0]!.type, MatchType.RE)
     assert.equal(back.matchers[0]!.matches('xyz'), true)
+    // small negative times (before 1970) decode exactly, not rounded through 2^64
+    for (const t of [-1, -5, -1000, -86_400_000, -(2 ** 53) + 1]) {
+      assert.equal(wire.decodeSeriesRequest(enc('thanos.SeriesRequest', {min_time: String(t), max_time: '0'})).minTime, t)
+    }
   })
 
   it('SeriesResponse: series, batch and warning frames from upstream encoding; hints skipped', () => {
@@ -145,6 +149,29 @@ describe('StoreAPI wire codec vs upstream protos', () => {
     assert.equal(wire.decodeInfoResponse(enc('thanos.info.InfoResponse', {ComponentType: 'query'})).store, undefined)
     const mine = toObj('thanos.info.InfoResponse', wire.encodeInfoResponse(info))
     assert.equal(mine.store.max_time, '9223372036854775807')
+  })
+
+  it('InfoResponse: rules, metric_metadata, targets and exemplars announcements, StoreAPI bytes unchanged', () => {
+    const base: wire.EndpointInfo = {
+      componentType: 'sidecar',
+      labelSets: [labelsFromRecord({cluster: 'us1'})],
+      store: {minTime: -9223372036854775808, maxTime: 9223372036854775807, supportsSharding: false, supportsWithoutReplicaLabels: true},
+    }
+    const storeOnly = Buffer.from(wire.encodeInfoResponse(base))
+    const full = Buffer.from(wire.encodeInfoResponse({...base, rules: true, metricMetadata: true, targets: true, exemplars: {minTime: 0, maxTime: 0}}))
+    // the announcements are appended after the StoreAPI fields, which keep their bytes
+    assert.deepEqual(full.subarray(0, storeOnly.length), storeOnly)
+    // as upstream's generated code writes them: empty messages for the flags and for ExemplarsInfo{}
+    assert.deepEqual([...full.subarray(storeOnly.length)], [0x22, 0, 0x2a, 0, 0x32, 0, 0x3a, 0])
+    const theirs = toObj('thanos.info.InfoResponse', full)
+    assert.deepEqual([theirs.rules, theirs.metric_metadata, theirs.targets, theirs.exemplars], [{}, {}, {}, {}])
+    assert.equal(theirs.query, undefined)
+    const ranged = wire.encodeInfoResponse({...base, exemplars: {minTime: -5, maxTime: 9223372036854775807}})
+    assert.deepEqual(toObj('thanos.info.InfoResponse', ranged).exemplars, {min_time: '-5', max_time: '9223372036854775807'})
+    assert.deepEqual(wire.decodeInfoResponse(ranged).exemplars, {minTime: -5, maxTime: 9223372036854775807})
+    assert.equal(wire.decodeInfoResponse(ranged).rules, undefined)
+    const decoded = wire.decodeInfoResponse(enc('thanos.info.InfoResponse', {ComponentType: 'sidecar', rules: {}, targets: {}, metric_metadata: {}, exemplars: {}, status: {}}))
+    assert.deepEqual(decoded, {componentType: 'sidecar', labelSets: [], rules: true, targets: true, metricMetadata: true, exemplars: {minTime: 0, maxTime: 0}})
   })
 
   it('LabelNames/LabelValues requests and responses', () => {
