@@ -11,7 +11,6 @@
  * an unknown key is an error naming it. (Upstream decodes FILESYSTEM's `config` leniently;
  * thanosts is strict there too, so a typo never goes unseen.)
  */
-import {readFile} from 'node:fs/promises'
 import {BadDataError} from '../errors.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from './bucket.js'
@@ -19,7 +18,8 @@ import {FilesystemBucket} from './filesystem.js'
 import {withPrefix} from './prefixed.js'
 import {parseS3Config, type S3BucketConfig} from './s3-config.js'
 import {S3Bucket} from './s3.js'
-import {parseYamlDocument, StrictMap} from './strict-yaml.js'
+import {pathOrContent} from '../config/path-or-content.js'
+import {parseYamlDocument, StrictMap} from '../config/strict-yaml.js'
 
 const WHAT = 'bucket config'
 
@@ -90,33 +90,6 @@ export interface ObjstoreFlagOptions {
  * none: neither flag given, or given empty (the sidecar then ships nothing, as Thanos's).
  * Both flags at once are an error, as in Thanos.
  */
-export async function objstoreConfigFromFlags(flags: ObjstoreFlagValues, opts: ObjstoreFlagOptions = {}): Promise<string | undefined> {
-  const name = opts.flagName ?? 'objstore.config'
-  const file = flags.configFile ?? ''
-  const content = flags.config ?? ''
-  if (file !== '' && content !== '') throw new BadDataError(`both --${name}-file and --${name} flags set; they are mutually exclusive`)
-  let text = content
-  if (file !== '') {
-    try {
-      text = await readFile(file, 'utf8')
-    } catch (e) {
-      throw new BadDataError(`loading file ${file} for --${name}-file: ${(e as Error).message}`, {cause: e})
-    }
-  }
-  const expanded = expandEnv(text, opts.env ?? process.env)
-  return expanded === '' ? undefined : expanded
-}
-
-/**
- * Thanos's environment substitution in config files: `$(NAME)` (the Kubernetes convention),
- * NAME made of letters, digits and `_`, anywhere in the text, comments included. `${NAME}` and
- * `$NAME` are left as they are. A reference to an unset variable is an error; a variable set
- * to the empty string substitutes as empty.
- */
-export function expandEnv(text: string, env: NodeJS.ProcessEnv = process.env): string {
-  return text.replace(/\$\(([a-zA-Z_0-9]+)\)/g, (_, name: string) => {
-    const v = env[name]
-    if (v === undefined) throw new BadDataError(`found reference to unset environment variable "${name}"`)
-    return v
-  })
+export function objstoreConfigFromFlags(flags: ObjstoreFlagValues, opts: ObjstoreFlagOptions = {}): Promise<string | undefined> {
+  return pathOrContent({file: flags.configFile, content: flags.config}, {flagName: opts.flagName ?? 'objstore.config', env: opts.env})
 }

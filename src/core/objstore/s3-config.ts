@@ -5,7 +5,7 @@
  * thanosts parses but cannot honour (AWS SDK auth, STS, server-side encryption, SigV2) are errors
  * when set, never silently ignored.
  */
-import {StrictMap} from './strict-yaml.js'
+import {StrictMap} from '../config/strict-yaml.js'
 
 export type BucketLookupType = 'auto' | 'virtual-hosted' | 'path'
 

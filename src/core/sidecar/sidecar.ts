@@ -11,6 +11,7 @@ import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-c
 import {ThanostsError} from '../errors.js'
 import {labelsEqual, labelsToString} from '../labels/labels.js'
 import type {Logger} from '../log.js'
+import {prometheusDispatcher, type PrometheusHttpClientConfig} from '../prometheus/http-client-config.js'
 import {PrometheusClient, MIN_INT64} from '../prometheus/prometheus-client.js'
 import {Reloader} from '../reloader/reloader.js'
 import {RemoteReadClient} from '../remote-read/remote-read-client.js'
@@ -35,6 +36,8 @@ export interface SidecarConfig {
   httpGracePeriodMs: number
   /** Serve only data at or after this time (ms); MIN_INT64 = all. */
   minTime: number
+  /** --prometheus.http-client(-file): auth and TLS towards Prometheus; undefined = plain HTTP. */
+  prometheusHttpClient?: PrometheusHttpClientConfig
   reloader: {
     configFile?: string
     configEnvsubstFile?: string
@@ -96,12 +99,15 @@ export async function runSidecar(cfg: SidecarConfig): Promise<RunningSidecar> {
   collectDefaultMetrics({register: registry})
   const m = sidecarMetrics(registry)
   const prober = new Prober()
-  const prom = new PrometheusClient(cfg.prometheusUrl, {timeoutMs: cfg.getConfigTimeoutMs})
-  const remote = new RemoteReadClient(cfg.prometheusUrl)
+  // With --prometheus.http-client every call to Prometheus shares one dispatcher (auth, TLS).
+  const dispatcher = cfg.prometheusHttpClient ? prometheusDispatcher(cfg.prometheusHttpClient) : undefined
+  const prom = new PrometheusClient(cfg.prometheusUrl, {timeoutMs: cfg.getConfigTimeoutMs, dispatcher})
+  const remote = new RemoteReadClient(cfg.prometheusUrl, {dispatcher})
   const state: SidecarState = {ready: false, externalLabels: [], minTime: MIN_INT64}
   lifecycle.add('clients', async () => {
     await prom.close()
     await remote.close()
+    await dispatcher?.close()
   })
 
   const http = new HttpServer({address: cfg.httpAddress, registry, prober, logger: log})

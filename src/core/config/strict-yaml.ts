@@ -164,6 +164,11 @@ export class StrictMap {
     return new StrictMap(this.take(key), this.keyPath(key), this.what)
   }
 
+  /** The keys no decoder took (for lenient decoders that warn instead, as yaml.v2's Unmarshal ignores them). */
+  unknownKeys(): string[] {
+    return [...this.values.keys()].map((k) => this.keyPath(k))
+  }
+
   /** Rejects every key no decoder took, naming the first one and the keys that are known. */
   done(known: readonly string[]): void {
     const left = [...this.values.keys()]
