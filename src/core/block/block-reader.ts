@@ -137,7 +137,7 @@ export class BlockReader {
     const batch = Math.max(1, opts.batchSize ?? DEFAULT_BATCH)
     for (let b = 0; b < postings.length; b += batch) {
       opts.signal?.throwIfAborted()
-      const entries = await this.index.series(postings.subarray(b, b + batch), opts)
+      const entries = await this.index.series(postings.subarray(b, b + batch), opts, b + batch < postings.length ? postings[b + batch] : undefined)
       const kept: {labels: Labels; metas: number[]}[] = []
       const refs: number[] = []
       for (const e of entries) {

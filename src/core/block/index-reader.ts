@@ -131,9 +131,11 @@ export class IndexReader {
    * The series entries of `ids` (ascending, as postings are), in order. Each entry is read as
    * [offset, offset + estimate) bounded by the next wanted entry and the series section,
    * merged by maxGap; an entry longer than that is fetched again exactly (as Thanos's
-   * PreloadSeries).
+   * PreloadSeries). `nextId`, the ref that follows `ids` in the caller's postings, bounds the
+   * last entry too, so reading a selection batch by batch does not re-read an estimate's worth
+   * of bytes per batch.
    */
-  async series(ids: Uint32Array, opts: BucketCallOptions = {}): Promise<SeriesEntry[]> {
+  async series(ids: Uint32Array, opts: BucketCallOptions = {}, nextId?: number): Promise<SeriesEntry[]> {
     const ranges: ByteRange[] = new Array(ids.length)
     for (let i = 0; i < ids.length; i++) {
       const off = this.seriesOffset(ids[i]!)
@@ -143,6 +145,11 @@ export class IndexReader {
       if (i > 0 && off <= ranges[i - 1]!.start) throw new BlockCorruptionError(this.block, INDEX_FILENAME, off, `series refs not increasing at ${ids[i]}`)
       ranges[i] = {start: off, end: Math.min(off + this.seriesEstimate, this.seriesEnd)}
       if (i > 0 && ranges[i - 1]!.end > off) ranges[i - 1]!.end = off
+    }
+    if (nextId !== undefined && ids.length > 0) {
+      const bound = this.seriesOffset(nextId)
+      const last = ranges[ids.length - 1]!
+      if (bound > last.start && bound < last.end) last.end = bound
     }
     const out = new Array<SeriesEntry>(ids.length)
     const parts = partitionRanges(ranges, this.maxGap)

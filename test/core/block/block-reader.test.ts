@@ -9,6 +9,7 @@ import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {prometheus3} from '../../helpers/peers.js'
 import {PROMTOOL_BIN, startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
 import {
+  BLOCKS,
   createBlocks,
   datasetOpenMetrics,
   dbCopy,
@@ -134,8 +135,8 @@ for (const flavour of FLAVOURS) {
       if (db) await removeDbCopy(db)
     })
 
-    it('opens the four 2h blocks promtool wrote, with their meta.json', () => {
-      assert.equal(readers.length, 4)
+    it('opens the five 2h blocks promtool wrote, with their meta.json', () => {
+      assert.equal(readers.length, BLOCKS)
       for (const [i, r] of readers.entries()) {
         assert.equal(r.id, ids[i])
         assert.equal(r.meta.version, 1)

@@ -21,8 +21,13 @@ const execFileP = promisify(execFile)
 export const HOUR = 3_600_000
 /** 2024-01-01T12:00Z: a multiple of 18h, so Prometheus's 6h and 18h compaction windows start here. */
 export const T0 = 1_704_110_400_000
-/** The data spans [T0, T0 + 8h): four 2h blocks. */
-export const SPAN = 8 * HOUR
+/**
+ * The data spans [T0, T0 + 10h): five 2h blocks. Five, not four: Prometheus's planner leaves
+ * the newest block out and compacts a 6h window early only if it ends before the newest
+ * remaining block starts, so [T0, T0+6h) is compacted once [T0+6h, T0+8h) exists besides it.
+ */
+export const SPAN = 10 * HOUR
+export const BLOCKS = SPAN / (2 * HOUR)
 
 // Float values as OpenMetrics text: special values and ones whose shortest decimal form is long.
 const VALUE_TOKENS = ['0.1', '-0', 'NaN', '+Inf', '-Inf', '1e-300', '1.7976931348623157e+308', '5e-324', '-2.5', '123456789.125', '0.30000000000000004']
@@ -65,7 +70,7 @@ export function datasetOpenMetrics(sparseSeries: number): string {
   out.push('# TYPE sparse gauge')
   for (let i = 0; i < sparseSeries; i++) {
     const head = `sparse{group="g${i % 100}",id="s${String(i).padStart(5, '0')}",shard="${i % 7}"}`
-    for (let b = 0; b < 4; b++) out.push(`${head} ${i * 0.25 + b} ${ts(T0 + b * 2 * HOUR + 60_000 + (i % 1000) * 7000)}`)
+    for (let b = 0; b < BLOCKS; b++) out.push(`${head} ${i * 0.25 + b} ${ts(T0 + b * 2 * HOUR + 60_000 + (i % 1000) * 7000)}`)
   }
   out.push('# EOF', '')
   return out.join('\n')
