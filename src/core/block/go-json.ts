@@ -67,9 +67,7 @@ export function asGoMap(v: unknown): GoJsonValue {
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v
   if (Array.isArray(v)) return v.map(asGoMap)
   if (typeof v === 'object') {
-    const out: {[k: string]: GoJsonValue} = Object.create(null) as {[k: string]: GoJsonValue}
-    for (const [k, x] of Object.entries(v as object)) out[k] = asGoMap(x)
-    return out
+    return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, asGoMap(x)])) as {[k: string]: GoJsonValue}
   }
   return null
 }

@@ -160,11 +160,9 @@ function parseThanos(t: unknown, block: string, bad: (what: string) => never): T
   if (version !== 0) out.version = version
   if (t.labels != null) {
     if (!isObject(t.labels)) return bad('thanos.labels is not an object')
-    const labels: Record<string, string> = Object.create(null) as Record<string, string>
-    for (const [k, v] of Object.entries(t.labels)) {
-      if (typeof v !== 'string') return bad(`thanos.labels.${k} is not a string`)
-      labels[k] = v
-    }
+    for (const [k, v] of Object.entries(t.labels)) if (typeof v !== 'string') return bad(`thanos.labels.${k} is not a string`)
+    // fromEntries defines own properties, so even a "__proto__" label stays a label.
+    const labels = Object.fromEntries(Object.entries(t.labels)) as Record<string, string>
     out.labels = labels
   }
   if (t.downsample != null) {
@@ -232,7 +230,10 @@ export function formatMeta(m: BlockMeta): string {
 function thanosStruct(t: ThanosMeta): GoStruct {
   const f: [string, GoJsonValue][] = []
   if (t.version) f.push(['version', t.version])
-  f.push(['labels', {...t.labels}], ['downsample', new GoStruct([['resolution', t.downsample.resolution]])], ['source', t.source])
+  // A Go nil map marshals as null: Thanos prints a Prometheus block's meta that way (`thanos
+  // tools bucket ls`). metadata.Read turns null into an empty map, so Thanos may also write
+  // `{}` for the same meta; both read back alike, and we write the zero value's form.
+  f.push(['labels', Object.keys(t.labels).length === 0 ? null : {...t.labels}], ['downsample', new GoStruct([['resolution', t.downsample.resolution]])], ['source', t.source])
   if (t.segment_files?.length) f.push(['segment_files', t.segment_files])
   if (t.files?.length) {
     f.push([

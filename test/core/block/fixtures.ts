@@ -327,3 +327,26 @@ export class CountingBucket implements Bucket {
     return this.inner.close()
   }
 }
+
+/** Runs `thanos tools bucket <args>` (the real Thanos) against a FILESYSTEM bucket; returns stdout. */
+export async function thanosBucketTool(thanos: string, bucketDir: string, args: string[]): Promise<string> {
+  const cfg = `type: FILESYSTEM\nconfig:\n  directory: ${bucketDir}\n`
+  try {
+    const {stdout} = await execFileP(thanos, ['tools', 'bucket', ...args, `--objstore.config=${cfg}`, '--log.level=warn'], {maxBuffer: 64 << 20})
+    return stdout
+  } catch (e) {
+    const err = e as {stderr?: string; message: string}
+    throw new Error(`thanos tools bucket ${args.join(' ')}: ${err.stderr || err.message}`)
+  }
+}
+
+/** `thanos tools bucket ls -o json`: every meta.json as Thanos re-marshals it, by ULID. */
+export async function thanosListMetas(thanos: string, bucketDir: string, extra: string[] = []): Promise<Map<string, string>> {
+  const out = await thanosBucketTool(thanos, bucketDir, ['ls', '-o', 'json', ...extra])
+  const metas = new Map<string, string>()
+  for (const text of out.split(/(?<=\n\}\n)/)) {
+    if (!text.trim()) continue
+    metas.set((JSON.parse(text) as {ulid: string}).ulid, text)
+  }
+  return metas
+}
