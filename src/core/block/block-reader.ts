@@ -42,6 +42,11 @@ export interface SelectOptions extends BucketCallOptions {
   batchSize?: number
 }
 
+/**
+ * One chunk of a series. `data` is a view into the buffer of a merged read (no copy per
+ * chunk): a caller keeping chunks long after the query should copy them, or it keeps the
+ * whole read buffer alive.
+ */
 export interface BlockChunk extends RawChunk {
   minTime: number
   maxTime: number
