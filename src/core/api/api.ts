@@ -8,7 +8,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {promisify} from 'node:util'
 import {gzip} from 'node:zlib'
 import {BadDataError, errorKind, HTTP_STATUS, type ErrorKind} from '../errors.js'
-import {labelsToRecord} from '../labels/labels.js'
+import {compareStrings, labelsToRecord} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
 import type {Engine} from '../promql/engine/engine.js'
@@ -311,7 +311,7 @@ export class PrometheusApi {
       r.warnings.push(...res.warnings)
       for (const n of res.names) names.add(n)
     }
-    return limitList([...names].sort(), form, r)
+    return limitList([...names].sort(compareStrings), form, r)
   }
 
   private async labelValues(name: string, form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
@@ -327,7 +327,7 @@ export class PrometheusApi {
       r.warnings.push(...res.warnings)
       for (const v of res.values) values.add(v)
     }
-    return limitList([...values].sort(), form, r)
+    return limitList([...values].sort(compareStrings), form, r)
   }
 }
 

@@ -16,10 +16,27 @@ export type Labels = readonly Label[]
 
 export const METRIC_NAME = '__name__'
 
-function compareStrings(a: string, b: string): number {
-  // Go compares strings bytewise; JS `<` compares UTF-16 code units. Both agree on ASCII
-  // and on BMP text; astral characters are rare enough in label values to accept this.
-  return a < b ? -1 : a > b ? 1 : 0
+/**
+ * Go's string order: bytewise over UTF-8, which is code point order. JS `<` compares UTF-16 code
+ * units, which differs exactly where one string has an astral character (a surrogate pair,
+ * U+10000 and up) and the other a character in U+E000–U+FFFF at the first difference: there
+ * UTF-16 puts the astral character first, UTF-8 last. TSDB blocks, stores and Prometheus's APIs
+ * all sort by bytes, so the merge must too.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0
+  const n = a.length < b.length ? a.length : b.length
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      const xSurrogate = x < 0xe000
+      if (xSurrogate !== y < 0xe000) return xSurrogate ? 1 : -1
+    }
+    return x < y ? -1 : 1
+  }
+  return a.length < b.length ? -1 : 1
 }
 
 /** Order of label sets as Prometheus's labels.Compare: pairwise by name, then value, then length. */

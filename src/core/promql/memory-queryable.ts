@@ -2,7 +2,7 @@
  * An in-memory Queryable: series with typed-array samples. Used by tests, the conformance
  * runner and benchmarks; the same engine runs over stores in production.
  */
-import {compareLabels, labelsKey, type Labels} from '../labels/labels.js'
+import {compareLabels, compareStrings, labelsKey, type Labels} from '../labels/labels.js'
 import {matchesAll, type Matcher} from '../labels/matcher.js'
 import {BlockIterator} from './block-iterator.js'
 import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from './queryable.js'
@@ -63,7 +63,7 @@ export class MemoryQueryable implements Queryable {
       async labelNames(matchers: readonly Matcher[], _h: LabelQueryHints) {
         const names = new Set<string>()
         for (const s of all()) if (matchesAll(matchers, s.labels)) for (const l of s.labels) names.add(l.name)
-        return {names: [...names].sort(), warnings: []}
+        return {names: [...names].sort(compareStrings), warnings: []}
       },
       async labelValues(name: string, matchers: readonly Matcher[], _h: LabelQueryHints) {
         const values = new Set<string>()
@@ -72,7 +72,7 @@ export class MemoryQueryable implements Queryable {
           const v = s.labels.find((l) => l.name === name)?.value
           if (v !== undefined) values.add(v)
         }
-        return {values: [...values].sort(), warnings: []}
+        return {values: [...values].sort(compareStrings), warnings: []}
       },
     }
   }

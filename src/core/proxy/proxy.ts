@@ -17,7 +17,7 @@
  * - when the consumer stops early or the caller aborts, every store call is cancelled.
  */
 import {ThanostsError, UnavailableError, BadDataError, TimeoutError, CanceledError} from '../errors.js'
-import {getLabel, labelsFromRecord, type Labels} from '../labels/labels.js'
+import {compareStrings, getLabel, labelsFromRecord, type Labels} from '../labels/labels.js'
 import {matchesAll, type Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
 import {stripReplicaLabels} from '../dedup/dedup-series-set.js'
@@ -291,7 +291,7 @@ function abortError(reason: unknown): ThanostsError {
 export function mergeSortedUnique(lists: readonly string[][]): string[] {
   const all = new Set<string>()
   for (const l of lists) for (const s of l) all.add(s)
-  return [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return [...all].sort(compareStrings)
 }
 
 function applyLimit<T>(xs: T[], limit: number | undefined): T[] {
