@@ -1,4 +1,6 @@
 import {Command, Flags} from '@oclif/core'
+import {pathOrContent} from '../core/config/path-or-content.js'
+import {parsePrometheusHttpClientConfig} from '../core/prometheus/http-client-config.js'
 import {MIN_INT64} from '../core/prometheus/prometheus-client.js'
 import {runSidecar} from '../core/sidecar/sidecar.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
@@ -17,6 +19,8 @@ Prometheus remote read. /metrics, /-/healthy and /-/ready are served on --http-a
     'prometheus.ready_timeout': durationFlag({description: 'Maximum time to wait for the Prometheus instance to start up and report its external labels.', default: 600_000, defaultHelp: async () => '10m'}),
     'prometheus.get_config_interval': durationFlag({description: 'How often to get the Prometheus config (external labels) and lowest timestamp.', default: 30_000, defaultHelp: async () => '30s'}),
     'prometheus.get_config_timeout': durationFlag({description: 'Timeout for getting the Prometheus config.', default: 30_000, defaultHelp: async () => '30s'}),
+    'prometheus.http-client-file': Flags.string({description: 'Path to YAML file with http client configs (basic_auth, bearer_token(_file), tls_config, proxy_url, transport_config) for every call to Prometheus, as Thanos\'s.', default: ''}),
+    'prometheus.http-client': Flags.string({description: "Alternative to 'prometheus.http-client-file' flag (mutually exclusive). Content of YAML file with http client configs.", default: ''}),
     'grpc-address': Flags.string({description: 'Listen ip:port address for the gRPC endpoint (StoreAPI and Info).', default: '0.0.0.0:10901'}),
     'grpc-grace-period': durationFlag({description: 'Time to wait after an interrupt for in-flight gRPC streams to finish.', default: 120_000, defaultHelp: async () => '2m'}),
     'http-address': Flags.string({description: 'Listen host:port for HTTP endpoints (/metrics, /-/healthy, /-/ready).', default: '0.0.0.0:10902'}),
@@ -35,6 +39,7 @@ Prometheus remote read. /metrics, /-/healthy and /-/ready are served on --http-a
     const logger = loggerFromFlags(flags)
     const minTime = parseMinTime(flags['min-time'])
     try {
+      const httpClientYaml = await pathOrContent({file: flags['prometheus.http-client-file'], content: flags['prometheus.http-client']}, {flagName: 'prometheus.http-client'})
       const sidecar = await runSidecar({
         prometheusUrl: flags['prometheus.url'],
         grpcAddress: flags['grpc-address'],
@@ -45,6 +50,7 @@ Prometheus remote read. /metrics, /-/healthy and /-/ready are served on --http-a
         grpcGracePeriodMs: flags['grpc-grace-period'],
         httpGracePeriodMs: flags['http-grace-period'],
         minTime,
+        prometheusHttpClient: httpClientYaml === undefined ? undefined : parsePrometheusHttpClientConfig(httpClientYaml, {logger}),
         reloader: {
           configFile: flags['reloader.config-file'] || undefined,
           configEnvsubstFile: flags['reloader.config-envsubst-file'] || undefined,

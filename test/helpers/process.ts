@@ -4,6 +4,7 @@
  * the test process exits, so a failing test never leaves a Prometheus behind.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
+import {fetch, type RequestInit} from 'undici'
 
 const live = new Set<ManagedProcess>()
 
@@ -83,11 +84,11 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Polls `url` until it answers 2xx, the process dies, or the timeout passes. */
-export async function waitForHttpOk(url: string, mp: ManagedProcess | undefined, timeoutMs = 30_000): Promise<void> {
+export async function waitForHttpOk(url: string, mp: ManagedProcess | undefined, timeoutMs = 30_000, init: RequestInit = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
-      const r = await fetch(url, {signal: AbortSignal.timeout(2000)})
+      const r = await fetch(url, {...init, signal: AbortSignal.timeout(2000)})
       await r.arrayBuffer()
       if (r.ok) return
     } catch {

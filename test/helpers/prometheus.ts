@@ -10,15 +10,17 @@
  * blocks are not deleted. The server runs with --web.enable-lifecycle so reloads work.
  */
 import {execFile} from 'node:child_process'
-import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {cp, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 import * as yaml from 'js-yaml'
+import {Agent, type RequestInit} from 'undici'
 import {toOpenMetrics, type SeriesSpec} from './openmetrics.js'
 import {prometheus3} from './peers.js'
 import {freePort} from './ports.js'
 import {startProcess, waitForHttpOk, type ManagedProcess} from './process.js'
+import {selfSignedCert, type SelfSignedCert} from './tls.js'
 
 const execFileP = promisify(execFile)
 
@@ -45,10 +47,19 @@ export interface PrometheusOptions {
   config?: Record<string, unknown>
   extraArgs?: string[]
   port?: number
+  /**
+   * Prometheus's web config (--web.config.file): HTTPS with a self-signed certificate, and/or
+   * basic auth for one user (`bcryptHash` of `password`, as Prometheus wants it).
+   */
+  web?: {tls?: boolean; basicAuth?: {username: string; password: string; bcryptHash: string}}
 }
 
 export interface PrometheusHandle {
   readonly url: string
+  /** With `web.tls`: the certificate clients must trust. */
+  readonly caFile?: string
+  /** Headers and dispatcher that get a test's own requests through `web` (auth, TLS). */
+  readonly fetchInit: RequestInit
   readonly port: number
   readonly dir: string
   readonly configPath: string
@@ -94,7 +105,8 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   const om = opts.openMetrics ?? (opts.series && opts.series.length > 0 ? toOpenMetrics(opts.series) : undefined)
   if (om !== undefined) await backfill(om, dataDir, dir, bins.promtool)
   if (opts.blocksFrom !== undefined) await cp(opts.blocksFrom, dataDir, {recursive: true})
-  const url = `http://127.0.0.1:${port}`
+  const web = opts.web ? await webConfig(opts.web, dir) : undefined
+  const url = `${web?.cert ? 'https' : 'http'}://127.0.0.1:${port}`
   const args = [
     `--config.file=${configPath}`,
     `--storage.tsdb.path=${dataDir}`,
@@ -102,12 +114,14 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
     '--web.enable-lifecycle',
     '--storage.tsdb.retention.time=100y',
     '--log.level=warn',
+    ...(web ? [`--web.config.file=${web.file}`] : []),
     ...(opts.extraArgs ?? []),
   ]
+  const fetchInit = web?.fetchInit ?? {}
   let mp: ManagedProcess | undefined
   const launch = async (): Promise<void> => {
     mp = startProcess(`prometheus:${port}`, bins.prometheus, args)
-    await waitForHttpOk(`${url}/-/ready`, mp)
+    await waitForHttpOk(`${url}/-/ready`, mp, 30_000, fetchInit)
   }
   try {
     await launch()
@@ -118,6 +132,8 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   }
   return {
     url,
+    caFile: web?.cert?.certFile,
+    fetchInit,
     port,
     dir,
     configPath,
@@ -151,4 +167,17 @@ export async function startPrometheusSet(list: PrometheusOptions[]): Promise<Pro
     throw (failed as PromiseRejectedResult).reason
   }
   return ok
+}
+
+async function webConfig(web: NonNullable<PrometheusOptions['web']>, dir: string): Promise<{file: string; cert?: SelfSignedCert; fetchInit: RequestInit}> {
+  const cert = web.tls ? await selfSignedCert(dir, 'prometheus') : undefined
+  const cfg: Record<string, unknown> = {}
+  if (cert) cfg.tls_server_config = {cert_file: cert.certFile, key_file: cert.keyFile}
+  if (web.basicAuth) cfg.basic_auth_users = {[web.basicAuth.username]: web.basicAuth.bcryptHash}
+  const file = path.join(dir, 'web.yml')
+  await writeFile(file, yaml.dump(cfg))
+  const headers: Record<string, string> = web.basicAuth ? {authorization: `Basic ${Buffer.from(`${web.basicAuth.username}:${web.basicAuth.password}`).toString('base64')}`} : {}
+  const init: RequestInit = {headers}
+  if (cert) init.dispatcher = new Agent({connect: {ca: await readFile(cert.certFile)}})
+  return {file, cert, fetchInit: init}
 }

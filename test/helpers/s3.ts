@@ -12,14 +12,13 @@
  * `-bucket`, and the server counts as ready once signed HeadBuckets (minio-js, not the code
  * under test) find every bucket.
  */
-import {execFile} from 'node:child_process'
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {promisify} from 'node:util'
 import * as Minio from 'minio'
 import {peer} from './peers.js'
 import {freePort} from './ports.js'
+import {selfSignedCert} from './tls.js'
 import {startProcess, type ManagedProcess} from './process.js'
 
 export interface SeaweedS3 {
@@ -58,7 +57,6 @@ export interface SeaweedS3Options {
   timeoutMs?: number
 }
 
-const execFileP = promisify(execFile)
 
 const COMPONENTS = ['master', 'volume', 'filer', 's3', 'admin'] as const
 
@@ -115,9 +113,9 @@ export async function startSeaweedS3(opts: SeaweedS3Options = {}): Promise<Seawe
     let caFile: string | undefined
     let httpsEndpoint: string | undefined
     if (opts.tls) {
-      caFile = path.join(dir, 'cert.pem')
-      const keyFile = path.join(dir, 'key.pem')
-      await execFileP('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', caFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+      const cert = await selfSignedCert(dir)
+      caFile = cert.certFile
+      const keyFile = cert.keyFile
       const httpsPort = await freePort()
       httpsEndpoint = `127.0.0.1:${httpsPort}`
       args.push(`-s3.port.https=${httpsPort}`, `-s3.cert.file=${caFile}`, `-s3.key.file=${keyFile}`)
