@@ -36,14 +36,19 @@ function load(q: MemoryQueryable, cmd: Extract<Command, {kind: 'load'}>): void {
     if (s.nativeHistogram) continue
     const ts: number[] = []
     const vs: number[] = []
+    const stale: number[] = []
     const st: number[] = []
     s.values.forEach((v, i) => {
       if (v === undefined) return
-      ts.push(i * cmd.intervalMs)
+      const t = i * cmd.intervalMs
+      ts.push(t)
       vs.push(v === 'stale' ? staleValue() : v)
-      st.push(v === 'stale' ? 1 : 0)
+      stale.push(v === 'stale' ? 1 : 0)
+      // as promqltest's loadCmd.set: ST = T + offset, 0 (unknown) where the @st line has `_`
+      const off = s.stOffsets?.[i]
+      st.push(off === undefined ? 0 : t + off)
     })
-    q.add(s.labels, ts, vs, st)
+    q.add(s.labels, ts, vs, stale, s.stOffsets ? st : undefined)
   }
 }
 

@@ -85,17 +85,19 @@ class SampleScratch {
 }
 
 /** Drops stale markers in place (the block's arrays are scratch). */
-function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array} {
+function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array; st?: Float64Array} {
   const st = b.stale
   let j = st.indexOf(1)
   if (j < 0) return b
+  const sts = b.st
   for (let i = j + 1; i < st.length; i++) {
     if (st[i]) continue
     b.ts[j] = b.ts[i]!
     b.vs[j] = b.vs[i]!
+    if (sts) sts[j] = sts[i]!
     j++
   }
-  return {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
+  return sts ? {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j), st: sts.subarray(0, j)} : {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
 }
 
 export class Evaluator {
@@ -306,6 +308,8 @@ export class Evaluator {
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
       const sampleTs = new Float64Array(n)
+      const sts = s.st
+      const sampleSt = sts ? new Float64Array(n) : undefined
       let any = false
       for (let i = 0; i < n; i++) {
         const t = eff[i]!
@@ -330,9 +334,10 @@ export class Evaluator {
         }
         has[i] = 1
         sampleTs[i] = s.ts[idx]!
+        if (sampleSt) sampleSt[i] = sts![idx]!
         any = true
       }
-      if (any) out.push({labels: sel.labels, vals, has, sampleTs})
+      if (any) out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
     }
     return {type: 'vector', series: out}
   }
@@ -403,7 +408,7 @@ export class Evaluator {
     if (!kernel) throw new ExecutionError(`function "${name}" is not supported yet`)
     const out: StepSeries[] = []
     const p: number[] = new Array<number>(params.length).fill(0)
-    const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range}
+    const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range}
     for (const rs of src.series) {
       const s = rs.read()
       const n = times.length
@@ -412,6 +417,7 @@ export class Evaluator {
       let any = false
       w.ts = s.ts
       w.vs = s.vs
+      w.st = s.st
       for (let i = 0; i < n; i++) {
         const evalT = src.at ?? times[i]!
         const end = evalT - src.offset

@@ -135,6 +135,16 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const series = vec(args[0], name)
       return {type: 'vector', series: series.map((s) => ev.markDropName({labels: s.labels, has: s.has, vals: s.vals.map((_, i) => (s.sampleTs ? s.sampleTs[i]! : times[i]!) / 1000)}))}
     }
+    case 'start_timestamp': {
+      // Prometheus 3: the start timestamps of a selector's samples (0 when unknown); over any
+      // other expression the STs are gone and the result is empty, as Prometheus
+      if (c.args[0]!.kind !== 'VectorSelector') return {type: 'vector', series: []}
+      const series = vec(args[0], name)
+      return {
+        type: 'vector',
+        series: series.map((s) => ev.markDropName({labels: s.labels, has: s.has, vals: s.sampleSt ? s.sampleSt.map((st) => st / 1000) : new Float64Array(n)})),
+      }
+    }
     case 'clamp': {
       const [lo, hi] = [scal(args[1], name), scal(args[2], name)]
       const series = vec(args[0], name)
