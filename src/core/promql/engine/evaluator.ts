@@ -9,6 +9,7 @@ import {Matcher, MatchType} from '../../labels/matcher.js'
 import {children, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
 import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
+import {anchoredChangesOrResets, extendedRate} from '../functions/extended-range.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalAggregate} from './aggregate.js'
 import {evalBinary} from './binary.js'
@@ -447,17 +448,16 @@ export class Evaluator {
 
   /**
    * `anchored` and `smoothed` range selectors (Prometheus 3 extended range selectors, the
-   * PROM-52 proposal): no extrapolation. Anchored windows start at the last sample at or before
-   * the range start (within the lookback); smoothed windows interpolate linearly to the exact
-   * range start and end, using the samples around each boundary.
+   * PROM-52 proposal): no extrapolation. Each step's window reaches back by the lookback delta
+   * before the range start (smoothed: also after its end), as Prometheus selects it; the
+   * kernels in functions/extended-range.ts pick the boundary samples from there.
    */
   private applyExtendedKernel(src: RangeSource, times: Float64Array, name: string): StepSeries[] {
     const supported = src.mode === 'anchored' ? ['changes', 'delta', 'increase', 'rate', 'resets'] : ['delta', 'increase', 'rate']
     if (!supported.includes(name)) throw new ExecutionError(`${src.mode} modifier can only be used with: ${supported.join(', ')} - not with ${name}`)
     const lookback = this.ctx.lookbackDelta
+    const smoothed = src.mode === 'smoothed'
     const out: StepSeries[] = []
-    const ts: number[] = []
-    const vs: number[] = []
     for (const rs of src.series) {
       const s = rs.read()
       const n = times.length
@@ -467,60 +467,17 @@ export class Evaluator {
       for (let i = 0; i < n; i++) {
         const end = (src.at ?? times[i]!) - src.offset
         const start = end - src.range
-        ts.length = 0
-        vs.length = 0
-        const firstIn = upperBound(s.ts, start) // first sample > start
-        const lastIn = upperBound(s.ts, end) - 1 // last sample <= end
-        const before = firstIn - 1 // last sample <= start
-        // no sample inside the window: no result, as for plain range selectors
-        if (firstIn > lastIn) continue
-        if (src.mode === 'anchored') {
-          if (before >= 0 && s.ts[before]! > start - lookback) {
-            ts.push(s.ts[before]!)
-            vs.push(s.vs[before]!)
-          }
-          for (let k = firstIn; k <= lastIn; k++) {
-            ts.push(s.ts[k]!)
-            vs.push(s.vs[k]!)
-          }
-        } else {
-          const interp = (t: number, lo: number, hi: number): number | undefined => {
-            const okLo = lo >= 0 && s.ts[lo]! > t - lookback
-            const okHi = hi < s.ts.length && s.ts[hi]! < t + lookback
-            if (okLo && okHi && s.ts[hi]! !== s.ts[lo]!) return s.vs[lo]! + ((s.vs[hi]! - s.vs[lo]!) * (t - s.ts[lo]!)) / (s.ts[hi]! - s.ts[lo]!)
-            if (okLo) return s.vs[lo]!
-            if (okHi) return s.vs[hi]!
-            return undefined
-          }
-          const vStart = interp(start, before, firstIn)
-          const vEnd = lastIn >= 0 && s.ts[lastIn] === end ? s.vs[lastIn]! : interp(end, lastIn, lastIn + 1)
-          if (vStart !== undefined) {
-            ts.push(start)
-            vs.push(vStart)
-          }
-          for (let k = firstIn; k <= lastIn; k++) {
-            if (s.ts[k] === end) continue
-            ts.push(s.ts[k]!)
-            vs.push(s.vs[k]!)
-          }
-          if (vEnd !== undefined) {
-            ts.push(end)
-            vs.push(vEnd)
-          }
+        // the window Prometheus selects: (start - lookback, end (+ lookback when smoothed)]
+        const from = upperBound(s.ts, start - lookback)
+        const to = upperBound(s.ts, smoothed ? end + lookback : end)
+        if (to <= from) continue
+        let v: number | undefined
+        if (name === 'changes' || name === 'resets') v = anchoredChangesOrResets(s.ts, s.vs, s.st, from, to, start, name === 'resets')
+        else {
+          v = extendedRate(s.ts, s.vs, from, to, start, end, smoothed, name !== 'delta')
+          if (v !== undefined && name === 'rate') v /= src.range / 1000
         }
-        if (ts.length === 0) continue
-        let v: number
-        if (name === 'changes' || name === 'resets') {
-          let c = 0
-          for (let k = 1; k < vs.length; k++) {
-            if (name === 'changes' ? vs[k] !== vs[k - 1] && !(Number.isNaN(vs[k]!) && Number.isNaN(vs[k - 1]!)) : vs[k]! < vs[k - 1]!) c++
-          }
-          v = c
-        } else {
-          let r = vs[vs.length - 1]! - vs[0]!
-          if (name !== 'delta') for (let k = 1; k < vs.length; k++) if (vs[k]! < vs[k - 1]!) r += vs[k - 1]!
-          v = name === 'rate' ? r / (src.range / 1000) : r
-        }
+        if (v === undefined) continue
         vals[i] = v
         has[i] = 1
         any = true
