@@ -22,7 +22,9 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
   const groups = new Map<string, {labels: Labels; members: StepSeries[]}>()
   const order: string[] = []
   for (const s of input) {
-    const labels = groupLabels(ev.shouldDropName(s) ? s.labels.filter((l) => l.name !== METRIC_NAME) : s.labels, e.grouping, e.without)
+    // grouped by the labels as they are: a name due to be dropped still partitions (Prometheus 3
+    // delayed name removal: sum by (__name__) (rate(x[5m])) keeps one group per metric name)
+    const labels = groupLabels(s.labels, e.grouping, e.without)
     const k = labelsKey(labels)
     let g = groups.get(k)
     if (!g) {
@@ -51,14 +53,28 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
     const vals = new Float64Array(n)
     const has = new Uint8Array(n)
     const buf: number[] = []
+    const drops = g.members.map((s) => ev.shouldDropName(s))
+    // the output drops its name when a member present at the group's last step does (engine.go
+    // aggregation sets the series' DropName at every step it is seen, the last one wins)
+    let dropName = false
     for (let i = 0; i < n; i++) {
       buf.length = 0
-      for (const s of g.members) if (s.has[i]) buf.push(s.vals[i]!)
+      let drop = false
+      for (let m = 0; m < g.members.length; m++) {
+        const s = g.members[m]!
+        if (!s.has[i]) continue
+        buf.push(s.vals[i]!)
+        drop ||= drops[m]!
+      }
       if (buf.length === 0) continue
       has[i] = 1
+      dropName = drop
       vals[i] = aggregateValues(e.op, buf, p ? p[i]! : NaN)
     }
-    if (has.includes(1)) out.push({labels: g.labels, vals, has})
+    if (has.includes(1)) {
+      const res: StepSeries = {labels: g.labels, vals, has}
+      out.push(dropName ? ev.markDropName(res) : res)
+    }
   }
   return {type: 'vector', series: out}
 }

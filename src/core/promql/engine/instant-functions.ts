@@ -78,6 +78,11 @@ function setLabel(ls: Labels, name: string, value: string): Labels {
   return sortLabels(out)
 }
 
+/** Carries `from`'s pending __name__ drop over to `to`, unless `dst` (the label set) is the name. */
+function keepDrop(ev: Evaluator, from: StepSeries, to: StepSeries, dst: string): StepSeries {
+  return dst !== METRIC_NAME && ev.shouldDropName(from) ? ev.markDropName(to) : to
+}
+
 function selectorOf(e: Expr | undefined) {
   let x = e
   while (x && x.kind === 'ParenExpr') x = x.expr
@@ -214,8 +219,8 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
               const idx = /^\d+$/.test(k) ? Number(k) : undefined
               return (idx !== undefined ? m[idx] : m.groups?.[k]) ?? ''
             })
-            const labels = setLabel(s.labels, dst, value)
-            return {...s, labels}
+            // a pending name drop survives unless the name itself is set (engine.go evalLabelReplace)
+            return keepDrop(ev, s, {...s, labels: setLabel(s.labels, dst, value)}, dst)
           }),
         ),
       }
@@ -227,7 +232,7 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const srcs = args.slice(3).map((a) => str(a, name))
       return {
         type: 'vector',
-        series: dedupCheck(series.map((s) => ({...s, labels: setLabel(s.labels, dst, srcs.map((l) => s.labels.find((x) => x.name === l)?.value ?? '').join(sep))}))),
+        series: dedupCheck(series.map((s) => keepDrop(ev, s, {...s, labels: setLabel(s.labels, dst, srcs.map((l) => s.labels.find((x) => x.name === l)?.value ?? '').join(sep))}, dst))),
       }
     }
     case 'histogram_quantile': {
