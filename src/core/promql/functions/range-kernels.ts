@@ -238,6 +238,8 @@ export const RANGE_KERNELS: Record<string, RangeKernel> = {
   stddev_over_time: (w) => Math.sqrt(variance(w)),
   quantile_over_time: (w, p) => quantileOfSorted(p[0]!, sortedWindow(w)),
   mad_over_time: (w) => {
+    // a NaN makes the median, and so the deviation, undefined (functions.go funcMadOverTime)
+    for (let i = w.from; i < w.to; i++) if (Number.isNaN(w.vs[i]!)) return NaN
     const s = sortedWindow(w)
     const median = quantileOfSorted(0.5, s)
     const dev = new Float64Array(s.length)
