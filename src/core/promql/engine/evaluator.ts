@@ -5,7 +5,7 @@
  */
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
-import {Matcher, MatchType} from '../../labels/matcher.js'
+import {MatchType} from '../../labels/matcher.js'
 import {children, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
 import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
@@ -13,6 +13,7 @@ import {anchoredChangesOrResets, extendedRate} from '../functions/extended-range
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalAggregate} from './aggregate.js'
 import {evalBinary} from './binary.js'
+import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
@@ -503,74 +504,10 @@ export class Evaluator {
       if (name === 'absent_over_time') return {type: 'vector', series: absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], times.length, selectorOf(c.args[0]!))}
       return {type: 'vector', series: this.applyRangeKernel(src, times, name, params)}
     }
-    if (name === 'info') return this.evalInfo(c, times)
+    if (name === 'info') return evalInfo(this, c, times)
     const args: EvalValue[] = []
     for (const a of c.args) args.push(await this.eval(a, times))
     return callInstantFunction(this, c, args, times)
-  }
-
-  /**
-   * info(v, {selector}) (Prometheus 3): adds data labels of info series (default target_info)
-   * that share the identifying labels instance and job. The base series' own labels win; with
-   * data-label matchers only those labels are added, and a series with no matching info series
-   * is dropped when a matcher needs a non-empty value. Info series themselves pass unchanged.
-   */
-  private async evalInfo(c: Call, times: Float64Array): Promise<EvalValue> {
-    const base = await this.eval(c.args[0]!, times)
-    if (base.type !== 'vector') throw new ExecutionError('expected an instant vector argument to info')
-    const sel = c.args[1] && c.args[1].kind === 'VectorSelector' ? c.args[1] : undefined
-    const all = sel?.labelMatchers ?? []
-    let nameMatchers = all.filter((m) => m.name === METRIC_NAME)
-    if (nameMatchers.length === 0) nameMatchers = [new Matcher(MatchType.EQ, METRIC_NAME, 'target_info')]
-    const dataMatchers = all.filter((m) => m.name !== METRIC_NAME)
-    const needsMatch = dataMatchers.some((m) => !m.matches(''))
-    const wanted = dataMatchers.length > 0 ? new Set(dataMatchers.map((m) => m.name)) : undefined
-    const infoSel: VectorSelector = {...(sel ?? ({} as VectorSelector)), kind: 'VectorSelector', name: '', labelMatchers: [...nameMatchers, ...dataMatchers], originalOffset: 0, offset: 0, timestamp: undefined, startOrEnd: undefined, anchored: false, smoothed: false, bypassEmptyMatcherCheck: true, posRange: c.posRange}
-    const info = await this.eval(infoSel, times)
-    const infos = info.type === 'vector' ? info.series : []
-    const idKey = (ls: Labels): string => `${ls.find((l) => l.name === 'instance')?.value ?? ''}\xff${ls.find((l) => l.name === 'job')?.value ?? ''}`
-    const byId = new Map<string, StepSeries[]>()
-    for (const s of infos) {
-      const k = idKey(s.labels)
-      byId.set(k, [...(byId.get(k) ?? []), s])
-    }
-    const out = new Map<string, StepSeries>()
-    const n = times.length
-    for (const s of base.series) {
-      if (nameMatchers.every((m) => m.matchesLabels(s.labels))) {
-        out.set(labelsKey(s.labels) + '\x00' + out.size, s)
-        continue
-      }
-      const candidates = byId.get(idKey(s.labels)) ?? []
-      for (let i = 0; i < n; i++) {
-        if (!s.has[i]) continue
-        const have = new Set(s.labels.map((l) => l.name))
-        const extra: Label[] = []
-        let matched = false
-        for (const inf of candidates) {
-          if (!inf.has[i]) continue
-          matched = true
-          for (const l of inf.labels) {
-            if (l.name === METRIC_NAME || l.name === 'instance' || l.name === 'job' || have.has(l.name)) continue
-            if (wanted && !wanted.has(l.name)) continue
-            have.add(l.name)
-            extra.push(l)
-          }
-        }
-        if (!matched && needsMatch) continue
-        const labels = extra.length ? sortLabels([...s.labels, ...extra]) : s.labels
-        const key = labelsKey(labels)
-        let o = out.get(key)
-        if (!o) {
-          o = {labels, vals: new Float64Array(n), has: new Uint8Array(n)}
-          if (this.shouldDropName(s)) this.markDropName(o)
-          out.set(key, o)
-        }
-        o.vals[i] = s.vals[i]!
-        o.has[i] = 1
-      }
-    }
-    return {type: 'vector', series: [...out.values()]}
   }
 }
 

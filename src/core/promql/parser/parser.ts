@@ -642,7 +642,9 @@ class Parser {
     let commas = 0
     for (let k = this.i - 1; k >= 0; k--) {
       const t = this.toks[k]!
-      if (t.kind === ')') depth++
+      // commas inside braces and brackets (this selector's own matchers) are not argument separators
+      if (t.kind === ')' || t.kind === '}' || t.kind === ']') depth++
+      else if (t.kind === '{' || t.kind === '[') depth--
       else if (t.kind === '(') {
         if (depth === 0) return commas === 1 && this.toks[k - 1]?.text === 'info'
         depth--
