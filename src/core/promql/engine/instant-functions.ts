@@ -7,6 +7,7 @@ import {compileRe2} from '../../labels/re2.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import type {Call, Expr} from '../parser/ast.js'
 import {formatGoFloat} from '../format-float.js'
+import {isWellFormedUtf16} from '../parser/lexer.js'
 import {histogramFraction, histogramQuantile, type Bucket} from '../functions/histogram.js'
 import {absentSeries, type Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
@@ -76,6 +77,11 @@ function setLabel(ls: Labels, name: string, value: string): Labels {
   const out: Label[] = ls.filter((l) => l.name !== name)
   if (value !== '') out.push({name, value})
   return sortLabels(out)
+}
+
+/** Prometheus 3's label names: any non-empty valid UTF-8 (model.UTF8Validation.IsValidLabelName). */
+function validLabelName(n: string): boolean {
+  return n !== '' && isWellFormedUtf16(n)
 }
 
 /** Carries `from`'s pending __name__ drop over to `to`, unless `dst` (the label set) is the name. */
@@ -205,8 +211,14 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
     case 'label_replace': {
       const series = vec(args[0], name)
       const [dst, repl, src, regex] = [str(args[1], name), str(args[2], name), str(args[3], name), str(args[4], name)]
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst) && dst === '') throw new ExecutionError(`invalid destination label name in label_replace(): ${dst}`)
-      const re = compileRe2(regex)
+      // as evalLabelReplace: the regex first, then the destination name (any valid UTF-8 but empty)
+      let re: ReturnType<typeof compileRe2>
+      try {
+        re = compileRe2(regex)
+      } catch {
+        throw new ExecutionError(`invalid regular expression in label_replace(): ${regex}`)
+      }
+      if (!validLabelName(dst)) throw new ExecutionError(`invalid destination label name in label_replace(): ${dst}`)
       return {
         type: 'vector',
         series: dedupCheck(
@@ -230,6 +242,8 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const dst = str(args[1], name)
       const sep = str(args[2], name)
       const srcs = args.slice(3).map((a) => str(a, name))
+      for (const l of srcs) if (!validLabelName(l)) throw new ExecutionError(`invalid source label name in label_join(): ${l}`)
+      if (!validLabelName(dst)) throw new ExecutionError(`invalid destination label name in label_join(): ${dst}`)
       return {
         type: 'vector',
         series: dedupCheck(series.map((s) => keepDrop(ev, s, {...s, labels: setLabel(s.labels, dst, srcs.map((l) => s.labels.find((x) => x.name === l)?.value ?? '').join(sep))}, dst))),
