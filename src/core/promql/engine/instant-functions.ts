@@ -251,7 +251,7 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
     }
     case 'histogram_quantile': {
       const q = scal(args[0], name)
-      return {type: 'vector', series: classicHistogram(vec(args[1], name), n, (b, i) => histogramQuantile(q[i]!, b, ev))}
+      return {type: 'vector', series: classicHistogram(ev, vec(args[1], name), n, (b, i) => histogramQuantile(q[i]!, b, ev))}
     }
     case 'histogram_quantiles': {
       // one output series per quantile, told apart by a label holding the quantile
@@ -260,15 +260,15 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const out: StepSeries[] = []
       for (const a of args.slice(2)) {
         const q = scal(a, name)
-        for (const s of classicHistogram(series, n, (b, i) => histogramQuantile(q[i]!, b, ev))) {
-          out.push({...s, labels: setLabel(s.labels, label, quantileLabel(q[0]!))})
+        for (const s of classicHistogram(ev, series, n, (b, i) => histogramQuantile(q[i]!, b, ev))) {
+          out.push(ev.markDropName({...s, labels: setLabel(s.labels, label, quantileLabel(q[0]!))}))
         }
       }
       return {type: 'vector', series: out}
     }
     case 'histogram_fraction': {
       const [lo, hi] = [scal(args[0], name), scal(args[1], name)]
-      return {type: 'vector', series: classicHistogram(vec(args[2], name), n, (b, i) => histogramFraction(lo[i]!, hi[i]!, b))}
+      return {type: 'vector', series: classicHistogram(ev, vec(args[2], name), n, (b, i) => histogramFraction(lo[i]!, hi[i]!, b))}
     }
   }
   throw new ExecutionError(`function "${name}" is not supported yet`)
@@ -303,18 +303,23 @@ function dedupCheck(series: StepSeries[]): StepSeries[] {
   return series
 }
 
-/** Groups classic `le` bucket series by their other labels and applies f per step. */
-function classicHistogram(series: StepSeries[], n: number, f: (buckets: Bucket[], step: number) => number): StepSeries[] {
+/**
+ * Groups classic `le` bucket series by all their other labels, the name included, and applies
+ * f per step (engine.go resetHistograms). The result keeps the name until the end of the query
+ * (delayed removal), so buckets of two differently named histograms with otherwise equal
+ * labels are two results that then collide, as upstream.
+ */
+function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, f: (buckets: Bucket[], step: number) => number): StepSeries[] {
   const groups = new Map<string, {labels: Labels; members: {le: number; s: StepSeries}[]}>()
   for (const s of series) {
     const le = s.labels.find((l) => l.name === 'le')
     if (!le) continue
-    const upper = Number(le.value === '+Inf' ? Infinity : le.value)
+    const upper = parseLe(le.value)
     if (Number.isNaN(upper) && le.value !== 'NaN') continue
-    const labels = s.labels.filter((l) => l.name !== 'le' && l.name !== METRIC_NAME)
+    const labels = s.labels.filter((l) => l.name !== 'le')
     const k = labelsKey(labels)
     const g = groups.get(k) ?? {labels, members: []}
-    g.members.push({le: parseLe(le.value), s})
+    g.members.push({le: upper, s})
     groups.set(k, g)
   }
   const out: StepSeries[] = []
@@ -328,7 +333,7 @@ function classicHistogram(series: StepSeries[], n: number, f: (buckets: Bucket[]
       vals[i] = f(buckets, i)
       has[i] = 1
     }
-    if (has.includes(1)) out.push({labels: g.labels, vals, has})
+    if (has.includes(1)) out.push(ev.markDropName({labels: g.labels, vals, has}))
   }
   return out
 }
