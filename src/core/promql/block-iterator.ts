@@ -59,9 +59,13 @@ export class StBlockIterator extends BlockIterator {
   }
 }
 
-/** Walks an iterator from mint to maxt into typed arrays (`cap` is a first size; they grow). */
-export function iteratorToBlock(it: SampleIterator, mint: number, maxt: number, cap: number): SampleBlock {
-  let ts = new Float64Array(Math.max(cap, 1))
+/**
+ * Walks an iterator from mint to maxt into typed arrays (`cap` is a first size; they grow).
+ * With `limit`, stops once it holds limit + 1 samples: a caller that may hold no more than
+ * `limit` sees the excess without the arrays growing further.
+ */
+export function iteratorToBlock(it: SampleIterator, mint: number, maxt: number, cap: number, limit = Infinity): SampleBlock {
+  let ts = new Float64Array(Math.max(Math.min(cap, limit + 1), 1))
   let vs = new Float64Array(ts.length)
   let stale = new Uint8Array(ts.length)
   // start timestamps only when the iterator has them (decided once, not per sample)
@@ -70,7 +74,7 @@ export function iteratorToBlock(it: SampleIterator, mint: number, maxt: number, 
   if (it.seek(mint)) {
     do {
       const t = it.atT()
-      if (t > maxt) break
+      if (t > maxt || n > limit) break
       if (n === ts.length) {
         ts = grow(ts, new Float64Array(n * 2))
         vs = grow(vs, new Float64Array(n * 2))

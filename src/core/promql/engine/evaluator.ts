@@ -74,8 +74,8 @@ function materialized(s: RawSeries): RangeInput {
 class SampleScratch {
   private block: SampleBlock = {ts: new Float64Array(0), vs: new Float64Array(0), stale: new Uint8Array(0)}
 
-  read(s: Series, mint: number, maxt: number): SampleBlock {
-    if (!s.samples) return iteratorToBlock(s.iterator(), mint, maxt, 64)
+  read(s: Series, mint: number, maxt: number, limit: number): SampleBlock {
+    if (!s.samples) return iteratorToBlock(s.iterator(), mint, maxt, 64, limit)
     const b = s.samples(mint, maxt, this.block)
     // keep the larger arrays for the next series
     if (b.ts.buffer !== this.block.ts.buffer && b.ts.buffer.byteLength > this.block.ts.buffer.byteLength) {
@@ -105,7 +105,12 @@ function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array; st?:
 export class Evaluator {
   readonly warnings: string[] = []
   readonly infos: string[] = []
-  private samplesLoaded = 0
+  /**
+   * Samples the query holds (Prometheus's currentSamples, checked against --query.max-samples):
+   * the points selectors, range functions and subqueries produce. A series' raw samples are
+   * held only while that series is processed (they are checked, not added), as upstream.
+   */
+  private samplesHeld = 0
   /** series whose metric name must be dropped at the end (Prometheus 3 delayed name removal) */
   private readonly dropName = new WeakSet<StepSeries>()
 
@@ -142,9 +147,20 @@ export class Evaluator {
     return out
   }
 
-  private account(n: number): void {
-    this.samplesLoaded += n
-    if (this.samplesLoaded > this.ctx.maxSamples) throw new ExecutionError('query processing would load too many samples into memory in query execution')
+  /** Adds n samples the query now holds; over max samples is an error (HTTP 422, as Prometheus). */
+  hold(n: number): void {
+    this.samplesHeld += n
+    if (this.samplesHeld > this.ctx.maxSamples) throw tooManySamples()
+  }
+
+  /** Checks that n more samples, held only for a while, fit beside what the query holds. */
+  private checkHeldWith(n: number): void {
+    if (this.samplesHeld + n > this.ctx.maxSamples) throw tooManySamples()
+  }
+
+  /** Refuses a step count no series could be evaluated over within max samples, before allocating for it. */
+  checkSteps(n: number): void {
+    if (n > this.ctx.maxSamples) throw tooManySamples()
   }
 
   /** The series of a selector, not yet decoded (a prefetched selection when prefetch() started it). */
@@ -240,8 +256,9 @@ export class Evaluator {
 
   /** Decodes one series' samples in [mint, maxt] into `scratch`, counting them against max samples. */
   private readSeries(scratch: SampleScratch, s: Series, mint: number, maxt: number): SampleBlock {
-    const b = scratch.read(s, mint, maxt)
-    this.account(b.ts.length)
+    const limit = this.ctx.maxSamples - this.samplesHeld
+    const b = scratch.read(s, mint, maxt, limit)
+    this.checkHeldWith(b.ts.length)
     return b
   }
 
@@ -339,7 +356,12 @@ export class Evaluator {
         if (sampleSt) sampleSt[i] = sts![idx]!
         any = true
       }
-      if (any) out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
+      if (any) {
+        let points = 0
+        for (let i = 0; i < n; i++) points += has[i]!
+        this.hold(points)
+        out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
+      }
     }
     return {type: 'vector', series: out}
   }
@@ -381,6 +403,8 @@ export class Evaluator {
     let first = step * Math.trunc(lowest / step)
     if (first <= lowest) first += step
     const n = first > maxt ? 0 : Math.floor((maxt - first) / step) + 1
+    // a[1y:1ms] would be 3e10 steps: refused before anything is allocated for them
+    this.checkSteps(n)
     const inner = new Float64Array(n)
     for (let i = 0; i < n; i++) inner[i] = first + i * step
     const v = n > 0 ? await this.eval(sq.expr, inner) : {type: 'vector' as const, series: []}
@@ -396,7 +420,7 @@ export class Evaluator {
           ts.push(inner[i]!)
           vals.push(s.vals[i]!)
         }
-        this.account(ts.length)
+        this.hold(ts.length)
         series.push(materialized({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}))
       }
     }
@@ -416,7 +440,8 @@ export class Evaluator {
       const n = times.length
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
-      let any = false
+      let points = 0
+      let window = 0
       w.ts = s.ts
       w.vs = s.vs
       w.st = s.st
@@ -428,6 +453,7 @@ export class Evaluator {
         const from = upperBound(s.ts, start)
         const to = upperBound(s.ts, end)
         if (to <= from) continue
+        if (to - from > window) window = to - from
         w.from = from
         w.to = to
         w.rangeStart = start
@@ -438,9 +464,13 @@ export class Evaluator {
         if (v === undefined) continue
         vals[i] = v
         has[i] = 1
-        any = true
+        points++
       }
-      if (!any) continue
+      // the largest window is held beside everything else while this series is processed
+      // (for a subquery's points, which are not decoded through readSeries, this is the check)
+      this.checkHeldWith(window)
+      if (points === 0) continue
+      this.hold(points)
       const res: StepSeries = {labels: s.labels, vals, has}
       out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : this.markDropName(res))
     }
@@ -567,6 +597,10 @@ export function upperBound(a: Float64Array, x: number): number {
     else hi = mid
   }
   return lo
+}
+
+function tooManySamples(): ExecutionError {
+  return new ExecutionError('query processing would load too many samples into memory in query execution')
 }
 
 export function signatureKey(ls: Labels): string {
