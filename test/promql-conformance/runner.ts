@@ -7,6 +7,7 @@ import path from 'node:path'
 import {labelsKey, labelsToString, METRIC_NAME, type Labels} from '../../src/core/labels/labels.js'
 import {Engine} from '../../src/core/promql/engine/engine.js'
 import {MemoryQueryable} from '../../src/core/promql/memory-queryable.js'
+import type {QueryValue} from '../../src/core/promql/engine/types.js'
 import {matchesAll} from '../../src/core/labels/matcher.js'
 import {inspect} from '../../src/core/promql/parser/ast.js'
 import {parseExpr} from '../../src/core/promql/parser/parser.js'
@@ -59,21 +60,33 @@ function describe(ls: Labels): string {
   return labelsToString(ls)
 }
 
-type EvalCmd = Extract<Command, {kind: 'eval'}>
+export type EvalCmd = Extract<Command, {kind: 'eval'}>
 
 async function runEval(engine: Engine, q: MemoryQueryable, cmd: EvalCmd): Promise<string | undefined> {
   let res
   try {
     res = cmd.instant ? await engine.instantQuery(q, cmd.query, cmd.start) : await engine.rangeQuery(q, cmd.query, cmd.start, cmd.end, cmd.step)
   } catch (e) {
-    const msg = (e as Error).message
+    return checkResult(cmd, {error: (e as Error).message})
+  }
+  return checkResult(cmd, {value: res.value})
+}
+
+/**
+ * Checks an eval's outcome (a result, or an error's message) against its expectations; the
+ * difference as text, undefined when it passes. Any engine's outcome: prometheus-agrees.test.ts
+ * checks a real Prometheus's answers with it.
+ */
+export function checkResult(cmd: EvalCmd, outcome: {value: QueryValue} | {error: string}): string | undefined {
+  if ('error' in outcome) {
+    const msg = outcome.error
     if (!cmd.fail) return `unexpected error: ${msg}`
     if (cmd.failMessage !== undefined && msg !== cmd.failMessage) return `error message: got ${JSON.stringify(msg)}, want ${JSON.stringify(cmd.failMessage)}`
     if (cmd.failRegexp && !cmd.failRegexp.test(msg)) return `error message ${JSON.stringify(msg)} does not match ${cmd.failRegexp}`
     return undefined
   }
   if (cmd.fail) return 'expected an error, got a result'
-  const v = res.value
+  const v = outcome.value
   if (cmd.expectString !== undefined) return v.type === 'string' && v.v === cmd.expectString ? undefined : `expected string ${JSON.stringify(cmd.expectString)}`
   if (v.type === 'scalar') {
     if (cmd.expectedScalar === undefined) return cmd.expected.length === 0 ? undefined : `got scalar ${v.v}, expected series`
@@ -177,6 +190,9 @@ export async function runFile(file: string): Promise<FileResult> {
   }
   return r
 }
+
+/** Our own scripts: cases Prometheus's do not cover (see prometheus-agrees.test.ts). */
+export const OWN_TESTDATA = 'test/promql-conformance/testdata'
 
 export async function runDir(dir: string): Promise<FileResult[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.test')).sort()
