@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {runDir} from './runner.js'
+import {OWN_TESTDATA, runDir} from './runner.js'
 
 // dist/test/promql-conformance → repo root is three levels up
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -24,5 +24,15 @@ describe('PromQL conformance (Prometheus test scripts)', function () {
     }
     console.log(`      ${passed} passed, ${failed} failed, ${skipped} skipped (baseline ${baseline})`)
     assert.ok(passed >= baseline, `passed ${passed} < baseline ${baseline}`)
+  })
+
+  it('passes every case of our own scripts (test/promql-conformance/testdata), skipping none', async () => {
+    const results = await runDir(join(ROOT, OWN_TESTDATA))
+    assert.ok(results.length > 0)
+    for (const r of results) {
+      assert.deepEqual(r.failures, [], r.file)
+      assert.equal(r.skipped, 0, r.file)
+      assert.ok(r.passed > 0, r.file)
+    }
   })
 })

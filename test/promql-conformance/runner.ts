@@ -7,6 +7,10 @@ import path from 'node:path'
 import {labelsKey, labelsToString, METRIC_NAME, type Labels} from '../../src/core/labels/labels.js'
 import {Engine} from '../../src/core/promql/engine/engine.js'
 import {MemoryQueryable} from '../../src/core/promql/memory-queryable.js'
+import type {QueryValue} from '../../src/core/promql/engine/types.js'
+import {matchesAll} from '../../src/core/labels/matcher.js'
+import {inspect} from '../../src/core/promql/parser/ast.js'
+import {parseExpr} from '../../src/core/promql/parser/parser.js'
 import {parseScript, staleValue, type Command, type SeriesDesc} from './script.js'
 
 export interface FileResult {
@@ -36,14 +40,19 @@ function load(q: MemoryQueryable, cmd: Extract<Command, {kind: 'load'}>): void {
     if (s.nativeHistogram) continue
     const ts: number[] = []
     const vs: number[] = []
+    const stale: number[] = []
     const st: number[] = []
     s.values.forEach((v, i) => {
       if (v === undefined) return
-      ts.push(i * cmd.intervalMs)
+      const t = i * cmd.intervalMs
+      ts.push(t)
       vs.push(v === 'stale' ? staleValue() : v)
-      st.push(v === 'stale' ? 1 : 0)
+      stale.push(v === 'stale' ? 1 : 0)
+      // as promqltest's loadCmd.set: ST = T + offset, 0 (unknown) where the @st line has `_`
+      const off = s.stOffsets?.[i]
+      st.push(off === undefined ? 0 : t + off)
     })
-    q.add(s.labels, ts, vs, st)
+    q.add(s.labels, ts, vs, stale, s.stOffsets ? st : undefined)
   }
 }
 
@@ -51,21 +60,33 @@ function describe(ls: Labels): string {
   return labelsToString(ls)
 }
 
-type EvalCmd = Extract<Command, {kind: 'eval'}>
+export type EvalCmd = Extract<Command, {kind: 'eval'}>
 
 async function runEval(engine: Engine, q: MemoryQueryable, cmd: EvalCmd): Promise<string | undefined> {
   let res
   try {
     res = cmd.instant ? await engine.instantQuery(q, cmd.query, cmd.start) : await engine.rangeQuery(q, cmd.query, cmd.start, cmd.end, cmd.step)
   } catch (e) {
-    const msg = (e as Error).message
+    return checkResult(cmd, {error: (e as Error).message})
+  }
+  return checkResult(cmd, {value: res.value})
+}
+
+/**
+ * Checks an eval's outcome (a result, or an error's message) against its expectations; the
+ * difference as text, undefined when it passes. Any engine's outcome: prometheus-agrees.test.ts
+ * checks a real Prometheus's answers with it.
+ */
+export function checkResult(cmd: EvalCmd, outcome: {value: QueryValue} | {error: string}): string | undefined {
+  if ('error' in outcome) {
+    const msg = outcome.error
     if (!cmd.fail) return `unexpected error: ${msg}`
     if (cmd.failMessage !== undefined && msg !== cmd.failMessage) return `error message: got ${JSON.stringify(msg)}, want ${JSON.stringify(cmd.failMessage)}`
     if (cmd.failRegexp && !cmd.failRegexp.test(msg)) return `error message ${JSON.stringify(msg)} does not match ${cmd.failRegexp}`
     return undefined
   }
   if (cmd.fail) return 'expected an error, got a result'
-  const v = res.value
+  const v = outcome.value
   if (cmd.expectString !== undefined) return v.type === 'string' && v.v === cmd.expectString ? undefined : `expected string ${JSON.stringify(cmd.expectString)}`
   if (v.type === 'scalar') {
     if (cmd.expectedScalar === undefined) return cmd.expected.length === 0 ? undefined : `got scalar ${v.v}, expected series`
@@ -108,10 +129,28 @@ async function runEval(engine: Engine, q: MemoryQueryable, cmd: EvalCmd): Promis
   return undefined
 }
 
-function usesNative(cmd: EvalCmd, nativeNames: Set<string>): boolean {
+/**
+ * Whether an eval needs native histograms, which our engine does not load: histogram
+ * literals in its query or expectations, or a selector of its query that matches a loaded
+ * native-histogram series (so its result would include or depend on histogram samples).
+ * Queries we cannot parse fall back to naming a native series' metric.
+ */
+function usesNative(cmd: EvalCmd, native: readonly Labels[]): boolean {
   if (cmd.nativeHistogram) return true
-  for (const n of nativeNames) if (new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(cmd.query)) return true
-  return false
+  if (native.length === 0) return false
+  let expr
+  try {
+    expr = parseExpr(cmd.query)
+  } catch {
+    const names = new Set(native.map((ls) => ls.find((l) => l.name === METRIC_NAME)?.value ?? ''))
+    for (const n of names) if (n && new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(cmd.query)) return true
+    return false
+  }
+  let uses = false
+  inspect(expr, (node) => {
+    if (node.kind === 'VectorSelector' && native.some((ls) => matchesAll(node.labelMatchers, ls))) uses = true
+  })
+  return uses
 }
 
 export async function runFile(file: string): Promise<FileResult> {
@@ -119,22 +158,24 @@ export async function runFile(file: string): Promise<FileResult> {
   const q = new MemoryQueryable()
   const engine = new Engine({timeout: 30_000})
   const r: FileResult = {file: path.basename(file), passed: 0, failed: 0, skipped: 0, failures: [], skippedLines: []}
-  let nativeNames = new Set<string>()
+  let native: Labels[] = []
   for (const cmd of cmds) {
     if (cmd.kind === 'clear') {
       q.clear()
-      nativeNames = new Set()
+      native = []
     } else if (cmd.kind === 'load') {
       load(q, cmd)
       for (const s of cmd.series) {
+        if (s.nativeHistogram) native.push(s.labels)
+        // load_with_nhcb also creates a native histogram series from the classic one's buckets:
+        // named without `_bucket`, without `le`
         const name = s.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
-        if (s.nativeHistogram) nativeNames.add(name)
-        // load_with_nhcb also creates a native histogram series named without `_bucket`
-        if (cmd.withNhcb && name.endsWith('_bucket')) nativeNames.add(name.slice(0, -'_bucket'.length))
+        if (cmd.withNhcb && name.endsWith('_bucket')) {
+          native.push(s.labels.filter((l) => l.name !== 'le').map((l) => (l.name === METRIC_NAME ? {name: METRIC_NAME, value: name.slice(0, -'_bucket'.length)} : l)))
+        }
       }
-      nativeNames.delete('')
     } else {
-      if (usesNative(cmd, nativeNames)) {
+      if (usesNative(cmd, native)) {
         r.skipped++
         r.skippedLines.push(cmd.line)
         continue
@@ -149,6 +190,9 @@ export async function runFile(file: string): Promise<FileResult> {
   }
   return r
 }
+
+/** Our own scripts: cases Prometheus's do not cover (see prometheus-agrees.test.ts). */
+export const OWN_TESTDATA = 'test/promql-conformance/testdata'
 
 export async function runDir(dir: string): Promise<FileResult[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.test')).sort()

@@ -3,7 +3,7 @@
  * ../shared/promql-testdata/UPSTREAM-README.md): load / clear / eval commands, series
  * descriptions with `a+bxN` expansion, expectations. Parsed here; run by runner.ts.
  */
-import {labelsFromRecord, type Labels} from '../../src/core/labels/labels.js'
+import {labelsFromRecord, labelsKey, type Labels} from '../../src/core/labels/labels.js'
 import {parseDuration} from '../../src/core/promql/parser/duration.js'
 import {parseNumber} from '../../src/core/promql/parser/parser.js'
 import {STALE_NAN} from '../../src/core/chunkenc/value.js'
@@ -13,6 +13,8 @@ export interface SeriesDesc {
   /** undefined = no sample at that position; 'stale' = stale marker */
   values: (number | 'stale' | undefined)[]
   nativeHistogram: boolean
+  /** From a preceding `name{...}@st` line: each sample's ST as an offset (ms) from its timestamp. */
+  stOffsets?: (number | undefined)[]
 }
 
 export type Command =
@@ -130,6 +132,58 @@ export function parseValues(rest: string): {values: (number | 'stale' | undefine
   return {values, native: false}
 }
 
+/**
+ * A start-timestamp line (promqltest's isSTLine): the series head immediately followed by `@st`,
+ * then the offsets, e.g. `cumulative{type="a"}@st  _ _ -30s-1mx2`.
+ */
+function isSTLine(line: string): boolean {
+  const sp = line.search(/[ \t]/)
+  return sp >= 0 && line.slice(0, sp).endsWith('@st')
+}
+
+function parseSTLine(line: string): {labels: Labels; offsets: (number | undefined)[]} {
+  const sp = line.search(/[ \t]/)
+  const {labels} = parseSeriesHead(line.slice(0, sp - '@st'.length))
+  const offsets: (number | undefined)[] = []
+  for (const item of line.slice(sp + 1).trim().split(/\s+/).filter(Boolean)) offsets.push(...parseSTItem(item))
+  return {labels, offsets}
+}
+
+/**
+ * One item of an @st sequence (promqltest's parseSTItem): `_`, `_xN`, `<dur>`, `<dur>xN`
+ * (N+1 equal offsets), `<dur>+<dur>xN` / `<dur>-<dur>xN` (N+1 offsets stepping by the delta).
+ */
+function parseSTItem(item: string): (number | undefined)[] {
+  if (item === '_') return [undefined]
+  let m: RegExpExecArray | null
+  if ((m = /^_x(\d+)$/.exec(item))) {
+    if (Number(m[1]) === 0) throw new Error(`invalid ST item ${JSON.stringify(item)}: invalid repeat count`)
+    return new Array<undefined>(Number(m[1])).fill(undefined)
+  }
+  const [base, rest] = parseSignedDurationPrefix(item)
+  if (rest === '') return [base]
+  if (rest[0] === 'x') return new Array<number>(Number(rest.slice(1)) + 1).fill(base)
+  if (rest[0] !== '+' && rest[0] !== '-') throw new Error(`invalid ST item ${JSON.stringify(item)}`)
+  const [d, rest2] = parseSignedDurationPrefix(rest.slice(1))
+  const delta = rest[0] === '-' ? -d : d
+  if (!/^x\d+$/.test(rest2)) throw new Error(`invalid ST item ${JSON.stringify(item)}: expected 'x<count>' after step duration`)
+  const out: number[] = []
+  let offset = base
+  for (let i = 0; i <= Number(rest2.slice(1)); i++) {
+    out.push(offset)
+    offset += delta
+  }
+  return out
+}
+
+/** An optionally signed duration at the start of s (digits, then unit letters other than x): [ms, rest]. */
+function parseSignedDurationPrefix(s: string): [number, string] {
+  const m = /^([-+]?)(\d+)([a-wyzA-Z]*)/.exec(s)
+  if (!m) throw new Error(`expected digits in duration ${JSON.stringify(s)}`)
+  const ms = parseDuration(m[2]! + m[3]!)
+  return [m[1] === '-' ? -ms : ms, s.slice(m[0].length)]
+}
+
 export function staleValue(): number {
   return STALE_NAN
 }
@@ -156,12 +210,29 @@ export function parseScript(text: string): Command[] {
     if ((m = /^load(_with_nhcb)?\s+(\S+)$/.exec(line))) {
       const series: SeriesDesc[] = []
       let native = false
+      let pendingST: {labels: Labels; offsets: (number | undefined)[]; n: number} | undefined
       for (const b of body()) {
+        if (isSTLine(b.line)) {
+          if (pendingST) throw new Error(`line ${pendingST.n}: @st line has no following sample line`)
+          pendingST = {...parseSTLine(b.line), n: b.n}
+          continue
+        }
         const {labels, rest} = parseSeriesHead(b.line)
         const v = parseValues(rest)
         native ||= v.native
-        series.push({labels, values: v.values, nativeHistogram: v.native})
+        const desc: SeriesDesc = {labels, values: v.values, nativeHistogram: v.native}
+        if (pendingST) {
+          if (labelsKey(pendingST.labels) !== labelsKey(labels)) throw new Error(`line ${pendingST.n}: @st metric does not match the following sample line metric`)
+          // histogram sample lines expand elsewhere: only float lines are length-checked
+          if (!v.native && pendingST.offsets.length !== v.values.length) {
+            throw new Error(`line ${pendingST.n}: @st line has ${pendingST.offsets.length} values but sample line has ${v.values.length}`)
+          }
+          desc.stOffsets = pendingST.offsets
+          pendingST = undefined
+        }
+        series.push(desc)
       }
+      if (pendingST) throw new Error(`line ${pendingST.n}: @st line has no following sample line`)
       cmds.push({kind: 'load', line: n, intervalMs: parseDuration(m[2]!), series, nativeHistogram: native, withNhcb: !!m[1]})
       continue
     }

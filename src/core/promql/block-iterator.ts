@@ -7,7 +7,7 @@ import {isStaleNaN} from '../chunkenc/value.js'
 import type {SampleBlock, SampleIterator} from './queryable.js'
 
 export class BlockIterator implements SampleIterator {
-  private i = -1
+  protected i = -1
 
   constructor(
     private readonly ts: Float64Array,
@@ -40,28 +40,57 @@ export class BlockIterator implements SampleIterator {
   }
 }
 
-/** Walks an iterator from mint to maxt into typed arrays (`cap` is a first size; they grow). */
-export function iteratorToBlock(it: SampleIterator, mint: number, maxt: number, cap: number): SampleBlock {
-  let ts = new Float64Array(Math.max(cap, 1))
+/**
+ * A BlockIterator whose samples carry start timestamps. A subclass rather than an optional
+ * array in BlockIterator, so that `atST` exists only where there are STs (see SampleIterator).
+ */
+export class StBlockIterator extends BlockIterator {
+  constructor(
+    ts: Float64Array,
+    vs: Float64Array,
+    stale: Uint8Array | undefined,
+    private readonly st: Float64Array,
+  ) {
+    super(ts, vs, stale)
+  }
+
+  atST(): number {
+    return this.st[this.i]!
+  }
+}
+
+/**
+ * Walks an iterator from mint to maxt into typed arrays (`cap` is a first size; they grow).
+ * With `limit`, stops once it holds limit + 1 samples: a caller that may hold no more than
+ * `limit` sees the excess without the arrays growing further.
+ */
+export function iteratorToBlock(it: SampleIterator, mint: number, maxt: number, cap: number, limit = Infinity): SampleBlock {
+  let ts = new Float64Array(Math.max(Math.min(cap, limit + 1), 1))
   let vs = new Float64Array(ts.length)
   let stale = new Uint8Array(ts.length)
+  // start timestamps only when the iterator has them (decided once, not per sample)
+  let st = it.atST ? new Float64Array(ts.length) : undefined
   let n = 0
   if (it.seek(mint)) {
     do {
       const t = it.atT()
-      if (t > maxt) break
+      if (t > maxt || n > limit) break
       if (n === ts.length) {
         ts = grow(ts, new Float64Array(n * 2))
         vs = grow(vs, new Float64Array(n * 2))
         stale = grow(stale, new Uint8Array(n * 2))
+        if (st) st = grow(st, new Float64Array(n * 2))
       }
       ts[n] = t
       vs[n] = it.at()
       stale[n] = (it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0
+      if (st) st[n] = it.atST!()
       n++
     } while (it.next())
   }
-  return {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
+  const block: SampleBlock = {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
+  if (st) block.st = st.subarray(0, n)
+  return block
 }
 
 function grow<A extends Float64Array | Uint8Array>(from: A, to: A): A {

@@ -4,7 +4,7 @@
  */
 import {compareLabels, compareStrings, labelsKey, type Labels} from '../labels/labels.js'
 import {matchesAll, type Matcher} from '../labels/matcher.js'
-import {BlockIterator} from './block-iterator.js'
+import {BlockIterator, StBlockIterator} from './block-iterator.js'
 import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from './queryable.js'
 
 export interface MemorySeries {
@@ -13,31 +13,38 @@ export interface MemorySeries {
   vs: Float64Array
   /** stale markers, out of band (see chunkenc/value.ts) */
   stale?: Uint8Array
+  /** start timestamps (ms, 0 = unknown), only for series loaded with them */
+  st?: Float64Array
 }
 
 export class MemoryQueryable implements Queryable {
   private series: MemorySeries[] = []
   private readonly byKey = new Map<string, MemorySeries>()
 
-  /** Adds samples (sorted by time) to a series, creating it if needed. */
-  add(labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>, stale?: ArrayLike<number>): void {
+  /**
+   * Adds samples (sorted by time) to a series, creating it if needed. `st` gives each sample's
+   * start timestamp (0 = unknown); a series only keeps STs when some load gave them.
+   */
+  add(labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>, stale?: ArrayLike<number>, st?: ArrayLike<number>): void {
     const key = labelsKey(labels)
     const prev = this.byKey.get(key)
     if (!prev) {
       const s: MemorySeries = {labels, ts: Float64Array.from(ts), vs: Float64Array.from(vs), stale: stale ? Uint8Array.from(stale) : undefined}
+      if (st) s.st = Float64Array.from(st)
       this.byKey.set(key, s)
       this.series.push(s)
       this.series.sort((a, b) => compareLabels(a.labels, b.labels))
       return
     }
     // merge by timestamp (test scripts load the same series in several `load` blocks)
-    const all: [number, number, number][] = []
-    for (let i = 0; i < prev.ts.length; i++) all.push([prev.ts[i]!, prev.vs[i]!, prev.stale?.[i] ?? 0])
-    for (let i = 0; i < ts.length; i++) all.push([ts[i]!, vs[i]!, stale?.[i] ?? 0])
+    const all: [number, number, number, number][] = []
+    for (let i = 0; i < prev.ts.length; i++) all.push([prev.ts[i]!, prev.vs[i]!, prev.stale?.[i] ?? 0, prev.st?.[i] ?? 0])
+    for (let i = 0; i < ts.length; i++) all.push([ts[i]!, vs[i]!, stale?.[i] ?? 0, st?.[i] ?? 0])
     all.sort((a, b) => a[0] - b[0])
     prev.ts = Float64Array.from(all, (x) => x[0])
     prev.vs = Float64Array.from(all, (x) => x[1])
     prev.stale = Uint8Array.from(all, (x) => x[2])
+    if (prev.st || st) prev.st = Float64Array.from(all, (x) => x[3])
   }
 
   clear(): void {
@@ -56,7 +63,7 @@ export class MemoryQueryable implements Queryable {
           let any = false
           for (let i = 0; i < s.ts.length; i++) if (s.ts[i]! >= hints.start && s.ts[i]! <= hints.end) { any = true; break }
           if (!any) continue
-          series.push({labels: s.labels, iterator: () => new BlockIterator(s.ts, s.vs, s.stale)})
+          series.push({labels: s.labels, iterator: () => (s.st ? new StBlockIterator(s.ts, s.vs, s.stale, s.st) : new BlockIterator(s.ts, s.vs, s.stale))})
         }
         return {series, warnings: []}
       },

@@ -29,6 +29,13 @@ export interface SampleIterator {
    * isStaleNaN(at()) (chunkenc/value.ts).
    */
   atStale?(): boolean
+  /**
+   * Start timestamp (ms) of the current sample, 0 when unknown: Prometheus's ST
+   * (chunkenc.Iterator.AtST), the time a cumulative counter started counting or a delta's
+   * interval began. Only iterators over data that carries STs define it; its absence tells the
+   * engine there are none, so series without STs cost nothing.
+   */
+  atST?(): number
 }
 
 /** A series' samples in a time range, as parallel arrays of equal length. */
@@ -37,6 +44,8 @@ export interface SampleBlock {
   vs: Float64Array
   /** 1 where the sample is a stale marker (see SampleIterator.atStale). */
   stale: Uint8Array
+  /** Start timestamps (SampleIterator.atST), present only when the series carries them. */
+  st?: Float64Array
 }
 
 export interface Series {

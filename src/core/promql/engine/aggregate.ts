@@ -2,6 +2,7 @@
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Labels} from '../../labels/labels.js'
 import {formatGoFloat} from '../format-float.js'
+import {labelsHash} from '../functions/xxhash64.js'
 import {kahanOut, kahanSumInc} from '../functions/kahan.js'
 import {quantileOfSorted, sortNaNFirst} from '../functions/quantile.js'
 import {kahanMean} from '../functions/range-kernels.js'
@@ -22,7 +23,9 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
   const groups = new Map<string, {labels: Labels; members: StepSeries[]}>()
   const order: string[] = []
   for (const s of input) {
-    const labels = groupLabels(ev.shouldDropName(s) ? s.labels.filter((l) => l.name !== METRIC_NAME) : s.labels, e.grouping, e.without)
+    // grouped by the labels as they are: a name due to be dropped still partitions (Prometheus 3
+    // delayed name removal: sum by (__name__) (rate(x[5m])) keeps one group per metric name)
+    const labels = groupLabels(s.labels, e.grouping, e.without)
     const k = labelsKey(labels)
     let g = groups.get(k)
     if (!g) {
@@ -36,12 +39,21 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
   switch (e.op) {
     case 'topk':
     case 'bottomk':
-    case 'limitk':
-      if (p?.some((x) => Number.isNaN(x))) throw new ExecutionError('Parameter value is NaN')
-      return {type: 'vector', series: selectK(e.op, groups, p!, n, ev)}
-    case 'limit_ratio':
-      if (p?.some((x) => Number.isNaN(x))) throw new ExecutionError('Ratio value is NaN')
-      throw new ExecutionError('limit_ratio is not supported yet')
+    case 'limitk': {
+      // as rangeEvalAgg: all k below 1 is an empty result before NaN or range checks
+      if (!p || max(p) < 1) return {type: 'vector', series: []}
+      if (p.some((x) => Number.isNaN(x))) throw new ExecutionError('Parameter value is NaN')
+      const lo = min(p)
+      const hi = max(p)
+      if (lo <= -9223372036854775808) throw new ExecutionError(`Scalar value ${formatGoFloatG(lo)} underflows int64`)
+      if (hi >= 9223372036854775807) throw new ExecutionError(`Scalar value ${formatGoFloatG(hi)} overflows int64`)
+      return {type: 'vector', series: selectK(e.op, groups, input.length, p, n, ev)}
+    }
+    case 'limit_ratio': {
+      if (!p || (max(p) === 0 && min(p) === 0)) return {type: 'vector', series: []}
+      if (p.some((x) => Number.isNaN(x))) throw new ExecutionError('Ratio value is NaN')
+      return {type: 'vector', series: selectK(e.op, groups, input.length, p, n, ev)}
+    }
     case 'count_values':
       return {type: 'vector', series: countValues(param?.type === 'string' ? param.v : '', groups, n)}
   }
@@ -51,14 +63,28 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
     const vals = new Float64Array(n)
     const has = new Uint8Array(n)
     const buf: number[] = []
+    const drops = g.members.map((s) => ev.shouldDropName(s))
+    // the output drops its name when a member present at the group's last step does (engine.go
+    // aggregation sets the series' DropName at every step it is seen, the last one wins)
+    let dropName = false
     for (let i = 0; i < n; i++) {
       buf.length = 0
-      for (const s of g.members) if (s.has[i]) buf.push(s.vals[i]!)
+      let drop = false
+      for (let m = 0; m < g.members.length; m++) {
+        const s = g.members[m]!
+        if (!s.has[i]) continue
+        buf.push(s.vals[i]!)
+        drop ||= drops[m]!
+      }
       if (buf.length === 0) continue
       has[i] = 1
+      dropName = drop
       vals[i] = aggregateValues(e.op, buf, p ? p[i]! : NaN)
     }
-    if (has.includes(1)) out.push({labels: g.labels, vals, has})
+    if (has.includes(1)) {
+      const res: StepSeries = {labels: g.labels, vals, has}
+      out.push(dropName ? ev.markDropName(res) : res)
+    }
   }
   return {type: 'vector', series: out}
 }
@@ -109,101 +135,169 @@ function aggregateValues(op: string, xs: number[], param: number): number {
   throw new ExecutionError(`aggregation "${op}" is not supported yet`)
 }
 
+/** Go's math.Max/Min over the steps: NaN wins. */
+function max(p: Float64Array): number {
+  let m = -Number.MAX_VALUE
+  for (const x of p) m = Number.isNaN(x) || Number.isNaN(m) ? NaN : Math.max(m, x)
+  return m
+}
+
+function min(p: Float64Array): number {
+  let m = Number.MAX_VALUE
+  for (const x of p) m = Number.isNaN(x) || Number.isNaN(m) ? NaN : Math.min(m, x)
+  return m
+}
+
+/** Go's %v of a float64 (strconv 'g', shortest digits): exponent form below 1e-4 and from 1e6 on. */
+function formatGoFloatG(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'
+  const [mant, e] = v.toExponential().split('e') as [string, string]
+  const exp = Number(e)
+  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`
+  return formatGoFloat(v)
+}
+
 /**
- * topk/bottomk at one step as Prometheus picks them: members in input order go through a
- * binary heap of size k (Go's container/heap), and a series replaces the heap's root only when
- * strictly better, so ties keep the earlier series exactly as Prometheus does. O(n log k),
- * where sorting every step's members was O(n log n) with a closure per comparison.
+ * A binary heap of member indices ordered by their value at one step, as Go's container/heap
+ * over engine.go's vectorByValueHeap (top: NaN or smallest first) or vectorByReverseValueHeap
+ * (bottom: NaN or largest first). The array order is what Prometheus outputs for limitk and
+ * limit_ratio and what topk/bottomk sort from, so it follows Go's push/fix exactly.
  */
-function heapSelect(members: StepSeries[], i: number, k: number, top: boolean, heap: number[]): number[] {
-  heap.length = 0
-  const v = (j: number): number => members[heap[j]!]!.vals[i]!
-  // root = the worst kept: smallest for topk, largest for bottomk; NaN is worse than anything
-  const less = (a: number, b: number): boolean => {
-    const x = v(a)
-    const y = v(b)
-    if (Number.isNaN(x) && !Number.isNaN(y)) return true
-    return top ? x < y : x > y
+class StepHeap {
+  readonly idx: number[] = []
+  private vals: Float64Array[] = []
+  private i = 0
+
+  constructor(private readonly top: boolean) {}
+
+  reset(members: StepSeries[], i: number): void {
+    this.idx.length = 0
+    this.vals = members.map((m) => m.vals)
+    this.i = i
   }
-  const swap = (a: number, b: number): void => {
-    const t = heap[a]!
-    heap[a] = heap[b]!
-    heap[b] = t
+
+  value(j: number): number {
+    return this.vals[this.idx[j]!]![this.i]!
   }
-  const up = (j: number): void => {
-    for (;;) {
+
+  less(a: number, b: number): boolean {
+    const x = this.value(a)
+    if (Number.isNaN(x)) return true
+    const y = this.value(b)
+    return this.top ? x < y : x > y
+  }
+
+  private swap(a: number, b: number): void {
+    const t = this.idx[a]!
+    this.idx[a] = this.idx[b]!
+    this.idx[b] = t
+  }
+
+  private up(j: number): void {
+    while (j > 0) {
       const p = (j - 1) >> 1
-      if (j <= 0 || !less(j, p)) break
-      swap(p, j)
+      if (!this.less(j, p)) break
+      this.swap(p, j)
       j = p
     }
   }
-  const down = (i0: number): boolean => {
-    const n = heap.length
+
+  private down(i0: number): boolean {
+    const n = this.idx.length
     let x = i0
     for (;;) {
       const j1 = 2 * x + 1
       if (j1 >= n) break
       let j = j1
-      if (j1 + 1 < n && less(j1 + 1, j1)) j = j1 + 1
-      if (!less(j, x)) break
-      swap(x, j)
+      if (j1 + 1 < n && this.less(j1 + 1, j1)) j = j1 + 1
+      if (!this.less(j, x)) break
+      this.swap(x, j)
       x = j
     }
     return x > i0
   }
-  for (let m = 0; m < members.length; m++) {
-    const s = members[m]!
-    if (!s.has[i]) continue
-    if (heap.length < k) {
-      heap.push(m)
-      up(heap.length - 1)
-      continue
-    }
-    const root = v(0)
-    const x = s.vals[i]!
-    const better = top ? root < x : root > x
-    if (better || (Number.isNaN(root) && !Number.isNaN(x))) {
-      heap[0] = m
-      if (k > 1 && !down(0)) up(0)
-    }
+
+  push(m: number): void {
+    this.idx.push(m)
+    this.up(this.idx.length - 1)
   }
-  return heap
+
+  /** Replaces the root and restores the heap (heap.Fix(h, 0)). */
+  replaceRoot(m: number): void {
+    this.idx[0] = m
+    if (this.idx.length > 1 && !this.down(0)) this.up(0)
+  }
+
+  /** sort.Sort(sort.Reverse(h)): best first, NaN last. Go sorts up to 12 elements by insertion, which this is. */
+  sortReverse(): void {
+    const a = this.idx
+    for (let i = 1; i < a.length; i++) for (let j = i; j > 0 && this.less(j - 1, j); j--) this.swap(j, j - 1)
+  }
 }
 
-function selectK(op: string, groups: Map<string, {labels: Labels; members: StepSeries[]}>, k: Float64Array, n: number, ev: Evaluator): StepSeries[] {
+/**
+ * topk, bottomk, limitk and limit_ratio, step by step as engine.go aggregationK: per group in
+ * order of first appearance, the members in input order go through a heap. topk/bottomk keep
+ * the k best (a member replaces the root only when strictly better, so ties keep earlier
+ * series) and, for an instant query, come out best first; limitk keeps the first k
+ * (k = min(param, number of input series)); limit_ratio keeps the members whose label hash
+ * falls in the ratio (HashRatioSampler). A k below 1 or a ratio of 0 empties that step.
+ */
+function selectK(op: string, groups: Map<string, {labels: Labels; members: StepSeries[]}>, inputLen: number, p: Float64Array, n: number, ev: Evaluator): StepSeries[] {
   const out = new Map<StepSeries, StepSeries>()
-  const heap: number[] = []
-  for (const g of groups.values()) {
-    for (let i = 0; i < n; i++) {
-      const kk = Math.floor(k[i]!)
-      if (!(kk >= 1)) continue
-      let chosen: StepSeries[]
-      if (op === 'limitk') chosen = g.members.filter((s) => s.has[i]).slice(0, kk)
-      else chosen = heapSelect(g.members, i, kk, op === 'topk', heap).map((j) => g.members[j]!)
-      for (const s of chosen) {
+  const ordered: StepSeries[] = []
+  const heap = new StepHeap(op !== 'bottomk')
+  const offsets = new Map<StepSeries, number>()
+  const sampleOffset = (s: StepSeries): number => {
+    let o = offsets.get(s)
+    if (o === undefined) offsets.set(s, (o = Number(labelsHash(s.labels)) / 18446744073709551616))
+    return o
+  }
+  for (let i = 0; i < n; i++) {
+    const param = p[i]!
+    let k = 0
+    let r = 0
+    if (op === 'limit_ratio') {
+      if (param === 0) continue
+      r = Math.max(-1, Math.min(1, param))
+    } else {
+      k = Math.min(Math.trunc(param), inputLen)
+      if (k < 1) continue
+    }
+    for (const g of groups.values()) {
+      const members = g.members
+      heap.reset(members, i)
+      for (let m = 0; m < members.length; m++) {
+        const s = members[m]!
+        if (!s.has[i]) continue
+        if (op === 'limit_ratio') {
+          const off = sampleOffset(s)
+          if (r >= 0 ? off < r : off >= 1 + r) heap.push(m)
+        } else if (heap.idx.length < k) heap.push(m)
+        else if (op !== 'limitk') {
+          const root = heap.value(0)
+          const x = s.vals[i]!
+          const better = op === 'topk' ? root < x : root > x
+          if (better || (Number.isNaN(root) && !Number.isNaN(x))) heap.replaceRoot(m)
+        }
+      }
+      if (n === 1 && (op === 'topk' || op === 'bottomk')) heap.sortReverse()
+      for (const m of heap.idx) {
+        const s = members[m]!
         let o = out.get(s)
         if (!o) {
           o = {labels: s.labels, vals: new Float64Array(n), has: new Uint8Array(n)}
           if (ev.shouldDropName(s)) ev.markDropName(o)
           out.set(s, o)
+          ordered.push(o)
         }
         o.vals[i] = s.vals[i]!
         o.has[i] = 1
       }
     }
   }
-  const res = [...out.values()]
-  // instant queries: Prometheus returns topk/bottomk results best first, NaN last
-  if (n === 1 && op !== 'limitk') {
-    res.sort((a, b) => {
-      const x = a.vals[0]!
-      const y = b.vals[0]!
-      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : -1
-      return op === 'topk' ? y - x : x - y
-    })
-  }
-  return res
+  // an instant query's result keeps this order (groups in order, each group's heap order)
+  return ordered
 }
 
 function countValues(label: string, groups: Map<string, {labels: Labels; members: StepSeries[]}>, n: number): StepSeries[] {

@@ -41,23 +41,31 @@ function signature(ls: Labels, vm: VectorMatching): string {
   return labelsKey(ls.filter((l) => !drop.has(l.name)))
 }
 
-function resultLabels(ev: Evaluator, lhs: StepSeries, rhs: StepSeries, vm: VectorMatching, op: string, returnBool: boolean): Labels {
-  let ls: Label[] = [...lhs.labels]
+/** Arithmetic changes what a series measures: its name, type and unit go (engine.go changesMetricSchema). */
+function changesMetricSchema(op: string): boolean {
+  return op === '+' || op === '-' || op === '*' || op === '/' || op === '%' || op === '^' || op === 'atan2'
+}
+
+const METADATA_LABELS = new Set([METRIC_NAME, '__type__', '__unit__'])
+
+/**
+ * The labels of a vector-vector result (engine.go resultMetric): the lhs labels; without name,
+ * type and unit after arithmetic; one-to-one, only the `on` labels (so a comparison with on()
+ * drops __name__ unless it is listed) or all but the `ignoring` ones; then group_x's include
+ * labels from the "one" side (rhs).
+ */
+function resultLabels(lhs: Labels, rhs: Labels, vm: VectorMatching, op: string): Labels {
+  let ls: Label[] = changesMetricSchema(op) ? lhs.filter((l) => !METADATA_LABELS.has(l.name)) : [...lhs]
   if (vm.card === 'one-to-one') {
-    if (vm.on) {
-      const keep = new Set(vm.matchingLabels)
-      ls = ls.filter((l) => keep.has(l.name) || (l.name === METRIC_NAME && !(!COMPARISON.has(op) || returnBool)))
-    } else {
-      const drop = new Set(vm.matchingLabels)
-      ls = ls.filter((l) => !drop.has(l.name))
-    }
+    const names = new Set(vm.matchingLabels)
+    ls = ls.filter((l) => names.has(l.name) === vm.on)
   }
+  if (vm.include.length === 0) return ls
   for (const name of vm.include) {
-    const v = rhs.labels.find((l) => l.name === name)
+    const v = rhs.find((l) => l.name === name)
     ls = ls.filter((l) => l.name !== name)
-    if (v) ls.push(v)
+    if (v && v.value !== '') ls.push(v)
   }
-  void ev
   return sortLabels(ls)
 }
 
@@ -79,7 +87,7 @@ export function evalBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, r: EvalVa
     case 'unless':
       return {type: 'vector', series: setOp(ev, op, l.series, r.series, vm, n)}
   }
-  return {type: 'vector', series: vectorVector(ev, e, l.series, r.series, vm, n, dropsName)}
+  return {type: 'vector', series: vectorVector(ev, e, l.series, r.series, vm, n, e.returnBool)}
 }
 
 function vectorScalar(ev: Evaluator, vs: StepSeries[], sc: Float64Array, op: string, returnBool: boolean, scalarLeft: boolean, dropsName: boolean): StepSeries[] {
@@ -141,74 +149,102 @@ function setOp(ev: Evaluator, op: string, lhs: StepSeries[], rhs: StepSeries[], 
   return out
 }
 
+/**
+ * Vector-vector arithmetic and comparisons at every step, as engine.go VectorBinop: the rhs
+ * (the "one" side; sides swapped for group_right) is indexed by match signature, every lhs
+ * series looks up its match, a missing match takes the fill value (`fill_right`, a sample with
+ * the lhs's match-group labels), and with `fill_left` unmatched rhs series meet the fill value.
+ * Fill values are not swapped with the sides. Duplicate result labels are errors even for
+ * results a comparison then filters out.
+ */
 function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: StepSeries[], vm: VectorMatching, n: number, dropsName: boolean): StepSeries[] {
   const op = e.op
   const isCmp = COMPARISON.has(op)
+  const filter = isCmp && !e.returnBool
   const swap = vm.card === 'one-to-many'
   const lhs = swap ? rhsIn : lhsIn
   const rhs = swap ? lhsIn : rhsIn
   const lsig = lhs.map((s) => signature(s.labels, vm))
   const rsig = rhs.map((s) => signature(s.labels, vm))
   const out = new Map<string, StepSeries>()
-  const fillL = swap ? vm.fillRight : vm.fillLeft
-  const fillR = swap ? vm.fillLeft : vm.fillRight
+  const fillR = vm.fillRight
+  const fillL = vm.fillLeft
+  // result labels per (lhs labels, rhs labels) pair, computed once for all steps
+  const labelCache = new Map<Labels, Map<Labels, {labels: Labels; key: string}>>()
+  const result = (l: Labels, r: Labels): {labels: Labels; key: string} => {
+    let m = labelCache.get(l)
+    if (!m) labelCache.set(l, (m = new Map()))
+    let x = m.get(r)
+    if (!x) {
+      const labels = resultLabels(l, r, vm, op)
+      m.set(r, (x = {labels, key: labelsKey(labels)}))
+    }
+    return x
+  }
+  const lFillLabels = new Map<number, Labels>()
+  const rFillLabels = new Map<number, Labels>()
+  const rmap = new Map<string, number>()
+  const matched = new Map<string, Set<string> | true>()
   for (let i = 0; i < n; i++) {
-    const rmap = new Map<string, number>()
+    rmap.clear()
+    matched.clear()
     rhs.forEach((s, k) => {
       if (!s.has[i]) return
       const sig = rsig[k]!
       if (rmap.has(sig)) {
         const side = swap ? 'left' : 'right'
-        throw new ExecutionError(`found duplicate series for the match group ${labelsToString(matchGroup(s.labels, vm))} on the ${side} hand-side of the operation: [${labelsToString(rhs[rmap.get(sig)!]!.labels)}, ${labelsToString(s.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`)
+        throw new ExecutionError(`found duplicate series for the match group ${labelsToString(matchGroup(s.labels, vm))} on the ${side} hand-side of the operation: [${labelsToString(s.labels)}, ${labelsToString(rhs[rmap.get(sig)!]!.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`)
       }
       rmap.set(sig, k)
     })
-    const seenL = new Map<string, number>()
-    const matchedR = new Set<string>()
-    lhs.forEach((s, k) => {
-      if (!s.has[i]) return
-      const sig = lsig[k]!
-      let rk = rmap.get(sig)
-      let rs: StepSeries | undefined = rk !== undefined ? rhs[rk] : undefined
-      if (rs === undefined && fillR === undefined) return
-      if (vm.card === 'one-to-one') {
-        if (seenL.has(sig)) throw new ExecutionError(`multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)`)
-        seenL.set(sig, k)
-      }
-      matchedR.add(sig)
-      let a = s.vals[i]!
-      let b = rs ? rs.vals[i]! : fillR!
-      if (swap) [a, b] = [b, a]
+    const binop = (lLabels: Labels, lv: number, rLabels: Labels, rv: number, sig: string): void => {
+      const [a, b] = swap ? [rv, lv] : [lv, rv]
       const v = arith(op, a, b)
-      if (isCmp && !e.returnBool && v === 0) return
-      rs ??= {labels: s.labels, vals: new Float64Array(0), has: new Uint8Array(0)}
-      emit(s, rs, isCmp && !e.returnBool ? (swap ? b : a) : v)
-    })
-    if (fillL !== undefined) {
-      rhs.forEach((s, k) => {
-        if (!s.has[i] || matchedR.has(rsig[k]!)) return
-        let a = fillL
-        let b = s.vals[i]!
-        if (swap) [a, b] = [b, a]
-        const v = arith(op, a, b)
-        if (isCmp && !e.returnBool && v === 0) return
-        emit(s, s, isCmp && !e.returnBool ? (swap ? b : a) : v)
-      })
-    }
-    function emit(ls: StepSeries, rs: StepSeries, v: number): void {
-      const labels = resultLabels(ev, ls, rs, vm, op, e.returnBool)
-      const key = labelsKey(labels)
-      let o = out.get(key)
-      if (!o) {
-        o = {labels, vals: new Float64Array(n), has: new Uint8Array(n)}
-        if (dropsName || ev.shouldDropName(ls)) ev.markDropName(o)
-        out.set(key, o)
-      } else if (o.has[i]) {
-        if (vm.card !== 'one-to-one') throw new ExecutionError('multiple matches for labels: grouping labels must ensure unique matches')
-        throw new ExecutionError('vector cannot contain metrics with the same labelset')
+      const res = result(lLabels, rLabels)
+      if (vm.card === 'one-to-one') {
+        if (matched.has(sig)) throw new ExecutionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)')
+        matched.set(sig, true)
+      } else {
+        let seen = matched.get(sig) as Set<string> | undefined
+        if (!seen) matched.set(sig, (seen = new Set()))
+        if (seen.has(res.key)) throw new ExecutionError('multiple matches for labels: grouping labels must ensure unique matches')
+        seen.add(res.key)
       }
-      o.vals[i] = v
+      if (filter && v === 0) return
+      let o = out.get(res.key)
+      if (!o) {
+        o = {labels: res.labels, vals: new Float64Array(n), has: new Uint8Array(n)}
+        // as VectorBinop's DropName: returnBool; the lhs's own pending name drop is not carried
+        // over (after arithmetic the name is gone already, see resultLabels)
+        if (dropsName) ev.markDropName(o)
+        out.set(res.key, o)
+      } else if (o.has[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+      // a filtering comparison keeps the original lhs value
+      o.vals[i] = filter ? a : v
       o.has[i] = 1
+    }
+    for (let k = 0; k < lhs.length; k++) {
+      const s = lhs[k]!
+      if (!s.has[i]) continue
+      const sig = lsig[k]!
+      const rk = rmap.get(sig)
+      if (rk !== undefined) {
+        const rs = rhs[rk]!
+        binop(s.labels, s.vals[i]!, rs.labels, rs.vals[i]!, sig)
+      } else if (fillR !== undefined) {
+        let fl = rFillLabels.get(k)
+        if (!fl) rFillLabels.set(k, (fl = matchGroup(s.labels, vm)))
+        binop(s.labels, s.vals[i]!, fl, fillR, sig)
+      }
+    }
+    if (fillL !== undefined) {
+      for (let k = 0; k < rhs.length; k++) {
+        const s = rhs[k]!
+        if (!s.has[i] || matched.has(rsig[k]!)) continue
+        let fl = lFillLabels.get(k)
+        if (!fl) lFillLabels.set(k, (fl = matchGroup(s.labels, vm)))
+        binop(fl, fillL, s.labels, s.vals[i]!, rsig[k]!)
+      }
     }
   }
   return [...out.values()]

@@ -53,6 +53,10 @@ export class Engine {
     const timeoutSignal = AbortSignal.timeout(timeout)
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeoutSignal]) : timeoutSignal
     const n = instant ? 1 : Math.floor((end - start) / step) + 1
+    const maxSamples = this.opts.maxSamples ?? 50_000_000
+    // every series of the result would need one point per step: refuse before allocating
+    // (Prometheus's HTTP API caps steps at 11,000 first; this guards direct engine use)
+    if (n > maxSamples) throw new ExecutionError('query processing would load too many samples into memory in query execution')
     const times = new Float64Array(n)
     for (let i = 0; i < n; i++) times[i] = start + i * step
     const ev = new Evaluator({
@@ -62,7 +66,7 @@ export class Engine {
       end,
       step,
       lookbackDelta: opts.lookbackDelta ?? this.opts.lookbackDelta ?? 300_000,
-      maxSamples: this.opts.maxSamples ?? 50_000_000,
+      maxSamples,
       subqueryStep: this.opts.subqueryStep ?? 60_000,
       signal,
     })
@@ -82,7 +86,12 @@ export class Engine {
     if (instant && exprType(expr) === 'matrix') {
       const raw = await ev.evalRange(expr, times)
       // read() reuses its arrays: copy each series out
-      const series = raw.series.map((rs) => rs.read()).map((s) => ({labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()}))
+      const series = raw.series.map((rs) => {
+        const s = rs.read()
+        // the copies stay: they count against max samples as Prometheus's matrixSelector counts them
+        ev.hold(s.ts.length)
+        return {labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
+      })
       return {type: 'matrix', series: series.filter((s) => s.ts.length > 0).sort((a, b) => cmp(a.labels, b.labels))}
     }
     const v = await ev.eval(expr, times)

@@ -5,13 +5,15 @@
  */
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
-import {Matcher, MatchType} from '../../labels/matcher.js'
+import {MatchType} from '../../labels/matcher.js'
 import {children, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
 import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
+import {anchoredChangesOrResets, extendedRate} from '../functions/extended-range.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalAggregate} from './aggregate.js'
 import {evalBinary} from './binary.js'
+import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
@@ -72,8 +74,8 @@ function materialized(s: RawSeries): RangeInput {
 class SampleScratch {
   private block: SampleBlock = {ts: new Float64Array(0), vs: new Float64Array(0), stale: new Uint8Array(0)}
 
-  read(s: Series, mint: number, maxt: number): SampleBlock {
-    if (!s.samples) return iteratorToBlock(s.iterator(), mint, maxt, 64)
+  read(s: Series, mint: number, maxt: number, limit: number): SampleBlock {
+    if (!s.samples) return iteratorToBlock(s.iterator(), mint, maxt, 64, limit)
     const b = s.samples(mint, maxt, this.block)
     // keep the larger arrays for the next series
     if (b.ts.buffer !== this.block.ts.buffer && b.ts.buffer.byteLength > this.block.ts.buffer.byteLength) {
@@ -85,23 +87,30 @@ class SampleScratch {
 }
 
 /** Drops stale markers in place (the block's arrays are scratch). */
-function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array} {
+function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array; st?: Float64Array} {
   const st = b.stale
   let j = st.indexOf(1)
   if (j < 0) return b
+  const sts = b.st
   for (let i = j + 1; i < st.length; i++) {
     if (st[i]) continue
     b.ts[j] = b.ts[i]!
     b.vs[j] = b.vs[i]!
+    if (sts) sts[j] = sts[i]!
     j++
   }
-  return {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
+  return sts ? {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j), st: sts.subarray(0, j)} : {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
 }
 
 export class Evaluator {
   readonly warnings: string[] = []
   readonly infos: string[] = []
-  private samplesLoaded = 0
+  /**
+   * Samples the query holds (Prometheus's currentSamples, checked against --query.max-samples):
+   * the points selectors, range functions and subqueries produce. A series' raw samples are
+   * held only while that series is processed (they are checked, not added), as upstream.
+   */
+  private samplesHeld = 0
   /** series whose metric name must be dropped at the end (Prometheus 3 delayed name removal) */
   private readonly dropName = new WeakSet<StepSeries>()
 
@@ -138,9 +147,20 @@ export class Evaluator {
     return out
   }
 
-  private account(n: number): void {
-    this.samplesLoaded += n
-    if (this.samplesLoaded > this.ctx.maxSamples) throw new ExecutionError('query processing would load too many samples into memory in query execution')
+  /** Adds n samples the query now holds; over max samples is an error (HTTP 422, as Prometheus). */
+  hold(n: number): void {
+    this.samplesHeld += n
+    if (this.samplesHeld > this.ctx.maxSamples) throw tooManySamples()
+  }
+
+  /** Checks that n more samples, held only for a while, fit beside what the query holds. */
+  private checkHeldWith(n: number): void {
+    if (this.samplesHeld + n > this.ctx.maxSamples) throw tooManySamples()
+  }
+
+  /** Refuses a step count no series could be evaluated over within max samples, before allocating for it. */
+  checkSteps(n: number): void {
+    if (n > this.ctx.maxSamples) throw tooManySamples()
   }
 
   /** The series of a selector, not yet decoded (a prefetched selection when prefetch() started it). */
@@ -236,8 +256,9 @@ export class Evaluator {
 
   /** Decodes one series' samples in [mint, maxt] into `scratch`, counting them against max samples. */
   private readSeries(scratch: SampleScratch, s: Series, mint: number, maxt: number): SampleBlock {
-    const b = scratch.read(s, mint, maxt)
-    this.account(b.ts.length)
+    const limit = this.ctx.maxSamples - this.samplesHeld
+    const b = scratch.read(s, mint, maxt, limit)
+    this.checkHeldWith(b.ts.length)
     return b
   }
 
@@ -306,6 +327,8 @@ export class Evaluator {
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
       const sampleTs = new Float64Array(n)
+      const sts = s.st
+      const sampleSt = sts ? new Float64Array(n) : undefined
       let any = false
       for (let i = 0; i < n; i++) {
         const t = eff[i]!
@@ -330,9 +353,15 @@ export class Evaluator {
         }
         has[i] = 1
         sampleTs[i] = s.ts[idx]!
+        if (sampleSt) sampleSt[i] = sts![idx]!
         any = true
       }
-      if (any) out.push({labels: sel.labels, vals, has, sampleTs})
+      if (any) {
+        let points = 0
+        for (let i = 0; i < n; i++) points += has[i]!
+        this.hold(points)
+        out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
+      }
     }
     return {type: 'vector', series: out}
   }
@@ -374,6 +403,8 @@ export class Evaluator {
     let first = step * Math.trunc(lowest / step)
     if (first <= lowest) first += step
     const n = first > maxt ? 0 : Math.floor((maxt - first) / step) + 1
+    // a[1y:1ms] would be 3e10 steps: refused before anything is allocated for them
+    this.checkSteps(n)
     const inner = new Float64Array(n)
     for (let i = 0; i < n; i++) inner[i] = first + i * step
     const v = n > 0 ? await this.eval(sq.expr, inner) : {type: 'vector' as const, series: []}
@@ -389,7 +420,7 @@ export class Evaluator {
           ts.push(inner[i]!)
           vals.push(s.vals[i]!)
         }
-        this.account(ts.length)
+        this.hold(ts.length)
         series.push(materialized({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}))
       }
     }
@@ -403,15 +434,17 @@ export class Evaluator {
     if (!kernel) throw new ExecutionError(`function "${name}" is not supported yet`)
     const out: StepSeries[] = []
     const p: number[] = new Array<number>(params.length).fill(0)
-    const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range}
+    const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range}
     for (const rs of src.series) {
       const s = rs.read()
       const n = times.length
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
-      let any = false
+      let points = 0
+      let window = 0
       w.ts = s.ts
       w.vs = s.vs
+      w.st = s.st
       for (let i = 0; i < n; i++) {
         const evalT = src.at ?? times[i]!
         const end = evalT - src.offset
@@ -420,6 +453,7 @@ export class Evaluator {
         const from = upperBound(s.ts, start)
         const to = upperBound(s.ts, end)
         if (to <= from) continue
+        if (to - from > window) window = to - from
         w.from = from
         w.to = to
         w.rangeStart = start
@@ -430,9 +464,13 @@ export class Evaluator {
         if (v === undefined) continue
         vals[i] = v
         has[i] = 1
-        any = true
+        points++
       }
-      if (!any) continue
+      // the largest window is held beside everything else while this series is processed
+      // (for a subquery's points, which are not decoded through readSeries, this is the check)
+      this.checkHeldWith(window)
+      if (points === 0) continue
+      this.hold(points)
       const res: StepSeries = {labels: s.labels, vals, has}
       out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : this.markDropName(res))
     }
@@ -441,17 +479,16 @@ export class Evaluator {
 
   /**
    * `anchored` and `smoothed` range selectors (Prometheus 3 extended range selectors, the
-   * PROM-52 proposal): no extrapolation. Anchored windows start at the last sample at or before
-   * the range start (within the lookback); smoothed windows interpolate linearly to the exact
-   * range start and end, using the samples around each boundary.
+   * PROM-52 proposal): no extrapolation. Each step's window reaches back by the lookback delta
+   * before the range start (smoothed: also after its end), as Prometheus selects it; the
+   * kernels in functions/extended-range.ts pick the boundary samples from there.
    */
   private applyExtendedKernel(src: RangeSource, times: Float64Array, name: string): StepSeries[] {
     const supported = src.mode === 'anchored' ? ['changes', 'delta', 'increase', 'rate', 'resets'] : ['delta', 'increase', 'rate']
     if (!supported.includes(name)) throw new ExecutionError(`${src.mode} modifier can only be used with: ${supported.join(', ')} - not with ${name}`)
     const lookback = this.ctx.lookbackDelta
+    const smoothed = src.mode === 'smoothed'
     const out: StepSeries[] = []
-    const ts: number[] = []
-    const vs: number[] = []
     for (const rs of src.series) {
       const s = rs.read()
       const n = times.length
@@ -461,60 +498,17 @@ export class Evaluator {
       for (let i = 0; i < n; i++) {
         const end = (src.at ?? times[i]!) - src.offset
         const start = end - src.range
-        ts.length = 0
-        vs.length = 0
-        const firstIn = upperBound(s.ts, start) // first sample > start
-        const lastIn = upperBound(s.ts, end) - 1 // last sample <= end
-        const before = firstIn - 1 // last sample <= start
-        // no sample inside the window: no result, as for plain range selectors
-        if (firstIn > lastIn) continue
-        if (src.mode === 'anchored') {
-          if (before >= 0 && s.ts[before]! > start - lookback) {
-            ts.push(s.ts[before]!)
-            vs.push(s.vs[before]!)
-          }
-          for (let k = firstIn; k <= lastIn; k++) {
-            ts.push(s.ts[k]!)
-            vs.push(s.vs[k]!)
-          }
-        } else {
-          const interp = (t: number, lo: number, hi: number): number | undefined => {
-            const okLo = lo >= 0 && s.ts[lo]! > t - lookback
-            const okHi = hi < s.ts.length && s.ts[hi]! < t + lookback
-            if (okLo && okHi && s.ts[hi]! !== s.ts[lo]!) return s.vs[lo]! + ((s.vs[hi]! - s.vs[lo]!) * (t - s.ts[lo]!)) / (s.ts[hi]! - s.ts[lo]!)
-            if (okLo) return s.vs[lo]!
-            if (okHi) return s.vs[hi]!
-            return undefined
-          }
-          const vStart = interp(start, before, firstIn)
-          const vEnd = lastIn >= 0 && s.ts[lastIn] === end ? s.vs[lastIn]! : interp(end, lastIn, lastIn + 1)
-          if (vStart !== undefined) {
-            ts.push(start)
-            vs.push(vStart)
-          }
-          for (let k = firstIn; k <= lastIn; k++) {
-            if (s.ts[k] === end) continue
-            ts.push(s.ts[k]!)
-            vs.push(s.vs[k]!)
-          }
-          if (vEnd !== undefined) {
-            ts.push(end)
-            vs.push(vEnd)
-          }
+        // the window Prometheus selects: (start - lookback, end (+ lookback when smoothed)]
+        const from = upperBound(s.ts, start - lookback)
+        const to = upperBound(s.ts, smoothed ? end + lookback : end)
+        if (to <= from) continue
+        let v: number | undefined
+        if (name === 'changes' || name === 'resets') v = anchoredChangesOrResets(s.ts, s.vs, s.st, from, to, start, name === 'resets')
+        else {
+          v = extendedRate(s.ts, s.vs, from, to, start, end, smoothed, name !== 'delta')
+          if (v !== undefined && name === 'rate') v /= src.range / 1000
         }
-        if (ts.length === 0) continue
-        let v: number
-        if (name === 'changes' || name === 'resets') {
-          let c = 0
-          for (let k = 1; k < vs.length; k++) {
-            if (name === 'changes' ? vs[k] !== vs[k - 1] && !(Number.isNaN(vs[k]!) && Number.isNaN(vs[k - 1]!)) : vs[k]! < vs[k - 1]!) c++
-          }
-          v = c
-        } else {
-          let r = vs[vs.length - 1]! - vs[0]!
-          if (name !== 'delta') for (let k = 1; k < vs.length; k++) if (vs[k]! < vs[k - 1]!) r += vs[k - 1]!
-          v = name === 'rate' ? r / (src.range / 1000) : r
-        }
+        if (v === undefined) continue
         vals[i] = v
         has[i] = 1
         any = true
@@ -540,74 +534,10 @@ export class Evaluator {
       if (name === 'absent_over_time') return {type: 'vector', series: absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], times.length, selectorOf(c.args[0]!))}
       return {type: 'vector', series: this.applyRangeKernel(src, times, name, params)}
     }
-    if (name === 'info') return this.evalInfo(c, times)
+    if (name === 'info') return evalInfo(this, c, times)
     const args: EvalValue[] = []
     for (const a of c.args) args.push(await this.eval(a, times))
     return callInstantFunction(this, c, args, times)
-  }
-
-  /**
-   * info(v, {selector}) (Prometheus 3): adds data labels of info series (default target_info)
-   * that share the identifying labels instance and job. The base series' own labels win; with
-   * data-label matchers only those labels are added, and a series with no matching info series
-   * is dropped when a matcher needs a non-empty value. Info series themselves pass unchanged.
-   */
-  private async evalInfo(c: Call, times: Float64Array): Promise<EvalValue> {
-    const base = await this.eval(c.args[0]!, times)
-    if (base.type !== 'vector') throw new ExecutionError('expected an instant vector argument to info')
-    const sel = c.args[1] && c.args[1].kind === 'VectorSelector' ? c.args[1] : undefined
-    const all = sel?.labelMatchers ?? []
-    let nameMatchers = all.filter((m) => m.name === METRIC_NAME)
-    if (nameMatchers.length === 0) nameMatchers = [new Matcher(MatchType.EQ, METRIC_NAME, 'target_info')]
-    const dataMatchers = all.filter((m) => m.name !== METRIC_NAME)
-    const needsMatch = dataMatchers.some((m) => !m.matches(''))
-    const wanted = dataMatchers.length > 0 ? new Set(dataMatchers.map((m) => m.name)) : undefined
-    const infoSel: VectorSelector = {...(sel ?? ({} as VectorSelector)), kind: 'VectorSelector', name: '', labelMatchers: [...nameMatchers, ...dataMatchers], originalOffset: 0, offset: 0, timestamp: undefined, startOrEnd: undefined, anchored: false, smoothed: false, bypassEmptyMatcherCheck: true, posRange: c.posRange}
-    const info = await this.eval(infoSel, times)
-    const infos = info.type === 'vector' ? info.series : []
-    const idKey = (ls: Labels): string => `${ls.find((l) => l.name === 'instance')?.value ?? ''}\xff${ls.find((l) => l.name === 'job')?.value ?? ''}`
-    const byId = new Map<string, StepSeries[]>()
-    for (const s of infos) {
-      const k = idKey(s.labels)
-      byId.set(k, [...(byId.get(k) ?? []), s])
-    }
-    const out = new Map<string, StepSeries>()
-    const n = times.length
-    for (const s of base.series) {
-      if (nameMatchers.every((m) => m.matchesLabels(s.labels))) {
-        out.set(labelsKey(s.labels) + '\x00' + out.size, s)
-        continue
-      }
-      const candidates = byId.get(idKey(s.labels)) ?? []
-      for (let i = 0; i < n; i++) {
-        if (!s.has[i]) continue
-        const have = new Set(s.labels.map((l) => l.name))
-        const extra: Label[] = []
-        let matched = false
-        for (const inf of candidates) {
-          if (!inf.has[i]) continue
-          matched = true
-          for (const l of inf.labels) {
-            if (l.name === METRIC_NAME || l.name === 'instance' || l.name === 'job' || have.has(l.name)) continue
-            if (wanted && !wanted.has(l.name)) continue
-            have.add(l.name)
-            extra.push(l)
-          }
-        }
-        if (!matched && needsMatch) continue
-        const labels = extra.length ? sortLabels([...s.labels, ...extra]) : s.labels
-        const key = labelsKey(labels)
-        let o = out.get(key)
-        if (!o) {
-          o = {labels, vals: new Float64Array(n), has: new Uint8Array(n)}
-          if (this.shouldDropName(s)) this.markDropName(o)
-          out.set(key, o)
-        }
-        o.vals[i] = s.vals[i]!
-        o.has[i] = 1
-      }
-    }
-    return {type: 'vector', series: [...out.values()]}
   }
 }
 
@@ -667,6 +597,10 @@ export function upperBound(a: Float64Array, x: number): number {
     else hi = mid
   }
   return lo
+}
+
+function tooManySamples(): ExecutionError {
+  return new ExecutionError('query processing would load too many samples into memory in query execution')
 }
 
 export function signatureKey(ls: Labels): string {

@@ -7,6 +7,7 @@ import {compileRe2} from '../../labels/re2.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import type {Call, Expr} from '../parser/ast.js'
 import {formatGoFloat} from '../format-float.js'
+import {isWellFormedUtf16} from '../parser/lexer.js'
 import {histogramFraction, histogramQuantile, type Bucket} from '../functions/histogram.js'
 import {absentSeries, type Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
@@ -78,6 +79,16 @@ function setLabel(ls: Labels, name: string, value: string): Labels {
   return sortLabels(out)
 }
 
+/** Prometheus 3's label names: any non-empty valid UTF-8 (model.UTF8Validation.IsValidLabelName). */
+function validLabelName(n: string): boolean {
+  return n !== '' && isWellFormedUtf16(n)
+}
+
+/** Carries `from`'s pending __name__ drop over to `to`, unless `dst` (the label set) is the name. */
+function keepDrop(ev: Evaluator, from: StepSeries, to: StepSeries, dst: string): StepSeries {
+  return dst !== METRIC_NAME && ev.shouldDropName(from) ? ev.markDropName(to) : to
+}
+
 function selectorOf(e: Expr | undefined) {
   let x = e
   while (x && x.kind === 'ParenExpr') x = x.expr
@@ -135,6 +146,16 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const series = vec(args[0], name)
       return {type: 'vector', series: series.map((s) => ev.markDropName({labels: s.labels, has: s.has, vals: s.vals.map((_, i) => (s.sampleTs ? s.sampleTs[i]! : times[i]!) / 1000)}))}
     }
+    case 'start_timestamp': {
+      // Prometheus 3: the start timestamps of a selector's samples (0 when unknown); over any
+      // other expression the STs are gone and the result is empty, as Prometheus
+      if (c.args[0]!.kind !== 'VectorSelector') return {type: 'vector', series: []}
+      const series = vec(args[0], name)
+      return {
+        type: 'vector',
+        series: series.map((s) => ev.markDropName({labels: s.labels, has: s.has, vals: s.sampleSt ? s.sampleSt.map((st) => st / 1000) : new Float64Array(n)})),
+      }
+    }
     case 'clamp': {
       const [lo, hi] = [scal(args[1], name), scal(args[2], name)]
       const series = vec(args[0], name)
@@ -190,8 +211,14 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
     case 'label_replace': {
       const series = vec(args[0], name)
       const [dst, repl, src, regex] = [str(args[1], name), str(args[2], name), str(args[3], name), str(args[4], name)]
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst) && dst === '') throw new ExecutionError(`invalid destination label name in label_replace(): ${dst}`)
-      const re = compileRe2(regex)
+      // as evalLabelReplace: the regex first, then the destination name (any valid UTF-8 but empty)
+      let re: ReturnType<typeof compileRe2>
+      try {
+        re = compileRe2(regex)
+      } catch {
+        throw new ExecutionError(`invalid regular expression in label_replace(): ${regex}`)
+      }
+      if (!validLabelName(dst)) throw new ExecutionError(`invalid destination label name in label_replace(): ${dst}`)
       return {
         type: 'vector',
         series: dedupCheck(
@@ -204,8 +231,8 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
               const idx = /^\d+$/.test(k) ? Number(k) : undefined
               return (idx !== undefined ? m[idx] : m.groups?.[k]) ?? ''
             })
-            const labels = setLabel(s.labels, dst, value)
-            return {...s, labels}
+            // a pending name drop survives unless the name itself is set (engine.go evalLabelReplace)
+            return keepDrop(ev, s, {...s, labels: setLabel(s.labels, dst, value)}, dst)
           }),
         ),
       }
@@ -215,14 +242,16 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const dst = str(args[1], name)
       const sep = str(args[2], name)
       const srcs = args.slice(3).map((a) => str(a, name))
+      for (const l of srcs) if (!validLabelName(l)) throw new ExecutionError(`invalid source label name in label_join(): ${l}`)
+      if (!validLabelName(dst)) throw new ExecutionError(`invalid destination label name in label_join(): ${dst}`)
       return {
         type: 'vector',
-        series: dedupCheck(series.map((s) => ({...s, labels: setLabel(s.labels, dst, srcs.map((l) => s.labels.find((x) => x.name === l)?.value ?? '').join(sep))}))),
+        series: dedupCheck(series.map((s) => keepDrop(ev, s, {...s, labels: setLabel(s.labels, dst, srcs.map((l) => s.labels.find((x) => x.name === l)?.value ?? '').join(sep))}, dst))),
       }
     }
     case 'histogram_quantile': {
       const q = scal(args[0], name)
-      return {type: 'vector', series: classicHistogram(vec(args[1], name), n, (b, i) => histogramQuantile(q[i]!, b, ev))}
+      return {type: 'vector', series: classicHistogram(ev, vec(args[1], name), n, (b, i) => histogramQuantile(q[i]!, b, ev))}
     }
     case 'histogram_quantiles': {
       // one output series per quantile, told apart by a label holding the quantile
@@ -231,15 +260,15 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const out: StepSeries[] = []
       for (const a of args.slice(2)) {
         const q = scal(a, name)
-        for (const s of classicHistogram(series, n, (b, i) => histogramQuantile(q[i]!, b, ev))) {
-          out.push({...s, labels: setLabel(s.labels, label, quantileLabel(q[0]!))})
+        for (const s of classicHistogram(ev, series, n, (b, i) => histogramQuantile(q[i]!, b, ev))) {
+          out.push(ev.markDropName({...s, labels: setLabel(s.labels, label, quantileLabel(q[0]!))}))
         }
       }
       return {type: 'vector', series: out}
     }
     case 'histogram_fraction': {
       const [lo, hi] = [scal(args[0], name), scal(args[1], name)]
-      return {type: 'vector', series: classicHistogram(vec(args[2], name), n, (b, i) => histogramFraction(lo[i]!, hi[i]!, b))}
+      return {type: 'vector', series: classicHistogram(ev, vec(args[2], name), n, (b, i) => histogramFraction(lo[i]!, hi[i]!, b))}
     }
   }
   throw new ExecutionError(`function "${name}" is not supported yet`)
@@ -274,18 +303,23 @@ function dedupCheck(series: StepSeries[]): StepSeries[] {
   return series
 }
 
-/** Groups classic `le` bucket series by their other labels and applies f per step. */
-function classicHistogram(series: StepSeries[], n: number, f: (buckets: Bucket[], step: number) => number): StepSeries[] {
+/**
+ * Groups classic `le` bucket series by all their other labels, the name included, and applies
+ * f per step (engine.go resetHistograms). The result keeps the name until the end of the query
+ * (delayed removal), so buckets of two differently named histograms with otherwise equal
+ * labels are two results that then collide, as upstream.
+ */
+function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, f: (buckets: Bucket[], step: number) => number): StepSeries[] {
   const groups = new Map<string, {labels: Labels; members: {le: number; s: StepSeries}[]}>()
   for (const s of series) {
     const le = s.labels.find((l) => l.name === 'le')
     if (!le) continue
-    const upper = Number(le.value === '+Inf' ? Infinity : le.value)
+    const upper = parseLe(le.value)
     if (Number.isNaN(upper) && le.value !== 'NaN') continue
-    const labels = s.labels.filter((l) => l.name !== 'le' && l.name !== METRIC_NAME)
+    const labels = s.labels.filter((l) => l.name !== 'le')
     const k = labelsKey(labels)
     const g = groups.get(k) ?? {labels, members: []}
-    g.members.push({le: parseLe(le.value), s})
+    g.members.push({le: upper, s})
     groups.set(k, g)
   }
   const out: StepSeries[] = []
@@ -299,7 +333,7 @@ function classicHistogram(series: StepSeries[], n: number, f: (buckets: Bucket[]
       vals[i] = f(buckets, i)
       has[i] = 1
     }
-    if (has.includes(1)) out.push({labels: g.labels, vals, has})
+    if (has.includes(1)) out.push(ev.markDropName({labels: g.labels, vals, has}))
   }
   return out
 }

@@ -14,6 +14,8 @@ export interface StepSeries {
   has: Uint8Array
   /** timestamps of the underlying samples (for timestamp()), when the node is a selector */
   sampleTs?: Float64Array
+  /** start timestamps of the underlying samples (for start_timestamp()), when the selected series carries them */
+  sampleSt?: Float64Array
 }
 
 export type EvalValue =
@@ -26,6 +28,8 @@ export interface RawSeries {
   labels: Labels
   ts: Float64Array
   vs: Float64Array
+  /** start timestamps (ms, 0 = unknown), only when the selected series carries them */
+  st?: Float64Array
 }
 
 export interface InstantSample {

@@ -82,48 +82,50 @@ export function histogramQuantile(q: number, buckets: Bucket[], ann?: Annotation
 }
 
 /**
- * histogram_fraction over classic buckets: the share of observations between lower and upper,
- * interpolating linearly inside buckets (the lowest bucket starts at 0 when its bound is
- * positive, as histogram_quantile assumes).
+ * histogram_fraction over classic buckets (quantile.go BucketFraction): the share of
+ * observations between lower and upper, interpolating linearly inside buckets. The lowest
+ * bucket starts at 0 when its bound is positive, else at -Inf; buckets of infinite width are
+ * not interpolated (the -Inf one contributes all or nothing, as the +Inf one). Unlike
+ * histogram_quantile, the counts are not made monotonic first.
  */
 export function histogramFraction(lower: number, upper: number, buckets: Bucket[]): number {
   const b = prepare(buckets)
   if (!b) return NaN
-  correctPrecisionErrors(b)
-  ensureMonotonic(b)
-  const total = b[b.length - 1]!.count
-  if (total === 0 || Number.isNaN(total) || Number.isNaN(lower) || Number.isNaN(upper)) return NaN
+  const count = b[b.length - 1]!.count
+  if (count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN
   if (lower >= upper) return 0
   let rank = 0
   let lowerRank = 0
   let upperRank = 0
   let lowerSet = false
   let upperSet = false
+  let lowerBound = b[0]!.upperBound <= 0 ? -Infinity : 0
   for (let i = 0; i < b.length; i++) {
-    const lo = i === 0 ? (b[0]!.upperBound > 0 ? 0 : -Infinity) : b[i - 1]!.upperBound
-    const hi = b[i]!.upperBound
-    const count = i === 0 ? b[0]!.count : b[i]!.count - b[i - 1]!.count
-    if (!lowerSet && lo >= lower) {
+    if (i > 0) lowerBound = b[i - 1]!.upperBound
+    const upperBound = b[i]!.upperBound
+    const cum = b[i]!.count
+    const interpolate = (v: number): number => (lowerBound === -Infinity ? cum : rank + ((cum - rank) * (v - lowerBound)) / (upperBound - lowerBound))
+    if (!lowerSet && lowerBound >= lower) {
       lowerRank = rank
       lowerSet = true
     }
-    if (!upperSet && lo >= upper) {
+    if (!upperSet && lowerBound >= upper) {
       upperRank = rank
       upperSet = true
     }
     if (lowerSet && upperSet) break
-    if (!lowerSet && lo < lower && hi > lower) {
-      lowerRank = rank + (hi === Infinity ? 0 : (count * (lower - lo)) / (hi - lo))
+    if (!lowerSet && lowerBound < lower && upperBound > lower) {
+      lowerRank = interpolate(lower)
       lowerSet = true
     }
-    if (!upperSet && lo < upper && hi > upper) {
-      upperRank = rank + (hi === Infinity ? 0 : (count * (upper - lo)) / (hi - lo))
+    if (!upperSet && lowerBound < upper && upperBound > upper) {
+      upperRank = interpolate(upper)
       upperSet = true
     }
     if (lowerSet && upperSet) break
-    rank += count
+    rank = cum
   }
-  if (!lowerSet || lowerRank > total) lowerRank = total
-  if (!upperSet || upperRank > total) upperRank = total
-  return (upperRank - lowerRank) / total
+  if (!lowerSet || lowerRank > count) lowerRank = count
+  if (!upperSet || upperRank > count) upperRank = count
+  return (upperRank - lowerRank) / count
 }

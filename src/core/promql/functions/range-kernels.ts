@@ -1,7 +1,8 @@
 /**
  * Range-vector → float kernels: rate & friends, *_over_time, deriv, predict_linear, changes,
  * resets. A window is the samples [from, to) of typed arrays, stale markers already removed,
- * for the left-open range (rangeStart, rangeEnd].
+ * for the left-open range (rangeStart, rangeEnd]. rate, increase, irate and resets also read
+ * the samples' start timestamps when the series has them (Prometheus 3's ST support).
  */
 import {kahanOut, kahanSumInc} from './kahan.js'
 import {quantileOfSorted, sortNaNFirst} from './quantile.js'
@@ -9,6 +10,8 @@ import {quantileOfSorted, sortNaNFirst} from './quantile.js'
 export interface RangeWindow {
   ts: Float64Array
   vs: Float64Array
+  /** start timestamps (ms, 0 = unknown) parallel to ts, when the series carries them */
+  st: Float64Array | undefined
   from: number
   to: number
   /** exclusive, ms */
@@ -23,50 +26,84 @@ export interface RangeWindow {
 
 export type RangeKernel = (w: RangeWindow, params: readonly number[]) => number | undefined
 
-/** Prometheus's extrapolatedRate (rate, increase, delta). */
+/**
+ * Whether the start timestamps of two consecutive samples say the counter was reset between
+ * them (promql/functions.go isStartTimestampReset): an ST after the previous sample starts a
+ * new count; an ST equal to the previous sample's time is a delta sample (a reset) only when
+ * the previous sample had a known, valid ST of its own (else it is OTel's cumulative with an
+ * unknown start). ST 0 is unknown; ST >= T is invalid or OTel's unknown start: no reset.
+ */
+export function isStartTimestampReset(prevST: number, prevT: number, curST: number, curT: number): boolean {
+  if (curST === 0 || curST >= curT) return false
+  if (curST < prevT) return false
+  if (curST > prevT) return true
+  if (prevST > prevT) return false
+  return prevST !== 0 && prevST !== prevT
+}
+
+/**
+ * Prometheus's extrapolatedRate (rate, increase, delta). For counters, start timestamps add
+ * resets, and a first sample whose ST lies inside the range stands for a zero at that ST:
+ * the increase then starts there instead of being extrapolated to the range start (which
+ * also lets a single sample give a result).
+ */
 function extrapolatedRate(w: RangeWindow, isCounter: boolean, isRate: boolean): number | undefined {
   const n = w.to - w.from
-  if (n < 2) return undefined
+  if (n < 1) return undefined
   const {ts, vs, from} = w
+  const st = isCounter ? w.st : undefined
   const last = w.to - 1
   let result = vs[last]! - vs[from]!
   if (isCounter) {
     let prev = vs[from]!
     for (let i = from + 1; i <= last; i++) {
       const cur = vs[i]!
-      if (cur < prev) result += prev
+      if (cur < prev || (st !== undefined && isStartTimestampReset(st[i - 1]!, ts[i - 1]!, st[i]!, ts[i]!))) result += prev
       prev = cur
     }
   }
-  let durationToStart = (ts[from]! - w.rangeStart) / 1000
-  let durationToEnd = (w.rangeEnd - ts[last]!) / 1000
-  const sampledInterval = (ts[last]! - ts[from]!) / 1000
-  const avgBetween = sampledInterval / (n - 1)
+  const firstT = ts[from]!
+  const lastT = ts[last]!
+  let durationToStart = (firstT - w.rangeStart) / 1000
+  let durationToEnd = (w.rangeEnd - lastT) / 1000
+  let sampledInterval = (lastT - firstT) / 1000
+  const avgBetween = n > 1 ? sampledInterval / (n - 1) : 0
   const threshold = avgBetween * 1.1
-  if (durationToStart >= threshold) durationToStart = avgBetween / 2
-  if (isCounter && result > 0 && vs[from]! >= 0) {
-    // a counter can't go below zero: don't extrapolate past the point it would hit zero
-    const durationToZero = sampledInterval * (vs[from]! / result)
-    if (durationToZero < durationToStart) durationToStart = durationToZero
+  const firstST = st !== undefined ? st[from]! : 0
+  if (firstST !== 0 && firstST > w.rangeStart && firstST < firstT) {
+    // a zero at the first sample's ST, inside the (left-open) range: count from there
+    durationToStart = 0
+    sampledInterval = (lastT - firstST) / 1000
+    result += vs[from]!
+  } else if (n === 1) {
+    return undefined
+  } else {
+    if (durationToStart >= threshold) durationToStart = avgBetween / 2
+    if (isCounter && result > 0 && vs[from]! >= 0) {
+      // a counter can't go below zero: don't extrapolate past the point it would hit zero
+      const durationToZero = sampledInterval * (vs[from]! / result)
+      if (durationToZero < durationToStart) durationToStart = durationToZero
+    }
   }
   if (durationToEnd >= threshold) durationToEnd = avgBetween / 2
-  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval
+  let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1
   if (isRate) factor /= w.range / 1000
   return result * factor
 }
 
+/** irate/idelta over the last two samples; irate treats a drop or an ST reset as a counter reset. */
 function instantValue(w: RangeWindow, isRate: boolean): number | undefined {
   if (w.to - w.from < 2) return undefined
   const last = w.to - 1
   const prev = last - 1
+  const dt = w.ts[last]! - w.ts[prev]!
+  if (dt === 0) return undefined
   const lv = w.vs[last]!
   const pv = w.vs[prev]!
-  let result = isRate && lv < pv ? lv : lv - pv
-  if (isRate) {
-    const dt = w.ts[last]! - w.ts[prev]!
-    if (dt === 0) return undefined
-    result /= dt / 1000
-  }
+  const st = w.st
+  const reset = isRate && (lv < pv || (st !== undefined && isStartTimestampReset(st[prev]!, w.ts[prev]!, st[last]!, w.ts[last]!)))
+  let result = reset ? lv : lv - pv
+  if (isRate) result /= dt / 1000
   return result
 }
 
@@ -201,6 +238,8 @@ export const RANGE_KERNELS: Record<string, RangeKernel> = {
   stddev_over_time: (w) => Math.sqrt(variance(w)),
   quantile_over_time: (w, p) => quantileOfSorted(p[0]!, sortedWindow(w)),
   mad_over_time: (w) => {
+    // a NaN makes the median, and so the deviation, undefined (functions.go funcMadOverTime)
+    for (let i = w.from; i < w.to; i++) if (Number.isNaN(w.vs[i]!)) return NaN
     const s = sortedWindow(w)
     const median = quantileOfSorted(0.5, s)
     const dev = new Float64Array(s.length)
@@ -220,9 +259,10 @@ export const RANGE_KERNELS: Record<string, RangeKernel> = {
   resets: (w) => {
     let resets = 0
     let prev = w.vs[w.from]!
+    const st = w.st
     for (let i = w.from + 1; i < w.to; i++) {
       const cur = w.vs[i]!
-      if (cur < prev) resets++
+      if (cur < prev || (st !== undefined && isStartTimestampReset(st[i - 1]!, w.ts[i - 1]!, st[i]!, w.ts[i]!))) resets++
       prev = cur
     }
     return resets

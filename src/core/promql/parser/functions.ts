@@ -95,6 +95,7 @@ const LIST: FunctionDef[] = [
   fn('tanh', [V], V),
   fn('time', [], S),
   fn('timestamp', [V], V),
+  fn('start_timestamp', [V], V, 0, true),
   fn('vector', [S], V),
   fn('year', [V], V, 1),
   // Prometheus 3.x: the query's step, range, start and end as scalars

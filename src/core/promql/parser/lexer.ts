@@ -155,7 +155,12 @@ export function lex(input: string): Token[] {
   return out
 }
 
-/** Reads a Go-style quoted string starting at `start`; returns the unquoted value. */
+/**
+ * Reads a Go-style quoted string starting at `start`; returns the unquoted value. As Go's
+ * strconv.Unquote the value is bytes: `\x` and octal escapes are raw bytes, so "\xc3\xa9" is
+ * "é"; bytes that do not form UTF-8 become lone surrogates (see decodeUtf8Escaped), which
+ * keeps them apart from any valid text and lets label-name checks see the string is invalid.
+ */
 function readString(input: string, start: number, err: (pos: number, msg: string) => never): {value: string; end: number} {
   const q = input[start]!
   let i = start + 1
@@ -165,20 +170,34 @@ function readString(input: string, start: number, err: (pos: number, msg: string
     return {value: input.slice(i, end), end: end + 1}
   }
   let value = ''
+  // from the first raw byte on, the value is collected as bytes and decoded at the end
+  let bytes: number[] | undefined
+  const flush = (): void => {
+    if (bytes) value += decodeUtf8Escaped(bytes)
+    bytes = undefined
+  }
+  const pushText = (t: string): void => {
+    if (bytes) for (const b of new TextEncoder().encode(t)) bytes.push(b)
+    else value += t
+  }
   for (;;) {
     if (i >= input.length || input[i] === '\n') err(start, 'unterminated quoted string')
     const c = input[i]!
-    if (c === q) return {value, end: i + 1}
+    if (c === q) {
+      flush()
+      return {value, end: i + 1}
+    }
     if (c !== '\\') {
-      value += c
-      i++
+      const ch = String.fromCodePoint(input.codePointAt(i)!)
+      pushText(ch)
+      i += ch.length
       continue
     }
     const e = input[i + 1]
     const simple: Record<string, string> = {a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'"}
     if (e !== undefined && simple[e] !== undefined) {
       if ((e === '"' && q !== '"') || (e === "'" && q !== "'")) err(i, 'unknown escape sequence')
-      value += simple[e]
+      pushText(simple[e])
       i += 2
       continue
     }
@@ -187,10 +206,10 @@ function readString(input: string, start: number, err: (pos: number, msg: string
       const h = input.slice(i + 2, i + 2 + hexLen)
       if (!/^[0-9a-fA-F]+$/.test(h) || h.length !== hexLen) err(i, 'invalid escape sequence')
       const cp = parseInt(h, 16)
-      if (e === 'x') value += String.fromCharCode(cp)
+      if (e === 'x') (bytes ??= []).push(cp)
       else {
         if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) err(i, 'escape sequence is invalid Unicode code point')
-        value += String.fromCodePoint(cp)
+        pushText(String.fromCodePoint(cp))
       }
       i += 2 + hexLen
       continue
@@ -198,10 +217,53 @@ function readString(input: string, start: number, err: (pos: number, msg: string
     if (e !== undefined && e >= '0' && e <= '7') {
       const o = input.slice(i + 1, i + 4)
       if (!/^[0-7]{3}$/.test(o) || parseInt(o, 8) > 255) err(i, 'invalid escape sequence')
-      value += String.fromCharCode(parseInt(o, 8))
+      ;(bytes ??= []).push(parseInt(o, 8))
       i += 4
       continue
     }
     err(i, 'unknown escape sequence')
   }
+}
+
+/**
+ * UTF-8 bytes to a string; each byte that is not part of a valid sequence (as Go's utf8
+ * decoding sees it: no overlong forms, no surrogates, at most U+10FFFF) becomes the lone
+ * surrogate U+DC00 + byte, as Python's "surrogateescape" does.
+ */
+export function decodeUtf8Escaped(b: readonly number[]): string {
+  let out = ''
+  let i = 0
+  while (i < b.length) {
+    const c = b[i]!
+    let n = 0
+    let cp = 0
+    let min = 0
+    if (c < 0x80) {
+      out += String.fromCharCode(c)
+      i++
+      continue
+    } else if (c >= 0xc2 && c <= 0xdf) [n, cp, min] = [1, c & 0x1f, 0x80]
+    else if (c >= 0xe0 && c <= 0xef) [n, cp, min] = [2, c & 0x0f, 0x800]
+    else if (c >= 0xf0 && c <= 0xf4) [n, cp, min] = [3, c & 0x07, 0x10000]
+    let ok = n > 0
+    for (let k = 1; ok && k <= n; k++) {
+      const d = b[i + k]
+      if (d === undefined || (d & 0xc0) !== 0x80) ok = false
+      else cp = (cp << 6) | (d & 0x3f)
+    }
+    if (ok && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))) ok = false
+    if (!ok) {
+      out += String.fromCharCode(0xdc00 + c)
+      i++
+      continue
+    }
+    out += String.fromCodePoint(cp)
+    i += n + 1
+  }
+  return out
+}
+
+/** True when s is valid UTF-8 text, i.e. has no lone surrogate (Go's utf8.ValidString). */
+export function isWellFormedUtf16(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
 }

@@ -328,7 +328,8 @@ class Parser {
     const t = this.tok
     if (t.kind === '-' || t.kind === '+') {
       this.next()
-      const v = this.durationAtom(context)
+      // as in PromQL, a sign binds looser than `^` (`-2^2` is -4) and tighter than `*`
+      const v = this.durationExpr(3, context)
       if (t.kind === '+') return v
       const f = v.f
       return {f: (s, r) => -f(s, r), dynamic: v.dynamic}
@@ -378,12 +379,23 @@ class Parser {
     const target = this.selectorTarget(e, 'offset', t)
     if (target.originalOffset !== 0 || target.originalOffsetExpr) this.fail({start: t.pos, end: t.end}, 'offset may not be set multiple times')
     const start = this.tok.pos
-    // `offset 5m + 1` is (x offset 5m) + 1; a parenthesis or a duration function starts a full
-    // duration expression (`offset (1h*2)`, `offset step()*2`, `offset -min_of(step(), 1s)+8000`)
-    const at = this.k() === '-' || this.k() === '+' ? this.peek() : this.tok
+    // As generated_parser.y's offset_duration_expr: after `offset` comes one (optionally signed)
+    // literal, step()/range()/min_of()/max_of() call or signed parenthesis, and what follows is
+    // the outer expression's (`x offset step()*2` is (x offset step())*2, `offset 5m + 1` adds
+    // 1 to the selector). Only an unsigned parenthesis may continue as a duration expression
+    // (`offset (1h) * 2` is offset 2h).
+    const sign = this.k() === '-' || this.k() === '+' ? this.tok.kind : undefined
+    const at = sign ? this.peek() : this.tok
     const isFn = at.kind === 'IDENT' && ['step', 'range', 'min_of', 'max_of'].includes(at.text) && this.toks[this.toks.indexOf(at) + 1]?.kind === '('
-    if (at.kind === '(' || isFn) {
+    if (at.kind === '(' && !sign) {
       const d = this.finishDuration(this.durationExpr(0, 'offset'), start)
+      target.originalOffset = d.ms
+      if (d.expr.dynamic) target.originalOffsetExpr = d.expr
+    } else if (at.kind === '(' || isFn) {
+      if (sign) this.next()
+      const atom = this.durationAtom('offset')
+      const f = atom.f
+      const d = this.finishDuration(sign === '-' ? {f: (s, r) => -f(s, r), dynamic: atom.dynamic} : atom, start)
       target.originalOffset = d.ms
       if (d.expr.dynamic) target.originalOffsetExpr = d.expr
     } else {
@@ -630,7 +642,9 @@ class Parser {
     let commas = 0
     for (let k = this.i - 1; k >= 0; k--) {
       const t = this.toks[k]!
-      if (t.kind === ')') depth++
+      // commas inside braces and brackets (this selector's own matchers) are not argument separators
+      if (t.kind === ')' || t.kind === '}' || t.kind === ']') depth++
+      else if (t.kind === '{' || t.kind === '[') depth--
       else if (t.kind === '(') {
         if (depth === 0) return commas === 1 && this.toks[k - 1]?.text === 'info'
         depth--

@@ -1,0 +1,93 @@
+/**
+ * Kernels for Prometheus 3's extended range selectors, `anchored` and `smoothed` (the PROM-52
+ * proposal; promql/functions.go extendedRate, pickOrInterpolateLeft/Right,
+ * correctForCounterResets, pickFirstSampleIndices). Their windows reach back by the lookback
+ * delta before the range start (and, smoothed, as far after its end): the samples [from, to)
+ * of typed arrays, stale markers already removed.
+ */
+import {isStartTimestampReset} from './range-kernels.js'
+
+/** The first index in [lo, hi) whose timestamp satisfies pred (hi when none), as Go's sort.Search. */
+function search(ts: Float64Array, lo: number, hi: number, pred: (t: number) => boolean): number {
+  let a = lo
+  let b = hi
+  while (a < b) {
+    const mid = (a + b) >> 1
+    if (pred(ts[mid]!)) b = mid
+    else a = mid + 1
+  }
+  return a
+}
+
+/** Linear interpolation at t between samples i and j; a counter that dropped restarts from 0. */
+function interpolate(ts: Float64Array, vs: Float64Array, i: number, j: number, t: number, isCounter: boolean): number {
+  let y1 = vs[i]!
+  const y2 = vs[j]!
+  if (isCounter && y2 < y1) y1 = 0
+  return y1 + ((y2 - y1) * (t - ts[i]!)) / (ts[j]! - ts[i]!)
+}
+
+/**
+ * rate/increase/delta over an anchored or smoothed window: the value at the range end minus
+ * the value at its start (anchored: the last sample at or before the start; smoothed: both
+ * ends interpolated), plus counter-reset corrections in between. No extrapolation.
+ */
+export function extendedRate(
+  ts: Float64Array,
+  vs: Float64Array,
+  from: number,
+  to: number,
+  rangeStart: number,
+  rangeEnd: number,
+  smoothed: boolean,
+  isCounter: boolean,
+): number | undefined {
+  const lastIdx = to - 1
+  let first = Math.max(from, search(ts, from, lastIdx, (t) => t > rangeStart) - 1)
+  let last = smoothed ? search(ts, from, lastIdx, (t) => t >= rangeEnd) : lastIdx
+  if (ts[last]! <= rangeStart) return undefined
+  if (smoothed && ts[first]! > rangeEnd) return undefined
+  const left = smoothed && ts[first]! < rangeStart ? interpolate(ts, vs, first, first + 1, rangeStart, isCounter) : vs[first]!
+  const right = smoothed && last > from && ts[last]! > rangeEnd ? interpolate(ts, vs, last - 1, last, rangeEnd, isCounter) : vs[last]!
+  let result = right - left
+  if (isCounter) {
+    // resets at the boundaries are in left/right already: correct only those strictly inside
+    if (ts[first]! <= rangeStart) first++
+    if (ts[last]! >= rangeEnd) last--
+    let prev = left
+    for (let i = first; i <= last; i++) {
+      if (vs[i]! < prev) result += prev
+      prev = vs[i]!
+    }
+    if (right < prev) result += prev
+  }
+  return result
+}
+
+/**
+ * changes/resets over an anchored window: from the last sample at or before the range start
+ * (or the first one when none is), provided some sample lies after the start. Start
+ * timestamps count as resets as for plain windows.
+ */
+export function anchoredChangesOrResets(
+  ts: Float64Array,
+  vs: Float64Array,
+  st: Float64Array | undefined,
+  from: number,
+  to: number,
+  rangeStart: number,
+  resets: boolean,
+): number | undefined {
+  const lastLE = search(ts, from, to, (t) => t > rangeStart) - 1
+  if (lastLE + 1 >= to) return undefined
+  const first = lastLE < from ? from : lastLE
+  let n = 0
+  for (let i = first + 1; i < to; i++) {
+    const prev = vs[i - 1]!
+    const cur = vs[i]!
+    if (resets) {
+      if (cur < prev || (st !== undefined && isStartTimestampReset(st[i - 1]!, ts[i - 1]!, st[i]!, ts[i]!))) n++
+    } else if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) n++
+  }
+  return n
+}
