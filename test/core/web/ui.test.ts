@@ -34,9 +34,11 @@ const ARTIFACTS = path.resolve('test-artifacts/ui')
 const STEP = 30_000
 // Two hours of data ending at the last whole step before now: a 1h graph is full, and an
 // instant query at "now" finds samples within the 5m lookback for the whole run.
-const END = Math.floor(Date.now() / STEP) * STEP
 const COUNT = 240
-const START = END - (COUNT - 1) * STEP
+// Set when the fixture starts, not when mocha loads the file: in the whole suite this file runs
+// many minutes after loading, and "now" must stay within the lookback of the data's end.
+let END = 0
+let START = 0
 
 function replicaSeries(replica: number): SeriesSpec[] {
   const out: SeriesSpec[] = []
@@ -68,6 +70,8 @@ describe('web UI in headless Chromium, over real Prometheus replicas, sidecars a
 
   before(async function () {
     this.timeout(90_000)
+    END = Math.floor(Date.now() / STEP) * STEP
+    START = END - (COUNT - 1) * STEP
     if (!existsSync(CHROMIUM)) {
       console.warn(`    skipping the browser tests: no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; or set CHROMIUM_BIN)`)
       this.skip()
