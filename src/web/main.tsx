@@ -1,6 +1,7 @@
 /**
  * thanosts query's web UI: a Prometheus-style query page with Thanos's deduplication and
- * partial-response switches, a Stores page and status pages. Routing is by path under the
+ * partial-response switches, Alerts, Rules and Targets pages over every endpoint, a Stores
+ * page and status pages. Routing is by path under the
  * prefix the server writes into index.html.
  */
 import 'uplot/dist/uPlot.min.css'
@@ -9,10 +10,13 @@ import {render} from 'preact'
 import {useEffect, useState} from 'preact/hooks'
 import {Header} from './components/Header.js'
 import {api, currentRoute} from './lib/api.js'
+import {AlertsPage} from './pages/AlertsPage.js'
 import {FlagsPage} from './pages/FlagsPage.js'
 import {QueryPage} from './pages/query/QueryPage.js'
+import {RulesPage} from './pages/RulesPage.js'
 import {StatusPage} from './pages/StatusPage.js'
 import {StoresPage} from './pages/StoresPage.js'
+import {TargetsPage} from './pages/TargetsPage.js'
 
 function App() {
   const [route, setRoute] = useState(currentRoute())
@@ -35,13 +39,16 @@ function App() {
     }
   }, [])
   useEffect(() => {
-    const titles: Record<string, string> = {'/stores': 'Stores', '/status': 'Status', '/flags': 'Flags'}
+    const titles: Record<string, string> = {'/stores': 'Stores', '/alerts': 'Alerts', '/rules': 'Rules', '/targets': 'Targets', '/status': 'Status', '/flags': 'Flags'}
     document.title = `${titles[route] ?? 'Query'} · thanosts`
   }, [route])
 
   let page
   if (flags === null) page = <div class="page muted">Loading…</div>
   else if (route === '/stores') page = <StoresPage />
+  else if (route === '/alerts') page = <AlertsPage />
+  else if (route === '/rules') page = <RulesPage />
+  else if (route === '/targets') page = <TargetsPage />
   else if (route === '/status') page = <StatusPage flags={flags} />
   else if (route === '/flags') page = <FlagsPage flags={flags} />
   else

@@ -15,6 +15,7 @@ import type {Engine} from '../promql/engine/engine.js'
 import {formatExpr, parseExpr, type Expr} from '../promql/parser/index.js'
 import type {Queryable} from '../promql/queryable.js'
 import {acceptsGzip} from '../server/accept-encoding.js'
+import type {GlobalViewAnswer, GlobalViewHttp, GlobalViewRequestOptions} from './globalview-api.js'
 import {MAX_TIME, MIN_TIME, parseBoolParam, parseDurationParam, parseTimeParam, readForm} from './params.js'
 import {queryValueToJson} from './value-json.js'
 
@@ -40,6 +41,8 @@ export interface ApiOptions {
   observe?: (handler: string, code: number, seconds: number) => void
   /** --query.max-concurrent: runs query evaluations through this gate */
   gate?: <T>(f: () => Promise<T>) => Promise<T>
+  /** rules, alerts, targets, metadata and exemplars (globalview-api.ts); empty answers without it */
+  globalView?: GlobalViewHttp
 }
 
 const ERROR_TYPE: Record<ErrorKind, string> = {
@@ -198,16 +201,17 @@ export class PrometheusApi {
         const q = form.get('query') ?? ''
         return formatExpr(parseExpr(q))
       }
+      // GET only, as Prometheus and Thanos route them; query_exemplars takes POST too
       case 'query_exemplars':
-        return []
+        return getPost ? this.globalView(form, r, signal, (g, o) => g.exemplars(form, o), '[]') : METHOD_NOT_ALLOWED
       case 'metadata':
-        return {}
+        return method === 'GET' ? this.globalView(form, r, signal, (g, o) => g.metadata(form, o), '{}') : METHOD_NOT_ALLOWED
       case 'targets':
-        return {activeTargets: [], droppedTargets: []}
+        return method === 'GET' ? this.globalView(form, r, signal, (g, o) => g.targets(form, o), '{"activeTargets":[],"droppedTargets":[]}') : METHOD_NOT_ALLOWED
       case 'rules':
-        return {groups: []}
+        return method === 'GET' ? this.globalView(form, r, signal, (g, o) => g.rules(form, o), '{"groups":[]}') : METHOD_NOT_ALLOWED
       case 'alerts':
-        return {alerts: []}
+        return method === 'GET' ? this.globalView(form, r, signal, (g, o) => g.alerts(o), '{"alerts":[]}') : METHOD_NOT_ALLOWED
       case 'status/buildinfo':
         return this.opts.buildInfo
       case 'status/flags':
@@ -218,6 +222,26 @@ export class PrometheusApi {
         return this.opts.stores?.() ?? {}
     }
     return NOT_FOUND
+  }
+
+  /**
+   * One of the global-view endpoints, with the request's partial_response, dedup and
+   * replicaLabels[] (dedup=false: no replica labels), bounded by the query timeout.
+   */
+  private async globalView(
+    form: URLSearchParams,
+    r: ApiResponse,
+    signal: AbortSignal,
+    run: (g: GlobalViewHttp, o: GlobalViewRequestOptions) => Promise<GlobalViewAnswer>,
+    empty: string,
+  ): Promise<RawJson> {
+    const g = this.opts.globalView
+    const ro = this.requestOptions(form)
+    if (!g) return new RawJson(empty)
+    const timeout = AbortSignal.timeout(this.opts.defaults.queryTimeoutMs)
+    const ans = await run(g, {partialResponse: ro.partialResponse, replicaLabels: ro.dedup ? ro.replicaLabels : [], signal: AbortSignal.any([signal, timeout])})
+    r.warnings.push(...ans.warnings)
+    return new RawJson(ans.json)
   }
 
   private queryTimeout(form: URLSearchParams): number {

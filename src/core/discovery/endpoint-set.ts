@@ -22,6 +22,7 @@ import {watch, type FSWatcher} from 'node:fs'
 import {dirname} from 'node:path'
 import {Gauge, type Registry} from 'prom-client'
 import type {StoreStatus} from '../api/api-types.js'
+import type {GlobalViewApiName, GlobalViewEndpoint} from '../globalview/fanout.js'
 import {labelsKey, labelsToRecord, labelsToString, type Labels} from '../labels/labels.js'
 import type {Logger} from '../log.js'
 import {isDnsSpec, resolveSpecs} from './dns-sd.js'
@@ -167,6 +168,22 @@ export class EndpointSet {
         supportsWithoutReplicaLabels: st?.supportsWithoutReplicaLabels ?? false,
         caller: e.client,
       })
+    }
+    return out
+  }
+
+  /**
+   * Endpoints whose Info announces `api` (rules, targets, metric metadata, exemplars) and that
+   * are queryable: healthy, or strict with an Info from before they failed, as Thanos's
+   * Get{Rules,Targets,MetricMetadata}Clients and GetExemplarsStores. Any component counts: a
+   * sidecar, a ruler, or a querier (Thanos's or ours) that serves them in turn.
+   */
+  globalViewEndpoints(api: GlobalViewApiName): GlobalViewEndpoint[] {
+    const out: GlobalViewEndpoint[] = []
+    for (const e of this.endpoints.values()) {
+      if (e.info === undefined || e.info[api] === undefined) continue
+      if (!isHealthy(e) && !this.isStrict(e.address)) continue
+      out.push({name: e.address, componentType: e.info.componentType, labelSets: e.info.labelSets, caller: e.client.globalView})
     }
     return out
   }

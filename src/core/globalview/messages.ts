@@ -7,6 +7,11 @@
  * applies to rules (rules.ts), and their protobuf coding (globalview-wire.ts).
  * The sidecar serves them (sidecar/prometheus-globalview.ts over storeapi/globalview-grpc-server.ts).
  *
+ * The querier's side: fanout.ts asks every endpoint that announces an API (with exemplar
+ * routing in exemplars-route.ts) and is what the querier serves over gRPC; global-view.ts
+ * filters and merges the answers as Thanos's querier does (rules-dedup.ts, targets-dedup.ts,
+ * exemplars-dedup.ts, metadata-merge.ts) for the HTTP API (api/globalview-api.ts).
+ *
  * The messages are plain objects named as the .proto fields (proto/thanos/{rules,targets,
  * metadata,exemplars}), upstream's mixed case included, so protobufjs reflection codes them
  * as they are: these are cold paths, a hand-written codec would buy nothing.

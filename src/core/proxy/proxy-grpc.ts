@@ -11,6 +11,8 @@
  *   into `batch` frames when the client asks for `response_batch_size`; writes respect
  *   backpressure; a client that goes away cancels every store stream.
  * - LabelNames / LabelValues: the proxy's merged answers.
+ * - Info also announces the Rules, Targets, Metadata and Exemplars APIs, which the querier
+ *   serves from its global-view fan-out (globalview/fanout.ts, registered in query/querier.ts).
  */
 import {labelsKey, type Labels} from '../labels/labels.js'
 import type {Logger} from '../log.js'
@@ -45,6 +47,12 @@ export function proxyInfo(stores: readonly StoreRef[], componentType = 'query'):
     componentType,
     labelSets: [...sets.values()],
     store: {minTime, maxTime, supportsSharding: false, supportsWithoutReplicaLabels: true},
+    // served by globalview/fanout.ts, announced as Thanos's querier does (cmd/thanos/query.go):
+    // always, with empty infos
+    rules: true,
+    metricMetadata: true,
+    targets: true,
+    exemplars: {minTime: 0, maxTime: 0},
   }
 }
 

@@ -1,11 +1,16 @@
 /**
  * query/: `thanosts query`: the fan-out querier. Wires the endpoint set (stores, health checks),
  * the proxy (fan-out, merge), per-request deduplicating Queryables, the PromQL engine and the
- * Prometheus HTTP API, and serves the proxy itself over gRPC (StoreAPI + Info "query") so
- * queriers stack. One Lifecycle stops it all on SIGTERM.
+ * Prometheus HTTP API, the global view of rules, alerts, targets, metadata and exemplars
+ * (globalview/), and serves the proxy itself over gRPC (StoreAPI, the four global-view APIs,
+ * Info "query") so queriers stack. One Lifecycle stops it all on SIGTERM.
  */
 import {collectDefaultMetrics, Gauge, Histogram, Registry} from 'prom-client'
 import {PrometheusApi} from '../api/api.js'
+import {GlobalViewHttp} from '../api/globalview-api.js'
+import {GlobalViewFanout} from '../globalview/fanout.js'
+import {GlobalView} from '../globalview/global-view.js'
+import {registerGlobalViewApis} from '../storeapi/globalview-grpc-server.js'
 import type {Logger} from '../log.js'
 import {Engine} from '../promql/engine/engine.js'
 import {bindGrpcServer, createGrpcServer, stopGrpcServer} from '../server/grpc-server.js'
@@ -26,6 +31,11 @@ export interface QuerierConfig {
   httpAddress: string
   grpcAddress: string
   stores: string[]
+  /**
+   * Endpoints kept in the fan-out even while their health checks fail (Thanos's
+   * --endpoint-strict): a failure then shows as a partial-response warning or an error.
+   */
+  strictStores?: string[]
   /** --grpc-client-tls-*: how to reach the stores */
   clientTls?: ClientTlsOptions
   sdFiles: string[]
@@ -116,6 +126,7 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
   const prober = new Prober()
   const endpoints = new EndpointSet({
     addresses: cfg.stores,
+    strictAddresses: cfg.strictStores,
     sdFiles: cfg.sdFiles,
     sdIntervalMs: cfg.sdIntervalMs,
     infoTimeoutMs: cfg.infoTimeoutMs,
@@ -126,6 +137,8 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
     logger: log,
   })
   const proxy = new ProxyStore({stores: () => endpoints.storeRefs(), responseTimeoutMs: cfg.responseTimeoutMs, logger: log})
+  // rules, targets, metadata, exemplars: fanned out to every endpoint that announces them
+  const globalFanout = new GlobalViewFanout({endpoints: (a) => endpoints.globalViewEndpoints(a), logger: log})
   const engine = new Engine({timeout: cfg.queryTimeoutMs, maxSamples: cfg.maxSamples, lookbackDelta: cfg.lookbackDeltaMs, logger: log})
   const gate = new ConcurrencyGate(cfg.maxConcurrent, registry)
   const duration = new Histogram({
@@ -161,6 +174,7 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
     logger: log,
     observe: (handler, code, seconds) => duration.observe({handler, code: String(code)}, seconds),
     gate: (f) => gate.run(f),
+    globalView: new GlobalViewHttp(new GlobalView(globalFanout)),
   })
   const externalPrefix = externalPrefixPath(cfg.externalPrefix ?? '')
   const prefix = externalPrefixPath(cfg.routePrefix) || externalPrefix
@@ -204,6 +218,8 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
 
   const grpc = createGrpcServer()
   registerStoreApi(grpc, proxyAsStoreApi({proxy, stores: () => endpoints.storeRefs(), componentType: 'query', logger: log}), {logger: log})
+  // undeduplicated, as Thanos's querier serves them: the querier above deduplicates
+  registerGlobalViewApis(grpc, globalFanout, {logger: log})
   const grpcPort = await bindGrpcServer(grpc, cfg.grpcAddress)
   lifecycle.add('grpc', () => stopGrpcServer(grpc, cfg.grpcGracePeriodMs))
   prober.setReady()

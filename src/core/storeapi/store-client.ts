@@ -1,6 +1,7 @@
 /**
  * gRPC client for one StoreAPI endpoint: `thanos.info.Info/Info` and `thanos.Store/Series`,
- * `/LabelNames`, `/LabelValues` (upstream pkg/store/storepb/rpc.proto, pkg/info/infopb/rpc.proto). One channel per client, reused by every call;
+ * `/LabelNames`, `/LabelValues` (upstream pkg/store/storepb/rpc.proto, pkg/info/infopb/rpc.proto), and the
+ * global-view APIs through `globalView` (globalview-client.ts). One channel per client, reused by every call;
  * channel settings as Thanos (grpc-client-options.ts). Every call takes an AbortSignal, which
  * cancels the gRPC call (RST_STREAM) so the store stops working for a query nobody waits for.
  *
@@ -11,6 +12,7 @@
 import {Client, Metadata, status, type ClientReadableStream, type ServiceError} from '@grpc/grpc-js'
 import {BadDataError, CanceledError, ThanostsError, TimeoutError, UnavailableError} from '../errors.js'
 import {channelCredentials, channelOptions, type StoreClientOptions} from './grpc-client-options.js'
+import {GlobalViewClient} from './globalview-client.js'
 import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreCaller} from '../storepb/store-types.js'
 import * as wire from '../storepb/store-wire.js'
 import type {EndpointInfo} from '../storepb/store-wire.js'
@@ -46,12 +48,15 @@ export function grpcErrorToThanosts(e: unknown, what: string): ThanostsError {
 
 export class StoreClient implements StoreCaller {
   private readonly client: Client
+  /** The endpoint's Rules, Targets, Metadata and Exemplars APIs, on the same channel. */
+  readonly globalView: GlobalViewClient
 
   constructor(
     readonly address: string,
     opts?: StoreClientOptions,
   ) {
     this.client = new Client(address, channelCredentials(opts?.tls), channelOptions(opts))
+    this.globalView = new GlobalViewClient(this.client, address)
   }
 
   close(): void {

@@ -3,7 +3,7 @@
  * is bundled at build time by scripts/build-web.mjs into dist/web/: an index.html template and
  * content-hashed assets under static/. This module serves them: no CDN, no network at run time.
  *
- * - UI routes (/query, /graph, /stores, /status, /flags) answer the same index.html: the client
+ * - UI routes (/query, /graph, /alerts, /rules, /targets, /stores, /status, /flags) answer the same index.html: the client
  *   routes by path, so a Prometheus link such as /graph?g0.expr=up&g0.tab=0 keeps working;
  *   `/` redirects to /query as Prometheus 3 does.
  * - The page learns where it lives from a prefix written into index.html: the path of
@@ -22,7 +22,7 @@ import type {Logger} from '../log.js'
 import {acceptsGzip} from '../server/accept-encoding.js'
 
 /** Paths the single-page app answers (besides `/`, which redirects). */
-export const UI_ROUTES = ['/query', '/graph', '/stores', '/status', '/flags'] as const
+export const UI_ROUTES = ['/query', '/graph', '/alerts', '/rules', '/targets', '/stores', '/status', '/flags'] as const
 
 /** Written into dist/web/index.html by the build; replaced per request by the prefix. */
 const PREFIX_PLACEHOLDER = '__THANOSTS_PREFIX__'

@@ -1,4 +1,4 @@
-/** The top bar: brand, Query, Stores, Status ▾ (Runtime & build info, Command-line flags). */
+/** The top bar: brand, Query, Alerts, Rules, Targets, Stores, Status ▾ (Runtime & build info, Command-line flags). */
 import type {ComponentChildren, TargetedMouseEvent} from 'preact'
 import {useEffect, useRef, useState} from 'preact/hooks'
 import {navigate, uiPath} from '../lib/api.js'
@@ -52,6 +52,15 @@ export function Header({route, version}: {route: string; version: string}) {
       <nav class="nav">
         <NavLink route="/query" current={route}>
           Query
+        </NavLink>
+        <NavLink route="/alerts" current={route}>
+          Alerts
+        </NavLink>
+        <NavLink route="/rules" current={route}>
+          Rules
+        </NavLink>
+        <NavLink route="/targets" current={route}>
+          Targets
         </NavLink>
         <NavLink route="/stores" current={route}>
           Stores

@@ -47,8 +47,9 @@ const theme = EditorView.theme({
   '&.cm-focused': {outline: 'none'},
   '.cm-scroller': {overflow: 'auto', maxHeight: '260px'},
   '.cm-placeholder': {color: '#98a2b3'},
-  '.cm-tooltip.cm-tooltip-autocomplete': {border: '1px solid var(--border)', borderRadius: '6px', boxShadow: '0 6px 20px rgba(16,24,40,.12)', background: '#fff', overflow: 'hidden'},
-  '.cm-tooltip.cm-tooltip-autocomplete > ul': {fontFamily: 'var(--mono)', fontSize: '13px', maxHeight: '16em'},
+  // not overflow: hidden: the help of the selected metric (from /api/v1/metadata) sits beside the list
+  '.cm-tooltip.cm-tooltip-autocomplete': {border: '1px solid var(--border)', borderRadius: '6px', boxShadow: '0 6px 20px rgba(16,24,40,.12)', background: '#fff'},
+  '.cm-tooltip.cm-tooltip-autocomplete > ul': {fontFamily: 'var(--mono)', fontSize: '13px', maxHeight: '16em', borderRadius: '6px'},
   '.cm-tooltip.cm-tooltip-autocomplete > ul > li': {padding: '3px 10px 3px 6px'},
   '.cm-tooltip-autocomplete ul li[aria-selected]': {background: '#e8f0fe', color: '#1d2939'},
   '.cm-completionDetail': {color: '#667085', fontStyle: 'normal', marginLeft: '1em', fontSize: '12px'},
