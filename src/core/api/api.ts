@@ -7,7 +7,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {promisify} from 'node:util'
 import {gzip} from 'node:zlib'
-import {BadDataError, errorKind, HTTP_STATUS, type ErrorKind} from '../errors.js'
+import {BadDataError, errorKind, HTTP_STATUS, TimeoutError, type ErrorKind} from '../errors.js'
 import {compareStrings, labelsToRecord} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
@@ -186,7 +186,7 @@ export class PrometheusApi {
     const getPost = method === 'GET' || method === 'POST'
     if (route.startsWith('label/') && route.endsWith('/values')) {
       if (method !== 'GET') return METHOD_NOT_ALLOWED
-      return this.labelValues(decodeURIComponent(route.slice('label/'.length, -'/values'.length)), form, r, signal)
+      return this.labelValues(labelNameParam(route.slice('label/'.length, -'/values'.length)), form, r, signal)
     }
     switch (route) {
       case 'query':
@@ -244,10 +244,25 @@ export class PrometheusApi {
     return new RawJson(ans.json)
   }
 
+  /** The `timeout` parameter (a deadline that may already have passed, as in Prometheus), at most the querier's. */
   private queryTimeout(form: URLSearchParams): number {
     const t = form.get('timeout')
     const def = this.opts.defaults.queryTimeoutMs
-    return t ? Math.min(parseDurationParam(t, 'timeout'), def) : def
+    return t ? Math.max(0, Math.min(parseDurationParam(t, 'timeout'), def)) : def
+  }
+
+  /**
+   * Runs an evaluation under the request's timeout: the engine sees one abort signal for the
+   * client going away and the timeout, so a timeout is told apart here (503 timeout, as
+   * Prometheus; not 499 canceled, which is for a client that went away).
+   */
+  private async evaluate<T>(timeout: AbortSignal, client: AbortSignal, run: () => Promise<T>): Promise<T> {
+    try {
+      return await (this.opts.gate ? this.opts.gate(run) : run())
+    } catch (e) {
+      if (timeout.aborted && !client.aborted) throw new TimeoutError('query timed out in expression evaluation', {cause: e})
+      throw e
+    }
   }
 
   private parseQuery(form: URLSearchParams): Expr {
@@ -272,7 +287,7 @@ export class PrometheusApi {
     const q = this.opts.queryable(this.requestOptions(form))
     const timeout = AbortSignal.timeout(this.queryTimeout(form))
     const run = () => this.opts.engine.instantQuery(q, expr, time, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form)})
-    const res = await (this.opts.gate ? this.opts.gate(run) : run())
+    const res = await this.evaluate(timeout, signal, run)
     r.warnings.push(...res.warnings)
     r.infos.push(...res.infos)
     return new RawJson(queryValueToJson(res.value))
@@ -293,7 +308,7 @@ export class PrometheusApi {
     const q = this.opts.queryable(this.requestOptions(form))
     const timeout = AbortSignal.timeout(this.queryTimeout(form))
     const run = () => this.opts.engine.rangeQuery(q, expr, start, end, step, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form)})
-    const res = await (this.opts.gate ? this.opts.gate(run) : run())
+    const res = await this.evaluate(timeout, signal, run)
     r.warnings.push(...res.warnings)
     r.infos.push(...res.infos)
     return new RawJson(queryValueToJson(res.value))
@@ -338,9 +353,7 @@ export class PrometheusApi {
     return limitList([...names].sort(compareStrings), form, r)
   }
 
-  private async labelValues(name: string, form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
-    // Prometheus 3 accepts U__-escaped names for label names outside the legacy charset
-    const label = name.startsWith('U__') ? unescapeName(name) : name
+  private async labelValues(label: string, form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
     const start = parseTimeParam(form.get('start'), 'start', MIN_TIME)
     const end = parseTimeParam(form.get('end'), 'end', MAX_TIME)
     const sets = parseMatchers(form.getAll('match[]'))
@@ -364,8 +377,46 @@ function limitList(xs: string[], form: URLSearchParams, r: ApiResponse): string[
   return xs
 }
 
-function unescapeName(s: string): string {
-  return s.slice(3).replace(/_([0-9A-Fa-f]+)_|__/g, (m, hex: string | undefined) => (hex ? String.fromCodePoint(parseInt(hex, 16)) : '_'))
+/**
+ * The `<name>` of /api/v1/label/<name>/values: percent-decoded, then U__-unescaped as Prometheus
+ * 3 does for names outside the legacy charset (model.UnescapeName, ValueEncodingEscaping),
+ * and checked as a label name (web/api/v1/api.go labelValues).
+ */
+function labelNameParam(raw: string): string {
+  let name: string
+  try {
+    name = decodeURIComponent(raw)
+  } catch {
+    throw new BadDataError(`invalid label name: ${JSON.stringify(raw)}`)
+  }
+  if (name.startsWith('U__')) name = unescapeName(name)
+  if (name === '') throw new BadDataError('invalid label name: ""')
+  return name
+}
+
+/** model.UnescapeName: `U__` then `__` for `_` and `_<hex>_` for a code point; anything invalid leaves the name as it is. */
+function unescapeName(name: string): string {
+  const s = name.slice(3)
+  let out = ''
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== '_') {
+      out += s[i]
+      continue
+    }
+    const close = s.indexOf('_', i + 1)
+    if (close === i + 1) {
+      out += '_'
+      i++
+      continue
+    }
+    const hex = close < 0 ? '' : s.slice(i + 1, close)
+    if (!/^[0-9A-Fa-f]{1,6}$/.test(hex)) return name
+    const cp = parseInt(hex, 16)
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return name
+    out += String.fromCodePoint(cp)
+    i = close
+  }
+  return out
 }
 
 const START_TIME = new Date().toISOString()

@@ -85,6 +85,18 @@ function storeMessage(name: string, e: unknown): string {
   return m.includes(name) ? m : `store ${name}: ${m}`
 }
 
+/**
+ * A store's failure (the query was not aborted: callers check that first), named after the
+ * store. A store whose call ended "canceled" without us canceling it failed: it is
+ * unavailable, whatever its client called it; a canceled query (499) is only one whose caller
+ * went away.
+ */
+function storeError(name: string, e: unknown): ThanostsError {
+  const msg = storeMessage(name, e)
+  const kind = e instanceof ThanostsError && e.kind !== 'canceled' ? e.kind : 'unavailable'
+  return new ThanostsError(kind, msg, {cause: e})
+}
+
 // Abort reasons for streams we stop ourselves, once per query: shared objects, no stack each.
 const FANOUT_FINISHED = new CanceledError('fan-out finished')
 const STREAM_RELEASED = new CanceledError('stream released')
@@ -150,13 +162,10 @@ export class ProxyStore {
     signal.addEventListener('abort', onAbort, {once: true})
     const fail = (e: unknown): void => {
       if (signal.aborted) throw abortError(signal.reason)
-      const msg = storeMessage(store.name, e)
-      if (!sel.partialResponse) {
-        if (e instanceof ThanostsError) throw new ThanostsError(e.kind, msg, {cause: e})
-        throw new UnavailableError(msg, {cause: e})
-      }
+      const err = storeError(store.name, e)
+      if (!sel.partialResponse) throw err
       this.opts.logger?.warn('partial response: store failed', {store: store.name, err: errMessage(e)})
-      warnings.push(msg)
+      warnings.push(err.message)
     }
     const buffered: StoreSeries[] = []
     try {
@@ -264,13 +273,12 @@ export class ProxyStore {
             return r.items
           } catch (e) {
             if (signal?.aborted) throw abortError(signal.reason)
-            const msg = storeMessage(s.name, e)
+            const err = storeError(s.name, e)
             if (!q.partialResponse) {
               ctl.abort(new CanceledError('another store failed'))
-              if (e instanceof ThanostsError) throw new ThanostsError(e.kind, msg, {cause: e})
-              throw new UnavailableError(msg, {cause: e})
+              throw err
             }
-            warnings.push(msg)
+            warnings.push(err.message)
             return []
           }
         }),

@@ -5,9 +5,16 @@
  * channel settings as Thanos (grpc-client-options.ts). Every call takes an AbortSignal, which
  * cancels the gRPC call (RST_STREAM) so the store stops working for a query nobody waits for.
  *
- * gRPC failures become typed errors: DEADLINE_EXCEEDED → TimeoutError, CANCELLED →
- * CanceledError, INVALID_ARGUMENT → BadDataError, everything else (UNAVAILABLE, UNIMPLEMENTED,
- * INTERNAL, …) → UnavailableError naming the store.
+ * A call's failure is classified by what happened to it: aborted through its AbortSignal, it
+ * was canceled (CanceledError, or the signal's own reason); otherwise the store failed, and
+ * the gRPC status says how: DEADLINE_EXCEEDED → TimeoutError, INVALID_ARGUMENT →
+ * BadDataError, everything else (UNAVAILABLE, CANCELLED, UNIMPLEMENTED, INTERNAL, …) →
+ * UnavailableError naming the store. CANCELLED is among the store's failures because we only
+ * cancel through the signal: a CANCELLED we did not ask for is a store whose server reset the
+ * stream (a sidecar stopping after its grace period), or a dropped connection that Node
+ * reports as RST_STREAM CANCEL before grpc-js learns of the disconnect (grpc-js then says
+ * "Call cancelled", not "Connection dropped"). Mapping it to CanceledError made a dying store
+ * answer a waiting client 499.
  */
 import {Client, Metadata, status, type ClientReadableStream, type ServiceError} from '@grpc/grpc-js'
 import {BadDataError, CanceledError, ThanostsError, TimeoutError, UnavailableError} from '../errors.js'
@@ -28,6 +35,7 @@ const LABEL_VALUES_PATH = '/thanos.Store/LabelValues'
 const identity = (b: Buffer): Buffer => b
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
+/** The typed error for a failed call that we did not cancel (see the header). */
 export function grpcErrorToThanosts(e: unknown, what: string): ThanostsError {
   if (e instanceof ThanostsError) return e
   const se = e as Partial<ServiceError>
@@ -35,8 +43,6 @@ export function grpcErrorToThanosts(e: unknown, what: string): ThanostsError {
   switch (se.code) {
     case status.DEADLINE_EXCEEDED:
       return new TimeoutError(`${what}: deadline exceeded: ${detail}`, {cause: e})
-    case status.CANCELLED:
-      return new CanceledError(`${what}: canceled: ${detail}`, {cause: e})
     case status.INVALID_ARGUMENT:
       return new BadDataError(`${what}: ${detail}`, {cause: e})
     case status.UNIMPLEMENTED:
@@ -123,6 +129,7 @@ export class StoreClient implements StoreCaller {
         {deadline: timeoutMs !== undefined ? Date.now() + timeoutMs : Infinity},
         (err, res) => {
           signal?.removeEventListener('abort', onAbort)
+          if (err && signal?.aborted) return reject(signal.reason instanceof ThanostsError ? signal.reason : new CanceledError(`${what} from ${this.address} canceled`))
           if (err) return reject(grpcErrorToThanosts(err, `${what} from ${this.address}`))
           try {
             resolve(decode(res ?? Buffer.alloc(0)))

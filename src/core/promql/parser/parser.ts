@@ -8,6 +8,7 @@
 import {InvalidRegexError} from '../../errors.js'
 import {Matcher, MatchType} from '../../labels/matcher.js'
 import {
+  children,
   exprType,
   type AggregateOp,
   type BinaryOp,
@@ -47,6 +48,15 @@ const PRECEDENCE: Record<string, number> = {
   '^': 6,
 }
 const UNARY_PRECEDENCE = 5
+
+/**
+ * The deepest expression we accept: parentheses, calls, aggregations, unary and binary
+ * operators (a chain `a + b + …` is as deep as it is long) and duration expressions, 1000 levels.
+ * Prometheus's yacc parser has no limit (10k nested parentheses parse, in 1.4 s); our parser,
+ * engine and printer recurse on the JS stack, which a few thousand levels exhaust (a
+ * RangeError, an internal error to the API), so past this we give a bad_data error instead.
+ */
+export const MAX_NESTING = 1000
 const COMPARISON = new Set(['==', '!=', '<=', '<', '>=', '>'])
 const SET_OPS = new Set(['and', 'or', 'unless'])
 
@@ -54,6 +64,8 @@ const SET_OPS = new Set(['and', 'or', 'unless'])
 interface DurValue {
   f: (stepSec: number, rangeSec: number) => number
   dynamic: boolean
+  /** nesting of the closures in f, which run recursively */
+  height: number
 }
 
 const TYPE_NAMES: Record<ValueType, string> = {vector: 'instant vector', matrix: 'range vector', scalar: 'scalar', string: 'string', none: 'none'}
@@ -67,6 +79,9 @@ export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
 class Parser {
   private readonly toks: Token[]
   private i = 0
+  /** recursion depth of parseBinary and durationExpr */
+  private depth = 0
+  private readonly heights = new WeakMap<Expr, number>()
 
   constructor(
     private readonly input: string,
@@ -131,18 +146,59 @@ class Parser {
   }
 
   private parseBinary(minPrec: number): Expr {
-    let lhs = this.parseUnary()
-    for (;;) {
-      const op = this.binaryOp()
-      if (op === undefined) return lhs
-      const prec = PRECEDENCE[op]!
-      if (prec < minPrec) return lhs
-      const opTok = this.next()
-      const mods = this.parseBinaryModifiers(op)
-      // left-associative: the right side takes only tighter operators; ^ is right-associative
-      const rhs = this.parseBinary(op === '^' ? prec : prec + 1)
-      lhs = this.buildBinary(op as BinaryOp, lhs, rhs, mods, opTok)
+    this.enter()
+    try {
+      let lhs = this.checkHeight(this.parseUnary())
+      for (;;) {
+        const op = this.binaryOp()
+        if (op === undefined) return lhs
+        const prec = PRECEDENCE[op]!
+        if (prec < minPrec) return lhs
+        const opTok = this.next()
+        const mods = this.parseBinaryModifiers(op)
+        // left-associative: the right side takes only tighter operators; ^ is right-associative
+        const rhs = this.parseBinary(op === '^' ? prec : prec + 1)
+        lhs = this.checkHeight(this.buildBinary(op as BinaryOp, lhs, rhs, mods, opTok))
+      }
+    } finally {
+      this.depth--
     }
+  }
+
+  /** A DURATION token's ms; a bad one (`10m1m`) is a parse error at the token, as Prometheus's. */
+  private durationOf(t: Token): number {
+    try {
+      return parseDuration(t.text)
+    } catch (e) {
+      return this.fail({start: t.pos, end: t.end}, (e as Error).message)
+    }
+  }
+
+  /** One more level of recursion (see MAX_NESTING). */
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) this.tooDeep(this.tok.pos)
+  }
+
+  private tooDeep(pos: number): never {
+    this.fail({start: pos, end: pos}, `expression nests too deeply (more than ${MAX_NESTING} levels)`)
+  }
+
+  /**
+   * e's height, from its children's (known when they were built here, so this does not
+   * recurse far): a chain `a + b + c …` deepens the tree without deepening the recursion.
+   */
+  private checkHeight(e: Expr): Expr {
+    if (this.height(e) > MAX_NESTING) this.tooDeep(e.posRange.start)
+    return e
+  }
+
+  private height(e: Expr): number {
+    const known = this.heights.get(e)
+    if (known !== undefined) return known
+    let h = 1
+    for (const c of children(e)) h = Math.max(h, 1 + this.height(c))
+    this.heights.set(e, h)
+    return h
   }
 
   private parseBinaryModifiers(op: string): {returnBool: boolean; matching?: VectorMatching; pos: number} {
@@ -291,7 +347,7 @@ class Parser {
     const t = this.tok
     if ((t.kind === 'DURATION' || t.kind === 'NUMBER') && [']', ':'].includes(this.peek().kind)) {
       this.next()
-      return {ms: t.kind === 'DURATION' ? parseDuration(t.text) : Math.round(parseNumber(t.text) * 1000)}
+      return {ms: t.kind === 'DURATION' ? this.durationOf(t) : Math.round(parseNumber(t.text) * 1000)}
     }
     return this.finishDuration(this.durationExpr(0, context), start)
   }
@@ -310,17 +366,23 @@ class Parser {
    * step(), range(), min_of(), max_of(). Returns a function of the query's step and range.
    */
   private durationExpr(minPrec: number, context: string): DurValue {
-    let lhs = this.durationAtom(context)
-    for (;;) {
-      const k = this.k()
-      const prec = k === '+' || k === '-' ? 1 : k === '*' || k === '/' || k === '%' ? 2 : k === '^' ? 3 : 0
-      if (prec === 0 || prec < minPrec) return lhs
-      this.next()
-      const rhs = this.durationExpr(k === '^' ? prec : prec + 1, context)
-      const [a, b] = [lhs.f, rhs.f]
-      const op: (x: number, y: number) => number =
-        k === '+' ? (x, y) => x + y : k === '-' ? (x, y) => x - y : k === '*' ? (x, y) => x * y : k === '/' ? (x, y) => x / y : k === '%' ? (x, y) => x % y : (x, y) => x ** y
-      lhs = {f: (s, r) => op(a(s, r), b(s, r)), dynamic: lhs.dynamic || rhs.dynamic}
+    this.enter()
+    try {
+      let lhs = this.durationAtom(context)
+      for (;;) {
+        const k = this.k()
+        const prec = k === '+' || k === '-' ? 1 : k === '*' || k === '/' || k === '%' ? 2 : k === '^' ? 3 : 0
+        if (prec === 0 || prec < minPrec) return lhs
+        const opPos = this.next().pos
+        const rhs = this.durationExpr(k === '^' ? prec : prec + 1, context)
+        const [a, b] = [lhs.f, rhs.f]
+        const op: (x: number, y: number) => number =
+          k === '+' ? (x, y) => x + y : k === '-' ? (x, y) => x - y : k === '*' ? (x, y) => x * y : k === '/' ? (x, y) => x / y : k === '%' ? (x, y) => x % y : (x, y) => x ** y
+        lhs = {f: (s, r) => op(a(s, r), b(s, r)), dynamic: lhs.dynamic || rhs.dynamic, height: 1 + Math.max(lhs.height, rhs.height)}
+        if (lhs.height > MAX_NESTING) this.tooDeep(opPos)
+      }
+    } finally {
+      this.depth--
     }
   }
 
@@ -329,18 +391,23 @@ class Parser {
     if (t.kind === '-' || t.kind === '+') {
       this.next()
       // as in PromQL, a sign binds looser than `^` (`-2^2` is -4) and tighter than `*`
-      const v = this.durationExpr(3, context)
-      if (t.kind === '+') return v
-      const f = v.f
-      return {f: (s, r) => -f(s, r), dynamic: v.dynamic}
+      this.enter()
+      try {
+        const v = this.durationExpr(3, context)
+        if (t.kind === '+') return v
+        const f = v.f
+        return {f: (s, r) => -f(s, r), dynamic: v.dynamic, height: v.height + 1}
+      } finally {
+        this.depth--
+      }
     }
     if (t.kind === 'DURATION') {
-      const v = parseDuration(this.next().text) / 1000
-      return {f: () => v, dynamic: false}
+      const v = this.durationOf(this.next()) / 1000
+      return {f: () => v, dynamic: false, height: 1}
     }
     if (t.kind === 'NUMBER') {
       const v = parseNumber(this.next().text)
-      return {f: () => v, dynamic: false}
+      return {f: () => v, dynamic: false, height: 1}
     }
     if (t.kind === '(') {
       this.next()
@@ -352,7 +419,7 @@ class Parser {
       this.next()
       this.next()
       this.expect(')', 'duration expression', '")"')
-      return t.text === 'step' ? {f: (s) => s, dynamic: true} : {f: (_s, r) => r, dynamic: true}
+      return t.text === 'step' ? {f: (s) => s, dynamic: true, height: 1} : {f: (_s, r) => r, dynamic: true, height: 1}
     }
     if (t.kind === 'IDENT' && (t.text === 'min_of' || t.text === 'max_of') && this.peek().kind === '(') {
       this.next()
@@ -362,7 +429,7 @@ class Parser {
       const b = this.durationExpr(0, context)
       this.expect(')', 'duration expression', '")"')
       const pick = t.text === 'min_of' ? Math.min : Math.max
-      return {f: (s, r) => pick(a.f(s, r), b.f(s, r)), dynamic: a.dynamic || b.dynamic}
+      return {f: (s, r) => pick(a.f(s, r), b.f(s, r)), dynamic: a.dynamic || b.dynamic, height: 1 + Math.max(a.height, b.height)}
     }
     return this.unexpected(`${context}`, 'duration')
   }
@@ -395,7 +462,7 @@ class Parser {
       if (sign) this.next()
       const atom = this.durationAtom('offset')
       const f = atom.f
-      const d = this.finishDuration(sign === '-' ? {f: (s, r) => -f(s, r), dynamic: atom.dynamic} : atom, start)
+      const d = this.finishDuration(sign === '-' ? {f: (s, r) => -f(s, r), dynamic: atom.dynamic, height: atom.height + 1} : atom, start)
       target.originalOffset = d.ms
       if (d.expr.dynamic) target.originalOffsetExpr = d.expr
     } else {
@@ -410,7 +477,7 @@ class Parser {
 
   private parseDurationValueForOffset(): {ms: number} {
     const t = this.tok
-    if (t.kind === 'DURATION') return {ms: parseDuration(this.next().text)}
+    if (t.kind === 'DURATION') return {ms: this.durationOf(this.next())}
     if (t.kind === 'NUMBER') return {ms: Math.round(parseNumber(this.next().text) * 1000)}
     return this.unexpected('offset', 'duration')
   }
@@ -424,7 +491,7 @@ class Parser {
       this.expect('(', '@ modifier', '"("')
       this.expect(')', '@ modifier', '")"')
     } else if (this.k() === 'DURATION') {
-      target.timestamp = parseDuration(this.next().text)
+      target.timestamp = this.durationOf(this.next())
     } else {
       const v = this.parseSignedNumber('@')
       if (!Number.isFinite(v)) this.fail({start: t.pos, end: this.toks[this.i - 1]!.end}, `timestamp out of bounds for @ modifier: ${v}`)
@@ -443,7 +510,7 @@ class Parser {
         return {kind: 'NumberLiteral', val: parseNumber(t.text), duration: false, posRange: {start: t.pos, end: t.end}}
       case 'DURATION':
         this.next()
-        return {kind: 'NumberLiteral', val: parseDuration(t.text) / 1000, duration: true, posRange: {start: t.pos, end: t.end}}
+        return {kind: 'NumberLiteral', val: this.durationOf(t) / 1000, duration: true, posRange: {start: t.pos, end: t.end}}
       case 'STRING':
         this.next()
         return {kind: 'StringLiteral', val: t.value!, posRange: {start: t.pos, end: t.end}}

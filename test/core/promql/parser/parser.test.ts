@@ -155,6 +155,36 @@ describe('PromQL parser', function () {
     const cases: [number, string][] = [[1e21, '1000000000000000000000'], [1e-7, '0.0000001'], [1.5e-10, '0.00000000015'], [123.456, '123.456'], [-2.5e25, '-25000000000000000000000000'], [NaN, 'NaN'], [Infinity, '+Inf'], [-Infinity, '-Inf'], [0.1 + 0.2, '0.30000000000000004'], [5e-324, '0.' + '0'.repeat(323) + '5']]
     for (const [v, want] of cases) assert.equal(formatGoFloat(v), want, String(v))
   })
+
+  it('limits nesting to 1000 levels with a parse error instead of exhausting the stack', function () {
+    // Prometheus (a yacc parser) has no limit; past ours the JS stack would overflow
+    for (const q of ['('.repeat(999) + '1' + ')'.repeat(999), 'abs('.repeat(999) + 'x' + ')'.repeat(999), Array(1000).fill('x').join(' + '), '-'.repeat(999) + 'x']) {
+      assert.doesNotThrow(() => formatExpr(parseExpr(q)), q.slice(0, 20))
+    }
+    const deep: [string, string][] = [
+      ['('.repeat(10_000) + '1' + ')'.repeat(10_000), '1:1001:'],
+      ['abs('.repeat(10_000) + 'x' + ')'.repeat(10_000), '1:4001:'],
+      [Array(1001).fill('x').join('+'), '1:1:'],
+      [Array(10_000).fill('x').join('^'), '1:2001:'],
+      ['-'.repeat(10_000) + 'x', '1:1001:'],
+      [`x[${Array(2000).fill('1s').join('+')}]`, '1:3002:'],
+    ]
+    for (const [q, at] of deep) {
+      assert.throws(() => parseExpr(q), (e: unknown) => e instanceof ParseError && e.message === `${at} parse error: expression nests too deeply (more than 1000 levels)`, q.slice(0, 20))
+    }
+  })
+
+  it('reports a malformed duration as Prometheus does, as a parse error at the token', function () {
+    // texts from Prometheus 3.14's parser
+    const cases: [string, string][] = [
+      ['avg_over_time(x[10m1m])', '1:17: parse error: not a valid duration string: "10m1m"'],
+      ['x offset 10m1m', '1:10: parse error: not a valid duration string: "10m1m"'],
+      ['x @ 10m1m', '1:5: parse error: not a valid duration string: "10m1m"'],
+      ['10m1m', '1:1: parse error: not a valid duration string: "10m1m"'],
+      ['x[5m:10m1m]', '1:6: parse error: not a valid duration string: "10m1m"'],
+    ]
+    for (const [q, msg] of cases) assert.throws(() => parseExpr(q), (e: unknown) => e instanceof ParseError && e.message === msg, q)
+  })
 })
 
 const PARSE_BASELINE = 2047
