@@ -229,11 +229,13 @@ export function reduceSideResolution(spans: Int32Array, buckets: Float64Array, o
  * A's buckets plus (or, with `negate`, minus) B's, both in `schema` and absolute, as
  * Prometheus's addBuckets: buckets of B whose upper bound is at most `threshold` (already
  * folded into the zero bucket) are left out for exponential schemas; buckets only in B are
- * inserted into A's layout. The span structure follows Prometheus's insertion order: a new
- * bucket right after a span extends it; else, right before a span, it extends that span
- * backwards; else it starts a span. So A's spans are never merged with each other, even when
- * the inserted buckets close the gap between them (Compact does that). Zero-length spans of A
- * are dropped (Equals treats them as absent).
+ * inserted into A's layout one by one, in index order: right after a span (also a
+ * zero-length one) a bucket extends it; else, right before the next span, it extends that
+ * one backwards; else it starts a span of its own. So A's spans are never merged with each
+ * other, even when new buckets close the gap between them (Compact does that).
+ *
+ * A's bucket array is updated in place when all of B's buckets are in A's layout (the common
+ * case of equal layouts); otherwise new arrays are returned.
  */
 export function addSides(
   schema: number,
@@ -244,77 +246,93 @@ export function addSides(
   spansB: Int32Array,
   bucketsB: Float64Array,
 ): Side {
-  const nA = bucketsA.length
   const nB = bucketsB.length
-  const idxA = bucketIndices(spansA, nA)
-  const startA = spanStarts(spansA, nA)
   const idxB = bucketIndices(spansB, nB)
-  let ib = 0
-  if (isExponentialSchema(schema)) while (ib < nB && exponentialBound(idxB[ib]!, schema) <= threshold) ib++
-  if (ib === nB) return {spans: spansA, buckets: bucketsA}
+  let first = 0
+  if (isExponentialSchema(schema)) while (first < nB && exponentialBound(idxB[first]!, schema) <= threshold) first++
+  if (first === nB) return {spans: spansA, buckets: bucketsA}
+  if (addInPlace(spansA, bucketsA, idxB, bucketsB, first, negate)) return {spans: spansA, buckets: bucketsA}
 
-  const out = new Float64Array(nA + nB - ib)
-  const outSpans = new Int32Array(2 * (nA + nB - ib))
-  let o = 0 // buckets written
-  let s = -2 // position of the current span in outSpans
-  let last = 0 // index of the last bucket written
-  let lastOnlyB = false // whether that bucket came from B alone
-  let beforeLast = 0 // index of the bucket before it
-  let ia = 0
-  while (ia < nA || ib < nB) {
-    let idx: number
-    let v: number
-    let inA: boolean
-    let isStartA = false
-    if (ib >= nB || (ia < nA && idxA[ia]! < idxB[ib]!)) {
-      idx = idxA[ia]!
-      v = bucketsA[ia]!
-      isStartA = startA[ia] === 1
-      inA = true
-      ia++
-    } else if (ia >= nA || idxB[ib]! < idxA[ia]!) {
-      idx = idxB[ib]!
-      v = negate ? -bucketsB[ib]! : bucketsB[ib]!
-      inA = false
-      ib++
-    } else {
-      idx = idxA[ia]!
-      v = bucketsA[ia]! + (negate ? -bucketsB[ib]! : bucketsB[ib]!)
-      isStartA = startA[ia] === 1
-      inA = true
-      ia++
-      ib++
-    }
-    let extend: boolean
-    if (o === 0 || last !== idx - 1) extend = false
-    else if (!inA || !isStartA) extend = true
-    // An A span starting right after a bucket of B: that bucket joined this span only if it
-    // did not already follow a bucket (then it extended the span before).
-    else extend = lastOnlyB && (o < 2 || beforeLast !== idx - 2)
-    if (extend) outSpans[s + 1]!++
-    else {
-      s += 2
-      outSpans[s] = o === 0 ? idx : idx - last - 1
-      outSpans[s + 1] = 1
-    }
-    out[o++] = v
-    beforeLast = last
-    last = idx
-    lastOnlyB = !inA
+  // A's spans as absolute start indices and lengths, and its buckets, to insert into.
+  const starts: number[] = []
+  const lens: number[] = []
+  let pos = 0
+  for (let k = 0; k < spansA.length; k += 2) {
+    pos += spansA[k]!
+    starts.push(pos)
+    lens.push(spansA[k + 1]!)
+    pos += spansA[k + 1]!
   }
-  return {spans: outSpans.slice(0, s + 2), buckets: o === out.length ? out : out.slice(0, o)}
+  const vals = Array.from(bucketsA)
+  let k = 0 // the span containing the current index, or the one after its gap
+  let firstOfK = 0 // position in vals of span k's first bucket
+  for (let b = first; b < nB; b++) {
+    const idx = idxB[b]!
+    const v = negate ? -bucketsB[b]! : bucketsB[b]!
+    while (k < starts.length && starts[k]! + lens[k]! <= idx) {
+      firstOfK += lens[k]!
+      k++
+    }
+    if (k < starts.length && starts[k]! <= idx) {
+      vals[firstOfK + idx - starts[k]!]! += v
+    } else if (k > 0 && starts[k - 1]! + lens[k - 1]! === idx) {
+      // Right after the previous span: it grows.
+      lens[k - 1]!++
+      vals.splice(firstOfK, 0, v)
+      firstOfK++
+    } else if (k < starts.length && starts[k]! === idx + 1) {
+      // Right before the next span: it grows backwards.
+      starts[k]!--
+      lens[k]!++
+      vals.splice(firstOfK, 0, v)
+    } else {
+      starts.splice(k, 0, idx)
+      lens.splice(k, 0, 1)
+      vals.splice(firstOfK, 0, v)
+    }
+  }
+  const outSpans = new Int32Array(starts.length * 2)
+  let end = 0
+  for (let i = 0; i < starts.length; i++) {
+    outSpans[2 * i] = i === 0 ? starts[0]! : starts[i]! - end
+    outSpans[2 * i + 1] = lens[i]!
+    end = starts[i]! + lens[i]!
+  }
+  return {spans: outSpans, buckets: Float64Array.from(vals)}
 }
 
-/** 1 at the first bucket of each non-empty span. */
-function spanStarts(spans: Int32Array, n: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let i = 0
-  for (let k = 0; k < spans.length && i < n; k += 2) {
-    const len = spans[k + 1]!
-    if (len > 0) out[i] = 1
-    i += len
+/** Adds B's buckets (from position `first`) into bucketsA if A's layout has all of them; false (and nothing changed) otherwise. */
+function addInPlace(spansA: Int32Array, bucketsA: Float64Array, idxB: Int32Array, bucketsB: Float64Array, first: number, negate: boolean): boolean {
+  // Pass 1: positions, without writing.
+  let k = 0
+  let start = spansA.length > 0 ? spansA[0]! : 0
+  let firstOfK = 0
+  for (let b = first; b < idxB.length; b++) {
+    const idx = idxB[b]!
+    while (k < spansA.length && start + spansA[k + 1]! <= idx) {
+      firstOfK += spansA[k + 1]!
+      start += spansA[k + 1]!
+      k += 2
+      if (k < spansA.length) start += spansA[k]!
+    }
+    if (k >= spansA.length || start > idx || firstOfK + idx - start >= bucketsA.length) return false
   }
-  return out
+  // Pass 2: add.
+  k = 0
+  start = spansA.length > 0 ? spansA[0]! : 0
+  firstOfK = 0
+  for (let b = first; b < idxB.length; b++) {
+    const idx = idxB[b]!
+    while (start + spansA[k + 1]! <= idx) {
+      firstOfK += spansA[k + 1]!
+      start += spansA[k + 1]!
+      k += 2
+      start += spansA[k]!
+    }
+    const i = firstOfK + idx - start
+    bucketsA[i] = bucketsA[i]! + (negate ? -bucketsB[b]! : bucketsB[b]!)
+  }
+  return true
 }
 
 /** The intersection of two sorted custom-bound lists (Prometheus's intersectCustomBucketBounds). */
