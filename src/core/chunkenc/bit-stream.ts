@@ -244,7 +244,8 @@ export class BitWriter {
     if (v >= -131071 && v <= 131072) return this.prefixed(0b111110, 6, v, 18)
     if (v >= -16777215 && v <= 16777216) return this.prefixed(0b1111110, 7, v, 25)
     const [hi, lo] = split64(v)
-    if (v >= -(2 ** 55 - 1) && v <= 2 ** 55) {
+    // -(2^55 - 1) ≤ v ≤ 2^55, written so that the bound is exact in doubles (-2^55 needs 64 bits).
+    if (v > -(2 ** 55) && v <= 2 ** 55) {
       this.bits(0b11111110, 8)
       this.bits64(hi, lo, 56)
       return

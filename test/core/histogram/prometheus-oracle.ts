@@ -18,6 +18,7 @@ import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
+import {isStaleNaN} from '../../../src/core/chunkenc/value.js'
 import {FloatHistogram} from '../../../src/core/histogram/float-histogram.js'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
 import type {CounterResetHint} from '../../../src/core/histogram/schema.js'
@@ -41,10 +42,14 @@ export interface WireHistogram {
 
 export interface OracleRequest {
   op: string
-  a: WireHistogram
+  a?: WireHistogram
   b?: WireHistogram
   n?: number
   f?: string
+  /** For 'chunks': the series. */
+  hs?: WireHistogram[]
+  ts?: number[]
+  float?: boolean
 }
 
 export interface OracleResponse {
@@ -55,11 +60,15 @@ export interface OracleResponse {
   err?: string
   panic?: string
   json?: string
+  /** Hex of each chunk's bytes. */
+  chunks?: string[]
 }
 
 const dv = new DataView(new ArrayBuffer(8))
 
 export function hexOf(v: number): string {
+  // The stale marker's signalling NaN may reach us quieted (see chunkenc/value.ts): send it canonical.
+  if (isStaleNaN(v)) return '7ff0000000000002'
   dv.setFloat64(0, v)
   return dv.getBigUint64(0).toString(16)
 }

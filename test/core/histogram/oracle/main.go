@@ -15,6 +15,7 @@ import (
 	jsoniter "github.com/json-iterator/go"
 
 	"github.com/prometheus/prometheus/model/histogram"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
 	"github.com/prometheus/prometheus/util/jsonutil"
 )
 
@@ -33,21 +34,25 @@ type hist struct {
 }
 
 type req struct {
-	Op string  `json:"op"`
-	A  hist    `json:"a"`
-	B  *hist   `json:"b,omitempty"`
-	N  int     `json:"n"`
-	F  string  `json:"f"`
+	Op    string  `json:"op"`
+	A     hist    `json:"a"`
+	B     *hist   `json:"b,omitempty"`
+	N     int     `json:"n"`
+	F     string  `json:"f"`
+	Hs    []hist  `json:"hs"`
+	Ts    []int64 `json:"ts"`
+	Float bool    `json:"float"`
 }
 
 type resp struct {
-	H         *hist  `json:"h,omitempty"`
-	Collision bool   `json:"collision,omitempty"`
-	Reconcile bool   `json:"reconciled,omitempty"`
-	Bool      bool   `json:"bool,omitempty"`
-	Err       string `json:"err,omitempty"`
-	Panic     string `json:"panic,omitempty"`
-	JSON      string `json:"json,omitempty"`
+	H         *hist    `json:"h,omitempty"`
+	Collision bool     `json:"collision,omitempty"`
+	Reconcile bool     `json:"reconciled,omitempty"`
+	Bool      bool     `json:"bool,omitempty"`
+	Err       string   `json:"err,omitempty"`
+	Panic     string   `json:"panic,omitempty"`
+	JSON      string   `json:"json,omitempty"`
+	Chunks    []string `json:"chunks,omitempty"`
 }
 
 func fl(s string) float64 {
@@ -137,12 +142,56 @@ func fromH(h *histogram.Histogram) *hist {
 		PS: flat(h.PositiveSpans), PB: hxs(pb), NS: flat(h.NegativeSpans), NB: hxs(nb), CV: hxs(h.CustomValues)}
 }
 
+func encodeChunks(r req) resp {
+	// A series through Prometheus's chunk appenders alone (AppendHistogram and
+	// AppendFloatHistogram without a previous appender, as for a series' first chunk and
+	// every chunk the appender cuts itself), as hex of each chunk's bytes.
+	var c chunkenc.Chunk
+	if r.Float {
+		c = chunkenc.NewFloatHistogramChunk()
+	} else {
+		c = chunkenc.NewHistogramChunk()
+	}
+	app, err := c.Appender()
+	if err != nil {
+		return resp{Err: err.Error()}
+	}
+	var chunks []chunkenc.Chunk
+	for i, w := range r.Hs {
+		var nc chunkenc.Chunk
+		var recoded bool
+		if r.Float {
+			nc, recoded, app, err = app.AppendFloatHistogram(nil, 0, r.Ts[i], toFH(w), false)
+		} else {
+			nc, recoded, app, err = app.AppendHistogram(nil, 0, r.Ts[i], toH(w), false)
+		}
+		if err != nil {
+			return resp{Err: err.Error()}
+		}
+		if nc != nil {
+			if !recoded {
+				chunks = append(chunks, c)
+			}
+			c = nc
+		}
+	}
+	chunks = append(chunks, c)
+	out := resp{}
+	for _, ch := range chunks {
+		out.Chunks = append(out.Chunks, fmt.Sprintf("%x", ch.Bytes()))
+	}
+	return out
+}
+
 func run(r req) (out resp) {
 	defer func() {
 		if p := recover(); p != nil {
 			out = resp{Panic: fmt.Sprint(p)}
 		}
 	}()
+	if r.Op == "chunks" {
+		return encodeChunks(r)
+	}
 	a := toFH(r.A)
 	switch r.Op {
 	case "add", "sub":
