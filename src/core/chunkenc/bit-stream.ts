@@ -41,7 +41,7 @@ export class BitReader {
         ? ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) >>> 0
         : (((i < d.length ? d[i]! : 0) << 24) | ((i + 1 < d.length ? d[i + 1]! : 0) << 16) | ((i + 2 < d.length ? d[i + 2]! : 0) << 8)) >>> 0
     // offset ≤ 7 and n ≤ 25: the bits lie within these four bytes.
-    return (w >>> (32 - (pos & 7) - n)) & (2 ** n - 1)
+    return (w >>> (32 - (pos & 7) - n)) & ((1 << n) - 1)
   }
 
   remainingBits(): number {
@@ -99,7 +99,7 @@ export class BitReader {
       return hi * 4294967296 + lo
     }
     const v = this.bits(sz)
-    return v > 2 ** (sz - 1) ? v - 2 ** sz : v
+    return v > 1 << (sz - 1) ? v - (1 << sz) : v
   }
 
   /** A varbit-encoded unsigned integer (varbit.go readVarbitUint), same prefixes. Exact up to 2^53. */
