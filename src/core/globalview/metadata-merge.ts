@@ -8,6 +8,7 @@
  * random there; here each answer is walked in name order. `limitPerMetric` (Prometheus's
  * `limit_per_metric`, which Thanos does not have) keeps the first n entries of each metric.
  */
+import {compareStrings} from '../labels/labels.js'
 import type {Meta, MetricMetadata} from './messages.js'
 
 export type MetadataMap = Map<string, Meta[]>
@@ -18,7 +19,7 @@ export function mergeMetadata(parts: readonly MetricMetadata[], limit: number, l
   const out: MetadataMap = new Map()
   if (limit === 0) return out
   for (const p of parts) {
-    for (const name of Object.keys(p.metadata).sort()) {
+    for (const name of Object.keys(p.metadata).sort(compareStrings)) {
       const metas = p.metadata[name]!.metas
       const have = out.get(name)
       if (have === undefined) {

@@ -2,6 +2,7 @@
  * Metadata: Prometheus's /api/v1/metadata answer as a thanos.MetricMetadata, as Thanos's
  * sidecar passes it on (pkg/metadata/prometheus.go): no labels, so nothing to add.
  */
+import {compareStrings} from '../labels/labels.js'
 import type {Meta, MetricMetadata} from './messages.js'
 import {jsonArray, jsonObject, jsonString} from './prom-json.js'
 
@@ -22,7 +23,7 @@ export function metadataLimitParam(limit: number): string | undefined {
 export function metricMetadataFromPrometheus(data: unknown): MetricMetadata {
   const o = jsonObject(data, 'metadata')
   const metadata = Object.create(null) as MetricMetadata['metadata']
-  for (const name of Object.keys(o).sort()) {
+  for (const name of Object.keys(o).sort(compareStrings)) {
     const metas = jsonArray(o[name], `metadata.${name}`).map((v): Meta => {
       const m = jsonObject(v, `metadata.${name}[]`)
       return {type: jsonString(m, 'type', 'meta'), help: jsonString(m, 'help', 'meta'), unit: jsonString(m, 'unit', 'meta')}

@@ -14,11 +14,12 @@
  * Sorts are stable, so ties keep the order the answers arrived in, which is what Go's sort
  * gives for the short lists involved (insertion sort below 13 elements).
  */
-import {compareLabels, withoutLabels} from '../labels/labels.js'
+import {compareLabels, compareStrings, withoutLabels} from '../labels/labels.js'
 import type {PbTimestamp, Rule, RuleGroup} from './messages.js'
 import {ruleLabels, ruleName} from './rules.js'
 
-const cmpStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+// Go's string order (UTF-8 bytes), as the sort.Slice calls this follows.
+const cmpStrings = compareStrings
 
 export function compareTimestamps(a: PbTimestamp, b: PbTimestamp): number {
   return a.seconds - b.seconds || a.nanos - b.nanos

@@ -13,11 +13,12 @@
  * between them because of a label that follows the replica label (the same target seen with
  * two values of `zone`, say). Sorts are stable, as Go's for short lists.
  */
-import {compareLabels, withoutLabels} from '../labels/labels.js'
+import {compareLabels, compareStrings, withoutLabels} from '../labels/labels.js'
 import type {ActiveTarget, DroppedTarget, TargetDiscovery} from './messages.js'
 import {compareTimestamps} from './rules-dedup.js'
 
-const cmpStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+// Go's string order (UTF-8 bytes), as the sort.Slice calls this follows.
+const cmpStrings = compareStrings
 
 export function compareActiveTargets(a: ActiveTarget, b: ActiveTarget): number {
   return (

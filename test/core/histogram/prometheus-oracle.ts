@@ -1,5 +1,5 @@
 /**
- * Prometheus's own native-histogram code as a test oracle: oracle/main.go, built against the
+ * Prometheus's own native-histogram code as a test oracle: test/peers/prometheus/histogram-oracle/main.go, built against the
  * Prometheus module the peers pin (test/peers/prometheus/go.mod and go.sum, copied into a
  * temp module so that there is one pin), run as a child process that answers one JSON line
  * per request. The property tests send it the same random inputs as our model and compare
@@ -118,7 +118,7 @@ export function unwireInt(w: WireHistogram): Histogram {
 }
 
 async function build(): Promise<string> {
-  const src = await readFile(path.resolve('test/core/histogram/oracle/main.go'))
+  const src = await readFile(path.resolve('test/peers/prometheus/histogram-oracle/main.go'))
   const mod = (await readFile(path.resolve('test/peers/prometheus/go.mod'), 'utf8')).replace(/^module .*$/m, 'module thanosts.test/histogram-oracle')
   const sum = await readFile(path.resolve('test/peers/prometheus/go.sum'))
   const key = createHash('sha256').update(src).update(mod).update(sum).digest('hex').slice(0, 16)
