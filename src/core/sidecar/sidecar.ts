@@ -20,6 +20,7 @@ import {Lifecycle, sleep} from '../server/lifecycle.js'
 import {Prober} from '../server/prober.js'
 import {registerStoreApi} from '../storeapi/store-grpc-server.js'
 import {PrometheusStore, type SidecarState} from './prometheus-store.js'
+import {openShipping, type SidecarShipperConfig} from './shipping.js'
 
 export interface SidecarConfig {
   prometheusUrl: string
@@ -40,6 +41,8 @@ export interface SidecarConfig {
     retryIntervalMs: number
   }
   logger: Logger
+  /** Uploads of finished blocks (shipping.ts); none without a bucket configuration. */
+  shipper?: SidecarShipperConfig
 }
 
 export const NO_EXTERNAL_LABELS_MESSAGE =
@@ -124,6 +127,10 @@ export async function runSidecar(cfg: SidecarConfig): Promise<RunningSidecar> {
 
   // Initial: wait for Prometheus (and its external labels).
   const deadline = Date.now() + cfg.readyTimeoutMs
+  const shipping = await openShipping(cfg.shipper, {...cfg, registry, lifecycle, logger: log, deadline}).catch(async (e: unknown) => {
+    await lifecycle.stop()
+    throw e
+  })
   for (;;) {
     try {
       await heartbeat()
@@ -182,6 +189,7 @@ export async function runSidecar(cfg: SidecarConfig): Promise<RunningSidecar> {
   })
   const reloading = reloader.run(lifecycle.signal)
   lifecycle.add('reloader', () => reloading)
+  shipping?.start(() => state.externalLabels)
 
   return {grpcPort, httpPort: httpAddr.port, lifecycle, state, registry}
 }
