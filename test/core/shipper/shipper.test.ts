@@ -15,6 +15,7 @@ import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import type {Bucket} from '../../../src/core/objstore/bucket.js'
 import {runShipper, Shipper, type ShipperOptions} from '../../../src/core/shipper/shipper.js'
 import {startHoldProxy, type HoldProxy} from '../../helpers/hold-proxy.js'
+import {startThanosSidecar} from '../../helpers/peers.js'
 import {startSeaweedS3, type SeaweedS3} from '../../helpers/s3.js'
 import {seaweedOutage} from '../../helpers/seaweed-restart.js'
 import {
@@ -191,6 +192,19 @@ describe('shipper to S3 on a real SeaweedFS, over a running Prometheus 3', funct
       assert.equal(await metricValue(registry, 'thanos_shipper_upload_failures_total'), 0)
       await assert.rejects(readFile(path.join(p.dataDir, 'outage.shipper.json')), /ENOENT/, 'an ended sync writes no record')
       await assert.rejects(shipper.sync(), /^Error: check exists: .*ECONNREFUSED/)
+      // The real thanos sidecar counts the same outage the same way.
+      const cfg = yamlVia(s3.endpoint, 'outage-thanos', {max_retries: 1})
+      const thanos = await startThanosSidecar(p.prom, {tsdbPath: p.dataDir, objstoreConfig: cfg, extraArgs: ['--shipper.meta-file-name=outage-thanos.shipper.json']})
+      try {
+        const counters = await pollFor(async () => {
+          const text = await (await fetch(`${thanos.httpUrl}/metrics`)).text()
+          const v = (n: string): number => Number(new RegExp(`^thanos_shipper_${n} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+          return v('dir_sync_failures_total') >= 1 ? {uploads: v('uploads_total'), uploadFailures: v('upload_failures_total'), dirSyncs: v('dir_syncs_total')} : undefined
+        }, 60_000, 'the thanos sidecar to fail a sync')
+        assert.deepEqual(counters, {uploads: 0, uploadFailures: 0, dirSyncs: 0})
+      } finally {
+        await thanos.stop()
+      }
 
       await outage.up()
       await pollFor(async () => ((await metricValue(registry, 'thanos_shipper_uploads_total')) === 5 ? true : undefined), 60_000, 'the five uploads once SeaweedFS is back')
