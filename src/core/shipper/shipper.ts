@@ -226,15 +226,6 @@ export class Shipper {
       signal,
     })
   }
-
-  /** The IDs recorded in the shipper file (empty when it cannot be read). */
-  async uploadedBlocks(): Promise<Set<string>> {
-    try {
-      return new Set((await readShipperFile(this.metaFilePath)).uploaded ?? [])
-    } catch {
-      return new Set()
-    }
-  }
 }
 
 /**
