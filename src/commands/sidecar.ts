@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import {pathOrContent} from '../core/config/path-or-content.js'
 import {parsePrometheusHttpClientConfig} from '../core/prometheus/http-client-config.js'
+import {objstoreConfigFromFlags} from '../core/objstore/config.js'
 import {MIN_INT64} from '../core/prometheus/prometheus-client.js'
 import {runSidecar} from '../core/sidecar/sidecar.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
@@ -10,7 +11,9 @@ export default class Sidecar extends Command {
   static override description = `Reads the Prometheus external labels (they must be set: they tell replicas apart), then serves
 thanos.Store/Series, LabelNames, LabelValues and thanos.info.Info/Info on --grpc-address, backed by
 Prometheus remote read. /metrics, /-/healthy and /-/ready are served on --http-address. With
---reloader.* flags it also reloads Prometheus (POST /-/reload) when its config or rules change.`
+--reloader.* flags it also reloads Prometheus (POST /-/reload) when its config or rules change.
+With a bucket (--objstore.config-file or --objstore.config) it uploads every finished block
+of --tsdb.path, oldest first, within 30 s of Prometheus writing it, as Thanos's shipper does.`
 
   static override examples = ['<%= config.bin %> sidecar --prometheus.url http://localhost:9090', '<%= config.bin %> sidecar --prometheus.url http://prom:9090 --grpc-address 0.0.0.0:10901 --reloader.config-file /etc/prometheus/prometheus.yml']
 
@@ -31,6 +34,48 @@ Prometheus remote read. /metrics, /-/healthy and /-/ready are served on --http-a
     'reloader.rule-dir': Flags.string({description: 'Rule directory for the reloader to watch (repeated).', multiple: true, default: []}),
     'reloader.watch-interval': durationFlag({description: 'Controls how often the reloader re-reads config and rules.', default: 180_000, defaultHelp: async () => '3m'}),
     'reloader.retry-interval': durationFlag({description: 'Controls how often the reloader retries a failed reload.', default: 5_000, defaultHelp: async () => '5s'}),
+    'tsdb.path': Flags.string({description: 'Data directory of TSDB.', default: './data'}),
+    'objstore.config-file': Flags.string({
+      description: 'Path to YAML file that contains object store configuration. See format details: https://thanos.io/tip/thanos/storage.md/#configuration',
+      helpValue: '<file-path>',
+    }),
+    'objstore.config': Flags.string({
+      description: "Alternative to 'objstore.config-file' flag (mutually exclusive). Content of YAML file that contains object store configuration. See format details: https://thanos.io/tip/thanos/storage.md/#configuration",
+      helpValue: '<content>',
+    }),
+    'shipper.upload-compacted': Flags.boolean({
+      description: 'If true shipper will try to upload compacted blocks as well. Useful for migration purposes. Works only if compaction is disabled on Prometheus. Do it once and then disable the flag when done.',
+      default: false,
+      allowNo: true,
+    }),
+    'hash-func': Flags.string({
+      description: 'Specify which hash function to use when calculating the hashes of produced files. If no function has been specified, it does not happen. This permits avoiding downloading some files twice albeit at some performance cost. Possible values are: "", "SHA256".',
+      options: ['', 'SHA256'],
+      default: '',
+    }),
+    'shipper.meta-file-name': Flags.string({description: 'the file to store shipper metadata in', default: 'thanos.shipper.json'}),
+    'shipper.upload-concurrency': Flags.integer({description: 'Number of goroutines to use when uploading block files to object storage.', default: 0, min: 0}),
+    'shipper.ignore-unequal-block-size': Flags.boolean({
+      description:
+        'If true shipper will not require prometheus min and max block size flags to be set to the same value. Only use this if you want to keep long retention and compaction enabled on your Prometheus instance, as in the worst case it can result in ~2h data loss for your Thanos bucket storage.',
+      default: false,
+      allowNo: true,
+      hidden: true,
+    }),
+    'shipper.allow-out-of-order-uploads': Flags.boolean({
+      description:
+        'If true, shipper will skip failed block uploads in the given iteration and retry later. This means that some newer blocks might be uploaded sooner than older blocks. This can trigger compaction without those blocks and as a result will create an overlap situation. Set it to true if you have vertical compaction enabled and wish to upload blocks as soon as possible without caring about order.',
+      default: false,
+      allowNo: true,
+      hidden: true,
+    }),
+    'shipper.skip-corrupted-blocks': Flags.boolean({
+      description:
+        'If true, shipper will skip corrupted blocks in the given iteration and retry later. This means that some newer blocks might be uploaded sooner than older blocks. This can trigger compaction without those blocks and as a result will create an overlap situation. Set it to true if you have vertical compaction enabled and wish to upload blocks as soon as possible without caring about order.',
+      default: false,
+      allowNo: true,
+      hidden: true,
+    }),
     ...logFlags,
   }
 
@@ -40,6 +85,7 @@ Prometheus remote read. /metrics, /-/healthy and /-/ready are served on --http-a
     const minTime = parseMinTime(flags['min-time'])
     try {
       const httpClientYaml = await pathOrContent({file: flags['prometheus.http-client-file'], content: flags['prometheus.http-client']}, {flagName: 'prometheus.http-client'})
+      const objstoreConfig = await objstoreConfigFromFlags({configFile: flags['objstore.config-file'], config: flags['objstore.config']})
       const sidecar = await runSidecar({
         prometheusUrl: flags['prometheus.url'],
         grpcAddress: flags['grpc-address'],
@@ -59,6 +105,17 @@ Prometheus remote read. /metrics, /-/healthy and /-/ready are served on --http-a
           retryIntervalMs: flags['reloader.retry-interval'],
         },
         logger,
+        shipper: {
+          tsdbPath: flags['tsdb.path'],
+          objstoreConfig,
+          metaFileName: flags['shipper.meta-file-name'],
+          uploadCompacted: flags['shipper.upload-compacted'],
+          ignoreUnequalBlockSize: flags['shipper.ignore-unequal-block-size'],
+          allowOutOfOrderUploads: flags['shipper.allow-out-of-order-uploads'],
+          skipCorruptedBlocks: flags['shipper.skip-corrupted-blocks'],
+          hashFunc: flags['hash-func'] as '' | 'SHA256',
+          uploadConcurrency: flags['shipper.upload-concurrency'],
+        },
       })
       sidecar.lifecycle.handleSignals()
       await sidecar.lifecycle.wait()

@@ -24,6 +24,7 @@ import {SERVICE_OF_METHOD} from '../storeapi/services.js'
 import {registerStoreApi, type GrpcCallObserver} from '../storeapi/store-grpc-server.js'
 import {PrometheusGlobalView} from './prometheus-globalview.js'
 import {PrometheusStore, type SidecarState} from './prometheus-store.js'
+import {openShipping, type SidecarShipperConfig} from './shipping.js'
 
 export interface SidecarConfig {
   prometheusUrl: string
@@ -46,6 +47,8 @@ export interface SidecarConfig {
     retryIntervalMs: number
   }
   logger: Logger
+  /** Uploads of finished blocks (shipping.ts); none without a bucket configuration. */
+  shipper?: SidecarShipperConfig
 }
 
 export const NO_EXTERNAL_LABELS_MESSAGE =
@@ -133,6 +136,10 @@ export async function runSidecar(cfg: SidecarConfig): Promise<RunningSidecar> {
 
   // Initial: wait for Prometheus (and its external labels).
   const deadline = Date.now() + cfg.readyTimeoutMs
+  const shipping = await openShipping(cfg.shipper, {...cfg, registry, lifecycle, logger: log, deadline}).catch(async (e: unknown) => {
+    await lifecycle.stop()
+    throw e
+  })
   for (;;) {
     try {
       await heartbeat()
@@ -190,6 +197,7 @@ export async function runSidecar(cfg: SidecarConfig): Promise<RunningSidecar> {
   })
   const reloading = reloader.run(lifecycle.signal)
   lifecycle.add('reloader', () => reloading)
+  shipping?.start(() => state.externalLabels)
 
   return {grpcPort, httpPort: httpAddr.port, lifecycle, state, registry}
 }
