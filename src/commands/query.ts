@@ -15,6 +15,7 @@ evaluates PromQL. Serves Prometheus's HTTP API v1 (Grafana works against it as a
     'http-address': Flags.string({description: 'Listen host:port for the HTTP API, /metrics and probes.', default: '0.0.0.0:10902'}),
     'grpc-address': Flags.string({description: 'Listen ip:port for the gRPC StoreAPI (for stacked queriers).', default: '0.0.0.0:10901'}),
     store: Flags.string({description: 'Address of a StoreAPI endpoint, HOST:PORT (repeatable; alias --endpoint).', multiple: true, default: [], aliases: ['endpoint']}),
+    'endpoint-strict': Flags.string({description: '(Deprecated): Addresses of only statically configured Thanos API servers that are always used, even if the health check fails (repeatable).', multiple: true, default: []}),
     'store.sd-files': Flags.string({description: 'File SD files (YAML/JSON, Prometheus targets format) listing store addresses (repeatable).', multiple: true, default: []}),
     'store.sd-interval': durationFlag({description: 'Refresh interval to re-read file SD files.', default: 300_000, defaultHelp: async () => '5m'}),
     'store.unhealthy-timeout': durationFlag({description: 'Timeout before an unhealthy store is removed from the list.', default: 300_000, defaultHelp: async () => '5m'}),
@@ -52,6 +53,7 @@ evaluates PromQL. Serves Prometheus's HTTP API v1 (Grafana works against it as a
         httpAddress: flags['http-address'],
         grpcAddress: flags['grpc-address'],
         stores: flags.store,
+        strictStores: flags['endpoint-strict'],
         clientTls: flags['grpc-client-tls-secure']
           ? {
               secure: true,
