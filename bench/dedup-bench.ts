@@ -2,7 +2,8 @@
  * `node dist/bench/dedup-bench.js`: the replica merge alone, on the querier's two paths.
  * 200 series × 2 replicas × 24 h at 15 s, XOR chunks as stores send them, the replicas
  * scraping at their own offsets and replica 0 missing an hour in the middle. Per path the
- * median of 7 runs: the bulk path (DedupSeries.samples, what the engine uses) and the
+ * median and minimum CPU time (user + system, which a machine shared with other work disturbs
+ * less than wall time) of 11 runs: the bulk path (DedupSeries.samples, what the engine uses) and the
  * iterator path (walking DedupSeries.iterator()), plain and counter-aware; with
  * `--explain` also the span recording (DedupSeries.explain) the API runs for explain=true.
  * Not a test: numbers depend on the machine; compare runs on the same machine.
@@ -39,27 +40,30 @@ for (let n = 0; n < SERIES; n++) replicas.push([replica(n, 0), replica(n, 1)])
 const mint = T0
 const maxt = T0 + POINTS * STEP
 
-function median(f: () => number): number {
+function cpuMs(f: () => number): {median: number; min: number} {
   const times: number[] = []
   let check = 0
-  for (let r = 0; r < 7; r++) {
-    const t0 = performance.now()
+  for (let r = 0; r < 11; r++) {
+    const t0 = process.cpuUsage()
     check += f()
-    times.push(performance.now() - t0)
+    const d = process.cpuUsage(t0)
+    times.push((d.user + d.system) / 1000)
   }
   if (check < 0) throw new Error('unreachable')
   times.sort((a, b) => a - b)
-  return times[3]!
+  return {median: times[5]!, min: times[0]!}
 }
+
+const fmt = (t: {median: number; min: number}): string => `${t.median.toFixed(1)} | ${t.min.toFixed(1)}`
 
 const withExplain = process.argv.includes('--explain')
 console.log(`data: ${SERIES} series × 2 replicas × ${POINTS} samples (24 h at 15 s), replica 0 misses 1 h`)
-console.log('| path | median ms |')
-console.log('|---|---|')
+console.log('| path | median CPU ms | min CPU ms |')
+console.log('|---|---|---|')
 for (const counter of [false, true]) {
   const set = replicas.map((rs) => new DedupSeries(rs[0]!.labels, rs, counter))
-  const bulk = median(() => set.reduce((a, s) => a + s.samples(mint, maxt).ts.length, 0))
-  const iter = median(() => {
+  const bulk = cpuMs(() => set.reduce((a, s) => a + s.samples(mint, maxt).ts.length, 0))
+  const iter = cpuMs(() => {
     let n = 0
     for (const s of set) {
       const it = s.iterator()
@@ -68,10 +72,10 @@ for (const counter of [false, true]) {
     return n
   })
   const kind = counter ? 'counter' : 'plain'
-  console.log(`| bulk, ${kind} | ${bulk.toFixed(1)} |`)
-  console.log(`| iterator, ${kind} | ${iter.toFixed(1)} |`)
+  console.log(`| bulk, ${kind} | ${fmt(bulk)} |`)
+  console.log(`| iterator, ${kind} | ${fmt(iter)} |`)
   if (withExplain) {
-    const ex = median(() => set.reduce((a, s) => a + s.explain(mint, maxt).spans.length, 0))
-    console.log(`| explain (spans), ${kind} | ${ex.toFixed(1)} |`)
+    const ex = cpuMs(() => set.reduce((a, s) => a + s.explain(mint, maxt).spans.length, 0))
+    console.log(`| explain (spans), ${kind} | ${fmt(ex)} |`)
   }
 }

@@ -66,18 +66,17 @@ export class SpanRecorder {
   private et: Float64Array = new Float64Array(256)
   private er: Int32Array = new Int32Array(256)
   private en = 0
-  private st: Float64Array = new Float64Array(256)
-  private sn = 0
-  private deltas: Float64Array = new Float64Array(256)
-  private dn = 0
-  private readonly lastSeen: Float64Array
+  /** Seen sample times per replica, each in time order (so finish() merges instead of sorting). */
+  private readonly st: Float64Array[]
+  private readonly sn: Int32Array
 
   constructor(
     replicas: number,
     readonly mint: number,
     readonly maxt: number,
   ) {
-    this.lastSeen = new Float64Array(replicas).fill(Number.NaN)
+    this.st = Array.from({length: replicas}, () => new Float64Array(64))
+    this.sn = new Int32Array(replicas)
   }
 
   /** A sample the merge emitted, from input `replica`; calls come in time order. */
@@ -94,26 +93,36 @@ export class SpanRecorder {
   /** A sample that exists in input `replica`; each once, in time order per replica. */
   seen(replica: number, t: number): void {
     if (t < this.mint || t > this.maxt) return
-    if (this.sn === this.st.length) this.st = grow(this.st)
-    this.st[this.sn++] = t
-    const last = this.lastSeen[replica]!
-    if (last === last && t > last) {
-      if (this.dn === this.deltas.length) this.deltas = grow(this.deltas)
-      this.deltas[this.dn++] = t - last
-    }
-    this.lastSeen[replica] = t
+    let a = this.st[replica]!
+    const n = this.sn[replica]!
+    if (n === a.length) this.st[replica] = a = grow(a)
+    a[n] = t
+    this.sn[replica] = n + 1
   }
 
   /** Every sample of input `replica` at once (the bulk path has them in an array). */
   seenAll(replica: number, ts: Float64Array): void {
-    for (let i = 0; i < ts.length; i++) this.seen(replica, ts[i]!)
+    let lo = 0
+    while (lo < ts.length && ts[lo]! < this.mint) lo++
+    let hi = ts.length
+    while (hi > lo && ts[hi - 1]! > this.maxt) hi--
+    const n = this.sn[replica]!
+    let a = this.st[replica]!
+    if (n + hi - lo > a.length) {
+      const b = new Float64Array(Math.max(2 * a.length, n + hi - lo))
+      b.set(a.subarray(0, n))
+      this.st[replica] = a = b
+    }
+    a.set(ts.subarray(lo, hi), n)
+    this.sn[replica] = n + hi - lo
   }
 
   /** The spans, by merge input or, with `identify`, by the identity it gives each sample. */
   finish(identify?: IdentityOf): MergeSpans {
-    const interval = median(this.deltas.subarray(0, this.dn))
+    const seen = this.st.map((a, i) => a.subarray(0, this.sn[i]!))
+    const interval = typicalInterval(seen)
     const tolerance = HOLE_TOLERANCE_INTERVALS * interval
-    const holes = interval > 0 ? findHoles(this.st.subarray(0, this.sn).sort(), tolerance) : []
+    const holes = interval > 0 ? findHoles(seen, tolerance) : []
     const spans: ReplicaSpan[] = []
     const switches: ReplicaSwitch[] = []
     let h = 0
@@ -140,19 +149,60 @@ export class SpanRecorder {
   }
 }
 
-/** Stretches between consecutive sorted times longer than `tolerance`. */
-function findHoles(sorted: Float64Array, tolerance: number): DataHole[] {
-  const out: DataHole[] = []
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]! - sorted[i - 1]! > tolerance) out.push({from: sorted[i - 1]!, to: sorted[i]!})
-  }
-  return out
+/** The median distance between consecutive samples of the same replica (0 when there is none). */
+function typicalInterval(seen: readonly Float64Array[]): number {
+  let n = 0
+  for (const ts of seen) n += Math.max(0, ts.length - 1)
+  const d = new Float64Array(n)
+  let k = 0
+  for (const ts of seen) for (let i = 1; i < ts.length; i++) if (ts[i]! > ts[i - 1]!) d[k++] = ts[i]! - ts[i - 1]!
+  return k === 0 ? 0 : select(d.subarray(0, k), k >> 1)
 }
 
-function median(xs: Float64Array): number {
-  if (xs.length === 0) return 0
-  const s = xs.slice().sort()
-  return s[s.length >> 1]!
+/** The k-th smallest value (quickselect, in place; O(n) where sorting would be O(n log n)). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0
+  let hi = a.length - 1
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (a[i]! < pivot) i++
+      while (a[j]! > pivot) j--
+      if (i <= j) {
+        const x = a[i]!
+        a[i++] = a[j]!
+        a[j--] = x
+      }
+    }
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else return a[k]!
+  }
+  return a[k]!
+}
+
+/** Stretches longer than `tolerance` without a sample of any replica (a merge of the sorted lists). */
+function findHoles(seen: readonly Float64Array[], tolerance: number): DataHole[] {
+  const out: DataHole[] = []
+  const idx = new Int32Array(seen.length)
+  let last = Number.NaN
+  for (;;) {
+    let best = -1
+    let bestT = Number.POSITIVE_INFINITY
+    for (let r = 0; r < seen.length; r++) {
+      const j = idx[r]!
+      if (j < seen[r]!.length && seen[r]![j]! < bestT) {
+        bestT = seen[r]![j]!
+        best = r
+      }
+    }
+    if (best < 0) return out
+    idx[best]!++
+    if (bestT - last > tolerance) out.push({from: last, to: bestT})
+    last = bestT
+  }
 }
 
 function grow(a: Float64Array): Float64Array {
