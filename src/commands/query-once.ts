@@ -17,6 +17,7 @@ Exit codes: 0 ok, 1 query or store error, 2 usage error.`
     `<%= config.bin %> query-once 'sum by (job) (rate(http_requests_total[5m]))' --store 127.0.0.1:10901 --store 127.0.0.1:10911 --query.replica-label replica`,
     `<%= config.bin %> query-once 'up' --query.url http://localhost:10902 --start -1h --step 1m`,
     `<%= config.bin %> query-once 'up' --query.url http://localhost:9090 --output json`,
+    `<%= config.bin %> query-once 'rate(http_requests_total[5m])' --store 127.0.0.1:10901 --store 127.0.0.1:10911 --query.replica-label replica --start -6h --explain`,
   ]
 
   static override args = {
@@ -36,6 +37,7 @@ Exit codes: 0 ok, 1 query or store error, 2 usage error.`
     timeout: durationFlag({description: 'Query timeout.', default: 120_000, defaultHelp: async () => '2m'}),
     output: Flags.string({char: 'o', description: 'Output format.', options: ['table', 'json', 'csv'], default: 'table'}),
     'time-columns': Flags.boolean({description: 'Range results in a table: one column per timestamp instead of a summary.', default: false}),
+    explain: Flags.boolean({description: 'Also print which replica served which stretch of each series, with holes where no replica had data (thanosts queriers and --store).', default: false}),
     ...logFlags,
     // a one-shot command: only problems are worth printing by default
     'log.level': Flags.string({description: 'Log filtering level.', options: ['debug', 'info', 'warn', 'error'], default: 'warn'}),
@@ -62,6 +64,7 @@ Exit codes: 0 ok, 1 query or store error, 2 usage error.`
           output: flags.output as OutputFormat,
           timeColumns: flags['time-columns'],
           color,
+          explain: flags.explain,
         },
         (q, cfg) => evaluateOverStores(q, cfg, logger),
       )

@@ -1,8 +1,8 @@
 /**
  * The JSON shapes of the HTTP API that more than one side reads or writes: Prometheus's v1 query
  * results (the API writes them, query-once's sources produce and its renderers consume them,
- * the web UI draws them) and Thanos's /api/v1/stores entries. Types only and no imports, so
- * the browser bundle shares them with the server.
+ * the web UI draws them), their `explain` companion (thanosts), and Thanos's /api/v1/stores
+ * entries. Types only and no imports, so the browser bundle shares them with the server.
  */
 
 /** [unix seconds, "value"] as Prometheus writes it. */
@@ -28,6 +28,8 @@ export interface ApiQueryResult {
   data: ApiQueryData
   warnings: string[]
   infos: string[]
+  /** Present when asked for (explain=true) and the server knows it. */
+  explain?: ApiExplain
 }
 
 /** Element of Thanos's `/api/v1/stores` (Thanos pkg/api/query/v1.go), grouped there by component type. */
@@ -38,4 +40,46 @@ export interface StoreStatus {
   labelSets: Array<Record<string, string>>
   minTime: number
   maxTime: number
+}
+
+/**
+ * `explain=true` on /api/v1/query and /api/v1/query_range (thanosts, issue 18): beside `data`,
+ * per result series the selected series that fed it and which replica served which stretch of
+ * each. Times and durations in seconds, as the rest of the API.
+ */
+export interface ApiExplain {
+  series: ApiExplainSeries[]
+  /** Selectors whose series cannot be traced to result series (e.g. inside info()). */
+  untraced?: string[]
+}
+
+export interface ApiExplainSeries {
+  /** The result series' labels, as in `data` ({} for a scalar result). */
+  metric: Record<string, string>
+  inputs: ApiExplainInput[]
+}
+
+export interface ApiExplainInput {
+  /** The selector as written in the query (printed form). */
+  selector: string
+  /** The selected series (replica labels removed when deduplicated). */
+  metric: Record<string, string>
+  spans: ApiExplainSpan[]
+  /** Stretches where no replica had a sample for longer than `tolerance`. */
+  holes: Array<{from: number; to: number}>
+  /** Where the output changed replica: the first sample of span `toSpan`. */
+  switches: Array<{at: number; fromSpan: number; toSpan: number}>
+  /** Typical scrape interval of the series and the hole tolerance (2.5 intervals). */
+  interval: number
+  tolerance: number
+}
+
+export interface ApiExplainSpan {
+  /** The replica labels deduplication removed, e.g. {"replica": "1"} ({} with dedup off). */
+  replica: Record<string, string>
+  /** The store that sent this replica. */
+  store: string
+  from: number
+  to: number
+  samples: number
 }

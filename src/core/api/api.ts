@@ -3,6 +3,11 @@
  * parameters) over a PromQL engine and a per-request Queryable. Responses follow Prometheus's
  * envelope byte for byte: {"status","data"} or {"status","errorType","error"}, with
  * "warnings"/"infos" only when non-empty; errors map to Prometheus's HTTP codes.
+ *
+ * thanosts addition: `explain=true` (or `dedup_explain=true`) on query and query_range adds
+ * `"explain"` after `data` (explain.ts, api-types.ts ApiExplain): per result series, the
+ * selected series that fed it and which replica served which stretch. Without it the code
+ * path and the bytes are Prometheus's.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {promisify} from 'node:util'
@@ -11,13 +16,15 @@ import {BadDataError, errorKind, HTTP_STATUS, TimeoutError, type ErrorKind} from
 import {compareStrings, labelsToRecord} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
-import type {Engine} from '../promql/engine/engine.js'
+import type {Engine, QueryValue} from '../promql/engine/engine.js'
 import {formatExpr, parseExpr, type Expr} from '../promql/parser/index.js'
 import type {Queryable} from '../promql/queryable.js'
 import {acceptsGzip} from '../server/accept-encoding.js'
 import type {GlobalViewAnswer, GlobalViewHttp, GlobalViewRequestOptions} from './globalview-api.js'
 import {MAX_TIME, MIN_TIME, parseBoolParam, parseDurationParam, parseTimeParam, readForm} from './params.js'
 import {queryValueToJson} from './value-json.js'
+import {SelectExplainCollector} from '../proxy/select-explain.js'
+import {buildExplain} from './explain.js'
 
 export interface RequestOptions {
   dedup: boolean
@@ -25,6 +32,8 @@ export interface RequestOptions {
   replicaLabels: string[]
   /** storeMatch[] selectors */
   storeMatchers: Matcher[][]
+  /** explain=true: the queryable records its selects here (proxy/select-explain.ts). */
+  explain?: SelectExplainCollector
 }
 
 export interface ApiOptions {
@@ -96,12 +105,17 @@ function send(req: IncomingMessage, res: ServerResponse, code: number, body: Rec
 
 /** A `data` value that is already JSON text (query results, see value-json.ts). */
 class RawJson {
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    /** explain=true: the `explain` member's JSON text, written right after `data`. */
+    readonly explain?: string,
+  ) {}
 }
 
 function success(req: IncomingMessage, res: ServerResponse, data: unknown, r: ApiResponse): Promise<void> {
   if (data instanceof RawJson) {
     let text = `{"status":"success","data":${data.text}`
+    if (data.explain !== undefined) text += `,"explain":${data.explain}`
     if (r.warnings.length) text += `,"warnings":${JSON.stringify(r.warnings)}`
     if (r.infos.length) text += `,"infos":${JSON.stringify(r.infos)}`
     return writeJson(req, res, 200, text + '}')
@@ -276,6 +290,17 @@ export class PrometheusApi {
     }
   }
 
+  /** `explain` / `dedup_explain`: a collector for the queryable, or undefined (the normal path). */
+  private explainCollector(form: URLSearchParams): SelectExplainCollector | undefined {
+    const on = parseBoolParam(form.get('explain'), 'explain', false) || parseBoolParam(form.get('dedup_explain'), 'dedup_explain', false)
+    return on ? new SelectExplainCollector() : undefined
+  }
+
+  private queryAnswer(expr: Expr, value: QueryValue, explain: SelectExplainCollector | undefined): RawJson {
+    const data = queryValueToJson(value)
+    return explain ? new RawJson(data, JSON.stringify(buildExplain(expr, value, explain))) : new RawJson(data)
+  }
+
   private lookback(form: URLSearchParams): number | undefined {
     const l = form.get('lookback_delta')
     return l ? parseDurationParam(l, 'lookback_delta') : this.opts.defaults.lookbackDeltaMs
@@ -284,13 +309,14 @@ export class PrometheusApi {
   private async query(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
     const time = parseTimeParam(form.get('time'), 'time', Date.now())
     const expr = this.parseQuery(form)
-    const q = this.opts.queryable(this.requestOptions(form))
+    const explain = this.explainCollector(form)
+    const q = this.opts.queryable(explain ? {...this.requestOptions(form), explain} : this.requestOptions(form))
     const timeout = AbortSignal.timeout(this.queryTimeout(form))
     const run = () => this.opts.engine.instantQuery(q, expr, time, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form)})
     const res = await this.evaluate(timeout, signal, run)
     r.warnings.push(...res.warnings)
     r.infos.push(...res.infos)
-    return new RawJson(queryValueToJson(res.value))
+    return this.queryAnswer(expr, res.value, explain)
   }
 
   private async queryRange(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
@@ -305,13 +331,14 @@ export class PrometheusApi {
     if (step <= 0) throw new BadDataError('zero or negative query resolution step widths are not accepted. Try a positive integer')
     if ((end - start) / step > 11000) throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)')
     const expr = this.parseQuery(form)
-    const q = this.opts.queryable(this.requestOptions(form))
+    const explain = this.explainCollector(form)
+    const q = this.opts.queryable(explain ? {...this.requestOptions(form), explain} : this.requestOptions(form))
     const timeout = AbortSignal.timeout(this.queryTimeout(form))
     const run = () => this.opts.engine.rangeQuery(q, expr, start, end, step, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form)})
     const res = await this.evaluate(timeout, signal, run)
     r.warnings.push(...res.warnings)
     r.infos.push(...res.infos)
-    return new RawJson(queryValueToJson(res.value))
+    return this.queryAnswer(expr, res.value, explain)
   }
 
   private async series(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {

@@ -6,7 +6,8 @@
  * share timestamps, e.g. Receive replication or backfilled copies.
  */
 import type {SampleIterator} from '../promql/queryable.js'
-import {staleOf} from './penalty-iterator.js'
+import {staleOf, walkTo} from './penalty-iterator.js'
+import type {SpanRecorder} from './spans.js'
 
 export class ChainDedupIterator implements SampleIterator {
   private readonly live: Uint8Array
@@ -14,7 +15,11 @@ export class ChainDedupIterator implements SampleIterator {
   private t = Number.NEGATIVE_INFINITY
   private state: 0 | 1 | 2 = 0
 
-  constructor(private readonly its: readonly SampleIterator[]) {
+  constructor(
+    private readonly its: readonly SampleIterator[],
+    /** Explain (spans.ts), off by default. */
+    private readonly rec?: SpanRecorder,
+  ) {
     this.live = new Uint8Array(its.length)
   }
 
@@ -24,6 +29,7 @@ export class ChainDedupIterator implements SampleIterator {
     if (this.state === 0) {
       this.state = 1
       for (let i = 0; i < its.length; i++) this.live[i] = its[i]!.next() ? 1 : 0
+      if (this.rec) for (let i = 0; i < its.length; i++) if (this.live[i] === 1) this.rec.seen(i, its[i]!.atT())
     }
     let best = -1
     let bestT = Number.POSITIVE_INFINITY
@@ -31,7 +37,7 @@ export class ChainDedupIterator implements SampleIterator {
       if (this.live[i] === 0) continue
       const it = its[i]!
       // Step every replica past what was emitted (equal timestamps are duplicates).
-      if (it.atT() <= this.t && !it.seek(this.t + 1)) {
+      if (it.atT() <= this.t && !(this.rec === undefined ? it.seek(this.t + 1) : walkTo(it, this.t + 1, this.rec, i))) {
         this.live[i] = 0
         continue
       }
@@ -46,6 +52,7 @@ export class ChainDedupIterator implements SampleIterator {
     }
     this.cur = best
     this.t = bestT
+    this.rec?.emitted(best, bestT)
     return true
   }
 
@@ -66,5 +73,10 @@ export class ChainDedupIterator implements SampleIterator {
 
   atStale(): boolean {
     return staleOf(this.its[this.cur]!)
+  }
+
+  /** Which input replica the current sample came from (for tests and debugging). */
+  replica(): number {
+    return this.cur
   }
 }

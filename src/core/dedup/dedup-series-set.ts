@@ -9,7 +9,8 @@
  *
  * Files: penalty-iterator.ts (the algorithm), counter-iterator.ts (counter variant),
  * chain-iterator.ts (`--deduplication.func=chain`),
- * overlap-split.ts (chunk lists into non-overlapping virtual replicas), this file (grouping).
+ * overlap-split.ts (chunk lists into non-overlapping virtual replicas), spans.ts (what a merge
+ * did, for explain=true), this file (grouping).
  */
 import {compareLabels, labelsEqual, withoutLabels, type Labels} from '../labels/labels.js'
 import {BlockIterator, iteratorToBlock} from '../promql/block-iterator.js'
@@ -18,6 +19,7 @@ import {ChainDedupIterator} from './chain-iterator.js'
 import {CounterDedupIterator, isCounterFunc} from './counter-iterator.js'
 import {mergePenaltyBlocks} from './penalty-blocks.js'
 import {PenaltyDedupIterator} from './penalty-iterator.js'
+import {SpanRecorder, type IdentityOf, type MergeSpans} from './spans.js'
 
 /** One logical series built from several replicas; iterating never materialises samples. */
 export class DedupSeries implements Series {
@@ -32,10 +34,28 @@ export class DedupSeries implements Series {
     return this.merge(this.replicas.map((r) => r.iterator()))
   }
 
-  private merge(its: SampleIterator[]): SampleIterator {
-    if (this.algorithm === 'chain') return new ChainDedupIterator(its)
-    const opts = {fill: this.algorithm === 'penalty-fill'}
+  private merge(its: SampleIterator[], recorder?: SpanRecorder): SampleIterator {
+    if (this.algorithm === 'chain') return new ChainDedupIterator(its, recorder)
+    const opts = {fill: this.algorithm === 'penalty-fill', recorder}
     return this.counter ? new CounterDedupIterator(its, opts) : new PenaltyDedupIterator(its, opts)
+  }
+
+  /**
+   * Explain: runs the merge over [mint, maxt] once more with a SpanRecorder (spans.ts) and
+   * returns which replica (merge input) served which stretch, the switches and the holes. The
+   * same path as samples(): the bulk merge when every replica offers it, else the iterators.
+   * Spans are reported by input index, or by what `identify` maps (input, time) to.
+   */
+  explain(mint: number, maxt: number, identify?: IdentityOf): MergeSpans {
+    const rec = new SpanRecorder(this.replicas.length, mint, maxt)
+    if (this.algorithm !== 'chain' && this.replicas.every((r) => r.samples)) {
+      const blocks = this.replicas.map((r) => r.samples!(Number.NEGATIVE_INFINITY, maxt))
+      mergePenaltyBlocks(blocks, {fill: this.algorithm === 'penalty-fill', counter: this.counter, recorder: rec}, mint, maxt)
+    } else {
+      const it = this.merge(this.replicas.map((r) => r.iterator()), rec)
+      while (it.next()) if (it.atT() > maxt) break
+    }
+    return rec.finish(identify)
   }
 
   /**
@@ -52,6 +72,31 @@ export class DedupSeries implements Series {
     for (const b of blocks) cap += b.ts.length
     return iteratorToBlock(this.merge(blocks.map((b) => new BlockIterator(b.ts, b.vs, b.stale))), mint, maxt, cap)
   }
+}
+
+/**
+ * Explain for any selected series: a DedupSeries reports its merge; any other series (one
+ * replica, or dedup off) is one input that serves all of its samples, with its holes.
+ */
+export function explainSeries(s: Series, mint: number, maxt: number, identify?: IdentityOf): MergeSpans {
+  if (s instanceof DedupSeries) return s.explain(mint, maxt, identify)
+  const rec = new SpanRecorder(1, mint, maxt)
+  if (s.samples) {
+    const b = s.samples(mint, maxt)
+    rec.seenAll(0, b.ts)
+    for (let i = 0; i < b.ts.length; i++) rec.emitted(0, b.ts[i]!)
+  } else {
+    const it = s.iterator()
+    if (it.seek(mint)) {
+      do {
+        const t = it.atT()
+        if (t > maxt) break
+        rec.seen(0, t)
+        rec.emitted(0, t)
+      } while (it.next())
+    }
+  }
+  return rec.finish(identify)
 }
 
 /**

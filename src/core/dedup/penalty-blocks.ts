@@ -8,12 +8,15 @@
  */
 import type {SampleBlock} from '../promql/queryable.js'
 import {INITIAL_PENALTY_MS} from './penalty-iterator.js'
+import type {SpanRecorder} from './spans.js'
 
 export interface PenaltyBlockOptions {
   /** `penalty-fill` (see PenaltyOptions.fill). */
   fill: boolean
   /** Counter-aware output (CounterDedupIterator): replica switches never fake a reset. */
   counter: boolean
+  /** Explain (spans.ts), off by default: the same reports as the iterator's recorder. */
+  recorder?: SpanRecorder
 }
 
 /**
@@ -24,14 +27,17 @@ export function mergePenaltyBlocks(blocks: readonly SampleBlock[], opts: Penalty
   let cap = 0
   for (const b of blocks) cap += b.ts.length
   const out: SampleBlock = {ts: new Float64Array(cap), vs: new Float64Array(cap), stale: new Uint8Array(cap)}
-  const m = mergeInto(blocks, opts.fill, opts.counter, mint, maxt, out)
+  const rec = opts.recorder
+  // Every replica sample in the arrays is passed or emitted by the loop: report them up front.
+  if (rec) for (let i = 0; i < blocks.length; i++) rec.seenAll(i, blocks[i]!.ts)
+  const m = mergeInto(blocks, opts.fill, opts.counter, mint, maxt, out, rec)
   return {ts: out.ts.subarray(0, m), vs: out.vs.subarray(0, m), stale: out.stale.subarray(0, m)}
 }
 
 // The loop alone, returning how many samples it wrote: V8 optimises it while it runs (on-stack
 // replacement), and code first reached after the loop (building the result) would throw that
 // away on every call, leaving each merge to run mostly unoptimised.
-function mergeInto(blocks: readonly SampleBlock[], fill: boolean, counter: boolean, mint: number, maxt: number, out: SampleBlock): number {
+function mergeInto(blocks: readonly SampleBlock[], fill: boolean, counter: boolean, mint: number, maxt: number, out: SampleBlock, rec: SpanRecorder | undefined): number {
   const n = blocks.length
   const tsOf = blocks.map((b) => b.ts)
   const vsOf = blocks.map((b) => b.vs)
@@ -92,6 +98,7 @@ function mergeInto(blocks: readonly SampleBlock[], fill: boolean, counter: boole
     cur = best
     lastT = bestT
     if (bestT > maxt) break
+    if (rec !== undefined) rec.emitted(best, bestT)
 
     const b = blocks[best]!
     const j = idx[best]!

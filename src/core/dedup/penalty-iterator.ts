@@ -20,6 +20,7 @@
  */
 import {isStaleNaN} from '../chunkenc/value.js'
 import type {SampleIterator} from '../promql/queryable.js'
+import type {SpanRecorder} from './spans.js'
 
 /** Milliseconds; upstream's `initialPenalty`, chosen because scrape intervals are seconds long. */
 export const INITIAL_PENALTY_MS = 5000
@@ -34,6 +35,11 @@ export interface PenaltyOptions {
    * with identical timestamps then dedup to exactly the complete data.
    */
   fill?: boolean
+  /**
+   * Explain (spans.ts): reports every sample emitted and every replica sample passed. Off by
+   * default; with it, replicas step with next() instead of seek() so skipped samples are seen.
+   */
+  recorder?: SpanRecorder
 }
 
 export class PenaltyDedupIterator implements SampleIterator {
@@ -42,6 +48,7 @@ export class PenaltyDedupIterator implements SampleIterator {
   private readonly live: Uint8Array
   private readonly penalty: Float64Array
   private readonly fill: boolean
+  private readonly rec: SpanRecorder | undefined
   /** Distance between the last two emitted samples (0 while unknown). */
   private gap = 0
   private lastT = Number.NEGATIVE_INFINITY
@@ -55,6 +62,7 @@ export class PenaltyDedupIterator implements SampleIterator {
     this.live = new Uint8Array(replicas.length)
     this.penalty = new Float64Array(replicas.length)
     this.fill = opts.fill ?? false
+    this.rec = opts.recorder
   }
 
   next(): boolean {
@@ -64,6 +72,7 @@ export class PenaltyDedupIterator implements SampleIterator {
     if (this.state === 0) {
       this.state = 1
       for (let i = 0; i < n; i++) this.live[i] = its[i]!.next() ? 1 : 0
+      if (this.rec) for (let i = 0; i < n; i++) if (this.live[i] === 1) this.rec.seen(i, its[i]!.atT())
     }
     const lastT = this.lastT
     let best = -1
@@ -74,7 +83,7 @@ export class PenaltyDedupIterator implements SampleIterator {
       // Every live input moves to lastT + 1 + its penalty: the replica chosen last time has no
       // penalty and simply steps past lastT; the others skip what is too close to lastT.
       const target = lastT + 1 + this.penalty[i]!
-      if (it.atT() < target && !it.seek(target)) {
+      if (it.atT() < target && !(this.rec === undefined ? it.seek(target) : walkTo(it, target, this.rec, i))) {
         this.live[i] = 0
         continue
       }
@@ -105,6 +114,7 @@ export class PenaltyDedupIterator implements SampleIterator {
     this.cur = best
     this.lastT = bestT
     this.chose(prev, best)
+    this.rec?.emitted(best, bestT)
     return true
   }
 
@@ -136,6 +146,15 @@ export class PenaltyDedupIterator implements SampleIterator {
   replica(): number {
     return this.cur
   }
+}
+
+/** seek(target) by next(), reporting each sample stepped onto to the recorder. */
+export function walkTo(it: SampleIterator, target: number, rec: SpanRecorder, replica: number): boolean {
+  while (it.next()) {
+    rec.seen(replica, it.atT())
+    if (it.atT() >= target) return true
+  }
+  return false
 }
 
 /** An iterator's current sample is a stale marker (raw-bit answer preferred, see queryable.ts). */

@@ -42,6 +42,8 @@ export interface ProxySeriesResult {
   groups: AsyncGenerator<MergedGroup<StoreSeries>>
   /** Partial-response warnings so far; complete once `groups` is exhausted. */
   warnings: string[]
+  /** Names of the stores asked, by the `source` index of the groups' parts. */
+  sources: readonly string[]
 }
 
 export const NO_STORES_MESSAGE = 'No StoreAPIs available'
@@ -138,7 +140,7 @@ export class ProxyStore {
         ctl.abort(FANOUT_FINISHED)
       }
     }
-    return {groups: run(), warnings}
+    return {groups: run(), warnings, sources: targets.map((s) => s.name)}
   }
 
   /**

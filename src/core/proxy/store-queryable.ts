@@ -8,16 +8,23 @@
  * store that overlap are split further into virtual replicas), so two stores' chunks are never
  * chained into one iterator (see series-merge.ts). Without dedup, a label set served by several
  * stores (identical external labels) is a plain union of their chunks, identical chunks once.
+ *
+ * Explain (`explain` option, select-explain.ts): the stores are asked WITHOUT stripping the
+ * replica labels, and this querier strips them as the proxy does for stores that cannot
+ * (stable, same grouping and replica order, so the merge and its answer are the same), keeping
+ * per chunk which store and which replica labels it came from. Every select is recorded with
+ * its series; spans are computed only when the collector is resolved.
  */
-import {dedupSeriesSet, type DedupAlgorithm} from '../dedup/dedup-series-set.js'
+import {DedupSeries, dedupSeriesSet, explainSeries, type DedupAlgorithm} from '../dedup/dedup-series-set.js'
 import {TimeoutError} from '../errors.js'
 import {splitOverlapping} from '../dedup/overlap-split.js'
-import {compareLabels} from '../labels/labels.js'
+import {compareLabels, labelsKey, withoutLabels, type Labels} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from '../promql/queryable.js'
-import {ChunkSeries, type ChunkDecoder} from './chunk-series.js'
+import {ChunkSeries, type ChunkDecoder, type RawChunk} from './chunk-series.js'
 import {flattenGroup, type ProxyStore} from './proxy.js'
-import type {MergedGroup} from './series-merge.js'
+import type {MergedGroup, MergedPart} from './series-merge.js'
+import {identifySpans, type ReplicaIdentity, type SelectExplainCollector, type SelectedSeries} from './select-explain.js'
 import {ChunkEncoding, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
 import {decodeXorChunk} from '../chunkenc/xor-decoder.js'
 
@@ -38,6 +45,8 @@ export interface StoreQueryableOptions {
   storeMatchers?: readonly (readonly Matcher[])[]
   /** For tests: chunk decoder (defaults to the XOR iterator). */
   decodeChunk?: ChunkDecoder
+  /** explain=true: record every select for the spans of its series (select-explain.ts). */
+  explain?: SelectExplainCollector
 }
 
 export function createStoreQueryable(proxy: ProxyStore, opts: StoreQueryableOptions): Queryable {
@@ -106,13 +115,14 @@ class StoreQuerier implements Querier {
   private async selectNow(matchers: readonly Matcher[], hints: SelectHints, mint: number, maxt: number, sig: AbortSignal): Promise<SeriesSet> {
     // Prometheus's /api/v1/series selects with func "series": labels only (Thanos skip_chunks).
     const labelsOnly = hints.func === 'series'
+    const explain = labelsOnly ? undefined : this.opts.explain
     const res = this.proxy.series(
       {
         minTime: mint,
         maxTime: maxt,
         matchers,
         partialResponse: this.opts.partialResponse,
-        withoutReplicaLabels: this.dedup ? this.opts.replicaLabels : undefined,
+        withoutReplicaLabels: this.dedup && !explain ? this.opts.replicaLabels : undefined,
         storeMatchers: this.opts.storeMatchers,
         skipChunks: labelsOnly,
         hints: {
@@ -124,9 +134,11 @@ class StoreQuerier implements Querier {
       },
       sig,
     )
-    const groups: MergedGroup<StoreSeries>[] = []
+    let groups: MergedGroup<StoreSeries>[] = []
     for await (const g of res.groups) groups.push(g)
     const warnings = dedupWarnings(res.warnings)
+    const origins = explain ? new ChunkOrigins(res.sources) : undefined
+    if (origins) groups = origins.strip(groups, this.dedup ? new Set(this.opts.replicaLabels) : new Set())
     if (!inStrictOrder(groups)) {
       // A store broke the sort contract: repair rather than hand the engine duplicates.
       warnings.push('a store returned series out of label order; the querier re-sorted them')
@@ -144,6 +156,7 @@ class StoreQuerier implements Querier {
     }
     const out = this.dedup && !labelsOnly ? dedupSeriesSet(series, {func: hints.func, algorithm: this.opts.dedupAlgorithm}) : series
     if (skipped.histograms) warnings.push('native histogram chunks are not supported by this querier yet and were skipped')
+    if (explain && origins) explain.add({matchers, start: mint, end: maxt, func: hints.func, series: out.map((s) => origins.explained(s, mint, maxt))})
     return {series: out, warnings}
   }
 
@@ -208,6 +221,81 @@ class TimeoutErrorForSelect extends TimeoutError {
   }
 }
 
+
+/**
+ * Explain: which store and replica each chunk came from. strip() does to the groups what
+ * `without_replica_labels` makes the stores do: the replica labels go, and groups that become
+ * equal join, their parts in source order and, within a source, in the store's order (as the
+ * proxy's stripReplicaLabels and merge would give them).
+ */
+class ChunkOrigins {
+  private readonly identities: ReplicaIdentity[] = []
+  private readonly byKey = new Map<string, number>()
+  private readonly ofChunk = new Map<StoreChunk, number>()
+
+  constructor(private readonly stores: readonly string[]) {}
+
+  strip(groups: MergedGroup<StoreSeries>[], replicaLabels: ReadonlySet<string>): MergedGroup<StoreSeries>[] {
+    const entries: {labels: Labels; part: MergedPart<StoreSeries>}[] = []
+    for (const g of groups) {
+      const labels = withoutLabels(g.labels, replicaLabels)
+      const replica = labels === g.labels ? [] : g.labels.filter((l) => replicaLabels.has(l.name))
+      for (const p of g.parts) {
+        const id = this.intern(this.stores[p.source] ?? '', replica)
+        for (const c of p.item.chunks) this.ofChunk.set(c, id)
+        entries.push({labels, part: p})
+      }
+    }
+    if (replicaLabels.size === 0) return groups
+    // Array.prototype.sort is stable: equal label sets keep (original labels, source) order.
+    entries.sort((a, b) => compareLabels(a.labels, b.labels))
+    const out: MergedGroup<StoreSeries>[] = []
+    for (const e of entries) {
+      const last = out[out.length - 1]
+      if (last && compareLabels(last.labels, e.labels) === 0) last.parts.push(e.part)
+      else out.push({labels: e.labels, parts: [e.part]})
+    }
+    for (const g of out) if (g.parts.length > 1) g.parts.sort((a, b) => a.source - b.source)
+    return out
+  }
+
+  /** A selected series whose spans name the store and replica of each merge input's chunks. */
+  explained(s: Series, mint: number, maxt: number): SelectedSeries {
+    const inputs = s instanceof DedupSeries ? s.replicas : [s]
+    const identify = (input: number, t: number): number => {
+      const r = inputs[input]
+      return r instanceof ChunkSeries ? this.chunkAt(r.chunks, t) : -1
+    }
+    return {labels: s.labels, spans: () => identifySpans(explainSeries(s, mint, maxt, identify), this.identities)}
+  }
+
+  /** The origin of the last chunk starting at or before t (a merge input's chunks do not overlap). */
+  private chunkAt(chunks: readonly RawChunk[], t: number): number {
+    let lo = 0
+    let hi = chunks.length - 1
+    let at = 0
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (chunks[mid]!.minTime <= t) {
+        at = mid
+        lo = mid + 1
+      } else hi = mid - 1
+    }
+    const c = chunks[at]
+    return c === undefined ? -1 : (this.ofChunk.get(c as StoreChunk) ?? -1)
+  }
+
+  private intern(store: string, labels: Labels): number {
+    const key = `${store}\x00${labelsKey(labels)}`
+    let id = this.byKey.get(key)
+    if (id === undefined) {
+      id = this.identities.length
+      this.identities.push({store, labels})
+      this.byKey.set(key, id)
+    }
+    return id
+  }
+}
 
 function inStrictOrder(groups: readonly MergedGroup<StoreSeries>[]): boolean {
   for (let i = 1; i < groups.length; i++) if (compareLabels(groups[i - 1]!.labels, groups[i]!.labels) >= 0) return false

@@ -5,7 +5,7 @@
  */
 import {request} from 'undici'
 import {BadDataError, ExecutionError, ThanostsError, TimeoutError, UnavailableError} from '../errors.js'
-import type {ApiQueryData, ApiQueryResult} from '../api/api-types.js'
+import type {ApiExplain, ApiQueryData, ApiQueryResult} from '../api/api-types.js'
 
 export interface HttpQueryRequest {
   baseUrl: string
@@ -17,11 +17,14 @@ export interface HttpQueryRequest {
   partialResponse?: boolean
   replicaLabels?: string[]
   timeoutMs?: number
+  /** Ask a thanosts querier for replica spans (explain=true); others ignore the parameter. */
+  explain?: boolean
 }
 
 interface ApiEnvelope {
   status: 'success' | 'error'
   data?: ApiQueryData
+  explain?: ApiExplain
   errorType?: string
   error?: string
   warnings?: string[]
@@ -42,6 +45,7 @@ export async function queryHttp(req: HttpQueryRequest): Promise<ApiQueryResult> 
   if (req.partialResponse !== undefined) form.set('partial_response', String(req.partialResponse))
   for (const l of req.replicaLabels ?? []) form.append('replicaLabels[]', l)
   if (req.timeoutMs !== undefined) form.set('timeout', `${req.timeoutMs / 1000}s`)
+  if (req.explain) form.set('explain', 'true')
   const url = new URL(req.range ? 'api/v1/query_range' : 'api/v1/query', req.baseUrl.endsWith('/') ? req.baseUrl : req.baseUrl + '/')
   let body: ApiEnvelope
   let status: number
@@ -77,5 +81,7 @@ export async function queryHttp(req: HttpQueryRequest): Promise<ApiQueryResult> 
         throw new ExecutionError(msg)
     }
   }
-  return {data: body.data, warnings: body.warnings ?? [], infos: body.infos ?? []}
+  const out: ApiQueryResult = {data: body.data, warnings: body.warnings ?? [], infos: body.infos ?? []}
+  if (body.explain) out.explain = body.explain
+  return out
 }

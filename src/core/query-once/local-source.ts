@@ -3,7 +3,10 @@
  * store once, fan out, merge, deduplicate replicas, evaluate PromQL in-process), with no
  * server in between.
  */
+import {buildExplain} from '../api/explain.js'
 import {queryValueToApiData} from '../api/value-json.js'
+import {parseExpr} from '../promql/parser/index.js'
+import {SelectExplainCollector} from '../proxy/select-explain.js'
 import {UnavailableError} from '../errors.js'
 import {nopLogger, type Logger} from '../log.js'
 import {Engine} from '../promql/engine/engine.js'
@@ -24,15 +27,20 @@ export async function evaluateOverStores(q: ResolvedQuery, cfg: QueryOnceConfig,
     }
     if (!cfg.partialResponse && warnings.length > 0) throw new UnavailableError(warnings.join('; '))
     const proxy = new ProxyStore({stores: () => endpoints.storeRefs(), logger})
+    const explain = cfg.explain ? new SelectExplainCollector() : undefined
     const queryable = createStoreQueryable(proxy, {
       replicaLabels: cfg.replicaLabels,
       dedup: cfg.dedup,
       partialResponse: cfg.partialResponse,
       timeoutMs: cfg.timeoutMs,
+      explain,
     })
     const engine = new Engine({timeout: cfg.timeoutMs})
-    const res = q.range ? await engine.rangeQuery(queryable, q.query, q.range.start, q.range.end, q.range.step) : await engine.instantQuery(queryable, q.query, q.time!)
-    return {data: queryValueToApiData(res.value), warnings: [...warnings, ...res.warnings], infos: res.infos}
+    const expr = parseExpr(q.query)
+    const res = q.range ? await engine.rangeQuery(queryable, expr, q.range.start, q.range.end, q.range.step) : await engine.instantQuery(queryable, expr, q.time!)
+    const out: ApiQueryResult = {data: queryValueToApiData(res.value), warnings: [...warnings, ...res.warnings], infos: res.infos}
+    if (explain) out.explain = buildExplain(expr, res.value, explain)
+    return out
   } finally {
     await endpoints.stop()
   }

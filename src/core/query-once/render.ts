@@ -53,7 +53,7 @@ function header(c: ChalkInstance, common: [string, string][], count: number, kin
   return parts.join('  ')
 }
 
-function fmtTime(t: number): string {
+export function fmtTime(t: number): string {
   return new Date(t * 1000).toISOString().replace('.000Z', 'Z')
 }
 

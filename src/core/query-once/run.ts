@@ -6,6 +6,7 @@ import {BadDataError} from '../errors.js'
 import type {ApiQueryResult} from '../api/api-types.js'
 import {queryHttp} from './http-source.js'
 import {type OutputFormat, render} from './render.js'
+import {renderWithExplain} from './render-explain.js'
 import {defaultStep, parseStepArg, parseTimeArg} from './time-params.js'
 
 export interface QueryOnceConfig {
@@ -24,6 +25,8 @@ export interface QueryOnceConfig {
   output: OutputFormat
   timeColumns: boolean
   color: boolean
+  /** Also print which replica served which stretch of each series (explain=true). */
+  explain?: boolean
 }
 
 export interface ResolvedQuery {
@@ -69,13 +72,15 @@ export async function runQueryOnce(cfg: QueryOnceConfig, local?: LocalEvaluator)
       partialResponse: cfg.partialResponse,
       replicaLabels: cfg.replicaLabels.length > 0 ? cfg.replicaLabels : undefined,
       timeoutMs: cfg.timeoutMs,
+      explain: cfg.explain,
     })
   } else {
     if (!local) throw new BadDataError('local evaluation over --store is not available in this build')
     result = await local(q, cfg)
   }
-  return {
-    stdout: render(result.data, {format: cfg.output, color: cfg.color, timeColumns: cfg.timeColumns}),
-    warnings: [...result.warnings, ...result.infos],
-  }
+  const warnings = [...result.warnings, ...result.infos]
+  const opts = {format: cfg.output, color: cfg.color, timeColumns: cfg.timeColumns}
+  if (!cfg.explain) return {stdout: render(result.data, opts), warnings}
+  if (!result.explain) warnings.push('the server did not explain its answer (explain=true needs a thanosts querier)')
+  return {stdout: renderWithExplain(result.data, result.explain, opts), warnings}
 }

@@ -166,6 +166,7 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
         timeoutMs: cfg.queryTimeoutMs,
         storeMatchers: o.storeMatchers,
         dedupAlgorithm: cfg.dedupAlgorithm,
+        explain: o.explain,
       }),
     defaults: {replicaLabels: cfg.replicaLabels, partialResponse: cfg.partialResponse, queryTimeoutMs: cfg.queryTimeoutMs, lookbackDeltaMs: cfg.lookbackDeltaMs},
     stores: () => endpoints.status(),
