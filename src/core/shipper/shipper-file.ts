@@ -15,7 +15,7 @@
  * seen: it is written to a temp file, fsynced, renamed over the old one and the directory is
  * fsynced, as upstream does.
  */
-import {open, readFile, rename, rm} from 'node:fs/promises'
+import {open, readFile, rename} from 'node:fs/promises'
 import path from 'node:path'
 import {BadDataError} from '../errors.js'
 import {goJson, GoStruct} from '../block/go-json.js'
@@ -68,9 +68,12 @@ export async function writeShipperFile(file: string, f: ShipperFile): Promise<vo
   await renameDurably(tmp, file)
 }
 
-/** rename(2) then fsync of the parent, so the new name survives a crash of the host. */
+/**
+ * rename(2) over the old file, then fsync of the parent, so the new name survives a crash of the
+ * host. Renaming over is atomic: a reader (Prometheus reading the delay-compact file) sees the
+ * old content or the new, never no file, which removing the old one first would allow.
+ */
 export async function renameDurably(from: string, to: string): Promise<void> {
-  await rm(to, {recursive: true, force: true})
   await rename(from, to)
   const dir = await open(path.dirname(to), 'r')
   try {

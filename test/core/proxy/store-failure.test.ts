@@ -199,7 +199,7 @@ describe('a store dying mid-stream under load: failed store, not canceled query'
       if (a.partial) assert.equal(a.status, 200, lines[i])
       else if (a.status !== 200) {
         assert.ok([422, 503].includes(a.status), lines[i])
-        assert.equal(a.body.errorType, 'unavailable', lines[i])
+        assert.equal(a.body.errorType, 'execution', lines[i])
         assert.ok(a.body.error!.includes(address), lines[i])
       }
     }
