@@ -185,7 +185,16 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: 
   const rFillLabels = new Map<number, Labels>()
   const rmap = new Map<string, number>()
   const matched = new Map<string, Set<string> | true>()
+  const noFill = fillR === undefined && fillL === undefined
   for (let i = 0; i < n; i++) {
+    // engine.go VectorBinop short-circuits a step where either side is empty (both, with a fill
+    // modifier): nothing can match, so neither side's duplicates are an error there
+    let lAny = false
+    let rAny = false
+    for (const s of lhs) if (s.has[i]) { lAny = true; break }
+    for (const s of rhs) if (s.has[i]) { rAny = true; break }
+    if (!lAny && !rAny) continue
+    if ((!lAny || !rAny) && noFill) continue
     rmap.clear()
     matched.clear()
     rhs.forEach((s, k) => {

@@ -7,6 +7,7 @@ import {compileRe2} from '../../labels/re2.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import type {Call, Expr} from '../parser/ast.js'
 import {formatGoFloat} from '../format-float.js'
+import {daysInMonth, goLog, goLog10, goLog2, promDate, type GoDate} from '../functions/go-math.js'
 import {isWellFormedUtf16} from '../parser/lexer.js'
 import {histogramFraction, histogramQuantile, type Bucket} from '../functions/histogram.js'
 import {absentSeries, type Evaluator} from './evaluator.js'
@@ -20,9 +21,10 @@ const SIMPLE: Record<string, (v: number) => number> = {
   floor: Math.floor,
   exp: Math.exp,
   sqrt: Math.sqrt,
-  ln: Math.log,
-  log2: Math.log2,
-  log10: Math.log10,
+  // Go's logarithms, not V8's: they differ in the last bit, and count_values makes labels of them
+  ln: goLog,
+  log2: goLog2,
+  log10: goLog10,
   sgn: (v) => (v > 0 ? 1 : v < 0 ? -1 : v),
   sin: Math.sin,
   cos: Math.cos,
@@ -40,15 +42,17 @@ const SIMPLE: Record<string, (v: number) => number> = {
   rad: (v) => (v * Math.PI) / 180,
 }
 
-const DATE: Record<string, (d: Date) => number> = {
-  year: (d) => d.getUTCFullYear(),
-  month: (d) => d.getUTCMonth() + 1,
-  day_of_month: (d) => d.getUTCDate(),
-  day_of_week: (d) => d.getUTCDay(),
-  day_of_year: (d) => Math.floor((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1,
-  days_in_month: (d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate(),
-  hour: (d) => d.getUTCHours(),
-  minute: (d) => d.getUTCMinutes(),
+// Dates as Go's time package computes them from int64(seconds) (see functions/go-math.ts):
+// truncation toward zero, and NaN, ±Inf or out-of-range values give the date of MinInt64
+const DATE: Record<string, (d: GoDate) => number> = {
+  year: (d) => d.year,
+  month: (d) => d.month,
+  day_of_month: (d) => d.day,
+  day_of_week: (d) => d.weekday,
+  day_of_year: (d) => d.yearDay,
+  days_in_month: daysInMonth,
+  hour: (d) => d.hour,
+  minute: (d) => d.minute,
 }
 
 function mapSeries(ev: Evaluator, series: StepSeries[], f: (v: number, i: number) => number, keepName = false): StepSeries[] {
@@ -103,9 +107,10 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
   const date = DATE[name]
   if (date) {
     if (args.length === 0) {
-      return {type: 'vector', series: [{labels: [], vals: times.map((t) => date(new Date(Math.floor(t / 1000) * 1000))), has: new Uint8Array(n).fill(1)}]}
+      // time.Unix(enh.Ts/1000, 0): integer division, toward zero
+      return {type: 'vector', series: [{labels: [], vals: times.map((t) => date(promDate(Math.trunc(t / 1000)))), has: new Uint8Array(n).fill(1)}]}
     }
-    return {type: 'vector', series: mapSeries(ev, vec(args[0], name), (v) => (Number.isNaN(v) || !Number.isFinite(v) ? NaN : date(new Date(Math.floor(v) * 1000))))}
+    return {type: 'vector', series: mapSeries(ev, vec(args[0], name), (v) => date(promDate(v)))}
   }
   switch (name) {
     case 'time':
