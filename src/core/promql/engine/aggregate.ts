@@ -1,7 +1,7 @@
 /** Aggregation operators, grouped per step as Prometheus does (promql/engine.go aggregation). */
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Labels} from '../../labels/labels.js'
-import {formatGoFloat} from '../format-float.js'
+import {formatGoFloat, formatGoG} from '../format-float.js'
 import {labelsHash} from '../functions/xxhash64.js'
 import {kahanOut, kahanSumInc} from '../functions/kahan.js'
 import {quantileOfSorted, sortNaNFirst} from '../functions/quantile.js'
@@ -45,8 +45,8 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
       if (p.some((x) => Number.isNaN(x))) throw new ExecutionError('Parameter value is NaN')
       const lo = min(p)
       const hi = max(p)
-      if (lo <= -9223372036854775808) throw new ExecutionError(`Scalar value ${formatGoFloatG(lo)} underflows int64`)
-      if (hi >= 9223372036854775807) throw new ExecutionError(`Scalar value ${formatGoFloatG(hi)} overflows int64`)
+      if (lo <= -9223372036854775808) throw new ExecutionError(`Scalar value ${formatGoG(lo)} underflows int64`)
+      if (hi >= 9223372036854775807) throw new ExecutionError(`Scalar value ${formatGoG(hi)} overflows int64`)
       return {type: 'vector', series: selectK(e.op, groups, input.length, p, n, ev)}
     }
     case 'limit_ratio': {
@@ -146,15 +146,6 @@ function min(p: Float64Array): number {
   let m = Number.MAX_VALUE
   for (const x of p) m = Number.isNaN(x) || Number.isNaN(m) ? NaN : Math.min(m, x)
   return m
-}
-
-/** Go's %v of a float64 (strconv 'g', shortest digits): exponent form below 1e-4 and from 1e6 on. */
-function formatGoFloatG(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'
-  const [mant, e] = v.toExponential().split('e') as [string, string]
-  const exp = Number(e)
-  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`
-  return formatGoFloat(v)
 }
 
 /**
