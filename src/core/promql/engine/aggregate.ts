@@ -7,7 +7,9 @@ import {kahanOut, kahanSumInc} from '../functions/kahan.js'
 import {quantileOfSorted, sortNaNFirst} from '../functions/quantile.js'
 import {kahanMean} from '../functions/range-kernels.js'
 import type {AggregateExpr} from '../parser/ast.js'
+import {invalidQuantileWarning, invalidRatioWarning} from './annotations.js'
 import type {Evaluator} from './evaluator.js'
+import {unwrapParens} from './step-invariant.js'
 import type {EvalValue, StepSeries} from './types.js'
 
 function groupLabels(ls: Labels, grouping: string[], without: boolean): Labels {
@@ -52,10 +54,24 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
     case 'limit_ratio': {
       if (!p || (max(p) === 0 && min(p) === 0)) return {type: 'vector', series: []}
       if (p.some((x) => Number.isNaN(x))) throw new ExecutionError('Ratio value is NaN')
+      // engine.go rangeEvalAgg: ratios beyond ±1 are capped, with a warning per side
+      const pos = unwrapParens(e.param!).posRange
+      if (max(p) > 1) ev.annotate(invalidRatioWarning(max(p), 1, pos))
+      if (min(p) < -1) ev.annotate(invalidRatioWarning(min(p), -1, pos))
       return {type: 'vector', series: selectK(e.op, groups, input.length, p, n, ev)}
     }
     case 'count_values':
       return {type: 'vector', series: countValues(param?.type === 'string' ? param.v : '', groups, n)}
+    case 'quantile':
+      // engine.go rangeEvalAgg, before any group is looked at: NaN, then the extremes over
+      // all steps (Go's math.Max/Min, where a NaN makes both NaN)
+      if (p) {
+        const pos = unwrapParens(e.param!).posRange
+        if (p.some((x) => Number.isNaN(x))) ev.annotate(invalidQuantileWarning(NaN, pos))
+        if (max(p) > 1) ev.annotate(invalidQuantileWarning(max(p), pos))
+        if (min(p) < 0) ev.annotate(invalidQuantileWarning(min(p), pos))
+      }
+      break
   }
   const out: StepSeries[] = []
   for (const k of order) {
