@@ -1,6 +1,8 @@
 /**
  * Runs Prometheus's PromQL test scripts against our engine over an in-memory Queryable and
- * counts evals passed / failed / skipped (skipped: native-histogram cases only).
+ * counts evals passed / failed / skipped (skipped: native-histogram cases only). An eval
+ * passes when its result and its annotations (eval_warn/eval_info, expect warn/no_warn/info/
+ * no_info) are as expected.
  */
 import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
@@ -8,10 +10,11 @@ import {labelsKey, labelsToString, METRIC_NAME, type Labels} from '../../src/cor
 import {Engine} from '../../src/core/promql/engine/engine.js'
 import {MemoryQueryable} from '../../src/core/promql/memory-queryable.js'
 import type {QueryValue} from '../../src/core/promql/engine/types.js'
+import type {Annotation} from '../../src/core/promql/engine/annotations.js'
 import {matchesAll} from '../../src/core/labels/matcher.js'
 import {inspect} from '../../src/core/promql/parser/ast.js'
 import {parseExpr} from '../../src/core/promql/parser/parser.js'
-import {parseScript, staleValue, type Command, type SeriesDesc} from './script.js'
+import {parseScript, staleValue, type AnnotationExpect, type Command, type SeriesDesc} from './script.js'
 
 export interface FileResult {
   file: string
@@ -69,7 +72,32 @@ async function runEval(engine: Engine, q: MemoryQueryable, cmd: EvalCmd): Promis
   } catch (e) {
     return checkResult(cmd, {error: (e as Error).message})
   }
-  return checkResult(cmd, {value: res.value})
+  return checkAnnotations(cmd, res.annotations ?? []) ?? checkResult(cmd, {value: res.value})
+}
+
+/**
+ * Checks the annotations of a successful eval as promqltest's checkAnnotations: eval_warn and
+ * eval_info want at least one; `expect warn`/`expect info` lines want every annotation of
+ * that kind to match one of them and each of them to match one (texts without position);
+ * `expect no_warn`/`no_info` want none.
+ */
+export function checkAnnotations(cmd: EvalCmd, annotations: readonly Pick<Annotation, 'level' | 'text'>[]): string | undefined {
+  const warnings = annotations.filter((a) => a.level === 'warning').map((a) => a.text)
+  const infos = annotations.filter((a) => a.level === 'info').map((a) => a.text)
+  const all = () => JSON.stringify(annotations.map((a) => a.text))
+  if (cmd.warn && warnings.length === 0) return 'expected warnings, got none'
+  if (cmd.info && infos.length === 0) return 'expected info annotations, got none'
+  const matches = (x: AnnotationExpect, text: string) => (x.message !== undefined ? x.message === text : x.regex ? x.regex.test(text) : true)
+  for (const [kind, actual] of [['warn', warnings], ['info', infos]] as const) {
+    const expects = cmd.annotations.filter((x) => x.kind === kind)
+    if (expects.length === 0) continue
+    if (actual.length === 0) return `expected ${kind} annotations but none were found`
+    for (const x of expects) if (!actual.some((t) => matches(x, t))) return `expected ${kind} annotation ${JSON.stringify(x.message ?? x.regex?.source ?? '')}, found ${all()}`
+    for (const t of actual) if (!expects.some((x) => matches(x, t))) return `unexpected ${kind} annotation ${JSON.stringify(t)}`
+  }
+  if (cmd.annotations.some((x) => x.kind === 'no_warn') && warnings.length > 0) return `unexpected warning annotations: ${all()}`
+  if (cmd.annotations.some((x) => x.kind === 'no_info') && infos.length > 0) return `unexpected info annotations: ${all()}`
+  return undefined
 }
 
 /**

@@ -17,6 +17,14 @@ export interface SeriesDesc {
   stOffsets?: (number | undefined)[]
 }
 
+/** An `expect warn|no_warn|info|no_info [msg:|regex:]` line (promqltest expectCmd). */
+export interface AnnotationExpect {
+  kind: 'warn' | 'no_warn' | 'info' | 'no_info'
+  /** exact text (`msg:`), or a pattern (`regex:`); neither matches any annotation */
+  message?: string
+  regex?: RegExp
+}
+
 export type Command =
   | {kind: 'load'; line: number; intervalMs: number; series: SeriesDesc[]; nativeHistogram: boolean; withNhcb: boolean}
   | {kind: 'clear'; line: number}
@@ -38,6 +46,10 @@ export type Command =
       /** a bare scalar expectation line */
       expectedScalar?: number
       nativeHistogram: boolean
+      /** eval_warn / eval_info: at least one warning / info */
+      warn: boolean
+      info: boolean
+      annotations: AnnotationExpect[]
     }
 
 export function parseTime(s: string): number {
@@ -255,6 +267,9 @@ export function parseScript(text: string): Command[] {
         expectRangeVector: false,
         expected: [],
         nativeHistogram: false,
+        warn: m[1] === '_warn',
+        info: m[1] === '_info',
+        annotations: [],
       }
       for (const b of body()) {
         let e: RegExpExecArray | null
@@ -265,7 +280,12 @@ export function parseScript(text: string): Command[] {
         } else if (/^expect\s+ordered/.test(b.line)) cmd.ordered = true
         else if ((e = /^expect\s+string\s+(.*)$/.exec(b.line))) cmd.expectString = unquote(e[1]!.trim())
         else if (/^expect\s+range vector/.test(b.line)) cmd.expectRangeVector = true
-        else if (/^expect\s+/.test(b.line)) continue // warn/info annotations: not checked yet
+        else if ((e = /^expect\s+(warn|no_warn|info|no_info)(?:\s+(msg|regex):(.+))?$/.exec(b.line))) {
+          const x: AnnotationExpect = {kind: e[1] as AnnotationExpect['kind']}
+          if (e[2] === 'msg') x.message = e[3]!.trim()
+          if (e[2] === 'regex') x.regex = new RegExp(e[3]!.trim())
+          cmd.annotations.push(x)
+        } else if (/^expect\s+/.test(b.line)) throw new Error(`line ${b.n}: unknown expect line ${JSON.stringify(b.line)}`)
         else if ((e = /^expected_fail_message\s+(.*)$/.exec(b.line))) cmd.failMessage = e[1]!.trim()
         else if ((e = /^expected_fail_regexp\s+(.*)$/.exec(b.line))) cmd.failRegexp = new RegExp(e[1]!.trim())
         else if (/^[-+]?(\d|Inf|NaN|\.)/i.test(b.line) && !b.line.includes('{')) {
@@ -282,7 +302,7 @@ export function parseScript(text: string): Command[] {
       continue
     }
     // unknown command: surface it as a failing eval so it is not silently ignored
-    cmds.push({kind: 'eval', line: n, query: `<unknown command: ${line}>`, instant: true, start: 0, end: 0, step: 0, fail: false, ordered: false, expectRangeVector: false, expected: [], nativeHistogram: false})
+    cmds.push({kind: 'eval', line: n, query: `<unknown command: ${line}>`, instant: true, start: 0, end: 0, step: 0, fail: false, ordered: false, expectRangeVector: false, expected: [], nativeHistogram: false, warn: false, info: false, annotations: []})
   }
   return cmds
 }

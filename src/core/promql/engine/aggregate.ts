@@ -1,13 +1,15 @@
 /** Aggregation operators, grouped per step as Prometheus does (promql/engine.go aggregation). */
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Labels} from '../../labels/labels.js'
-import {formatGoFloat} from '../format-float.js'
+import {formatGoFloat, formatGoG} from '../format-float.js'
 import {labelsHash} from '../functions/xxhash64.js'
 import {kahanOut, kahanSumInc} from '../functions/kahan.js'
 import {quantileOfSorted, sortNaNFirst} from '../functions/quantile.js'
 import {kahanMean} from '../functions/range-kernels.js'
 import type {AggregateExpr} from '../parser/ast.js'
+import {invalidQuantileWarning, invalidRatioWarning} from './annotations.js'
 import type {Evaluator} from './evaluator.js'
+import {unwrapParens} from './step-invariant.js'
 import type {EvalValue, StepSeries} from './types.js'
 
 function groupLabels(ls: Labels, grouping: string[], without: boolean): Labels {
@@ -45,17 +47,31 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
       if (p.some((x) => Number.isNaN(x))) throw new ExecutionError('Parameter value is NaN')
       const lo = min(p)
       const hi = max(p)
-      if (lo <= -9223372036854775808) throw new ExecutionError(`Scalar value ${formatGoFloatG(lo)} underflows int64`)
-      if (hi >= 9223372036854775807) throw new ExecutionError(`Scalar value ${formatGoFloatG(hi)} overflows int64`)
+      if (lo <= -9223372036854775808) throw new ExecutionError(`Scalar value ${formatGoG(lo)} underflows int64`)
+      if (hi >= 9223372036854775807) throw new ExecutionError(`Scalar value ${formatGoG(hi)} overflows int64`)
       return {type: 'vector', series: selectK(e.op, groups, input.length, p, n, ev)}
     }
     case 'limit_ratio': {
       if (!p || (max(p) === 0 && min(p) === 0)) return {type: 'vector', series: []}
       if (p.some((x) => Number.isNaN(x))) throw new ExecutionError('Ratio value is NaN')
+      // engine.go rangeEvalAgg: ratios beyond ±1 are capped, with a warning per side
+      const pos = unwrapParens(e.param!).posRange
+      if (max(p) > 1) ev.annotate(invalidRatioWarning(max(p), 1, pos))
+      if (min(p) < -1) ev.annotate(invalidRatioWarning(min(p), -1, pos))
       return {type: 'vector', series: selectK(e.op, groups, input.length, p, n, ev)}
     }
     case 'count_values':
       return {type: 'vector', series: countValues(param?.type === 'string' ? param.v : '', groups, n)}
+    case 'quantile':
+      // engine.go rangeEvalAgg, before any group is looked at: NaN, then the extremes over
+      // all steps (Go's math.Max/Min, where a NaN makes both NaN)
+      if (p) {
+        const pos = unwrapParens(e.param!).posRange
+        if (p.some((x) => Number.isNaN(x))) ev.annotate(invalidQuantileWarning(NaN, pos))
+        if (max(p) > 1) ev.annotate(invalidQuantileWarning(max(p), pos))
+        if (min(p) < 0) ev.annotate(invalidQuantileWarning(min(p), pos))
+      }
+      break
   }
   const out: StepSeries[] = []
   for (const k of order) {
@@ -146,15 +162,6 @@ function min(p: Float64Array): number {
   let m = Number.MAX_VALUE
   for (const x of p) m = Number.isNaN(x) || Number.isNaN(m) ? NaN : Math.min(m, x)
   return m
-}
-
-/** Go's %v of a float64 (strconv 'g', shortest digits): exponent form below 1e-4 and from 1e6 on. */
-function formatGoFloatG(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'
-  const [mant, e] = v.toExponential().split('e') as [string, string]
-  const exp = Number(e)
-  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`
-  return formatGoFloat(v)
 }
 
 /**

@@ -29,6 +29,11 @@ export interface EngineOptions {
 export interface QueryOptions {
   signal?: AbortSignal
   lookbackDelta?: number
+  /**
+   * The query's text when the query is given parsed: annotations print the position of what
+   * caused them in it (without it, they print none).
+   */
+  query?: string
 }
 
 export class Engine {
@@ -45,6 +50,7 @@ export class Engine {
 
   private async run(q: Queryable, query: string | Expr, start: number, end: number, step: number, opts: QueryOptions, instant: boolean): Promise<QueryResult> {
     const expr = typeof query === 'string' ? parseExpr(query) : query
+    const text = typeof query === 'string' ? query : (opts.query ?? '')
     const ty = exprType(expr)
     if (!instant && ty !== 'scalar' && ty !== 'vector') {
       throw new ExecutionError(`invalid expression type "${ty === 'matrix' ? 'range vector' : ty}" for range query, must be Scalar or instant Vector`)
@@ -70,9 +76,11 @@ export class Engine {
       subqueryStep: this.opts.subqueryStep ?? 60_000,
       signal,
     })
+    // sort() warns where the evaluator's start and end differ, as engine.go (a one-step range too)
+    ev.setSpan(times, start !== end)
     try {
       const value = await this.evaluate(ev, expr, times, instant)
-      return {value, warnings: ev.warnings, infos: ev.infos}
+      return {value, ...ev.annotations.strings(text), annotations: ev.annotations.all()}
     } catch (e) {
       if (timeoutSignal.aborted) throw new TimeoutError('query timed out in expression evaluation')
       if (opts.signal?.aborted) throw new CanceledError('query was canceled in expression evaluation')

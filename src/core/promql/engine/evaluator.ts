@@ -6,15 +6,17 @@
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import {MatchType} from '../../labels/matcher.js'
-import {children, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
+import {children, type Call, type Expr, type MatrixSelector, type PositionRange, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
 import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
 import {anchoredChangesOrResets, extendedRate} from '../functions/extended-range.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalAggregate} from './aggregate.js'
+import {Annotations, possibleNonCounterInfo, sortInRangeQueryWarning, startTimeOverlapWarning, storageWarning, invalidQuantileWarning, type Annotation} from './annotations.js'
 import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
+import {isStepInvariant, unwrapParens} from './step-invariant.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
 /** A selection started by Evaluator.prefetch, waiting for evaluation to ask for it. */
@@ -58,13 +60,36 @@ export interface RangeSource {
 /** One series of a RangeSource; see there. */
 export interface RangeInput {
   readonly labels: Labels
+  /**
+   * The metric name the series had before a pending __name__ drop was applied (subquery
+   * results), for annotations: Prometheus keeps it on the series until the query's end.
+   */
+  readonly metricName?: string
   /** Samples without stale markers (range functions never see them). */
   read(): RawSeries
 }
 
 /** A range source series over arrays that are already there (subqueries). */
-function materialized(s: RawSeries): RangeInput {
-  return {labels: s.labels, read: () => s}
+function materialized(s: RawSeries, metricName?: string): RangeInput {
+  return {labels: s.labels, metricName, read: () => s}
+}
+
+function metricNameOf(rs: RangeInput): string {
+  return rs.metricName ?? rs.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
+}
+
+const SORT_FUNCTIONS = new Set(['sort', 'sort_desc', 'sort_by_label', 'sort_by_label_desc'])
+const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket']
+
+/**
+ * The position Prometheus reports for a range function's argument: a subquery's is replaced by
+ * a matrix selector without a position while evaluating (engine.go evalSubquery), so it is the
+ * query's start.
+ */
+function rangeArgPos(e: Expr | undefined): PositionRange {
+  const a = e && unwrapParens(e)
+  if (!a || a.kind === 'SubqueryExpr') return {start: 0, end: 0}
+  return a.posRange
 }
 
 /**
@@ -103,8 +128,13 @@ function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array; st?:
 }
 
 export class Evaluator {
-  readonly warnings: string[] = []
-  readonly infos: string[] = []
+  /** Warnings and infos of the query (see annotations.ts), storage's warnings included. */
+  readonly annotations = new Annotations()
+  /**
+   * Per evaluation-times array: whether its evaluator's start and end differ (engine.go's
+   * ev.startTimestamp != ev.endTimestamp, which a one-step range query can have too).
+   */
+  private readonly spans = new WeakMap<Float64Array, boolean>()
   /**
    * Samples the query holds (Prometheus's currentSamples, checked against --query.max-samples):
    * the points selectors, range functions and subqueries produce. A series' raw samples are
@@ -115,6 +145,19 @@ export class Evaluator {
   private readonly dropName = new WeakSet<StepSeries>()
 
   constructor(readonly ctx: EvalContext) {}
+
+  annotate(a: Annotation): void {
+    this.annotations.add(a)
+  }
+
+  /** Records that `times` are evaluated by an evaluator whose start and end differ (or not). */
+  setSpan(times: Float64Array, isRange: boolean): void {
+    this.spans.set(times, isRange)
+  }
+
+  private isRangeSpan(times: Float64Array): boolean {
+    return this.spans.get(times) ?? times.length > 1
+  }
 
   markDropName(s: StepSeries): StepSeries {
     this.dropName.add(s)
@@ -167,7 +210,7 @@ export class Evaluator {
   async selectSeries(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<Series[]> {
     this.checkAbort()
     const set = await (this.takePrefetched(vs, mint, maxt, hints) ?? this.startSelect(vs, mint, maxt, hints))
-    for (const w of set.warnings) if (!this.warnings.includes(w)) this.warnings.push(w)
+    for (const w of set.warnings) this.annotate(storageWarning(w))
     return set.series
   }
 
@@ -407,12 +450,17 @@ export class Evaluator {
     this.checkSteps(n)
     const inner = new Float64Array(n)
     for (let i = 0; i < n; i++) inner[i] = first + i * step
+    // the inner evaluator runs from `first` to the (outer) end: engine.go runSubquery
+    this.setSpan(inner, first !== maxt)
     const v = n > 0 ? await this.eval(sq.expr, inner) : {type: 'vector' as const, series: []}
     const series: RangeInput[] = []
     if (v.type === 'scalar') {
       series.push(materialized({labels: [], ts: inner, vs: v.vals}))
     } else if (v.type === 'vector') {
-      for (const s of this.finish(v.series)) {
+      const finished = this.finish(v.series)
+      for (let k = 0; k < finished.length; k++) {
+        const s = finished[k]!
+        const name = v.series[k]!.labels.find((l) => l.name === METRIC_NAME)?.value
         const ts: number[] = []
         const vals: number[] = []
         for (let i = 0; i < n; i++) {
@@ -421,20 +469,22 @@ export class Evaluator {
           vals.push(s.vals[i]!)
         }
         this.hold(ts.length)
-        series.push(materialized({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}))
+        series.push(materialized({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}, name ?? ''))
       }
     }
     return {series, range: sqRange, offset, at: this.fixedAt(sq.timestamp, sq.startOrEnd)}
   }
 
   /** Applies a range kernel over every step's window. */
-  applyRangeKernel(src: RangeSource, times: Float64Array, name: string, params: Float64Array[]): StepSeries[] {
-    if (src.mode) return this.applyExtendedKernel(src, times, name)
+  applyRangeKernel(src: RangeSource, times: Float64Array, name: string, params: Float64Array[], call?: Call): StepSeries[] {
+    if (src.mode) return this.applyExtendedKernel(src, times, name, call)
+    const argPos = rangeArgPos(call?.args[0])
+    const checkQuantile = name === 'quantile_over_time' && call !== undefined
     const kernel = RANGE_KERNELS[name]
     if (!kernel) throw new ExecutionError(`function "${name}" is not supported yet`)
     const out: StepSeries[] = []
     const p: number[] = new Array<number>(params.length).fill(0)
-    const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range}
+    const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range, stOverlap: false}
     for (const rs of src.series) {
       const s = rs.read()
       const n = times.length
@@ -460,7 +510,12 @@ export class Evaluator {
         w.rangeEnd = end
         w.evalTime = times[i]!
         for (let j = 0; j < params.length; j++) p[j] = params[j]![i]!
+        w.stOverlap = false
         const v = kernel(w, p)
+        // functions.go: once per series and step window, where the kernel saw the overlap
+        if (w.stOverlap) this.annotate(startTimeOverlapWarning(metricNameOf(rs), argPos))
+        // functions.go funcQuantileOverTime: for every window with samples
+        if (checkQuantile && !(p[0]! >= 0 && p[0]! <= 1)) this.annotate(invalidQuantileWarning(p[0]!, unwrapParens(call.args[0]!).posRange))
         if (v === undefined) continue
         vals[i] = v
         has[i] = 1
@@ -470,6 +525,7 @@ export class Evaluator {
       // (for a subquery's points, which are not decoded through readSeries, this is the check)
       this.checkHeldWith(window)
       if (points === 0) continue
+      this.counterInfo(name, rs, argPos)
       this.hold(points)
       const res: StepSeries = {labels: s.labels, vals, has}
       out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : this.markDropName(res))
@@ -483,7 +539,18 @@ export class Evaluator {
    * before the range start (smoothed: also after its end), as Prometheus selects it; the
    * kernels in functions/extended-range.ts pick the boundary samples from there.
    */
-  private applyExtendedKernel(src: RangeSource, times: Float64Array, name: string): StepSeries[] {
+  /**
+   * rate and increase over a series without a counter's name suffix: an info, once the series
+   * has a result (engine.go, after the matrix function's steps; not with the type-and-unit
+   * labels feature, whose __type__ check the engine does not make).
+   */
+  private counterInfo(name: string, rs: RangeInput, pos: PositionRange): void {
+    if (name !== 'rate' && name !== 'increase') return
+    const metric = metricNameOf(rs)
+    if (metric !== '' && !COUNTER_SUFFIXES.some((x) => metric.endsWith(x))) this.annotate(possibleNonCounterInfo(metric, pos))
+  }
+
+  private applyExtendedKernel(src: RangeSource, times: Float64Array, name: string, call?: Call): StepSeries[] {
     const supported = src.mode === 'anchored' ? ['changes', 'delta', 'increase', 'rate', 'resets'] : ['delta', 'increase', 'rate']
     if (!supported.includes(name)) throw new ExecutionError(`${src.mode} modifier can only be used with: ${supported.join(', ')} - not with ${name}`)
     const lookback = this.ctx.lookbackDelta
@@ -513,7 +580,9 @@ export class Evaluator {
         has[i] = 1
         any = true
       }
-      if (any) out.push(this.markDropName({labels: s.labels, vals, has}))
+      if (!any) continue
+      this.counterInfo(name, rs, rangeArgPos(call?.args[0]))
+      out.push(this.markDropName({labels: s.labels, vals, has}))
     }
     return out
   }
@@ -532,9 +601,12 @@ export class Evaluator {
       validateRangeParams(name, params)
       const src = await this.evalRange(c.args[matrixArg]!, times, name)
       if (name === 'absent_over_time') return {type: 'vector', series: absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], times.length, selectorOf(c.args[0]!))}
-      return {type: 'vector', series: this.applyRangeKernel(src, times, name, params)}
+      return {type: 'vector', series: this.applyRangeKernel(src, times, name, params, c)}
     }
     if (name === 'info') return evalInfo(this, c, times)
+    // engine.go: sorting is ineffective where results are ordered by labels, unless the call
+    // is step invariant (evaluated once, at a single time)
+    if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times) && !isStepInvariant(c)) this.annotate(sortInRangeQueryWarning(c.posRange))
     const args: EvalValue[] = []
     for (const a of c.args) args.push(await this.eval(a, times))
     return callInstantFunction(this, c, args, times)

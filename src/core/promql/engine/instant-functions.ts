@@ -5,11 +5,14 @@
 import {ExecutionError} from '../../errors.js'
 import {compileRe2} from '../../labels/re2.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
-import type {Call, Expr} from '../parser/ast.js'
+import type {Call, Expr, PositionRange} from '../parser/ast.js'
 import {formatGoFloat} from '../format-float.js'
 import {daysInMonth, goLog, goLog10, goLog2, promDate, type GoDate} from '../functions/go-math.js'
 import {isWellFormedUtf16} from '../parser/lexer.js'
-import {histogramFraction, histogramQuantile, type Bucket} from '../functions/histogram.js'
+import {histogramFraction, histogramQuantile, type Bucket, type Monotonicity} from '../functions/histogram.js'
+import {parseGoFloat} from '../format-float.js'
+import {badBucketLabelWarning, forcedMonotonicityInfo, invalidQuantileWarning} from './annotations.js'
+import {unwrapParens} from './step-invariant.js'
 import {absentSeries, type Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
 
@@ -256,16 +259,23 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
     }
     case 'histogram_quantile': {
       const q = scal(args[0], name)
-      return {type: 'vector', series: classicHistogram(ev, vec(args[1], name), n, (b, i) => histogramQuantile(q[i]!, b, ev))}
+      checkQuantiles(ev, q, c.args[0]!)
+      const pos = argPos(c, 1)
+      return {type: 'vector', series: classicHistogram(ev, vec(args[1], name), n, pos, quantileOf(ev, q, times, pos))}
     }
     case 'histogram_quantiles': {
       // one output series per quantile, told apart by a label holding the quantile
       const series = vec(args[0], name)
       const label = str(args[1], name)
-      const out: StepSeries[] = []
-      for (const a of args.slice(2)) {
+      const qs = args.slice(2).map((a, k) => {
         const q = scal(a, name)
-        for (const s of classicHistogram(ev, series, n, (b, i) => histogramQuantile(q[i]!, b, ev))) {
+        checkQuantiles(ev, q, c.args[k + 2]!)
+        return q
+      })
+      const pos = argPos(c, 0)
+      const out: StepSeries[] = []
+      for (const q of qs) {
+        for (const s of classicHistogram(ev, series, n, pos, quantileOf(ev, q, times, pos))) {
           out.push(ev.markDropName({...s, labels: setLabel(s.labels, label, quantileLabel(q[0]!))}))
         }
       }
@@ -273,10 +283,33 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
     }
     case 'histogram_fraction': {
       const [lo, hi] = [scal(args[0], name), scal(args[1], name)]
-      return {type: 'vector', series: classicHistogram(ev, vec(args[2], name), n, (b, i) => histogramFraction(lo[i]!, hi[i]!, b))}
+      return {type: 'vector', series: classicHistogram(ev, vec(args[2], name), n, argPos(c, 2), (b, i) => histogramFraction(lo[i]!, hi[i]!, b))}
     }
   }
   throw new ExecutionError(`function "${name}" is not supported yet`)
+}
+
+/** A call argument's position, inside any parentheses (as PreprocessExpr leaves it). */
+function argPos(c: Call, i: number): PositionRange {
+  return unwrapParens(c.args[i]!).posRange
+}
+
+/** functions.go validateQuantile, at every step (the function runs even over no buckets). */
+function checkQuantiles(ev: Evaluator, q: Float64Array, arg: Expr): void {
+  for (const x of q) if (!(x >= 0 && x <= 1)) ev.annotate(invalidQuantileWarning(x, unwrapParens(arg).posRange))
+}
+
+/**
+ * histogram_quantile of one group's buckets at step i, with the info Prometheus adds when the
+ * counts had to be made monotonic (the group's metric name: names are dropped only at the end).
+ */
+function quantileOf(ev: Evaluator, q: Float64Array, times: Float64Array, pos: PositionRange): (b: Bucket[], i: number, labels: Labels) => number {
+  const mono: Monotonicity = {forced: false, minBucket: 0, maxBucket: 0, maxDiff: 0}
+  return (b, i, labels) => {
+    const v = histogramQuantile(q[i]!, b, mono)
+    if (mono.forced) ev.annotate(forcedMonotonicityInfo(labels.find((l) => l.name === METRIC_NAME)?.value ?? '', pos, times[i]!, mono.minBucket, mono.maxBucket, mono.maxDiff))
+    return v
+  }
 }
 
 /** The quantile as a label value: Go's shortest form with at least one decimal ("0.0", "0.25"). */
@@ -314,13 +347,17 @@ function dedupCheck(series: StepSeries[]): StepSeries[] {
  * (delayed removal), so buckets of two differently named histograms with otherwise equal
  * labels are two results that then collide, as upstream.
  */
-function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, f: (buckets: Bucket[], step: number) => number): StepSeries[] {
+function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, pos: PositionRange, f: (buckets: Bucket[], step: number, labels: Labels) => number): StepSeries[] {
   const groups = new Map<string, {labels: Labels; members: {le: number; s: StepSeries}[]}>()
   for (const s of series) {
-    const le = s.labels.find((l) => l.name === 'le')
-    if (!le) continue
-    const upper = parseLe(le.value)
-    if (Number.isNaN(upper) && le.value !== 'NaN') continue
+    const le = s.labels.find((l) => l.name === 'le')?.value ?? ''
+    // strconv.ParseFloat, as engine.go resetHistograms: what it rejects (a missing le is "") is
+    // left out with a warning naming the metric (Prometheus 3 keeps names until the end)
+    const upper = parseGoFloat(le)
+    if (upper === undefined) {
+      if (s.has.includes(1)) ev.annotate(badBucketLabelWarning(s.labels.find((l) => l.name === METRIC_NAME)?.value ?? '', le, pos))
+      continue
+    }
     const labels = s.labels.filter((l) => l.name !== 'le')
     const k = labelsKey(labels)
     const g = groups.get(k) ?? {labels, members: []}
@@ -335,16 +372,10 @@ function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, f: (bu
       const buckets: Bucket[] = []
       for (const m of g.members) if (m.s.has[i]) buckets.push({upperBound: m.le, count: m.s.vals[i]!})
       if (buckets.length === 0) continue
-      vals[i] = f(buckets, i)
+      vals[i] = f(buckets, i, g.labels)
       has[i] = 1
     }
     if (has.includes(1)) out.push(ev.markDropName({labels: g.labels, vals, has}))
   }
   return out
-}
-
-function parseLe(v: string): number {
-  if (v === '+Inf' || v === 'Inf' || v === '+inf') return Infinity
-  if (v === '-Inf') return -Infinity
-  return Number(v)
 }

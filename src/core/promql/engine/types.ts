@@ -5,6 +5,7 @@
  * queries do not re-walk the tree per step and samples are never objects.
  */
 import type {Labels} from '../../labels/labels.js'
+import type {Annotation} from './annotations.js'
 
 /** One series of an instant-vector value across all steps. */
 export interface StepSeries {
@@ -52,6 +53,9 @@ export type QueryValue =
 
 export interface QueryResult {
   value: QueryValue
+  /** As Prometheus's HTTP API writes them: with positions, at most 10 of each kind. */
   warnings: string[]
   infos: string[]
+  /** All of them, unformatted (positions apart), as promqltest checks them. */
+  annotations?: Annotation[]
 }

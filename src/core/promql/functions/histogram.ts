@@ -8,8 +8,17 @@ export interface Bucket {
   count: number
 }
 
-export interface AnnotationSink {
-  infos: string[]
+/**
+ * What histogram_quantile had to change in the counts to make them monotonic (quantile.go
+ * ensureMonotonicAndIgnoreSmallDeltas): the caller turns it into an info.
+ */
+export interface Monotonicity {
+  forced: boolean
+  /** lowest and highest upper bound whose count was raised */
+  minBucket: number
+  maxBucket: number
+  /** the largest decrease removed */
+  maxDiff: number
 }
 
 /** Sorted by upper bound, equal bounds merged; NaN unless the last bucket is +Inf. */
@@ -26,43 +35,55 @@ function prepare(buckets: Bucket[]): Bucket[] | undefined {
   return merged
 }
 
-/** Float noise that breaks monotonicity is flattened silently (relative delta ≤ 1e-12). */
-function correctPrecisionErrors(b: Bucket[]): void {
+/** Go's almost.Equal: relative difference below epsilon (absolute near zero). */
+function almostEqual(a: number, b: number, epsilon: number): boolean {
+  if (a === b) return true
+  const absSum = Math.abs(a) + Math.abs(b)
+  const diff = Math.abs(a - b)
+  const minNormal = 2.2250738585072014e-308
+  if (a === 0 || b === 0 || absSum < minNormal) return diff < epsilon * minNormal
+  return diff / Math.min(absSum, Number.MAX_VALUE) < epsilon
+}
+
+/**
+ * One pass over the cumulative counts: differences within 1e-12 (float noise) are flattened
+ * silently, real decreases are removed and recorded; neither moves the reference count.
+ */
+function ensureMonotonic(b: Bucket[], m: Monotonicity): void {
+  m.forced = false
+  m.minBucket = Infinity
+  m.maxBucket = -Infinity
+  m.maxDiff = 0
   let prev = b[0]!.count
   for (let i = 1; i < b.length; i++) {
     const cur = b[i]!.count
-    const delta = Math.abs(cur - prev)
-    if (delta === 0) continue
-    if (delta / cur <= 1e-12) b[i]!.count = prev
-    else prev = cur
-  }
-}
-
-/** The envelope of the counts; true when a real decrease had to be removed. */
-function ensureMonotonic(b: Bucket[]): boolean {
-  let forced = false
-  let max = b[0]!.count
-  for (let i = 1; i < b.length; i++) {
-    if (b[i]!.count > max) max = b[i]!.count
-    else if (b[i]!.count < max) {
-      b[i]!.count = max
-      forced = true
+    if (cur === prev) continue
+    if (almostEqual(prev, cur, 1e-12)) {
+      b[i]!.count = prev
+      continue
     }
+    if (cur < prev) {
+      b[i]!.count = prev
+      m.forced = true
+      const ub = b[i]!.upperBound
+      if (ub < m.minBucket) m.minBucket = ub
+      if (ub > m.maxBucket) m.maxBucket = ub
+      if (prev - cur > m.maxDiff) m.maxDiff = prev - cur
+      continue
+    }
+    prev = cur
   }
-  return forced
 }
 
-const MONOTONICITY_INFO =
-  'PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)'
-
-export function histogramQuantile(q: number, buckets: Bucket[], ann?: AnnotationSink): number {
+/** The quantile q of classic buckets; `mono` (when given) tells whether counts had to be made monotonic. */
+export function histogramQuantile(q: number, buckets: Bucket[], mono?: Monotonicity): number {
+  if (mono) mono.forced = false
   if (Number.isNaN(q)) return NaN
   if (q < 0) return -Infinity
   if (q > 1) return Infinity
   const b = prepare(buckets)
   if (!b) return NaN
-  correctPrecisionErrors(b)
-  if (ensureMonotonic(b) && ann) ann.infos.push(MONOTONICITY_INFO)
+  ensureMonotonic(b, mono ?? {forced: false, minBucket: 0, maxBucket: 0, maxDiff: 0})
   if (b.length < 2) return NaN
   const total = b[b.length - 1]!.count
   if (total === 0) return NaN

@@ -22,6 +22,11 @@ export interface RangeWindow {
   evalTime: number
   /** the selector's range in ms */
   range: number
+  /**
+   * Set by rate/increase when a sample's start time lies before the previous sample (an
+   * overlap, functions.go checkStartTimeOverlap): the caller warns about it.
+   */
+  stOverlap: boolean
 }
 
 export type RangeKernel = (w: RangeWindow, params: readonly number[]) => number | undefined
@@ -41,6 +46,11 @@ export function isStartTimestampReset(prevST: number, prevT: number, curST: numb
   return prevST !== 0 && prevST !== prevT
 }
 
+/** A known start time before the previous sample, and not the previous sample's own start. */
+function startTimeOverlaps(prevST: number, prevT: number, curST: number): boolean {
+  return curST !== 0 && curST < prevT && curST !== prevST
+}
+
 /**
  * Prometheus's extrapolatedRate (rate, increase, delta). For counters, start timestamps add
  * resets, and a first sample whose ST lies inside the range stands for a zero at that ST:
@@ -58,6 +68,7 @@ function extrapolatedRate(w: RangeWindow, isCounter: boolean, isRate: boolean): 
     let prev = vs[from]!
     for (let i = from + 1; i <= last; i++) {
       const cur = vs[i]!
+      if (st !== undefined && !w.stOverlap && startTimeOverlaps(st[i - 1]!, ts[i - 1]!, st[i]!)) w.stOverlap = true
       if (cur < prev || (st !== undefined && isStartTimestampReset(st[i - 1]!, ts[i - 1]!, st[i]!, ts[i]!))) result += prev
       prev = cur
     }
