@@ -228,6 +228,38 @@ describe('block writer: blocks of promtool 2.42 rewritten', function () {
   })
 })
 
+describe('block writer: blocks of Prometheus 3 rewritten', function () {
+  this.timeout(120_000)
+  let root: string
+
+  before(async () => {
+    root = await tempDir('writer-p3')
+  })
+
+  after(async () => {
+    await rm(root, {recursive: true, force: true})
+  })
+
+  it('writes index and chunk segments byte for byte as Prometheus 3 wrote them', async () => {
+    const src = path.join(root, 'src')
+    const dst = path.join(root, 'ours')
+    await mkdir(dst)
+    const ids = await createBlocks({promtool: prometheus3().promtool, sandbox: true}, datasetOpenMetrics(3000), src)
+    assert.ok(ids.length >= 5)
+    for (const id of ids) {
+      const m = await rewrite(src, id, dst)
+      const want = await readdir(path.join(src, id, 'chunks'))
+      assert.deepEqual(m.thanos.segment_files, want)
+      for (const f of ['index', ...want.map((x) => `chunks/${x}`)]) {
+        const a = await readFile(path.join(src, id, f))
+        const b = await readFile(path.join(dst, m.ulid, f))
+        assert.equal(b.length, a.length, `${id}/${f}: size`)
+        assert.ok(b.equals(a), `${id}/${f}: first difference at byte ${a.findIndex((x, i) => x !== b[i])}`)
+      }
+    }
+  })
+})
+
 describe('block writer: segments, histograms and refused input', function () {
   this.timeout(300_000)
   let root: string

@@ -126,6 +126,10 @@ export class IndexWriter {
       throw e
     })
     const w = new IndexWriter(file, tmpFile, out, tmp)
+    // "" is a symbol of every Prometheus block: the head's postings hold the all-postings key
+    // ("", "") and its symbols are theirs (tsdb/index/postings.go MemPostings.Symbols), and a
+    // compaction carries its sources' symbols. Kept, so our index is byte for byte Prometheus's.
+    w.intern('')
     const h = Buffer.alloc(5)
     h.writeUInt32BE(INDEX_MAGIC, 0)
     h[4] = INDEX_FORMAT_V2
@@ -299,9 +303,10 @@ export class IndexWriter {
     }
     const tocLabelIndices = out.pos
 
-    // Postings: the all-series list under ("", ""), then by name and value; offsets kept for the table.
-    await out.pad(POSTINGS_ALIGN)
+    // Postings: the all-series list under ("", ""), then by name and value; offsets kept for the
+    // table. The TOC points at the section before its alignment padding, as upstream's does.
     const tocPostings = out.pos
+    await out.pad(POSTINGS_ALIGN)
     const names = [...pairs.keys()].sort((a, b) => a - b)
     const valueLists = names.map((n) => [...pairs.get(n)!.keys()].sort((a, b) => a - b))
     const offsets: number[] = []
