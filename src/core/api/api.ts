@@ -329,7 +329,8 @@ export class PrometheusApi {
     if (!stepRaw) throw new BadDataError('invalid parameter "step": cannot parse "" to a valid duration')
     const step = parseDurationParam(stepRaw, 'step')
     if (step <= 0) throw new BadDataError('zero or negative query resolution step widths are not accepted. Try a positive integer')
-    if ((end - start) / step > 11000) throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)')
+    // (end - start) / step in whole steps, as Go divides the two durations
+    if (Math.floor((end - start) / step) > 11000) throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)')
     const expr = this.parseQuery(form)
     const explain = this.explainCollector(form)
     const q = this.opts.queryable(explain ? {...this.requestOptions(form), explain} : this.requestOptions(form))

@@ -5,6 +5,7 @@
  * queries do not re-walk the tree per step and samples are never objects.
  */
 import type {Labels} from '../../labels/labels.js'
+import type {QueryStats} from './sample-stats.js'
 
 /** One series of an instant-vector value across all steps. */
 export interface StepSeries {
@@ -54,4 +55,6 @@ export interface QueryResult {
   value: QueryValue
   warnings: string[]
   infos: string[]
+  /** timings and sample counts, as Prometheus's `stats` (sample-stats.ts) */
+  stats?: QueryStats
 }
