@@ -5,10 +5,11 @@
  * segment_files), as a sidecar would have. What a query must answer is derived from the input
  * series (`expectedSeries`), never from the code under test.
  */
-import {mkdtemp, readFile, readdir, rm} from 'node:fs/promises'
+import {cp, mkdtemp, readFile, readdir, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {parseMeta} from '../../src/core/block/meta.js'
+import {formatMeta, parseMeta} from '../../src/core/block/meta.js'
+import {newUlid, ulidTime} from '../../src/core/block/ulid.js'
 import {XorDecodeIterator} from '../../src/core/chunkenc/xor-decoder.js'
 import {compareLabels, labelsFromRecord, labelsKey, mergeLabels, withoutLabels, type Labels} from '../../src/core/labels/labels.js'
 import {matchesAll, type Matcher} from '../../src/core/labels/matcher.js'
@@ -46,6 +47,34 @@ export async function uploadBackfilled(bucket: Bucket, spec: UploadSpec, promtoo
       await uploadBlock(meta, {bucket, tsdbDir: data, labels: [...labels], source: 'sidecar', hashFunc: '', concurrency: 1, logger: nopLogger})
     }
     return ids
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+/**
+ * Uploads every block of a TSDB blocks directory with external labels `ext`. With `renew`, each
+ * block goes up under a new ULID (same time, its meta.json's ulid and sources rewritten): the
+ * same data as another replica's blocks, as two Prometheus of an HA pair would ship it.
+ * Returns the ULIDs in the bucket.
+ */
+export async function uploadBlocksDir(bucket: Bucket, blocksDir: string, ext: Record<string, string>, opts: {renew?: boolean} = {}): Promise<string[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'thanosts-sg-copy-'))
+  try {
+    const out: string[] = []
+    for (const id of (await readdir(blocksDir)).filter((n) => /^[0-9A-Z]{26}$/.test(n)).sort()) {
+      const meta = parseMeta(await readFile(path.join(blocksDir, id, 'meta.json')), id)
+      const nid = opts.renew ? newUlid(ulidTime(id)) : id
+      await cp(path.join(blocksDir, id), path.join(dir, nid), {recursive: true})
+      if (nid !== id) {
+        meta.ulid = nid
+        meta.compaction.sources = [nid]
+        await writeFile(path.join(dir, nid, 'meta.json'), formatMeta(meta))
+      }
+      await uploadBlock(meta, {bucket, tsdbDir: dir, labels: [...labelsFromRecord(ext)], source: 'sidecar', hashFunc: '', concurrency: 1, logger: nopLogger})
+      out.push(nid)
+    }
+    return out
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
