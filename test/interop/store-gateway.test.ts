@@ -7,7 +7,9 @@
  *   several matcher sets and time ranges; Info, LabelNames and LabelValues alike;
  * - a real `thanos query` over `thanosts store`, and `thanosts query` over the real `thanos
  *   store`, answer the dashboard queries as a Prometheus 3 holding the same blocks does;
- * - on S3 (SeaweedFS), `thanosts store` answers as over the filesystem.
+ * - on S3 (SeaweedFS), `thanosts store` answers as over the filesystem;
+ * - native histogram chunks (a Prometheus 3 snapshot of remote-written histograms) go out as
+ *   the real store sends them: same encodings, same bytes.
  */
 import assert from 'node:assert/strict'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
@@ -32,6 +34,8 @@ import {freePort} from '../helpers/ports.js'
 import {apiPost, queryParams} from '../helpers/prom-api.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {startSeaweedS3, type SeaweedS3} from '../helpers/s3.js'
+import {remoteWriteHistograms} from '../helpers/native-histogram-remote-write.js'
+import {nativeHistogramWriteSeries} from '../core/chunkenc/native-histogram-fixtures.js'
 
 const H = 3_600_000
 const DROP = new Set(['cluster'])
@@ -264,6 +268,70 @@ describe('interop: thanosts store and real thanos store over one bucket', functi
       }
       const info = await s3Client!.info({timeoutMs: 5000})
       assert.deepEqual(info.labelSets.map(labelsToString), ['{cluster="us1", replica="0"}'])
+    })
+  })
+
+  describe('native histograms (a Prometheus 3 snapshot)', function () {
+    const H2 = 2 * H
+    // All in the past, crossing a 2h boundary, as the chunkenc tests' data.
+    const boundary = Math.floor((Date.now() - 50 * 60_000) / H2) * H2
+    const t0 = boundary - 55 * 60_000
+    const end = t0 + 120 * 60_000
+    let hprom: PrometheusHandle | undefined
+    let hours: RunningStoreGateway | undefined
+    let htheirs: PeerProcess | undefined
+    let a: StoreClient | undefined
+    let b: StoreClient | undefined
+
+    before(async function () {
+      this.timeout(180_000)
+      hprom = await startPrometheus({version: 3, extraArgs: ['--web.enable-remote-write-receiver', '--web.enable-admin-api']})
+      await remoteWriteHistograms(hprom.url, nativeHistogramWriteSeries(t0))
+      const r = await fetch(`${hprom.url}/api/v1/admin/tsdb/snapshot`, {method: 'POST'})
+      const snap = ((await r.json()) as {data: {name: string}}).data.name
+      const hdir = path.join(work, 'hbucket')
+      const hb = bucketFromConfig(`type: FILESYSTEM\nconfig:\n  directory: ${hdir}\n`)
+      const ids = await uploadBlocksDir(hb, path.join(hprom.dir, 'data', 'snapshots', snap), {cluster: 'nh', replica: '0'})
+      assert.ok(ids.length > 0, 'the snapshot holds blocks')
+      const yaml = path.join(work, 'hbucket.yml')
+      await writeFile(yaml, `type: FILESYSTEM\nconfig:\n  directory: ${hdir}\n`)
+      const [g, h] = [await freePort(), await freePort()]
+      ;[hours, htheirs] = await Promise.all([
+        runStoreGateway(gatewayConfig({bucket: hb})),
+        startPeer('thanos-store-nh', peer('thanos').path, ['store', `--objstore.config-file=${yaml}`, `--data-dir=${path.join(work, 'thanos-nh')}`, `--grpc-address=127.0.0.1:${g}`, `--http-address=127.0.0.1:${h}`, '--log.level=warn'], `http://127.0.0.1:${h}/-/ready`),
+      ])
+      a = new StoreClient(`127.0.0.1:${hours.grpcPort}`)
+      b = new StoreClient(`127.0.0.1:${g}`)
+    })
+
+    after(async function () {
+      a?.close()
+      b?.close()
+      await hours?.lifecycle.stop()
+      await htheirs?.stop()
+      await hprom?.stop()
+    })
+
+    it('Series: the same histogram and float histogram chunks, byte for byte', async () => {
+      const raw = async (c: StoreClient, mint: number, maxt: number) => {
+        const out: string[] = []
+        for await (const f of c.series({minTime: mint, maxTime: maxt, matchers: [m('job', 'nh')], partialResponse: false}, new AbortController().signal)) {
+          if (!f.series) continue
+          out.push(labelsToString(f.series.labels) + ' ' + f.series.chunks.map((ch) => `${ch.encoding}@${ch.minTime}-${ch.maxTime}:${Buffer.from(ch.data).toString('base64')}`).join(' '))
+        }
+        return out
+      }
+      for (const [mint, maxt] of [
+        [t0 - 1, end],
+        [boundary - 10 * 60_000, boundary + 10 * 60_000],
+      ] as const) {
+        const [x, y] = await Promise.all([raw(a!, mint, maxt), raw(b!, mint, maxt)])
+        assert.ok(x.length > 0)
+        assert.deepEqual(x, y)
+      }
+      const all = (await raw(a!, t0 - 1, end)).join(' ')
+      assert.match(all, / 1@/, 'histogram chunks (StoreAPI HISTOGRAM = 1)')
+      assert.match(all, / 2@/, 'float histogram chunks (FLOAT_HISTOGRAM = 2)')
     })
   })
 })
