@@ -66,6 +66,8 @@ const ERROR_TYPE: Record<ErrorKind, string> = {
   // (pkg/api/query/v1.go wraps the engine's error, which names the store, as ErrorExec).
   unavailable: 'execution',
   not_found: 'not_found',
+  // a store's limit (series, samples) hit by the query: Thanos answers it as an execution error
+  resource_exhausted: 'execution',
   internal: 'internal',
 }
 
