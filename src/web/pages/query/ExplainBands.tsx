@@ -162,6 +162,10 @@ export function ExplainBands({explain, series, start, end, box, localTime}: Expl
             <span class="mono">{r.key}</span>
           </span>
         ))}
+        <span class="explain-legend-item" title="Before a series' first sample, after its last, or the samples the merge skipped at a switch (up to about three scrape intervals, as Thanos's penalty merge)">
+          <span class="swatch swatch-empty" />
+          no output sample
+        </span>
         {hasHoles && (
           <span class="explain-legend-item">
             <span class="swatch swatch-hatch" />
