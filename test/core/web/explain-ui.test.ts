@@ -268,4 +268,21 @@ describe('explain deduplication in the web UI: replica bands under the graph, in
     await page.screenshot({path: path.join(ARTIFACTS, 'explain-table.png'), fullPage: true})
     await page.close()
   })
+
+  it('an aggregation: one band for its one result series, a row per series that fed it', async function () {
+    const {page} = await open(graphUrl({'g0.expr': 'sum by (cluster) (explain_ui_gauge)', 'g0.explain': '1'}))
+    const bands = page.locator('[data-testid=explain-band]')
+    await bands.first().waitFor()
+    assert.equal(await bands.count(), 1)
+    assert.equal(await bands.first().getAttribute('data-series'), '{cluster="eu1"}')
+    assert.deepEqual(await bands.first().locator('.explain-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-input'))), [
+      'explain_ui_gauge{cluster="eu1", room="a"}',
+      'explain_ui_gauge{cluster="eu1", room="b"}',
+    ])
+    // the second row is room="b": its hole is drawn there, not in room="a"'s row
+    assert.equal(await bands.first().locator('.explain-row').nth(0).locator('.explain-hole').count(), 0)
+    assert.equal(await bands.first().locator('.explain-row').nth(1).locator('.explain-hole').count(), 1)
+    await page.screenshot({path: path.join(ARTIFACTS, 'explain-aggregation.png'), fullPage: true})
+    await page.close()
+  })
 })

@@ -32,6 +32,8 @@ const ROW_H = 12
 const ROW_GAP = 3
 /** Inputs drawn per band; an aggregation over hundreds of series lists the rest in the table tab. */
 const MAX_ROWS = 8
+/** Bands drawn at most: the graph's legend scrolls, a page of a thousand bands would not. */
+const MAX_BANDS = 60
 const HOLE_COLOR = '#98a2b3'
 const SWITCH_COLOR = '#1d2939'
 
@@ -130,7 +132,12 @@ export function ExplainBands({explain, series, start, end, box, localTime}: Expl
       <div class="explain-title" style={{marginLeft: `${box.left}px`}}>
         Explain deduplication: which replica served each stretch of each series
       </div>
-      {series.map((s, i) => {
+      {series.length > MAX_BANDS && (
+        <div class="explain-band-label muted" style={{marginLeft: `${box.left}px`}}>
+          Bands for the first {MAX_BANDS} of {series.length} series; narrow the expression to see the others.
+        </div>
+      )}
+      {series.slice(0, MAX_BANDS).map((s, i) => {
         const e = entries[i]
         const inputs = e?.inputs ?? []
         const shown = inputs.slice(0, MAX_ROWS)
@@ -140,7 +147,8 @@ export function ExplainBands({explain, series, start, end, box, localTime}: Expl
             <div class="explain-band-label" style={{marginLeft: `${box.left}px`}}>
               <span class="swatch" style={{background: seriesColor(i)}} />
               <span class="mono">{seriesName(s.metric)}</span>
-              {inputs.length > MAX_ROWS && <span class="muted"> · {inputs.length - MAX_ROWS} more inputs, listed in the table tab</span>}
+              {inputs.length > 1 && <span class="muted"> · {inputs.length} input series, a row each (hover for its labels)</span>}
+              {inputs.length > MAX_ROWS && <span class="muted"> · {inputs.length - MAX_ROWS} more not drawn, listed in the table tab</span>}
               {inputs.length === 0 && <span class="muted"> · no selected series feeds it</span>}
             </div>
             <svg class="explain-svg" width={width} height={height} style={{marginLeft: `${box.left}px`}}>
