@@ -1,7 +1,8 @@
 /**
  * One query panel: expression editor, Table/Graph tabs, Thanos's deduplication and partial
- * response switches (with "Explain deduplication", issue 18), time controls, and the result with its warnings or error. Settings live
- * in the page's URL state; a change that alters the answer re-runs the last executed query.
+ * response switches (and "Explain deduplication", issue 18), time controls, and the result with
+ * its warnings or error. Settings live in the page's URL state; a change that alters the answer
+ * re-runs the last executed query.
  */
 import {useEffect, useRef, useState} from 'preact/hooks'
 import type {ApiExplain} from '../../../core/api/api-types.js'
@@ -55,6 +56,8 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
     setNonce((n) => n + 1)
   }
 
+  // without dedup there is no merge to explain: the parameter is then not sent at all
+  const explain = panel.explain && panel.dedup
   const resKey = panel.resolution.type === 'auto' ? `a${panel.resolution.density}` : `f${panel.resolution.step}`
   useEffect(() => {
     if (panel.expr === '') {
@@ -66,8 +69,6 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
     const ac = new AbortController()
     inflight.current = ac
     const form = new URLSearchParams({query: panel.expr, dedup: String(panel.dedup), partial_response: String(panel.partialResponse)})
-    // without dedup there is no merge to explain; the parameter is then not sent at all
-    const explain = panel.explain && panel.dedup
     if (explain) form.set('explain', 'true')
     let end = panel.endTime ?? Date.now()
     let start = end
@@ -103,7 +104,7 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
         }
       })
     return () => ac.abort()
-  }, [panel.expr, panel.tab, panel.dedup, panel.partialResponse, panel.explain, panel.range, panel.endTime, resKey, nonce])
+  }, [panel.expr, panel.tab, panel.dedup, panel.partialResponse, explain, panel.range, panel.endTime, resKey, nonce])
 
   const warnings = outcome?.warnings ?? error?.warnings ?? []
   return (
