@@ -74,6 +74,7 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
       default: 0,
       min: 0,
     }),
+    'store.grpc.series-max-concurrency': Flags.integer({description: 'Maximum number of concurrent Series calls.', default: 20, min: 0}),
     'store.grpc.series-sample-limit': Flags.integer({description: 'DEPRECATED: use store.limits.request-samples.', default: 0, min: 0}),
     'store.grpc.touched-series-limit': Flags.integer({description: 'DEPRECATED: use store.limits.request-series.', default: 0, min: 0}),
     ...logFlags,
@@ -101,6 +102,7 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
         // Upstream binds the deprecated and the new flag to one variable; here the new one wins when set.
         seriesLimit: flags['store.limits.request-series'] || flags['store.grpc.touched-series-limit'],
         samplesLimit: flags['store.limits.request-samples'] || flags['store.grpc.series-sample-limit'],
+        seriesMaxConcurrency: flags['store.grpc.series-max-concurrency'],
         logger,
       })
       gw.lifecycle.handleSignals()

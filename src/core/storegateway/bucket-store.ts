@@ -42,6 +42,7 @@ import {ChunkEncoding, type LabelsQuery, type SeriesFrame, type SeriesQuery, typ
 import type {EndpointInfo} from '../storepb/store-wire.js'
 import type {FetchResult, MetaFetcher} from './meta-fetcher.js'
 import {setSynced, type StoreGatewayMetrics} from './metrics.js'
+import type {SeriesGate} from './series-gate.js'
 import {timestampOf, type TimeOrDuration} from './time-or-duration.js'
 
 /** Thanos's MaxSamplesPerChunk: the samples limit is enforced as a chunks limit of samples / 120. */
@@ -62,6 +63,8 @@ export interface BucketStoreOptions {
   /** Samples per Series call (--store.limits.request-samples, --store.grpc.series-sample-limit); 0 = no limit. */
   samplesLimit?: number
   reader?: BlockReaderOptions
+  /** --store.grpc.series-max-concurrency; none = no limit. */
+  seriesGate?: SeriesGate
 }
 
 interface LoadedBlock {
@@ -237,6 +240,15 @@ export class BucketStore implements StoreApiImpl {
   }
 
   async *series(q: SeriesQuery, signal: AbortSignal): AsyncGenerator<SeriesFrame> {
+    const leave = await this.o.seriesGate?.enter(signal)
+    try {
+      yield* this.selectSeries(q, signal)
+    } finally {
+      leave?.()
+    }
+  }
+
+  private async *selectSeries(q: SeriesQuery, signal: AbortSignal): AsyncGenerator<SeriesFrame> {
     const [lo, hi] = this.limits()
     const mint = Math.max(q.minTime, lo)
     const maxt = Math.min(q.maxTime, hi)
@@ -253,6 +265,8 @@ export class BucketStore implements StoreApiImpl {
     picked.sort((x, y) => x.b.meta.minTime - y.b.meta.minTime || x.b.meta.maxTime - y.b.meta.maxTime)
     this.o.metrics.seriesBlocksQueried.observe(picked.length)
     if (picked.length === 0) return
+    // Upstream reserves the series limit per block on the postings matched (before the time
+    // filter) and the chunks limit per series; here both count what is actually sent from a block.
     const seriesLimiter = new Limiter(this.o.seriesLimit ?? 0, 'series', () => this.o.metrics.queriesDropped.inc({reason: 'series'}))
     const chunksLimit = Math.floor((this.o.samplesLimit ?? 0) / MAX_SAMPLES_PER_CHUNK)
     const chunksLimiter = new Limiter(chunksLimit, 'chunks', () => this.o.metrics.queriesDropped.inc({reason: 'chunks'}))

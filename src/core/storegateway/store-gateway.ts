@@ -5,6 +5,7 @@
  *   filters.ts           which of them to serve (time partition, consistency delay, deletion marks, duplicates)
  *   bucket-store.ts      the served blocks and the StoreAPI over them (Info, Series, LabelNames, LabelValues)
  *   metrics.ts           Thanos's metric names
+ *   series-gate.ts       --store.grpc.series-max-concurrency
  *   time-or-duration.ts  --min-time / --max-time values
  *   store-gateway.ts     (this file) the process: bucket, initial sync, periodic resync, gRPC and HTTP
  *
@@ -27,6 +28,7 @@ import {registerStoreApi, type GrpcCallObserver} from '../storeapi/store-grpc-se
 import {BucketStore} from './bucket-store.js'
 import {consistencyDelayFilter, deduplicateFilter, ignoreDeletionMarkFilter, timePartitionFilter} from './filters.js'
 import {MetaFetcher} from './meta-fetcher.js'
+import {SeriesGate} from './series-gate.js'
 import {storeGatewayMetrics} from './metrics.js'
 import {timestampOf, type TimeOrDuration} from './time-or-duration.js'
 
@@ -54,6 +56,8 @@ export interface StoreGatewayConfig {
   seriesLimit: number
   /** --store.limits.request-samples / --store.grpc.series-sample-limit (0 = none). */
   samplesLimit: number
+  /** --store.grpc.series-max-concurrency (0 = no limit). */
+  seriesMaxConcurrency?: number
   logger: Logger
   /** Initial sync retries (upstream: every 10 s for 30 s); tests shorten them. */
   initialSyncRetryMs?: number
@@ -77,6 +81,7 @@ export async function runStoreGateway(cfg: StoreGatewayConfig): Promise<RunningS
   if (timestampOf(cfg.minTime) > timestampOf(cfg.maxTime)) {
     throw new ThanostsError('bad_data', `invalid argument: --min-time '${cfg.minTime.text}' can't be greater than --max-time '${cfg.maxTime.text}'`)
   }
+  if ((cfg.seriesMaxConcurrency ?? 0) < 0) throw new ThanostsError('bad_data', `max concurrency value cannot be lower than 0 (got ${cfg.seriesMaxConcurrency})`)
   if (cfg.blockSyncConcurrency < 1) throw new ThanostsError('bad_data', '--block-sync-concurrency must be equal or greater than 1')
   const bucket = cfg.bucket ?? (cfg.objstoreConfig !== undefined ? bucketFromConfig(cfg.objstoreConfig, {logger: log}) : undefined)
   if (!bucket) throw new ThanostsError('bad_data', 'no bucket configuration: --objstore.config-file or --objstore.config is required')
@@ -119,6 +124,7 @@ export async function runStoreGateway(cfg: StoreGatewayConfig): Promise<RunningS
     maxTime: cfg.maxTime,
     seriesLimit: cfg.seriesLimit,
     samplesLimit: cfg.samplesLimit,
+    seriesGate: new SeriesGate(cfg.seriesMaxConcurrency ?? 20, registry),
   })
 
   log.info('initializing bucket store')
