@@ -16,7 +16,7 @@
  * same name, labelpb.ExtendSortedLabels) minus the request's without_replica_labels, and the
  * streams are merged in label order; series with equal labels, from several blocks or several
  * series of one block, become one series whose chunks are in time order, identical chunks once
- * (the proxy's flattenGroup, as Thanos's responseDeduplicator). Chunks are passed as the block
+ * (chainSeries, as Thanos's responseDeduplicator). Chunks are passed as the block
  * holds them (XOR, histogram, float histogram), whole, never re-encoded.
  *
  * Upstream buffers every block's answer and re-sorts it (eagerRespSet); here a block's series
@@ -34,8 +34,8 @@ import {Matcher, MatchType} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from '../objstore/bucket.js'
 import {MAX_INT64, MIN_INT64} from '../prometheus/prometheus-client.js'
-import {flattenGroup, mergeSortedUnique} from '../proxy/proxy.js'
-import {mergeSeriesStreams} from '../proxy/series-merge.js'
+import {mergeSortedUnique} from '../proxy/proxy.js'
+import {mergeSeriesStreams, type MergedGroup} from '../proxy/series-merge.js'
 import {sortedByMergedLabels, type KeyedSeries} from '../sidecar/series-order.js'
 import type {StoreApiImpl} from '../storeapi/store-grpc-server.js'
 import {ChunkEncoding, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
@@ -277,7 +277,7 @@ export class BucketStore implements StoreApiImpl {
     let n = 0
     for await (const g of mergeSeriesStreams(sources)) {
       if (++n > limit) break
-      yield {series: flattenGroup(g)}
+      yield {series: chainSeries(g)}
     }
   }
 
@@ -377,6 +377,27 @@ export class BucketStore implements StoreApiImpl {
     }
     return Promise.all(jobs)
   }
+}
+
+/**
+ * One series of the parts with equal labels (proxy_merge.go chainSeriesAndRemIdenticalChunks):
+ * all chunks in AggrChunk.Compare order (min time, max time, then bytes), identical ones once.
+ * Sorting by bytes last puts identical chunks side by side, so no chunk is hashed or copied.
+ */
+export function chainSeries(g: MergedGroup<StoreSeries>): StoreSeries {
+  if (g.parts.length === 1) return g.parts[0]!.item
+  const all: StoreChunk[] = []
+  for (const p of g.parts) for (const c of p.item.chunks) all.push(c)
+  if (all.length === 0) return {labels: g.labels, chunks: all}
+  all.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime || a.encoding - b.encoding || Buffer.compare(a.data, b.data))
+  const chunks: StoreChunk[] = [all[0]!]
+  for (let i = 1; i < all.length; i++) {
+    const c = all[i]!
+    const prev = chunks[chunks.length - 1]!
+    if (c.minTime === prev.minTime && c.maxTime === prev.maxTime && c.encoding === prev.encoding && Buffer.compare(c.data, prev.data) === 0) continue
+    chunks.push(c)
+  }
+  return {labels: g.labels, chunks}
 }
 
 function applyLimit(xs: string[], limit: number | undefined): string[] {
