@@ -22,7 +22,7 @@ import {open, rm, type FileHandle} from 'node:fs/promises'
 import {BadDataError} from '../../errors.js'
 import {compareLabels, compareStrings, labelsToString, type Labels} from '../../labels/labels.js'
 import {crc32cUpdate} from '../../remote-read/crc32c.js'
-import {crc32cOf, Decbuf, type FileContext} from '../decbuf.js'
+import {Decbuf, type FileContext} from '../decbuf.js'
 import {INDEX_FORMAT_V2, INDEX_MAGIC} from '../toc.js'
 import {Encbuf} from './encbuf.js'
 import {FileWriter} from './file-writer.js'
@@ -206,27 +206,31 @@ export class IndexWriter {
     await this.tmp.close()
     const out = this.out
     // Symbols, sorted as Go strings (bytewise); remap[first-seen id] = position in the table.
-    const order = Uint32Array.from(this.symbolList.keys())
-    const syms = this.symbolList
-    order.sort((a, b) => compareStrings(syms[a]!, syms[b]!))
-    if (order.length > MAX_U32) throw new BadDataError(`index writer: ${order.length} symbols do not fit the symbol table`)
-    const remap = new Uint32Array(order.length)
-    for (let i = 0; i < order.length; i++) remap[order[i]!] = i
+    const sorted = sortSymbols(this.symbolList)
+    if (sorted.length > MAX_U32) throw new BadDataError(`index writer: ${sorted.length} symbols do not fit the symbol table`)
+    const remap = new Uint32Array(sorted.length)
+    for (let i = 0; i < sorted.length; i++) remap[this.symbolIds.get(sorted[i]!)!] = i
     this.symbolIds.clear()
+    this.symbolList.length = 0
 
     const tocSymbols = out.pos
     const e = this.rec
     e.reset()
     e.putBE32(0) // length, patched below
-    e.putBE32(order.length)
+    e.putBE32(sorted.length)
     let crc = crc32cUpdate(0, e.bytes().subarray(4))
     await out.write(e.bytes())
-    for (let i = 0; i < order.length; i++) {
-      e.reset()
-      e.putUvarintStr(syms[order[i]!]!)
-      crc = crc32cUpdate(crc, e.bytes())
-      await out.write(e.bytes())
+    e.reset()
+    for (let i = 0; i < sorted.length; i++) {
+      e.putUvarintStr(sorted[i]!)
+      if (e.len >= 1 << 16) {
+        crc = crc32cUpdate(crc, e.bytes())
+        await out.write(e.bytes())
+        e.reset()
+      }
     }
+    crc = crc32cUpdate(crc, e.bytes())
+    await out.write(e.bytes())
     const symLen = out.pos - tocSymbols - 4
     if (symLen > MAX_U32) throw new BadDataError(`index writer: symbol table of ${symLen} bytes exceeds 4 GiB`)
     const lenBuf = Buffer.allocUnsafe(4)
@@ -290,7 +294,7 @@ export class IndexWriter {
         const b = body.bytes()
         this.head.reset()
         this.head.putUvarint(b.length)
-        crcBuf.writeUInt32BE(crc32cOf(b, 0, b.length), 0)
+        crcBuf.writeUInt32BE(crc32cUpdate(0, b), 0)
         const start = out.pos
         await out.write(this.head.bytes())
         await out.write(b)
@@ -335,8 +339,8 @@ export class IndexWriter {
     let o = 0
     await writeEntry('', '', offsets[o++]!)
     for (let k = 0; k < names.length; k++) {
-      const name = syms[order[names[k]!]!]!
-      for (const v of valueLists[k]!) await writeEntry(name, syms[order[v]!]!, offsets[o++]!)
+      const name = sorted[names[k]!]!
+      for (const v of valueLists[k]!) await writeEntry(name, sorted[v]!, offsets[o++]!)
     }
     const tableLen = out.pos - tocPostingsTable - 4
     if (tableLen > MAX_U32) throw new BadDataError(`index writer: postings offset table of ${tableLen} bytes exceeds 4 GiB`)
@@ -348,10 +352,10 @@ export class IndexWriter {
     // TOC: six offsets and their CRC.
     e.reset()
     for (const off of [tocSymbols, tocSeries, tocLabelIndices, tocPostingsTable, tocPostings, tocPostingsTable]) e.putBE64(off)
-    e.putBE32(crc32cOf(e.bytes(), 0, e.len))
+    e.putBE32(crc32cUpdate(0, e.bytes()))
     await out.write(e.bytes())
     await out.close()
-    return {size: out.pos, series: this.seriesCount, symbols: order.length, seriesMaxSize: seriesMax}
+    return {size: out.pos, series: this.seriesCount, symbols: sorted.length, seriesMaxSize: seriesMax}
   }
 
   /** Closes and removes both files. */
@@ -362,6 +366,18 @@ export class IndexWriter {
     await rm(this.tmpFile, {force: true})
     await rm(this.file, {force: true})
   }
+}
+
+/**
+ * Strings in Go's order (bytewise UTF-8). The engine's own sort compares UTF-16 code units,
+ * which is the same order unless a string has a character from U+D800 up (a surrogate pair
+ * against U+E000..U+FFFF): only then the slower comparator is needed.
+ */
+function sortSymbols(list: readonly string[]): string[] {
+  const out = [...list]
+  const high = /[\uD800-\uFFFF]/
+  if (out.some((s) => high.test(s))) return out.sort(compareStrings)
+  return out.sort()
 }
 
 /**
