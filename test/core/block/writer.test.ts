@@ -22,7 +22,7 @@ import {TMP_FOR_CREATION_SUFFIX, writeBlock, type WriterSeries} from '../../../s
 import {encodeHistogramChunks, encodeXorChunks} from '../../../src/core/chunkenc/index.js'
 import {BadDataError} from '../../../src/core/errors.js'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
-import {labelsToString} from '../../../src/core/labels/labels.js'
+import {compareLabels, labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
 import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {nopLogger} from '../../../src/core/log.js'
@@ -302,6 +302,48 @@ describe('block writer: blocks of promtool 2.42 rewritten', function () {
     }
   })
 
+  it('merges the five blocks into one level-2 block that promtool, Prometheus 3 and thanos verify read as the five', async () => {
+    // What a compaction does, in the simplest form: each series' chunks of all blocks in time order.
+    const bySeries = new Map<string, BlockSeries>()
+    for (const id of ids) {
+      for (const s of await readAll(src, id)) {
+        const k = labelsToString(s.labels)
+        const have = bySeries.get(k)
+        if (have) have.chunks.push(...s.chunks)
+        else bySeries.set(k, {labels: s.labels, chunks: [...s.chunks]})
+      }
+    }
+    const sorted = [...bySeries.values()].sort((a, b) => compareLabels(a.labels, b.labels))
+    const metas = await Promise.all(ids.map(async (id) => parseMeta(await readFile(path.join(src, id, 'meta.json')), id)))
+    const merged = path.join(root, 'merged')
+    const m = (await writeBlock(sorted, {
+      dir: merged,
+      minTime: metas[0]!.minTime,
+      maxTime: metas[metas.length - 1]!.maxTime,
+      compaction: {level: 2, sources: metas.map((x) => x.ulid), parents: metas.map((x) => ({ulid: x.ulid, minTime: x.minTime, maxTime: x.maxTime}))},
+    }))!
+    assert.equal(m.stats.numSamples, metas.reduce((n, x) => n + x.stats.numSamples!, 0))
+    assert.equal(m.stats.numSeries, sorted.length)
+    const a = await dbCopy(src)
+    const b = await dbCopy(merged)
+    try {
+      assert.deepEqual(await promtoolDump(DEBIAN, b, T0 - HOUR, T0 + SPAN + HOUR), await promtoolDump(DEBIAN, a, T0 - HOUR, T0 + SPAN + HOUR))
+    } finally {
+      await removeDbCopy(a)
+      await removeDbCopy(b)
+    }
+    const log = await thanosVerify(merged)
+    assert.match(log, new RegExp(`msg="no issue" id=${m.ulid}`))
+    assert.doesNotMatch(log, /detected issue|found overlapped blocks|level=error/)
+    theirs ??= await startPrometheus({version: 3, blocksFrom: src})
+    const p = await startPrometheus({version: 3, blocksFrom: merged})
+    try {
+      for (const q of QUERIES) assert.deepEqual(await queryRange(p.url, q, T0, T0 + SPAN, 60_000), await queryRange(theirs.url, q, T0, T0 + SPAN, 60_000), q)
+    } finally {
+      await p.stop()
+    }
+  })
+
   it('the real thanos tools bucket verify reports no issue for ours', async () => {
     const bucket = path.join(root, 'bucket')
     await cp(ours, bucket, {recursive: true})
@@ -437,6 +479,19 @@ describe('block writer: segments, histograms and refused input', function () {
       assert.deepEqual(await readdir(dst), [])
     })
   }
+
+  it('stops when its signal is aborted and leaves no block behind', async () => {
+    const dst = path.join(root, 'abort')
+    const ac = new AbortController()
+    async function* endless(): AsyncGenerator<WriterSeries> {
+      for (let i = 0; ; i++) {
+        if (i === 100) ac.abort(new Error('enough'))
+        yield {...series('a', 5), labels: [{name: '__name__', value: `s${String(i).padStart(8, '0')}`}]}
+      }
+    }
+    await assert.rejects(writeBlock(endless(), {dir: dst, signal: ac.signal}), /enough/)
+    assert.deepEqual(await readdir(dst), [])
+  })
 
   it('refuses chunks outside the given block range', async () => {
     const dst = path.join(root, 'range')
