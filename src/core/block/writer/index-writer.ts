@@ -100,6 +100,30 @@ class PostingsPool {
   }
 }
 
+/**
+ * (name symbol, value symbol) → postings pair: a map per name, keyed by small integers (a
+ * single map keyed by name * 2^k + value would hash heap numbers, which is slower).
+ */
+class PairIndex {
+  private readonly byName = new Map<number, Map<number, number>>()
+
+  constructor(private readonly pool: PostingsPool) {}
+
+  get(name: number, value: number): number {
+    let values = this.byName.get(name)
+    if (!values) this.byName.set(name, (values = new Map()))
+    let p = values.get(value)
+    if (p === undefined) values.set(value, (p = this.pool.newPair()))
+    return p
+  }
+
+  /** [name, [[value, pair]...]] by name then value (symbol numbers are in string order). */
+  sorted(): [number, [number, number][]][] {
+    const out = [...this.byName].map(([name, values]): [number, [number, number][]] => [name, [...values].sort((a, b) => a[0] - b[0])])
+    return out.sort((a, b) => a[0] - b[0])
+  }
+}
+
 export class IndexWriter {
   private readonly symbolIds = new Map<string, number>()
   private readonly symbolList: string[] = []
@@ -244,16 +268,16 @@ export class IndexWriter {
     const tocSeries = out.pos
     const pool = new PostingsPool()
     const all = pool.newPair()
-    /** Sorted name symbol → (sorted value symbol → pair). */
-    const pairs = new Map<number, Map<number, number>>()
+    const pairs = new PairIndex(pool)
     let seriesMax = 0
     const ctx: FileContext = {block: '', file: this.tmpFile}
     const body = new Encbuf(4096)
+    const entry = new Encbuf(4096)
     const tmpIn = await open(this.tmpFile, 'r')
     try {
       for await (const rec of records(tmpIn, ctx)) {
-        await out.pad(SERIES_ALIGN)
-        const id = out.pos / SERIES_ALIGN
+        const start = out.pos + ((SERIES_ALIGN - (out.pos % SERIES_ALIGN)) % SERIES_ALIGN)
+        const id = start / SERIES_ALIGN
         if (id > MAX_U32) throw new BadDataError('index writer: series section exceeds 64 GiB (series refs are 32-bit)')
         pool.add(all, id)
         const d = new Decbuf(rec, 0, ctx)
@@ -265,11 +289,7 @@ export class IndexWriter {
           const value = remap[d.uvarint()]!
           body.putUvarint(name)
           body.putUvarint(value)
-          let values = pairs.get(name)
-          if (!values) pairs.set(name, (values = new Map()))
-          let pair = values.get(value)
-          if (pair === undefined) values.set(value, (pair = pool.newPair()))
-          pool.add(pair, id)
+          pool.add(pairs.get(name, value), id)
         }
         const nc = d.uvarint()
         body.putUvarint(nc)
@@ -291,14 +311,14 @@ export class IndexWriter {
           prevMaxt = mint + span
           prevRef = ref
         }
+        // Padding, length, body and CRC in one write.
         const b = body.bytes()
-        this.head.reset()
-        this.head.putUvarint(b.length)
-        crcBuf.writeUInt32BE(crc32cUpdate(0, b), 0)
-        const start = out.pos
-        await out.write(this.head.bytes())
-        await out.write(b)
-        await out.write(crcBuf)
+        entry.reset()
+        entry.putZeros(start - out.pos)
+        entry.putUvarint(b.length)
+        entry.putBytes(b)
+        entry.putBE32(crc32cUpdate(0, b))
+        await out.write(entry.bytes())
         seriesMax = Math.max(seriesMax, out.pos - start)
       }
     } finally {
@@ -311,14 +331,10 @@ export class IndexWriter {
     // table. The TOC points at the section before its alignment padding, as upstream's does.
     const tocPostings = out.pos
     await out.pad(POSTINGS_ALIGN)
-    const names = [...pairs.keys()].sort((a, b) => a - b)
-    const valueLists = names.map((n) => [...pairs.get(n)!.keys()].sort((a, b) => a - b))
+    const byName = pairs.sorted()
     const offsets: number[] = []
     offsets.push(await writePostingsList(out, pool, all, e))
-    for (let k = 0; k < names.length; k++) {
-      const values = pairs.get(names[k]!)!
-      for (const v of valueLists[k]!) offsets.push(await writePostingsList(out, pool, values.get(v)!, e))
-    }
+    for (const [, values] of byName) for (const [, pair] of values) offsets.push(await writePostingsList(out, pool, pair, e))
 
     // Postings offset table (no padding before it, as upstream).
     const tocPostingsTable = out.pos
@@ -338,10 +354,7 @@ export class IndexWriter {
     }
     let o = 0
     await writeEntry('', '', offsets[o++]!)
-    for (let k = 0; k < names.length; k++) {
-      const name = sorted[names[k]!]!
-      for (const v of valueLists[k]!) await writeEntry(name, sorted[v]!, offsets[o++]!)
-    }
+    for (const [name, values] of byName) for (const [value] of values) await writeEntry(sorted[name]!, sorted[value]!, offsets[o++]!)
     const tableLen = out.pos - tocPostingsTable - 4
     if (tableLen > MAX_U32) throw new BadDataError(`index writer: postings offset table of ${tableLen} bytes exceeds 4 GiB`)
     lenBuf.writeUInt32BE(tableLen, 0)
