@@ -462,6 +462,7 @@ describe('block writer: segments, histograms and refused input', function () {
 
   for (const [what, input, msg] of [
     ['an empty label value', [{labels: [{name: '__name__', value: 'x'}, {name: 'job', value: ''}], chunks: series('x', 5).chunks}], /empty value for label "job"/],
+    ['a label value that is not UTF-8', [{labels: [{name: '__name__', value: 'x\uD800y'}], chunks: series('x', 5).chunks}], /not valid UTF-8/],
     ['an empty label name', [{labels: [{name: '', value: 'v'}], chunks: series('x', 5).chunks}], /empty label name/],
     ['an empty label set', [{labels: [], chunks: series('x', 5).chunks}], /empty label set/],
     ['unsorted label names', [{labels: [{name: 'b', value: '1'}, {name: 'a', value: '1'}], chunks: series('x', 5).chunks}], /not sorted/],
@@ -479,6 +480,23 @@ describe('block writer: segments, histograms and refused input', function () {
       assert.deepEqual(await readdir(dst), [])
     })
   }
+
+  it('writes chunks before 1970 (negative timestamps) that promtool reads back', async () => {
+    const dst = path.join(root, 'negative')
+    const from = -HOUR
+    const s = series('before_epoch', 480, from)
+    const meta = (await writeBlock([s], {dir: dst}))!
+    assert.deepEqual([meta.minTime, meta.maxTime], [from, from + 479 * 15_000 + 1])
+    assertSameSeries(await readAll(dst, meta.ulid), [{labels: s.labels, chunks: s.chunks.map((c) => ({...c}))}], 'negative')
+    const db = await dbCopy(dst)
+    try {
+      const dump = await promtoolDump({promtool: prometheus3().promtool, sandbox: true}, db, from - 1, from + 2 * HOUR)
+      assert.equal(dump.length, 1)
+      assert.deepEqual(dump[0]!.ts, Array.from({length: 480}, (_, i) => from + i * 15_000))
+    } finally {
+      await removeDbCopy(db)
+    }
+  })
 
   it('stops when its signal is aborted and leaves no block behind', async () => {
     const dst = path.join(root, 'abort')

@@ -12,7 +12,9 @@
  * `<dir>/<ULID>` (replacing one already there, as fileutil.Replace) and the parent fsynced, so
  * a crash leaves either no block or a whole one; on any error the temp directory is removed.
  * Series with no chunks are skipped (compact.go populateBlock: "all deleted chunks"), and a
- * block with no sample at all is not written, as there.
+ * block with no sample at all is not written, as there. No `tombstones` file is written:
+ * Prometheus reads a missing one as empty, and Thanos's compactor deletes its own before the
+ * upload (pkg/compact/compact.go), so blocks in a bucket have none.
  *
  * Chunks are streamed to the segments as they come: memory holds one series' chunk list and
  * the index writer's symbols and postings, never the block's samples.
