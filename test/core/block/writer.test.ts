@@ -24,11 +24,13 @@ import {BadDataError} from '../../../src/core/errors.js'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
 import {compareLabels, labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
+import {bucketFromConfig} from '../../../src/core/objstore/config.js'
 import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {nopLogger} from '../../../src/core/log.js'
 import {uploadBlockDir} from '../../../src/core/shipper/upload.js'
 import {peer, prometheus3, startPeer, startThanosQuery, type PeerProcess, type ThanosQueryHandle} from '../../helpers/peers.js'
 import {freePort} from '../../helpers/ports.js'
+import {startSeaweedS3, type SeaweedS3} from '../../helpers/s3.js'
 import {PROMTOOL_BIN, startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
 import {createBlocks, datasetOpenMetrics, dbCopy, HOUR, promtoolAnalyze, promtoolDump, removeDbCopy, SPAN, T0, tempDir, type Tool} from './fixtures.js'
 
@@ -357,6 +359,54 @@ describe('block writer: blocks of promtool 2.42 rewritten', function () {
     meta.ulid = dup
     await writeFile(path.join(bucket, dup, 'meta.json'), JSON.stringify(meta))
     assert.match(await thanosVerify(bucket), new RegExp(`found overlapped blocks.*${dup}`))
+  })
+})
+
+describe('block writer: a block uploaded to a real S3 (SeaweedFS)', function () {
+  this.timeout(180_000)
+  let root: string
+  let s3: SeaweedS3 | undefined
+
+  before(async () => {
+    root = await tempDir('writer-s3')
+    s3 = await startSeaweedS3()
+  })
+
+  after(async () => {
+    await s3?.stop()
+    await rm(root, {recursive: true, force: true})
+  })
+
+  it('uploads every segment, the index and meta.json; our reader over S3 and thanos verify read it whole', async () => {
+    const src = path.join(root, 'src')
+    const local = path.join(root, 'local')
+    const [id] = await createBlocks(DEBIAN, datasetOpenMetrics(1000), src)
+    const r = await openBlock(src, id!)
+    const m = (await writeBlock(r.series(ALL, r.meta.minTime, r.meta.maxTime), {
+      dir: local,
+      minTime: r.meta.minTime,
+      maxTime: r.meta.maxTime,
+      thanos: {labels: {cluster: 's3'}, source: 'compactor'},
+      segmentSize: 8 * 1024,
+    }))!
+    assert.ok(m.thanos.segment_files!.length > 2)
+    const bucket = bucketFromConfig(s3!.objstoreYaml())
+    try {
+      await uploadBlockDir(path.join(local, m.ulid), {bucket, hashFunc: '', concurrency: 3, logger: nopLogger})
+      const keys: string[] = []
+      for await (const k of bucket.iter('', {recursive: true})) keys.push(k)
+      assert.deepEqual(keys.sort(), [...m.thanos.segment_files!.map((x) => `${m.ulid}/chunks/${x}`), `${m.ulid}/index`, `${m.ulid}/meta.json`].sort())
+      const overS3 = await BlockReader.open(bucket, m.ulid)
+      assert.deepEqual(overS3.meta.thanos.labels, {cluster: 's3'})
+      const got = await collect(overS3.series(ALL, m.minTime, m.maxTime))
+      assertSameSeries(got, await readAll(src, id!), 'over S3')
+    } finally {
+      await bucket.close()
+    }
+    const {stdout, stderr} = await execFileP(peer('thanos').path, ['tools', 'bucket', 'verify', `--objstore.config=${s3!.objstoreYaml()}`, '--log.level=debug'], {maxBuffer: 64 << 20})
+    const log = stdout + stderr
+    assert.match(log, new RegExp(`msg="no issue" id=${m.ulid}`), log)
+    assert.doesNotMatch(log, /detected issue|level=error/, log)
   })
 })
 
