@@ -95,7 +95,7 @@ class PostingsPool {
     return this.counts.a[pair]!
   }
 
-  *ids_(pair: number): IterableIterator<number> {
+  *postingsOf(pair: number): IterableIterator<number> {
     for (let e = this.heads.a[pair]!; e !== MAX_U32; e = this.next.a[e]!) yield this.ids.a[e]!
   }
 }
@@ -407,7 +407,7 @@ async function writePostingsList(out: FileWriter, pool: PostingsPool, pair: numb
   let crc = crc32cUpdate(0, e.bytes().subarray(4))
   await out.write(e.bytes())
   e.reset()
-  for (const id of pool.ids_(pair)) {
+  for (const id of pool.postingsOf(pair)) {
     e.putBE32(id)
     if (e.len >= 1 << 16) {
       crc = crc32cUpdate(crc, e.bytes())
