@@ -1,8 +1,8 @@
 import {Command, Flags} from '@oclif/core'
 import {startDemo} from '../core/demo/demo.js'
-import {sleep} from '../core/server/lifecycle.js'
-import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
+import {explainView, outageWalkthrough, parseOutage, runOutage, type OutageSpec} from '../core/demo/outage.js'
 import {parseDurationFlag} from '../core/server/duration.js'
+import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
 
 export default class Demo extends Command {
   static override summary = 'Run the HA setup on this machine: 3 Prometheus servers, a sidecar each, a deduplicating querier.'
@@ -10,7 +10,9 @@ export default class Demo extends Command {
 scraping itself and the other demo components with external labels {cluster, replica}; a thanosts
 sidecar for each; and a thanosts query with --query.replica-label replica. Prints what runs where and
 commands to try; Ctrl-C stops everything and removes the temp dirs. With --outage us1/0:2m one replica
-is stopped (after --outage-after) and restarted, so you can watch deduplication fill its gap.`
+is stopped (after --outage-after) and restarted, so you can watch deduplication fill its gap; then
+the demo prints the web UI's graph with "Explain deduplication" on and the query-once --explain
+command that show which replica served which stretch.`
 
   static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --outage us1/0:2m --outage-after 1m']
 
@@ -27,15 +29,13 @@ is stopped (after --outage-after) and restarted, so you can watch deduplication 
   async run(): Promise<void> {
     const {flags} = await this.parse(Demo)
     const logger = loggerFromFlags(flags)
-    let outage: {name: string; ms: number} | undefined
-    if (flags.outage) {
-      const m = /^([^:]+):(.+)$/.exec(flags.outage)
-      if (!m) this.error('--outage must look like us1/0:2m', {exit: 2})
-      try {
-        outage = {name: m[1]!, ms: parseDurationFlag(m[2]!)}
-      } catch (e) {
-        this.error((e as Error).message, {exit: 2})
-      }
+    let outage: OutageSpec | undefined
+    let scrapeMs = 0
+    try {
+      if (flags.outage) outage = parseOutage(flags.outage)
+      scrapeMs = parseDurationFlag(flags['scrape-interval'])
+    } catch (e) {
+      this.error((e as Error).message, {exit: 2})
     }
     let demo
     try {
@@ -63,15 +63,11 @@ is stopped (after --outage-after) and restarted, so you can watch deduplication 
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
     if (outage) {
-      const o = outage
-      void (async () => {
-        if (!(await sleep(flags['outage-after'], stop.signal))) return
-        this.log(`outage: stopping ${o.name} for ${Math.round(o.ms / 1000)}s`)
-        await demo.stopReplica(o.name).catch((e: Error) => this.logToStderr(e.message))
-        if (!(await sleep(o.ms, stop.signal))) return
-        await demo.startReplica(o.name).catch((e: Error) => this.logToStderr(e.message))
-        this.log(`outage over: ${o.name} is back; compare ${q} with dedup=false to see its gap`)
-      })()
+      runOutage(demo, outage, flags['outage-after'], (l) => this.log(l), stop.signal)
+        .then((w) => {
+          if (w) for (const l of outageWalkthrough(demo, w, explainView(demo, w, scrapeMs))) this.log(l)
+        })
+        .catch((e: Error) => this.logToStderr(`outage: ${e.message}`))
     }
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), {once: true}))
     this.log('stopping the demo...')

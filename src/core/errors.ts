@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'canceled'
   | 'unavailable' // a dependency (Prometheus, a store) cannot be reached
   | 'not_found'
+  | 'resource_exhausted' // a per-request limit was exceeded (series, samples)
   | 'internal'
 
 export class ThanostsError extends Error {
@@ -63,6 +64,13 @@ export class UnavailableError extends ThanostsError {
   }
 }
 
+/** A per-request limit of a store was exceeded (Thanos: gRPC ResourceExhausted). */
+export class ResourceExhaustedError extends ThanostsError {
+  constructor(message: string, options?: {cause?: unknown}) {
+    super('resource_exhausted', message, options)
+  }
+}
+
 export function errorKind(e: unknown): ErrorKind {
   return e instanceof ThanostsError ? e.kind : 'internal'
 }
@@ -75,6 +83,7 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   canceled: 499,
   unavailable: 503,
   not_found: 404,
+  resource_exhausted: 422,
   internal: 500,
 }
 
@@ -86,5 +95,6 @@ export const GRPC_CODE: Record<ErrorKind, number> = {
   canceled: 1, // CANCELLED
   unavailable: 14, // UNAVAILABLE
   not_found: 5, // NOT_FOUND
+  resource_exhausted: 8, // RESOURCE_EXHAUSTED
   internal: 13, // INTERNAL
 }

@@ -9,14 +9,14 @@
  */
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import {compareResponses} from '../../bench/compare.js'
+import {compareResponses, type ApiResponse} from '../../bench/compare.js'
 import {nopLogger} from '../../src/core/log.js'
 import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {StoreClient} from '../../src/core/storeapi/store-client.js'
 import {prometheus3} from '../helpers/peers.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
-import {apiGet, apiPost, queryParams} from '../helpers/prom-api.js'
+import {apiGet, apiPost, queryParams, type ApiParams} from '../helpers/prom-api.js'
 import {floatExpr, generatedSeries} from '../helpers/promql-gen.js'
 import {startSidecar} from '../helpers/sidecar.js'
 
@@ -25,6 +25,22 @@ const START = Date.UTC(2026, 10, 20, 0, 0, 0)
 const END = START + HOURS * 3_600_000
 /** Expressions per run; instant and range each. */
 const EXPRESSIONS = Number(process.env.PROMQL_DIFF_RUNS ?? 250)
+
+/**
+ * In a range query, the input of topk/bottomk/limitk/limit_ratio comes, when it is not a plain
+ * selector, from engine.go rangeEval's output matrix, which is assembled by iterating a Go map:
+ * its series order, and so the choice between tied values, changes from run to run. Such an
+ * answer is compared only when Prometheus gives it the same way twice more.
+ */
+const K_AGGREGATION = /\b(topk|bottomk|limitk|limit_ratio)\b/
+
+async function prometheusVaries(promUrl: string, path: string, params: ApiParams, first: ApiResponse): Promise<boolean> {
+  for (let i = 0; i < 2; i++) {
+    const again = await apiPost(promUrl, path, params)
+    if (compareResponses(first, again.body, new Set())) return true
+  }
+  return false
+}
 
 describe('interop: thanosts beside a real Prometheus 3', function () {
   this.timeout(300_000)
@@ -106,6 +122,7 @@ describe('interop: thanosts beside a real Prometheus 3', function () {
     const exprs = fc.sample(floatExpr, {numRuns: EXPRESSIONS, seed: 20261201})
     const times = [END - 7_000, START + 2 * 3_600_000 + 1_234, END - 3 * 3_600_000]
     const failures: string[] = []
+    const varying: string[] = []
     let withData = 0
     for (const [i, expr] of exprs.entries()) {
       const at = i % 2 === 0 ? {timeMs: times[i % 3]!} : {startMs: START + 3_600_000, endMs: END, stepMs: [60_000, 150_000, 330_000][i % 3]!}
@@ -120,11 +137,17 @@ describe('interop: thanosts beside a real Prometheus 3', function () {
         continue
       }
       const diff = compareResponses(theirs.body, ours.body, new Set())
+      if (diff && path !== '/api/v1/query' && K_AGGREGATION.test(expr) && (await prometheusVaries(prom.url, path, params, theirs.body))) {
+        // Prometheus itself answers this differently from one run to the next: see K_AGGREGATION
+        varying.push(expr)
+        continue
+      }
       if (diff) failures.push(`${expr} (${path === '/api/v1/query' ? 'instant' : 'range'}): ${diff}`)
       const res = theirs.body.data?.result
       if (!Array.isArray(res) || res.length > 0) withData++
     }
     assert.deepEqual(failures, [])
+    assert.ok(varying.length <= EXPRESSIONS / 50, `few expressions where Prometheus varies itself: ${varying.join('; ')}`)
     assert.ok(withData > EXPRESSIONS / 2, `most expressions have data (${withData} of ${EXPRESSIONS})`)
   })
 })

@@ -4,6 +4,9 @@
  * envelope byte for byte: {"status","data"} or {"status","errorType","error"}, with
  * "warnings"/"infos" only when non-empty; errors map to Prometheus's HTTP codes.
  *
+ * `stats` (any non-empty value, as Prometheus's DefaultStatsRenderer; `all` also per step when the
+ * engine enables it) adds Prometheus's `stats` object to `data`: timings and sample counts.
+ *
  * thanosts addition: `explain=true` (or `dedup_explain=true`) on query and query_range adds
  * `"explain"` after `data` (explain.ts, api-types.ts ApiExplain): per result series, the
  * selected series that fed it and which replica served which stretch. Without it the code
@@ -16,7 +19,7 @@ import {BadDataError, errorKind, HTTP_STATUS, TimeoutError, type ErrorKind} from
 import {compareStrings, labelsToRecord} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
-import type {Engine, QueryValue} from '../promql/engine/engine.js'
+import type {Engine, QueryStats, QueryValue} from '../promql/engine/engine.js'
 import {formatExpr, parseExpr, type Expr} from '../promql/parser/index.js'
 import type {Queryable} from '../promql/queryable.js'
 import {acceptsGzip} from '../server/accept-encoding.js'
@@ -63,6 +66,8 @@ const ERROR_TYPE: Record<ErrorKind, string> = {
   // (pkg/api/query/v1.go wraps the engine's error, which names the store, as ErrorExec).
   unavailable: 'execution',
   not_found: 'not_found',
+  // a store's limit (series, samples) hit by the query: Thanos answers it as an execution error
+  resource_exhausted: 'execution',
   internal: 'internal',
 }
 
@@ -270,9 +275,21 @@ export class PrometheusApi {
    * client going away and the timeout, so a timeout is told apart here (503 timeout, as
    * Prometheus; not 499 canceled, which is for a client that went away).
    */
-  private async evaluate<T>(timeout: AbortSignal, client: AbortSignal, run: () => Promise<T>): Promise<T> {
+  private async evaluate<T extends {stats?: QueryStats}>(timeout: AbortSignal, client: AbortSignal, run: () => Promise<T>): Promise<T> {
+    const queued = performance.now()
+    let waited = 0
+    const timed = async (): Promise<T> => {
+      waited = (performance.now() - queued) / 1000
+      const res = await run()
+      // the wait for a slot is Prometheus's execQueueTime, inside its execTotalTime
+      if (res.stats) {
+        res.stats.timings.execQueueTime = waited
+        res.stats.timings.execTotalTime += waited
+      }
+      return res
+    }
     try {
-      return await (this.opts.gate ? this.opts.gate(run) : run())
+      return await (this.opts.gate ? this.opts.gate(timed) : timed())
     } catch (e) {
       if (timeout.aborted && !client.aborted) throw new TimeoutError('query timed out in expression evaluation', {cause: e})
       throw e
@@ -296,9 +313,22 @@ export class PrometheusApi {
     return on ? new SelectExplainCollector() : undefined
   }
 
-  private queryAnswer(expr: Expr, value: QueryValue, explain: SelectExplainCollector | undefined): RawJson {
-    const data = queryValueToJson(value)
+  private queryAnswer(expr: Expr, value: QueryValue, explain: SelectExplainCollector | undefined, stats?: QueryStats): RawJson {
+    let data = queryValueToJson(value)
+    // `stats` goes inside `data`, after the result (web/api/v1/api.go QueryData)
+    if (stats) data = `${data.slice(0, -1)},"stats":${JSON.stringify(stats)}}`
     return explain ? new RawJson(data, JSON.stringify(buildExplain(expr, value, explain))) : new RawJson(data)
+  }
+
+  /**
+   * The `stats` parameter: any non-empty value asks for the stats, `all` also for per-step
+   * counts; other values than `true` and `all` get Prometheus's deprecation warning
+   * (web/api/v1/api.go statsParamWarning).
+   */
+  private statsParam(form: URLSearchParams): {want: boolean; perStep: boolean; warning?: string} {
+    const s = form.get('stats') ?? ''
+    const warning = s === '' || s === 'true' || s === 'all' ? undefined : `value ${JSON.stringify(s)} for parameter "stats" is deprecated and will be rejected in the next major release, use "true" or "all"`
+    return {want: s !== '', perStep: s === 'all', warning}
   }
 
   private lookback(form: URLSearchParams): number | undefined {
@@ -312,11 +342,13 @@ export class PrometheusApi {
     const explain = this.explainCollector(form)
     const q = this.opts.queryable(explain ? {...this.requestOptions(form), explain} : this.requestOptions(form))
     const timeout = AbortSignal.timeout(this.queryTimeout(form))
-    const run = () => this.opts.engine.instantQuery(q, expr, time, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form), query: form.get('query') ?? ''})
+    const stats = this.statsParam(form)
+    const run = () => this.opts.engine.instantQuery(q, expr, time, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form), perStepStats: stats.perStep, query: form.get('query') ?? ''})
     const res = await this.evaluate(timeout, signal, run)
     r.warnings.push(...res.warnings)
+    if (stats.warning) r.warnings.push(stats.warning)
     r.infos.push(...res.infos)
-    return this.queryAnswer(expr, res.value, explain)
+    return this.queryAnswer(expr, res.value, explain, stats.want ? res.stats : undefined)
   }
 
   private async queryRange(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
@@ -329,16 +361,19 @@ export class PrometheusApi {
     if (!stepRaw) throw new BadDataError('invalid parameter "step": cannot parse "" to a valid duration')
     const step = parseDurationParam(stepRaw, 'step')
     if (step <= 0) throw new BadDataError('zero or negative query resolution step widths are not accepted. Try a positive integer')
-    if ((end - start) / step > 11000) throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)')
+    // (end - start) / step in whole steps, as Go divides the two durations
+    if (Math.floor((end - start) / step) > 11000) throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)')
     const expr = this.parseQuery(form)
     const explain = this.explainCollector(form)
     const q = this.opts.queryable(explain ? {...this.requestOptions(form), explain} : this.requestOptions(form))
     const timeout = AbortSignal.timeout(this.queryTimeout(form))
-    const run = () => this.opts.engine.rangeQuery(q, expr, start, end, step, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form), query: form.get('query') ?? ''})
+    const stats = this.statsParam(form)
+    const run = () => this.opts.engine.rangeQuery(q, expr, start, end, step, {signal: AbortSignal.any([signal, timeout]), lookbackDelta: this.lookback(form), perStepStats: stats.perStep, query: form.get('query') ?? ''})
     const res = await this.evaluate(timeout, signal, run)
     r.warnings.push(...res.warnings)
+    if (stats.warning) r.warnings.push(stats.warning)
     r.infos.push(...res.infos)
-    return this.queryAnswer(expr, res.value, explain)
+    return this.queryAnswer(expr, res.value, explain, stats.want ? res.stats : undefined)
   }
 
   private async series(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {

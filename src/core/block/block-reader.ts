@@ -33,6 +33,8 @@ export interface BlockReaderOptions {
   chunkSizeEstimate?: number
   /** GETs in flight per call. */
   concurrency?: number
+  /** The block's meta.json when the caller has already read it (the store gateway's meta fetcher): saves a GET. */
+  meta?: BlockMeta
 }
 
 export interface SelectOptions extends BucketCallOptions {
@@ -73,7 +75,7 @@ export class BlockReader {
 
   /** Opens block `id` of `bucket`. @throws BlockNotFoundError when it has no meta.json. */
   static async open(bucket: Bucket, id: string, opts: BlockReaderOptions & BucketCallOptions = {}): Promise<BlockReader> {
-    const meta = await readMeta(bucket, id, opts)
+    const meta = opts.meta ?? (await readMeta(bucket, id, opts))
     const files = new Map((meta.thanos.files ?? []).map((f) => [f.rel_path, f.size_bytes]))
     const segmentSizes = new Map<string, number>()
     for (const [p, size] of files) if (p.startsWith(`${CHUNKS_DIR}/`) && size !== undefined) segmentSizes.set(p.slice(CHUNKS_DIR.length + 1), size)

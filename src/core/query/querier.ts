@@ -52,6 +52,8 @@ export interface QuerierConfig {
   queryTimeoutMs: number
   maxConcurrent: number
   maxSamples: number
+  /** --enable-feature=promql-per-step-stats: per-step sample counts for stats=all, as Prometheus's feature */
+  enablePerStepStats?: boolean
   lookbackDeltaMs?: number
   routePrefix: string
   /**
@@ -139,7 +141,7 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
   const proxy = new ProxyStore({stores: () => endpoints.storeRefs(), responseTimeoutMs: cfg.responseTimeoutMs, logger: log})
   // rules, targets, metadata, exemplars: fanned out to every endpoint that announces them
   const globalFanout = new GlobalViewFanout({endpoints: (a) => endpoints.globalViewEndpoints(a), logger: log})
-  const engine = new Engine({timeout: cfg.queryTimeoutMs, maxSamples: cfg.maxSamples, lookbackDelta: cfg.lookbackDeltaMs, logger: log})
+  const engine = new Engine({timeout: cfg.queryTimeoutMs, maxSamples: cfg.maxSamples, lookbackDelta: cfg.lookbackDeltaMs, enablePerStepStats: cfg.enablePerStepStats, logger: log})
   const gate = new ConcurrencyGate(cfg.maxConcurrent, registry)
   const duration = new Histogram({
     name: 'http_request_duration_seconds',

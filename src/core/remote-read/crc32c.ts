@@ -18,8 +18,8 @@ for (let i = 0; i < 256; i++) {
   for (let s = 1; s < 8; s++) T[s * 256 + i] = (T[(s - 1) * 256 + i]! >>> 8) ^ T[T[(s - 1) * 256 + i]! & 0xff]!
 }
 
-export function crc32c(data: Uint8Array, start = 0, end = data.length): number {
-  let c = ~0 >>> 0
+export function crc32c(data: Uint8Array, start = 0, end = data.length, prev = 0): number {
+  let c = ~prev >>> 0
   let i = start
   // hot loop: 8 bytes per iteration
   for (; i + 8 <= end; i += 8) {
@@ -60,4 +60,14 @@ export function frameChecksum(data: Uint8Array): number {
   if (native === undefined) return crc32c(data)
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   return native(buf) >>> 0
+}
+
+/**
+ * The CRC32-C of `prev`'s bytes followed by `data` (`prev` = 0 to start), for checksums over
+ * sections written in pieces (the block writer's postings offset table).
+ */
+export function crc32cUpdate(prev: number, data: Uint8Array): number {
+  if (native === undefined) return crc32c(data, 0, data.length, prev)
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  return native(buf, prev) >>> 0
 }

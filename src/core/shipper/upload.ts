@@ -15,15 +15,17 @@
  *    reader ignores, so an upload cut short (error, SIGTERM, SIGKILL) never shows a half block;
  *    the next round uploads the whole block again over whatever objects were left.
  *
- * Files are streamed from disk: a chunk segment can be 512 MiB.
+ * Files are streamed from disk: a chunk segment can be 512 MiB. uploadBlockDir is step 4 alone
+ * (block.Upload) for a block directory that is already final, as the compactor's output.
  */
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
-import {link, mkdir, open, readdir, rm, stat} from 'node:fs/promises'
+import {link, mkdir, open, readdir, readFile, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {BadDataError, ThanostsError} from '../errors.js'
-import {formatGoTime, formatMeta, META_FILENAME, type BlockFile, type BlockMeta, type BlockSource} from '../block/meta.js'
+import {formatGoTime, formatMeta, META_FILENAME, parseMeta, type BlockFile, type BlockMeta, type BlockSource} from '../block/meta.js'
+import {isUlid} from '../block/ulid.js'
 import type {Bucket} from '../objstore/bucket.js'
 import type {Label} from '../labels/labels.js'
 import type {Logger} from '../log.js'
@@ -37,12 +39,9 @@ export const UPLOAD_DIRNAME = path.join('thanos', 'upload')
 /** `--hash-func`: '' (none) or 'SHA256'. */
 export type HashFunc = '' | 'SHA256'
 
-export interface UploadBlockOptions {
+/** Where and how a block directory goes up (thanos block.Upload's arguments). */
+export interface BlockDirUploadOptions {
   bucket: Bucket
-  /** The TSDB directory holding `<ULID>/`. */
-  tsdbDir: string
-  labels: readonly Label[]
-  source: BlockSource
   hashFunc: HashFunc
   /** Chunk segments uploaded at once; 0 or 1 = one after the other (upstream's default). */
   concurrency: number
@@ -50,6 +49,13 @@ export interface UploadBlockOptions {
   signal?: AbortSignal
   /** The clock for upload_time (tests). */
   now?: () => Date
+}
+
+export interface UploadBlockOptions extends BlockDirUploadOptions {
+  /** The TSDB directory holding `<ULID>/`. */
+  tsdbDir: string
+  labels: readonly Label[]
+  source: BlockSource
 }
 
 /** Uploads `meta.ulid` from the TSDB directory. `meta` is the block's local meta.json, parsed. */
@@ -81,10 +87,26 @@ export async function uploadBlock(meta: BlockMeta, o: UploadBlockOptions): Promi
   }
 }
 
+/**
+ * Thanos block.Upload of a finished block directory (the compactor's and `thanos tools bucket
+ * upload-blocks`' path, pkg/block/block.go upload): the directory's name must be a ULID, its
+ * meta.json is read from it, and it must carry external labels unless `promBlock` (block.
+ * UploadPromBlock). Returns the meta as uploaded (files, upload_time).
+ */
+export async function uploadBlockDir(dir: string, o: BlockDirUploadOptions & {promBlock?: boolean}): Promise<BlockMeta> {
+  const st = await stat(dir)
+  if (!st.isDirectory()) throw new BadDataError(`${dir} is not a directory`)
+  const name = path.basename(dir)
+  if (!isUlid(name)) throw new BadDataError(`not a block dir: ${JSON.stringify(name)} is not a ULID`)
+  const meta = parseMeta(await readFile(path.join(dir, META_FILENAME)), name)
+  await uploadDir(dir, meta, o, !o.promBlock)
+  return meta
+}
+
 /** Thanos block.Upload over a prepared block directory whose name is the block ID. */
-async function uploadDir(dir: string, meta: BlockMeta, o: UploadBlockOptions): Promise<void> {
+async function uploadDir(dir: string, meta: BlockMeta, o: BlockDirUploadOptions, checkExternalLabels = true): Promise<void> {
   const id = meta.ulid
-  if (Object.keys(meta.thanos.labels).length === 0) throw new BadDataError('empty external labels are not allowed for Thanos block.')
+  if (checkExternalLabels && Object.keys(meta.thanos.labels).length === 0) throw new BadDataError('empty external labels are not allowed for Thanos block.')
   meta.thanos.files = await gatherFileStats(dir, o.hashFunc).catch((e: unknown) => {
     throw wrap('gather meta file stats', e)
   })
@@ -105,7 +127,7 @@ async function uploadDir(dir: string, meta: BlockMeta, o: UploadBlockOptions): P
 }
 
 /** Streams one file into the bucket with its size known, so S3 can choose PUT or multipart up front. */
-async function uploadFile(o: UploadBlockOptions, src: string, dst: string): Promise<void> {
+async function uploadFile(o: BlockDirUploadOptions, src: string, dst: string): Promise<void> {
   o.signal?.throwIfAborted()
   const {size} = await stat(src)
   const body = createReadStream(src, {highWaterMark: 1 << 20})

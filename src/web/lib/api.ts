@@ -3,6 +3,7 @@
  * prefix the server wrote into index.html (the path of --web.external-prefix), so the UI works
  * behind a reverse proxy that serves it under a sub-path.
  */
+import type {ApiExplain} from '../../core/api/api-types.js'
 
 function readPrefix(): string {
   const meta = document.querySelector('meta[name="thanosts-prefix"]')
@@ -21,6 +22,8 @@ export interface ApiEnvelope<T> {
   error?: string
   warnings?: string[]
   infos?: string[]
+  /** Beside data when the query asked explain=true (thanosts, issue 18). */
+  explain?: ApiExplain
 }
 
 export class ApiError extends Error {
@@ -37,6 +40,7 @@ export interface ApiResult<T> {
   data: T
   warnings: string[]
   infos: string[]
+  explain?: ApiExplain
 }
 
 /** GET (or POST with a form) `/api/v1/<path>`; rejects with ApiError on an error envelope. */
@@ -58,7 +62,7 @@ export async function api<T>(path: string, opts: {form?: URLSearchParams; signal
     throw new ApiError(`unexpected answer from the querier: HTTP ${res.status} ${res.statusText}`, 'internal', [])
   }
   if (body.status !== 'success') throw new ApiError(body.error ?? `HTTP ${res.status}`, body.errorType ?? 'unknown', body.warnings ?? [])
-  return {data: body.data as T, warnings: body.warnings ?? [], infos: body.infos ?? []}
+  return {data: body.data as T, warnings: body.warnings ?? [], infos: body.infos ?? [], explain: body.explain}
 }
 
 /** Link inside the UI (honours the prefix). */

@@ -2,7 +2,8 @@
  * Query panels <-> URL, so a page can be bookmarked and shared. Prometheus 3's scheme
  * (`g0.expr`, `g0.tab`=table|graph, `g0.range_input`, `g0.end_input`/`g0.moment_input`,
  * `g0.res_type`/`res_density`/`res_step`, `g0.display_mode`) plus Prometheus 2's (`g0.tab`=0|1,
- * `g0.stacked`, `g0.step_input`) and Thanos's `g0.deduplicate` and `g0.partial_response`.
+ * `g0.stacked`, `g0.step_input`) and Thanos's `g0.deduplicate` and `g0.partial_response`, plus
+ * thanosts's `g0.explain` (the "Explain deduplication" switch, issue 18).
  */
 import {formatDuration, formatTime, parseDuration, parseTime} from './format.js'
 
@@ -22,6 +23,8 @@ export interface PanelState {
   displayMode: DisplayMode
   dedup: boolean
   partialResponse: boolean
+  /** Ask with explain=true and show which replica served which stretch (only with dedup on). */
+  explain: boolean
 }
 
 let nextId = 1
@@ -37,6 +40,7 @@ export function newPanel(defaults: {partialResponse: boolean}, over: Partial<Pan
     displayMode: 'lines',
     dedup: true,
     partialResponse: defaults.partialResponse,
+    explain: false,
     ...over,
   }
 }
@@ -85,6 +89,8 @@ export function decodePanels(search: string, defaults: {partialResponse: boolean
     if (dedup !== null) p.dedup = bool(dedup)
     const partial = get('partial_response')
     if (partial !== null) p.partialResponse = bool(partial)
+    const explain = get('explain')
+    if (explain !== null) p.explain = bool(explain)
     panels.push(p)
   }
   return panels
@@ -111,6 +117,8 @@ export function encodePanels(panels: PanelState[]): string {
     add('display_mode', p.displayMode)
     add('deduplicate', p.dedup ? '1' : '0')
     add('partial_response', p.partialResponse ? '1' : '0')
+    // only when on: Prometheus and Thanos know no such parameter, and links stay as theirs
+    if (p.explain) add('explain', '1')
   })
   return q.toString()
 }

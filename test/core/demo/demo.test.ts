@@ -3,12 +3,45 @@
  * sidecar each, a deduplicating querier), one replica stopped for several scrape intervals and
  * restarted. Raw samples through the querier: deduplicated, no gap; without dedup, replica 0's
  * series has the gap; and asking the two replicas round-robin, as a plain load balancer in
- * front of them would, gives answers that disagree.
+ * front of them would, gives answers that disagree. The outage runs as `thanosts demo --outage`
+ * runs it, and the explain command the demo then prints is run as printed: it names replica 1
+ * over replica 0's outage.
  */
 import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {promisify} from 'node:util'
 import {startDemo, type RunningDemo} from '../../../src/core/demo/demo.js'
+import {explainView, outageWalkthrough, parseOutage, runOutage} from '../../../src/core/demo/outage.js'
 import {nopLogger} from '../../../src/core/log.js'
 import {PROMETHEUS_BIN} from '../../helpers/prometheus.js'
+
+const execFileP = promisify(execFile)
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/run.js')
+
+/** Words of a printed command line as a POSIX shell splits it (single quotes only: all the demo prints). */
+function shellWords(line: string): string[] {
+  const words: string[] = []
+  let cur: string | null = null
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!
+    if (ch === "'") {
+      const close = line.indexOf("'", i + 1)
+      assert.ok(close > i, `unbalanced quote in ${line}`)
+      cur = (cur ?? '') + line.slice(i + 1, close)
+      i = close
+    } else if (ch === '\\' && line[i + 1] === "'") {
+      cur = (cur ?? '') + "'"
+      i++
+    } else if (ch === ' ') {
+      if (cur !== null) words.push(cur)
+      cur = null
+    } else cur = (cur ?? '') + ch
+  }
+  if (cur !== null) words.push(cur)
+  return words
+}
 
 interface Matrix {
   data: {resultType: string; result: {metric: Record<string, string>; values: [number, string][]}[]}
@@ -25,16 +58,19 @@ describe('demo: the HA-gap problem and its fix', function () {
   let demo: RunningDemo
   let outageStart = 0
   let outageEnd = 0
+  /** What the demo prints after the outage. */
+  let printed: string[] = []
 
   before(async function () {
     const portBase = 20000 + Math.floor(Math.random() * 20000)
     demo = await startDemo({prometheusBinary: PROMETHEUS_BIN, portBase, scrapeInterval: '1s', logger: nopLogger})
-    await new Promise((r) => setTimeout(r, 8_000))
-    outageStart = Date.now()
-    await demo.stopReplica('us1/0')
-    await new Promise((r) => setTimeout(r, 8_000))
-    await demo.startReplica('us1/0')
-    outageEnd = Date.now()
+    const said: string[] = []
+    const w = await runOutage(demo, parseOutage('us1/0:8s'), 8_000, (l) => said.push(l))
+    assert.ok(w)
+    assert.deepEqual(said, ['outage: stopping us1/0 for 8s'])
+    outageStart = w.from
+    outageEnd = w.to
+    printed = outageWalkthrough(demo, w, explainView(demo, w, 1_000))
     // a restarted Prometheus 2.42 takes ~5s (its target-update tick) before it scrapes again
     await new Promise((r) => setTimeout(r, 12_000))
   })
@@ -88,5 +124,85 @@ describe('demo: the HA-gap problem and its fix', function () {
     // replicas scrape at different offsets, so a switch can also add one sample to the window
     assert.ok(Math.abs(dedup - whole) <= 2, `dedup ${dedup} vs whole replica ${whole}`)
     assert.ok(dedup > gapped, `dedup ${dedup} vs gapped replica ${gapped}`)
+  })
+
+  it("the printed explain command, run as printed, names replica 1 over replica 0's outage; the printed UI link opens the explain view", async function () {
+    const line = printed.find((l) => l.trim().startsWith('thanosts query-once') && l.includes('--explain'))
+    assert.ok(line, printed.join('\n'))
+    const words = shellWords(line.trim())
+    assert.equal(words[0], 'thanosts')
+    const r = await execFileP('node', [BIN, ...words.slice(1)], {env: {...process.env, NO_COLOR: '1'}, maxBuffer: 16 << 20})
+    const out = r.stdout
+    // the explain table: series, replica @ store, from, to, samples
+    const cells = out
+      .split('\n')
+      .filter((l) => l.startsWith('│'))
+      .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()))
+    const head = cells.findIndex((c) => c.includes('replica') && c.includes('samples'))
+    assert.ok(head >= 0, out)
+    const rows = cells.slice(head + 1)
+    const us1 = demo.replicas.filter((x) => x.cluster === 'us1')
+    const store1 = `127.0.0.1:${us1[1]!.sidecarGrpc}`
+    const store0 = `127.0.0.1:${us1[0]!.sidecarGrpc}`
+    // one block of rows per series (the series is printed on its first row): each of the three
+    // targets us1 scrapes is served by replica 0 up to the outage and by replica 1 over it
+    const blocks: string[][][] = []
+    let switched = 0
+    // each replica's first sample of each series in the explain window (lookback before --start)
+    const start = Date.parse(words[words.indexOf('--start') + 1]!)
+    const end = Date.parse(words[words.indexOf('--end') + 1]!)
+    const raw = await fetch(
+      `http://127.0.0.1:${demo.queryHttp}/api/v1/query?${new URLSearchParams({query: `${words[2]}[${(end - start) / 1000 + 300}s]`, time: String(end / 1000), dedup: 'false'})}`,
+    )
+    const firsts = new Map<string, Record<string, number>>()
+    for (const s of ((await raw.json()) as Matrix).data.result) {
+      const f = firsts.get(s.metric.instance!) ?? {}
+      f[s.metric.replica!] = s.values[0]![0] * 1000
+      firsts.set(s.metric.instance!, f)
+    }
+    for (const c of rows) {
+      if (c[0] !== '') blocks.push([])
+      blocks[blocks.length - 1]!.push(c)
+    }
+    assert.equal(blocks.length, 3, out)
+    for (const b of blocks) {
+      assert.match(b[0]![0]!, /^up\{cluster="us1", instance="127\.0\.0\.1:\d+", job="prometheus"\}$/)
+      const spans = b.map((c) => ({who: c[1]!, from: Date.parse(c[2]!), to: Date.parse(c[3]!)}))
+      const over = spans.find((s) => s.from <= outageStart + 5_000 && s.to >= outageEnd)
+      assert.ok(over, `a span covers the outage ${new Date(outageStart).toISOString()}..${new Date(outageEnd).toISOString()}: ${JSON.stringify(spans)}`)
+      assert.equal(over.who, `{replica="1"} @ ${store1}`, 'replica 1 serves the outage')
+      // replica 0 before it, when replica 0 has the series' first sample in the window: the merge
+      // starts with the earliest replica and keeps it while it has no gap (Thanos's penalty merge)
+      const instance = /instance="([^"]+)"/.exec(b[0]![0]!)![1]!
+      const first = firsts.get(instance)!
+      const before = spans[spans.indexOf(over) - 1]
+      if (first['0']! <= first['1']!) {
+        switched++
+        assert.ok(before, `replica 0 has the first sample of ${instance}, so it served before the outage:\n${out}`)
+        assert.equal(before.who, `{replica="0"} @ ${store0}`)
+        assert.ok(before.to <= outageStart + 2_000, `replica 0 until it stopped: ${new Date(before.to).toISOString()}`)
+      } else assert.equal(before, undefined, `replica 1 led ${instance} from its first sample on`)
+    }
+    // us1/0 starts before us1/1 (the demo starts them in turn), so it scrapes first at least once
+    assert.ok(switched > 0, `some series switched from replica 0 to replica 1 at the outage:\n${out}`)
+    assert.ok(!out.includes('(hole'), 'replica 1 left no hole')
+    assert.ok(printed.some((l) => l.includes(`replica "1" @ ${store1}`)), printed.join('\n'))
+
+    const ui = printed.map((l) => l.trim()).find((l) => l.startsWith('http://'))
+    assert.ok(ui, printed.join('\n'))
+    const u = new URL(ui)
+    assert.equal(u.searchParams.get('g0.explain'), '1')
+    assert.equal(u.searchParams.get('g0.deduplicate'), '1')
+    assert.equal(u.searchParams.get('g0.expr'), words[2])
+    const page = await fetch(ui)
+    assert.equal(page.status, 200)
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/)
+  })
+
+  it('--outage: a replica the demo does not have, or a bad duration, is a clear error', function () {
+    assert.throws(() => parseOutage('us2/0:2m'), /no replica "us2\/0"; the demo has eu1\/0, us1\/0, us1\/1/)
+    assert.throws(() => parseOutage('us1/0'), /must look like us1\/0:2m/)
+    assert.throws(() => parseOutage('us1/0:soon'), /--outage "us1\/0:soon"/)
+    assert.deepEqual(parseOutage('us1/1:1m30s'), {name: 'us1/1', ms: 90_000})
   })
 })

@@ -10,9 +10,12 @@ import {exprType, type Expr} from '../parser/ast.js'
 import {parseExpr} from '../parser/parser.js'
 import type {Queryable} from '../queryable.js'
 import {Evaluator} from './evaluator.js'
+import {samplesStats, type QueryStats} from './sample-stats.js'
+import {stepInvariantNodes} from './step-invariant.js'
 import type {QueryResult, QueryValue, RangeSeries} from './types.js'
 
 export type {QueryResult, QueryValue, InstantSample, RangeSeries} from './types.js'
+export type {QueryStats} from './sample-stats.js'
 
 export interface EngineOptions {
   /** ms, default 5m */
@@ -23,6 +26,8 @@ export interface EngineOptions {
   timeout?: number
   /** default step of subqueries without one, ms (Prometheus: the global evaluation interval, 1m) */
   subqueryStep?: number
+  /** Prometheus's --enable-feature=promql-per-step-stats: per-step sample counts for queries that ask (stats=all) */
+  enablePerStepStats?: boolean
   logger?: Logger
 }
 
@@ -34,6 +39,8 @@ export interface QueryOptions {
    * caused them in it (without it, they print none).
    */
   query?: string
+  /** stats=all: per-step sample counts, when the engine enables them */
+  perStepStats?: boolean
 }
 
 export class Engine {
@@ -49,6 +56,7 @@ export class Engine {
   }
 
   private async run(q: Queryable, query: string | Expr, start: number, end: number, step: number, opts: QueryOptions, instant: boolean): Promise<QueryResult> {
+    const started = performance.now()
     const expr = typeof query === 'string' ? parseExpr(query) : query
     const text = typeof query === 'string' ? query : (opts.query ?? '')
     const ty = exprType(expr)
@@ -75,12 +83,18 @@ export class Engine {
       maxSamples,
       subqueryStep: this.opts.subqueryStep ?? 60_000,
       signal,
+      invariant: stepInvariantNodes(expr),
+      perStepStats: (this.opts.enablePerStepStats ?? false) && (opts.perStepStats ?? false),
     })
     // sort() warns where the evaluator's start and end differ, as engine.go (a one-step range too)
     ev.setSpan(times, start !== end)
     try {
-      const value = await this.evaluate(ev, expr, times, instant)
-      return {value, ...ev.annotations.strings(text), annotations: ev.annotations.all()}
+      const timings = {evalTotalTime: 0, resultSortTime: 0, queryPreparationTime: 0, innerEvalTime: 0, execQueueTime: 0, execTotalTime: 0}
+      const value = await this.evaluate(ev, expr, times, instant, timings)
+      const done = performance.now()
+      timings.evalTotalTime = timings.execTotalTime = (done - started) / 1000
+      const stats: QueryStats = {timings, samples: samplesStats(ev.level, ev.peak)}
+      return {value, ...ev.annotations.strings(text), annotations: ev.annotations.all(), stats}
     } catch (e) {
       if (timeoutSignal.aborted) throw new TimeoutError('query timed out in expression evaluation')
       if (opts.signal?.aborted) throw new CanceledError('query was canceled in expression evaluation')
@@ -88,21 +102,26 @@ export class Engine {
     }
   }
 
-  private async evaluate(ev: Evaluator, expr: Expr, times: Float64Array, instant: boolean): Promise<QueryValue> {
+  private async evaluate(ev: Evaluator, expr: Expr, times: Float64Array, instant: boolean, timings: QueryStats['timings']): Promise<QueryValue> {
     const t0 = times[0]!
+    const prepared = performance.now()
+    // preparation: the selections start (Prometheus's populateSeries selects them all up front)
     ev.prefetch(expr, times)
+    const evalStart = performance.now()
+    timings.queryPreparationTime = (evalStart - prepared) / 1000
+    const sorted = <T>(f: () => T): T => {
+      const t = performance.now()
+      const out = f()
+      timings.resultSortTime = (performance.now() - t) / 1000
+      return out
+    }
     if (instant && exprType(expr) === 'matrix') {
-      const raw = await ev.evalRange(expr, times)
-      // read() reuses its arrays: copy each series out
-      const series = raw.series.map((rs) => {
-        const s = rs.read()
-        // the copies stay: they count against max samples as Prometheus's matrixSelector counts them
-        ev.hold(s.ts.length)
-        return {labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
-      })
-      return {type: 'matrix', series: series.filter((s) => s.ts.length > 0).sort((a, b) => cmp(a.labels, b.labels))}
+      const series = await ev.evalMatrixResult(expr, times)
+      timings.innerEvalTime = (performance.now() - evalStart) / 1000
+      return {type: 'matrix', series: sorted(() => series.filter((s) => s.ts.length > 0).sort((a, b) => cmp(a.labels, b.labels)))}
     }
     const v = await ev.eval(expr, times)
+    timings.innerEvalTime = (performance.now() - evalStart) / 1000
     if (v.type === 'string') return {type: 'string', t: t0, v: v.v}
     if (v.type === 'scalar') {
       if (instant) return {type: 'scalar', t: t0, v: v.vals[0]!}
@@ -147,7 +166,7 @@ export class Engine {
       }
       out.push({labels: s.labels, ts, vs})
     }
-    return {type: 'matrix', series: out.sort((a, b) => cmp(a.labels, b.labels))}
+    return {type: 'matrix', series: sorted(() => out.sort((a, b) => cmp(a.labels, b.labels)))}
   }
 }
 

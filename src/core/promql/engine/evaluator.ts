@@ -17,6 +17,7 @@ import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {isStepInvariant, unwrapParens} from './step-invariant.js'
+import {SampleLevel} from './sample-stats.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
 /** A selection started by Evaluator.prefetch, waiting for evaluation to ask for it. */
@@ -38,7 +39,18 @@ export interface EvalContext {
   maxSamples: number
   subqueryStep: number
   signal: AbortSignal
+  /** the nodes Prometheus evaluates once for all steps (step-invariant.ts) */
+  invariant?: Set<Expr>
+  /** per-step sample stats (Prometheus's promql-per-step-stats with stats=all) */
+  perStepStats?: boolean
 }
+
+/**
+ * Samples one decoded series may hold while a selector works on it, whatever --query.max-samples
+ * says (Prometheus holds one window at a time; a range query here decodes a series' whole range
+ * at once): 50e6 samples are ~850 MB of typed arrays.
+ */
+const RAW_DECODE_CAP = 50_000_000
 
 /** Raw samples per series for a range-vector argument, plus how to window them. */
 export interface RangeSource {
@@ -55,6 +67,8 @@ export interface RangeSource {
   selector?: VectorSelector
   /** Prometheus 3 extended range selectors: `anchored` / `smoothed` windows */
   mode?: 'anchored' | 'smoothed'
+  /** a subquery's points, held until the function over them is done (its samples read are counted already) */
+  subqueryPoints?: number
 }
 
 /** One series of a RangeSource; see there. */
@@ -136,15 +150,24 @@ export class Evaluator {
    */
   private readonly spans = new WeakMap<Float64Array, boolean>()
   /**
-   * Samples the query holds (Prometheus's currentSamples, checked against --query.max-samples):
-   * the points selectors, range functions and subqueries produce. A series' raw samples are
-   * held only while that series is processed (they are checked, not added), as upstream.
+   * Samples the query holds now: Prometheus's currentSamples (promql/engine.go), checked against
+   * --query.max-samples and moved exactly as upstream moves it. Each node is evaluated for all
+   * its steps at once here, as there (rangeEval evaluates its operands whole, then walks the
+   * steps), so each node's accounting is replayed from its operands' and result's presence per
+   * step: operands held, each step's gathered operand samples and the results so far.
    */
-  private samplesHeld = 0
+  private cur = 0
+  /** the highest `cur` seen: stats peakSamples */
+  peak = 0
+  /** the stats of the evaluator level being run (the query, a subquery, a step-invariant child) */
+  level: SampleLevel
   /** series whose metric name must be dropped at the end (Prometheus 3 delayed name removal) */
   private readonly dropName = new WeakSet<StepSeries>()
 
-  constructor(readonly ctx: EvalContext) {}
+  constructor(readonly ctx: EvalContext) {
+    const steps = ctx.step > 0 ? Math.floor((ctx.end - ctx.start) / ctx.step) + 1 : 1
+    this.level = new SampleLevel(ctx.start, ctx.step > 0 ? ctx.step : 1, steps, ctx.perStepStats ?? false)
+  }
 
   annotate(a: Annotation): void {
     this.annotations.add(a)
@@ -192,13 +215,49 @@ export class Evaluator {
 
   /** Adds n samples the query now holds; over max samples is an error (HTTP 422, as Prometheus). */
   hold(n: number): void {
-    this.samplesHeld += n
-    if (this.samplesHeld > this.ctx.maxSamples) throw tooManySamples()
+    this.setHeld(this.cur + n)
+  }
+
+  /** Sets what the query holds (a peak, then checked, as Prometheus's UpdatePeak and check). */
+  private setHeld(n: number): void {
+    this.cur = n
+    if (n > this.peak) this.peak = n
+    if (n > this.ctx.maxSamples) throw tooManySamples()
   }
 
   /** Checks that n more samples, held only for a while, fit beside what the query holds. */
   private checkHeldWith(n: number): void {
-    if (this.samplesHeld + n > this.ctx.maxSamples) throw tooManySamples()
+    const v = this.cur + n
+    if (v > this.peak) this.peak = v
+    if (v > this.ctx.maxSamples) throw tooManySamples()
+  }
+
+  /** What the query holds now (for a node's accounting, before its operands). */
+  held(): number {
+    return this.cur
+  }
+
+  /**
+   * rangeEval's accounting (engine.go): entered holding `before`, with the operands evaluated
+   * (and held); at each step the operands' samples at that step are gathered (plus `extra`,
+   * what the step's function call counts itself), then the step's result is added and stays;
+   * at the end the operands are released: the node holds `before` + its result.
+   */
+  rangeEvalHeld(before: number, operands: EvalValue[], result: EvalValue, steps: number, extra?: Int32Array): void {
+    const gathered = new Int32Array(steps)
+    for (const v of operands) addPresence(gathered, v)
+    const out = new Int32Array(steps)
+    addPresence(out, result)
+    let held = this.cur
+    let high = held
+    for (let i = 0; i < steps; i++) {
+      const r = out[i]!
+      const atStep = held + gathered[i]! + (extra ? extra[i]! : 0) + r
+      if (atStep > high) high = atStep
+      held += r
+    }
+    this.checkHeldWith(high - this.cur)
+    this.cur = before + (held - this.cur)
   }
 
   /** Refuses a step count no series could be evaluated over within max samples, before allocating for it. */
@@ -297,11 +356,23 @@ export class Evaluator {
     return {lo: mint - range - (mode ? lookback : 0) + 1, hi: maxt + (mode === 'smoothed' ? lookback : 0), range, offset, mode}
   }
 
-  /** Decodes one series' samples in [mint, maxt] into `scratch`, counting them against max samples. */
-  private readSeries(scratch: SampleScratch, s: Series, mint: number, maxt: number): SampleBlock {
-    const limit = this.ctx.maxSamples - this.samplesHeld
+  /**
+   * Decodes one series' samples in [mint, maxt] into `scratch`. `window` says they are all one
+   * range function window (one evaluation time), which Prometheus holds beside the rest: then no
+   * more than fit are decoded. Otherwise the decoded samples are not what Prometheus counts
+   * (it walks them one window or step at a time) and only RAW_DECODE_CAP bounds them.
+   */
+  private readSeries(scratch: SampleScratch, s: Series, mint: number, maxt: number, window = false): SampleBlock {
+    const cap = Math.max(this.ctx.maxSamples, RAW_DECODE_CAP)
+    const limit = window ? Math.min(this.ctx.maxSamples - this.cur, cap) : cap
     const b = scratch.read(s, mint, maxt, limit)
-    this.checkHeldWith(b.ts.length)
+    if (b.ts.length > limit) {
+      // stale markers were decoded with the rest but are not samples: refused only if the others do not fit either
+      let n = 0
+      for (let i = 0; i < b.stale.length; i++) n += b.stale[i]! ^ 1
+      if (n > limit || b.ts.length > cap) throw tooManySamples()
+      return scratch.read(s, mint, maxt, cap)
+    }
     return b
   }
 
@@ -320,9 +391,52 @@ export class Evaluator {
 
   async eval(e: Expr, times: Float64Array): Promise<EvalValue> {
     this.checkAbort()
+    if (this.ctx.invariant?.has(e)) return this.evalStepInvariant(e, times)
+    return this.evalNode(e, times)
+  }
+
+  /**
+   * A step-invariant subtree (engine.go StepInvariantExpr): evaluated at the first step only, in
+   * a child level whose samples count at every step, then repeated at every further step, each
+   * repetition one more sample held.
+   */
+  private async evalStepInvariant(e: Expr, times: Float64Array): Promise<EvalValue> {
+    const n = times.length
+    const parent = this.level
+    const child = new SampleLevel(times[0]!, parent.interval, 1, false)
+    this.level = child
+    let v: EvalValue
+    try {
+      v = await this.evalNode(e, times.subarray(0, 1))
+    } finally {
+      this.level = parent
+    }
+    for (let i = 0; i < n; i++) parent.addTotal(i, child.total)
+    parent.addRead(0, child.read)
+    if (n === 1 || v.type === 'string') return v
+    if (v.type === 'scalar') {
+      this.hold(n - 1)
+      return {type: 'scalar', vals: new Float64Array(n).fill(v.vals[0]!)}
+    }
+    const series = v.series
+      .filter((s) => s.has[0])
+      .map((s): StepSeries => {
+        const out: StepSeries = {labels: s.labels, vals: new Float64Array(n).fill(s.vals[0]!), has: new Uint8Array(n).fill(1)}
+        if (s.sampleTs) out.sampleTs = new Float64Array(n).fill(s.sampleTs[0]!)
+        if (s.sampleSt) out.sampleSt = new Float64Array(n).fill(s.sampleSt[0]!)
+        return this.dropName.has(s) ? this.markDropName(out) : out
+      })
+    this.hold(series.length * (n - 1))
+    return {type: 'vector', series}
+  }
+
+  private async evalNode(e: Expr, times: Float64Array): Promise<EvalValue> {
     switch (e.kind) {
-      case 'NumberLiteral':
-        return {type: 'scalar', vals: new Float64Array(times.length).fill(e.val)}
+      case 'NumberLiteral': {
+        const v: EvalValue = {type: 'scalar', vals: new Float64Array(times.length).fill(e.val)}
+        this.rangeEvalHeld(this.cur, [], v, times.length)
+        return v
+      }
       case 'StringLiteral':
         return {type: 'string', v: e.val}
       case 'ParenExpr':
@@ -338,14 +452,23 @@ export class Evaluator {
       case 'VectorSelector':
         return this.evalVectorSelector(e, times)
       case 'BinaryExpr': {
+        const before = this.cur
         const [l, r] = [await this.eval(e.lhs, times), await this.eval(e.rhs, times)]
-        return evalBinary(this, e, l, r, times.length)
+        const v = evalBinary(this, e, l, r, times.length)
+        this.rangeEvalHeld(before, [l, r], v, times.length)
+        return v
       }
       case 'AggregateExpr': {
-        const inner = await this.eval(e.expr, times)
+        const before = this.cur
+        // the parameter first, as engine.go evaluates it (newFParams) before the aggregated expression
         const param = e.param ? await this.eval(e.param, times) : undefined
+        const inner = await this.eval(e.expr, times)
         if (inner.type !== 'vector') throw new ExecutionError('aggregation over a non-vector')
-        return evalAggregate(this, e, inner.series, param, times.length)
+        const v = evalAggregate(this, e, inner.series, param, times.length)
+        // count_values runs through rangeEval; the others hold their operands until their result replaces them
+        if (e.op === 'count_values') this.rangeEvalHeld(before, [inner], v, times.length)
+        else this.setHeld(before + presenceTotal(v))
+        return v
       }
       case 'Call':
         return this.evalCall(e, times)
@@ -363,6 +486,8 @@ export class Evaluator {
     const selected = await this.selectSeries(vs, lo, hi, {})
     const scratch = new SampleScratch()
     const out: StepSeries[] = []
+    const level = this.level
+    const perStep = level.totalPerStep !== undefined && !vs.smoothed
     for (const sel of selected) {
       const s = this.readSeries(scratch, sel, lo, hi)
       const st = s.stale
@@ -401,20 +526,50 @@ export class Evaluator {
       }
       if (any) {
         let points = 0
-        for (let i = 0; i < n; i++) points += has[i]!
-        this.hold(points)
+        for (let i = 0; i < n; i++) {
+          if (!has[i]) continue
+          points++
+          if (perStep) level.addBoth(i, 1)
+        }
+        // Prometheus's evalSeries counts each sample it finds (smoothSeries, for `smoothed`, counts none)
+        if (!vs.smoothed) {
+          if (!perStep) level.addBoth(0, points)
+          this.hold(points)
+        }
         out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
       }
     }
     return {type: 'vector', series: out}
   }
 
-  /** Raw samples of a range-vector expression (matrix selector or subquery). */
+  /** Raw samples of a range-vector argument of a function (matrix selector or subquery). */
   async evalRange(e: Expr, times: Float64Array, func?: string): Promise<RangeSource> {
     if (e.kind === 'ParenExpr') return this.evalRange(e.expr, times, func)
     if (e.kind === 'MatrixSelector') return this.evalMatrixSelector(e, times, func)
-    if (e.kind === 'SubqueryExpr') return this.evalSubquery(e, times)
+    if (e.kind === 'SubqueryExpr') return this.evalSubquery(e, times, true)
     throw new ExecutionError(`expected a range vector, got ${e.kind}`)
+  }
+
+  /**
+   * A range vector as an instant query's result, copied out: a matrix selector's samples all
+   * held and counted at the query's step (engine.go matrixSelector), or a subquery's points
+   * (which its evaluation holds and counts already).
+   */
+  async evalMatrixResult(e: Expr, times: Float64Array): Promise<RawSeries[]> {
+    if (e.kind === 'ParenExpr' || e.kind === 'StepInvariantExpr') return this.evalMatrixResult(e.expr, times)
+    if (e.kind !== 'MatrixSelector' && e.kind !== 'SubqueryExpr') throw new ExecutionError(`expected a range vector, got ${e.kind}`)
+    const src = e.kind === 'MatrixSelector' ? await this.evalMatrixSelector(e, times) : await this.evalSubquery(e, times, false)
+    const out: RawSeries[] = []
+    for (const rs of src.series) {
+      // read() may reuse its arrays: copy each series out
+      const s = rs.read()
+      if (e.kind === 'MatrixSelector') {
+        this.level.addBoth(0, s.ts.length)
+        this.hold(s.ts.length)
+      }
+      out.push({labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()})
+    }
+    return out
   }
 
   private async evalMatrixSelector(m: MatrixSelector, times: Float64Array, func?: string): Promise<RangeSource> {
@@ -422,19 +577,28 @@ export class Evaluator {
     const {lo, hi, range, offset, mode} = this.matrixSelectorRange(m, times)
     const selected = await this.selectSeries(vs, lo, hi, {range, func})
     const scratch = new SampleScratch()
+    const at = this.fixedAt(vs.timestamp, vs.startOrEnd)
+    // one evaluation time (or one fixed by @): what is decoded is the one window Prometheus holds
+    const window = !mode && (times.length === 1 || at !== undefined)
     const series = selected.map((sel): RangeInput => ({
       labels: sel.labels,
       // range functions never see stale markers
-      read: () => ({labels: sel.labels, ...withoutStale(this.readSeries(scratch, sel, lo, hi))}),
+      read: () => ({labels: sel.labels, ...withoutStale(this.readSeries(scratch, sel, lo, hi, window))}),
     }))
-    return {series, range, offset, at: this.fixedAt(vs.timestamp, vs.startOrEnd), selector: vs, mode}
+    return {series, range, offset, at, selector: vs, mode}
   }
 
   private fixedAt(ts: number | undefined, startOrEnd: 'start' | 'end' | undefined): number | undefined {
     return ts ?? (startOrEnd === 'start' ? this.ctx.start : startOrEnd === 'end' ? this.ctx.end : undefined)
   }
 
-  private async evalSubquery(sq: SubqueryExpr, times: Float64Array): Promise<RangeSource> {
+  /**
+   * A subquery: its expression evaluated over its own steps in a child level (engine.go
+   * runSubquery), whose samples read are merged into this level's steps; as a function's
+   * argument (`asArgument`) its points are held until the function is done, and its total is
+   * not merged (the function counts its windows); a bare subquery's total counts at the last step.
+   */
+  private async evalSubquery(sq: SubqueryExpr, times: Float64Array, asArgument: boolean): Promise<RangeSource> {
     const sqStep = this.dur(sq.step, sq.stepExpr)
     const step = sqStep > 0 ? sqStep : this.ctx.subqueryStep
     const offset = this.dur(sq.originalOffset, sq.originalOffsetExpr)
@@ -452,10 +616,25 @@ export class Evaluator {
     for (let i = 0; i < n; i++) inner[i] = first + i * step
     // the inner evaluator runs from `first` to the (outer) end: engine.go runSubquery
     this.setSpan(inner, first !== maxt)
-    const v = n > 0 ? await this.eval(sq.expr, inner) : {type: 'vector' as const, series: []}
+    const parent = this.level
+    const child = new SampleLevel(first, step, Math.max(n, 1), true)
+    this.level = child
+    let v: EvalValue
+    try {
+      v = n > 0 ? await this.eval(sq.expr, inner) : {type: 'vector' as const, series: []}
+    } finally {
+      this.level = parent
+    }
+    if (asArgument) parent.mergeReadFrom(child, offset, sqRange)
+    else {
+      parent.addTotal(parent.steps - 1, child.total)
+      parent.mergeReadFrom(child, 0, 0)
+    }
     const series: RangeInput[] = []
+    let points = 0
     if (v.type === 'scalar') {
       series.push(materialized({labels: [], ts: inner, vs: v.vals}))
+      points += n
     } else if (v.type === 'vector') {
       const finished = this.finish(v.series)
       for (let k = 0; k < finished.length; k++) {
@@ -468,11 +647,12 @@ export class Evaluator {
           ts.push(inner[i]!)
           vals.push(s.vals[i]!)
         }
-        this.hold(ts.length)
+        points += ts.length
         series.push(materialized({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}, name ?? ''))
       }
     }
-    return {series, range: sqRange, offset, at: this.fixedAt(sq.timestamp, sq.startOrEnd)}
+    // the points are held already: the evaluation of the subquery's expression left them held
+    return {series, range: sqRange, offset, at: this.fixedAt(sq.timestamp, sq.startOrEnd), subqueryPoints: points}
   }
 
   /** Applies a range kernel over every step's window. */
@@ -485,6 +665,10 @@ export class Evaluator {
     const out: StepSeries[] = []
     const p: number[] = new Array<number>(params.length).fill(0)
     const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range, stOverlap: false}
+    const level = this.level
+    // samples read: a window's samples once (later steps read only what is new), not for a subquery's points
+    const countRead = src.subqueryPoints === undefined
+    const interval = level.interval
     for (const rs of src.series) {
       const s = rs.read()
       const n = times.length
@@ -492,6 +676,7 @@ export class Evaluator {
       const has = new Uint8Array(n)
       let points = 0
       let window = 0
+      let lastWindow = 0
       w.ts = s.ts
       w.vs = s.vs
       w.st = s.st
@@ -502,8 +687,11 @@ export class Evaluator {
         // window (start, end]: binary searches keep this O(log n) per step even with @
         const from = upperBound(s.ts, start)
         const to = upperBound(s.ts, end)
+        lastWindow = to - from
         if (to <= from) continue
         if (to - from > window) window = to - from
+        level.addTotal(i, to - from)
+        if (countRead && (i === 0 || src.at === undefined)) level.addRead(i, i === 0 ? to - from : to - upperBound(s.ts, Math.max(start, end - interval)))
         w.from = from
         w.to = to
         w.rangeStart = start
@@ -521,9 +709,10 @@ export class Evaluator {
         has[i] = 1
         points++
       }
-      // the largest window is held beside everything else while this series is processed
-      // (for a subquery's points, which are not decoded through readSeries, this is the check)
+      // each window is held beside everything else while it is worked on, the last one still
+      // while the series' results are added (engine.go, the matrix argument loop of a Call)
       this.checkHeldWith(window)
+      this.checkHeldWith(lastWindow + points)
       if (points === 0) continue
       this.counterInfo(name, rs, argPos)
       this.hold(points)
@@ -556,19 +745,27 @@ export class Evaluator {
     const lookback = this.ctx.lookbackDelta
     const smoothed = src.mode === 'smoothed'
     const out: StepSeries[] = []
+    const level = this.level
     for (const rs of src.series) {
       const s = rs.read()
       const n = times.length
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
       let any = false
+      let points = 0
+      let window = 0
+      let lastWindow = 0
       for (let i = 0; i < n; i++) {
         const end = (src.at ?? times[i]!) - src.offset
         const start = end - src.range
         // the window Prometheus selects: (start - lookback, end (+ lookback when smoothed)]
         const from = upperBound(s.ts, start - lookback)
         const to = upperBound(s.ts, smoothed ? end + lookback : end)
+        lastWindow = to - from
         if (to <= from) continue
+        if (to - from > window) window = to - from
+        level.addTotal(i, to - from)
+        if (i === 0 || src.at === undefined) level.addRead(i, i === 0 ? to - from : to - upperBound(s.ts, Math.max(start - lookback, (smoothed ? end + lookback : end) - level.interval)))
         let v: number | undefined
         if (name === 'changes' || name === 'resets') v = anchoredChangesOrResets(s.ts, s.vs, s.st, from, to, start, name === 'resets')
         else {
@@ -579,9 +776,13 @@ export class Evaluator {
         vals[i] = v
         has[i] = 1
         any = true
+        points++
       }
+      this.checkHeldWith(window)
+      this.checkHeldWith(lastWindow + points)
       if (!any) continue
       this.counterInfo(name, rs, rangeArgPos(call?.args[0]))
+      this.hold(points)
       out.push(this.markDropName({labels: s.labels, vals, has}))
     }
     return out
@@ -590,7 +791,12 @@ export class Evaluator {
   private async evalCall(c: Call, times: Float64Array): Promise<EvalValue> {
     const name = c.func.name
     const matrixArg = c.func.argTypes.indexOf('matrix')
+    const n = times.length
+    const before = this.cur
     if (matrixArg >= 0) {
+      // a subquery argument is evaluated first, then the other arguments (engine.go Call); the
+      // matrix selector's series are only selected here, read one at a time by the kernel
+      const src = await this.evalRange(c.args[matrixArg]!, times, name)
       const params: Float64Array[] = []
       for (let i = 0; i < c.args.length; i++) {
         if (i === matrixArg) continue
@@ -599,18 +805,57 @@ export class Evaluator {
         params.push(v.vals)
       }
       validateRangeParams(name, params)
-      const src = await this.evalRange(c.args[matrixArg]!, times, name)
-      if (name === 'absent_over_time') return {type: 'vector', series: absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], times.length, selectorOf(c.args[0]!))}
-      return {type: 'vector', series: this.applyRangeKernel(src, times, name, params, c)}
+      const series =
+        name === 'absent_over_time'
+          ? absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], n, selectorOf(c.args[0]!))
+          : this.applyRangeKernel(src, times, name, params, c)
+      // the subquery's points are let go; the parameters stay held, as upstream leaves them
+      if (src.subqueryPoints) this.cur -= src.subqueryPoints
+      return {type: 'vector', series}
     }
-    if (name === 'info') return evalInfo(this, c, times)
+    if (name === 'info') {
+      const v = await evalInfo(this, c, times)
+      this.rangeEvalHeld(before, [], v, n)
+      return v
+    }
     // engine.go: sorting is ineffective where results are ordered by labels, unless the call
     // is step invariant (evaluated once, at a single time)
     if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times) && !isStepInvariant(c)) this.annotate(sortInRangeQueryWarning(c.posRange))
     const args: EvalValue[] = []
     for (const a of c.args) args.push(await this.eval(a, times))
-    return callInstantFunction(this, c, args, times)
+    const v = callInstantFunction(this, c, args, times)
+    // label_replace and label_join pass their argument's samples on as they are
+    if (name === 'label_replace' || name === 'label_join') return v
+    const arg0 = c.args[0] && unwrapParens(c.args[0])
+    if ((name === 'timestamp' || name === 'start_timestamp') && arg0?.kind === 'VectorSelector') {
+      // over a selector, each step counts the samples it looks at itself: nothing is held before
+      const seen = new Int32Array(n)
+      addPresence(seen, args[0]!)
+      this.cur = before
+      this.rangeEvalHeld(before, [], v, n, seen)
+      return v
+    }
+    this.rangeEvalHeld(before, args, v, n)
+    return v
   }
+}
+
+/** Adds a value's samples at each step (a scalar has one at every step). */
+function addPresence(into: Int32Array, v: EvalValue): void {
+  if (v.type === 'scalar') {
+    for (let i = 0; i < into.length; i++) into[i]!++
+  } else if (v.type === 'vector') {
+    for (const s of v.series) for (let i = 0; i < into.length; i++) into[i]! += s.has[i]!
+  }
+}
+
+/** A value's samples over all steps. */
+function presenceTotal(v: EvalValue): number {
+  if (v.type === 'scalar') return v.vals.length
+  if (v.type !== 'vector') return 0
+  let n = 0
+  for (const s of v.series) for (let i = 0; i < s.has.length; i++) n += s.has[i]!
+  return n
 }
 
 function selectorOf(e: Expr): VectorSelector | undefined {

@@ -6,6 +6,7 @@
  */
 import type {Labels} from '../../labels/labels.js'
 import type {Annotation} from './annotations.js'
+import type {QueryStats} from './sample-stats.js'
 
 /** One series of an instant-vector value across all steps. */
 export interface StepSeries {
@@ -58,4 +59,6 @@ export interface QueryResult {
   infos: string[]
   /** All of them, unformatted (positions apart), as promqltest checks them. */
   annotations?: Annotation[]
+  /** timings and sample counts, as Prometheus's `stats` (sample-stats.ts) */
+  stats?: QueryStats
 }

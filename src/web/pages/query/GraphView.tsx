@@ -2,13 +2,16 @@
  * Graph tab: a range query drawn with uPlot. Time axis (UTC or local), values with SI
  * suffixes, a legend with each series' labels (hover highlights, click isolates, Ctrl/⌘+click
  * toggles), a tooltip with the hovered series' exact value, lines or stacked areas, and
- * drag-to-zoom that narrows the panel's range.
+ * drag-to-zoom that narrows the panel's range. Whatever `below` renders goes under the chart,
+ * told where the plot area is so that it can share the time axis (ExplainBands does).
  */
+import type {ComponentChildren} from 'preact'
 import uPlot from 'uplot'
 import {useEffect, useMemo, useRef, useState} from 'preact/hooks'
 import {formatAxisValue, formatExactValue, formatTime, seriesName} from '../../lib/format.js'
 import type {DisplayMode} from '../../lib/url-state.js'
 import {seriesColor, withAlpha} from './colors.js'
+import type {PlotBox} from './ExplainBands.js'
 import type {RangeSeries} from './result-types.js'
 import {SeriesLabels} from './SeriesLabels.js'
 
@@ -21,6 +24,8 @@ export interface GraphViewProps {
   displayMode: DisplayMode
   localTime: boolean
   onZoom: (startMs: number, endMs: number) => void
+  /** Drawn between the chart and the legend, on the plot area's time axis. */
+  below?: (box: PlotBox) => ComponentChildren
 }
 
 function parseValue(v: string): number | null {
@@ -58,7 +63,7 @@ function stack(ys: (number | null)[][]): (number | null)[][] {
 }
 
 export function GraphView(props: GraphViewProps) {
-  const {series, start, end, step, displayMode, localTime, onZoom} = props
+  const {series, start, end, step, displayMode, localTime, onZoom, below} = props
   const host = useRef<HTMLDivElement>(null)
   const tooltip = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
@@ -66,6 +71,7 @@ export function GraphView(props: GraphViewProps) {
   zoom.current = onZoom
   /** Series hidden by legend clicks (index into `series`). */
   const [hidden, setHidden] = useState<Set<number>>(new Set())
+  const [box, setBox] = useState<PlotBox | null>(null)
   useEffect(() => setHidden(new Set()), [series])
 
   const aligned = useMemo(() => alignData(series, start, end, step), [series, start, end, step])
@@ -75,6 +81,11 @@ export function GraphView(props: GraphViewProps) {
     const raw = aligned.ys
     const ys = displayMode === 'stacked' ? stack(raw) : raw
     let focused = -1
+    const measure = (u: uPlot): void => {
+      const left = u.over.getBoundingClientRect().left - el.getBoundingClientRect().left
+      const width = u.over.clientWidth
+      setBox((b) => (b && b.left === left && b.width === width ? b : {left, width}))
+    }
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: 380,
@@ -150,6 +161,9 @@ export function GraphView(props: GraphViewProps) {
             tip.style.top = `${Math.max(0, top - tip.offsetHeight - 10)}px`
           },
         ],
+        // where the plot area sits (the y axis' width varies with its labels), for `below`
+        ready: [measure],
+        setSize: [measure],
         setSelect: [
           (u) => {
             if (u.select.width > 5) {
@@ -203,6 +217,7 @@ export function GraphView(props: GraphViewProps) {
       <div class="graph-chart" ref={host} data-testid="graph-chart">
         <div class="graph-tooltip" ref={tooltip} />
       </div>
+      {below && box && below(box)}
       <div class="legend" data-testid="graph-legend">
         {series.map((s, i) => (
           <div

@@ -1,12 +1,16 @@
 /**
  * One query panel: expression editor, Table/Graph tabs, Thanos's deduplication and partial
- * response switches, time controls, and the result with its warnings or error. Settings live
- * in the page's URL state; a change that alters the answer re-runs the last executed query.
+ * response switches (and "Explain deduplication", issue 18), time controls, and the result with
+ * its warnings or error. Settings live in the page's URL state; a change that alters the answer
+ * re-runs the last executed query.
  */
 import {useEffect, useRef, useState} from 'preact/hooks'
+import type {ApiExplain} from '../../../core/api/api-types.js'
 import {api, ApiError} from '../../lib/api.js'
 import {formatDuration, formatTime, parseDuration, parseTime, RANGE_STEPS} from '../../lib/format.js'
 import {effectiveStep, type PanelState, type Resolution} from '../../lib/url-state.js'
+import {ExplainBands} from './ExplainBands.js'
+import {ExplainTable} from './ExplainTable.js'
 import {ExpressionInput} from './ExpressionInput.js'
 import {GraphView} from './GraphView.js'
 import {resultSize, type QueryData, type RangeSeries} from './result-types.js'
@@ -28,6 +32,8 @@ interface Outcome {
   warnings: string[]
   infos: string[]
   ms: number
+  /** Present when the query asked explain=true. */
+  explain?: ApiExplain
   /** For the graph: the exact range asked for. */
   start: number
   end: number
@@ -50,6 +56,8 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
     setNonce((n) => n + 1)
   }
 
+  // without dedup there is no merge to explain: the parameter is then not sent at all
+  const explain = panel.explain && panel.dedup
   const resKey = panel.resolution.type === 'auto' ? `a${panel.resolution.density}` : `f${panel.resolution.step}`
   useEffect(() => {
     if (panel.expr === '') {
@@ -61,6 +69,7 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
     const ac = new AbortController()
     inflight.current = ac
     const form = new URLSearchParams({query: panel.expr, dedup: String(panel.dedup), partial_response: String(panel.partialResponse)})
+    if (explain) form.set('explain', 'true')
     let end = panel.endTime ?? Date.now()
     let start = end
     let step = 0
@@ -80,7 +89,7 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
     setLoading(true)
     api<QueryData>(kind === 'graph' ? 'query_range' : 'query', {form, signal: ac.signal})
       .then((r) => {
-        setOutcome({kind, data: r.data, warnings: r.warnings, infos: r.infos, ms: Math.round(performance.now() - began), start, end, step})
+        setOutcome({kind, data: r.data, warnings: r.warnings, infos: r.infos, explain: explain ? r.explain : undefined, ms: Math.round(performance.now() - began), start, end, step})
         setError(null)
       })
       .catch((e: unknown) => {
@@ -95,7 +104,7 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
         }
       })
     return () => ac.abort()
-  }, [panel.expr, panel.tab, panel.dedup, panel.partialResponse, panel.range, panel.endTime, resKey, nonce])
+  }, [panel.expr, panel.tab, panel.dedup, panel.partialResponse, explain, panel.range, panel.endTime, resKey, nonce])
 
   const warnings = outcome?.warnings ?? error?.warnings ?? []
   return (
@@ -131,6 +140,10 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
             <input type="checkbox" checked={panel.dedup} onChange={(e) => onChange({dedup: (e.target as HTMLInputElement).checked})} data-testid="dedup" />
             Use deduplication
             <span class="check-note">{replicaLabels.length ? `removes ${replicaLabels.map((l) => `"${l}"`).join(', ')}` : 'no replica labels configured'}</span>
+          </label>
+          <label class={`check${panel.dedup ? '' : ' check-disabled'}`} title={panel.dedup ? 'Show which replica served each stretch of each series, where the merge switched replica, and where no replica had data' : 'Only with deduplication on: without it nothing is merged'}>
+            <input type="checkbox" checked={panel.explain} disabled={!panel.dedup} onChange={(e) => onChange({explain: (e.target as HTMLInputElement).checked})} data-testid="explain" />
+            Explain deduplication
           </label>
           <label class="check" title="When a store fails, answer with the other stores' data and a warning instead of an error">
             <input type="checkbox" checked={panel.partialResponse} onChange={(e) => onChange({partialResponse: (e.target as HTMLInputElement).checked})} data-testid="partial-response" />
@@ -171,6 +184,9 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
       <div class="panel-body">
         {!outcome && !error && !loading && <div class="placeholder muted">No data queried yet</div>}
         {outcome && outcome.kind === panel.tab && panel.tab === 'table' && <TableView data={outcome.data} localTime={localTime} />}
+        {outcome?.explain && outcome.kind === panel.tab && panel.tab === 'table' && (outcome.data.resultType === 'vector' || outcome.data.resultType === 'matrix') && (
+          <ExplainTable explain={outcome.explain} metrics={outcome.data.result.map((r) => r.metric)} localTime={localTime} />
+        )}
         {outcome &&
           outcome.kind === panel.tab &&
           panel.tab === 'graph' &&
@@ -188,6 +204,7 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
                 displayMode={panel.displayMode}
                 localTime={localTime}
                 onZoom={(from, to) => onChange({endTime: to, range: Math.max(1000, to - from)})}
+                below={outcome.explain && ((box) => <ExplainBands explain={outcome.explain!} series={outcome.data.result as RangeSeries[]} start={outcome.start} end={outcome.end} box={box} localTime={localTime} />)}
               />
             )
           ) : (

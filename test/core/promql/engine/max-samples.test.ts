@@ -71,12 +71,15 @@ describe('engine: max samples (--query.max-samples)', function () {
 
   it('refuses a subquery whose points exceed max samples, as Prometheus counts them', async () => {
     const engine = new Engine({maxSamples: 1000})
-    const q = dense(5, 100, 1000)
+    const q = dense(5, 1000, 1000)
     // 600 steps fit, but 5 dense series give 3000 points
-    await assert.rejects(engine.instantQuery(q, 'max_over_time(x[10m:1s])', 100_000), isTooMany)
-    // one such series (600 points) fits
-    const res = await engine.instantQuery(dense(1, 100, 1000), 'max_over_time(x[10m:1s])', 100_000)
+    await assert.rejects(engine.instantQuery(q, 'max_over_time(x[10m:1s])', 1_000_000), isTooMany)
+    // one such series (600 points, then its window of 600 beside them) does not either
+    await assert.rejects(engine.instantQuery(dense(1, 1000, 1000), 'max_over_time(x[10m:1s])', 1_000_000), isTooMany)
+    // 400 points and a window of 400 do (engine.go holds the subquery's points while the function reads them)
+    const res = await engine.instantQuery(dense(1, 1000, 1000), 'max_over_time(x[400s:1s])', 1_000_000)
     assert.equal(res.value.type === 'vector' && res.value.samples.length, 1)
+    assert.equal(res.stats?.samples.peakSamples, 801)
   })
 
   it('refuses a range query with more steps than max samples before allocating them', async () => {

@@ -1,0 +1,100 @@
+/**
+ * Chunk segment files `chunks/000001`, `000002`, ... (prometheus/tsdb/docs/format/chunks.md,
+ * tsdb/chunks/chunks.go `Writer`). A segment starts with `magic 0x85BD40DD | version 1 | 3 zero
+ * bytes`; a chunk record is `uvarint len | encoding | data | CRC32-C(encoding + data)`. The ref
+ * of a chunk is `segment index << 32 | offset`, the index 0-based over the files written.
+ *
+ * A new segment is cut when the next record would take the current one past the segment
+ * size, counting the length field at its maximum of 5 bytes as upstream does, and never for a
+ * segment that has no chunk yet: a chunk larger than the size gets a segment of its own.
+ * Upstream decides per series batch with the same arithmetic, which comes to this per-chunk
+ * rule. Records are streamed to the file; nothing of a chunk is kept after it is written.
+ */
+import path from 'node:path'
+import {mkdir} from 'node:fs/promises'
+import {chunkRef, segmentFileName, SEGMENT_FORMAT_V1, SEGMENT_HEADER_LEN, SEGMENT_MAGIC} from '../chunks-reader.js'
+import {crc32cUpdate} from '../../remote-read/crc32c.js'
+import {Encbuf} from './encbuf.js'
+import {FileWriter} from './file-writer.js'
+
+/** chunks.DefaultChunkSegmentSize. */
+export const DEFAULT_SEGMENT_SIZE = 512 * 1024 * 1024
+/** binary.MaxVarintLen32: what upstream reserves for a record's length field. */
+const MAX_LENGTH_FIELD = 5
+
+export interface SegmentInfo {
+  /** File name inside chunks/. */
+  name: string
+  size: number
+}
+
+export class ChunkSegmentWriter {
+  private current: FileWriter | undefined
+  private readonly done: SegmentInfo[] = []
+  private readonly head = new Encbuf(16)
+  private readonly crc = Buffer.allocUnsafe(4)
+  private maxRecord = 0
+
+  /** @param dir the block's chunks/ directory (created on the first chunk). */
+  constructor(
+    readonly dir: string,
+    readonly segmentSize = DEFAULT_SEGMENT_SIZE,
+  ) {
+    if (!Number.isSafeInteger(segmentSize) || segmentSize <= 0) throw new RangeError(`chunk segment size must be a positive integer, got ${segmentSize}`)
+  }
+
+  /** Appends one chunk; returns its ref. */
+  async write(encoding: number, data: Uint8Array): Promise<number> {
+    const reserve = MAX_LENGTH_FIELD + 1 + data.length + 4
+    if (!this.current || (this.current.pos > SEGMENT_HEADER_LEN && this.current.pos + reserve > this.segmentSize)) await this.cut()
+    const f = this.current!
+    const ref = chunkRef(this.done.length, f.pos)
+    const start = f.pos
+    this.head.reset()
+    this.head.putUvarint(data.length)
+    this.head.putByte(encoding)
+    const h = this.head.bytes()
+    await f.write(h)
+    await f.write(data)
+    // The CRC covers the encoding byte and the data, not the length.
+    this.crc.writeUInt32BE(crc32cUpdate(crc32cUpdate(0, h.subarray(h.length - 1)), data), 0)
+    await f.write(this.crc)
+    this.maxRecord = Math.max(this.maxRecord, f.pos - start)
+    return ref
+  }
+
+  private async cut(): Promise<void> {
+    await this.finishCurrent()
+    if (this.done.length === 0) await mkdir(this.dir, {recursive: true})
+    const f = await FileWriter.create(path.join(this.dir, segmentFileName(this.done.length + 1)))
+    const header = Buffer.alloc(SEGMENT_HEADER_LEN)
+    header.writeUInt32BE(SEGMENT_MAGIC, 0)
+    header[4] = SEGMENT_FORMAT_V1
+    await f.write(header)
+    this.current = f
+  }
+
+  private async finishCurrent(): Promise<void> {
+    const f = this.current
+    if (!f) return
+    this.current = undefined
+    await f.close()
+    this.done.push({name: path.basename(f.path), size: f.pos})
+  }
+
+  /** Closes the last segment; returns every segment written, in order. */
+  async close(): Promise<SegmentInfo[]> {
+    await this.finishCurrent()
+    return [...this.done]
+  }
+
+  /** Largest record written (length field to CRC): meta.json's index_stats.chunk_max_size. */
+  maxRecordSize(): number {
+    return this.maxRecord
+  }
+
+  async abort(): Promise<void> {
+    await this.current?.abort()
+    this.current = undefined
+  }
+}

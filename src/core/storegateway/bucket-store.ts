@@ -1,0 +1,378 @@
+/**
+ * The StoreAPI over the blocks of a bucket (thanos pkg/store/bucket.go BucketStore, our code).
+ *
+ * Sync: the meta fetcher's view (meta-fetcher.ts, filters.ts) decides which blocks are served;
+ * new ones are opened (BlockReader: a few ranged GETs for the index header, the rest at query
+ * time), ones gone from the view are dropped. A block that cannot be opened (corrupt or
+ * truncated index, unreadable chunk listing) is skipped with a warning and
+ * thanos_bucket_store_block_load_failures_total, and tried again at the next sync, as upstream.
+ * Downsampled blocks are skipped the same way: thanosts serves raw data only (their aggregate
+ * chunks are not decoded), which is all a querier asks for with the default
+ * max_source_resolution of 0.
+ *
+ * Series: the blocks whose external labels do not contradict the matchers and whose time range
+ * overlaps [mint, maxt] (block maxTime exclusive, as bucketBlockSet.getFor) are read at once;
+ * each block's series get the block's external labels (which win over a series' own label of the
+ * same name, labelpb.ExtendSortedLabels) minus the request's without_replica_labels, and the
+ * streams are merged in label order; series with equal labels, from several blocks or several
+ * series of one block, become one series whose chunks are in time order, identical chunks once
+ * (the proxy's flattenGroup, as Thanos's responseDeduplicator). Chunks are passed as the block
+ * holds them (XOR, histogram, float histogram), whole, never re-encoded.
+ *
+ * Upstream buffers every block's answer and re-sorts it (eagerRespSet); here a block's series
+ * stream, re-sorted only where the added labels can move them (sidecar/series-order.ts), or
+ * buffered and sorted when a series' own label names collide with the external or removed ones.
+ */
+import {UnsupportedBlockFormatError} from '../block/errors.js'
+import {BlockReader, type BlockReaderOptions, type BlockSeries} from '../block/block-reader.js'
+import {ChunkEncoding as BlockEncoding} from '../block/chunks-reader.js'
+import type {BlockMeta} from '../block/meta.js'
+import {mapConcurrent} from '../block/ranges.js'
+import {BadDataError, CanceledError, ResourceExhaustedError, ThanostsError, UnavailableError} from '../errors.js'
+import {compareLabels, compareStrings, labelsFromRecord, labelsKey, mergeLabels, withoutLabels, METRIC_NAME, type Labels} from '../labels/labels.js'
+import {Matcher, MatchType} from '../labels/matcher.js'
+import type {Logger} from '../log.js'
+import type {Bucket} from '../objstore/bucket.js'
+import {MAX_INT64, MIN_INT64} from '../prometheus/prometheus-client.js'
+import {flattenGroup, mergeSortedUnique} from '../proxy/proxy.js'
+import {mergeSeriesStreams} from '../proxy/series-merge.js'
+import {sortedByMergedLabels, type KeyedSeries} from '../sidecar/series-order.js'
+import type {StoreApiImpl} from '../storeapi/store-grpc-server.js'
+import {ChunkEncoding, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
+import type {EndpointInfo} from '../storepb/store-wire.js'
+import type {FetchResult, MetaFetcher} from './meta-fetcher.js'
+import {setSynced, type StoreGatewayMetrics} from './metrics.js'
+import {timestampOf, type TimeOrDuration} from './time-or-duration.js'
+
+/** Thanos's MaxSamplesPerChunk: the samples limit is enforced as a chunks limit of samples / 120. */
+export const MAX_SAMPLES_PER_CHUNK = 120
+
+export interface BucketStoreOptions {
+  bucket: Bucket
+  fetcher: MetaFetcher
+  logger: Logger
+  metrics: StoreGatewayMetrics
+  /** Blocks opened at once during a sync (--block-sync-concurrency). */
+  blockSyncConcurrency: number
+  /** --min-time / --max-time: requests are clamped to them. */
+  minTime: TimeOrDuration
+  maxTime: TimeOrDuration
+  /** Series per Series call (--store.limits.request-series); 0 = no limit. */
+  seriesLimit?: number
+  /** Samples per Series call (--store.limits.request-samples, --store.grpc.series-sample-limit); 0 = no limit. */
+  samplesLimit?: number
+  reader?: BlockReaderOptions
+}
+
+interface LoadedBlock {
+  readonly reader: BlockReader
+  readonly meta: BlockMeta
+  /** External labels (meta.json thanos.labels), sorted. */
+  readonly ext: Labels
+  readonly extKey: string
+  /** Label names of the block's own series (from the index header, in memory). */
+  readonly ownNames: ReadonlySet<string>
+}
+
+/** Store chunk encoding of a block chunk encoding (bucket.go chunkToStoreEncoding). */
+function storeEncoding(block: string, e: number): number {
+  switch (e) {
+    case BlockEncoding.XOR:
+      return ChunkEncoding.XOR
+    case BlockEncoding.Histogram:
+      return ChunkEncoding.HISTOGRAM
+    case BlockEncoding.FloatHistogram:
+      return ChunkEncoding.FLOAT_HISTOGRAM
+    default:
+      throw new UnsupportedBlockFormatError(block, 'chunks', `unsupported chunk encoding ${e}`)
+  }
+}
+
+/**
+ * The matchers left for the block's own series, or undefined when an external label contradicts
+ * one (bucketBlockSet.labelMatchers): a matcher on an external label is decided here and dropped.
+ */
+function matchersForBlock(matchers: readonly Matcher[], ext: Labels): Matcher[] | undefined {
+  const rest: Matcher[] = []
+  for (const m of matchers) {
+    const l = ext.find((e) => e.name === m.name)
+    if (l === undefined) rest.push(m)
+    else if (!m.matches(l.value)) return undefined
+  }
+  return rest
+}
+
+/** Counts against one request's limit (store/limiter.go Limiter): 0 = unlimited. */
+class Limiter {
+  private used = 0
+  private failed = false
+
+  constructor(
+    private readonly limit: number,
+    private readonly what: 'series' | 'chunks',
+    private readonly onFail: () => void,
+  ) {}
+
+  reserve(n: number): void {
+    if (this.limit <= 0) return
+    this.used += n
+    if (this.used > this.limit) {
+      if (!this.failed) this.onFail()
+      this.failed = true
+      throw new ResourceExhaustedError(`exceeded ${this.what} limit: limit ${this.limit} violated (got ${this.used})`)
+    }
+  }
+}
+
+export class BucketStore implements StoreApiImpl {
+  private blocks = new Map<string, LoadedBlock>()
+  private ready = false
+
+  constructor(private readonly o: BucketStoreOptions) {}
+
+  /** Marks the store ready (after the initial sync): Info answers from then on. */
+  setReady(): void {
+    this.ready = true
+  }
+
+  /** IDs of the blocks being served, sorted. */
+  blockIds(): string[] {
+    return [...this.blocks.keys()].sort()
+  }
+
+  /**
+   * One sync (BucketStore.SyncBlocks): new blocks of the fetcher's view are opened, blocks no
+   * longer in it dropped. A partial view (some meta.json unreadable) adds but does not drop,
+   * and is reported by throwing after the adds.
+   */
+  async syncBlocks(signal: AbortSignal): Promise<void> {
+    const m = this.o.metrics
+    const started = performance.now()
+    m.metaSyncs.inc()
+    let r: FetchResult
+    try {
+      r = await this.o.fetcher.fetch(signal)
+    } catch (e) {
+      m.metaSyncFailures.inc()
+      throw e
+    } finally {
+      m.metaSyncDuration.observe((performance.now() - started) / 1000)
+    }
+    setSynced(m, r.synced)
+    const toAdd = [...r.metas.values()].filter((meta) => !this.blocks.has(meta.ulid))
+    const added = await mapConcurrent(toAdd, Math.max(1, this.o.blockSyncConcurrency), (meta) => this.loadBlock(meta, signal))
+    signal.throwIfAborted()
+    const next = new Map(this.blocks)
+    for (const b of added) if (b) next.set(b.meta.ulid, b)
+    if (r.failed.length > 0) {
+      this.blocks = next
+      m.blocksLoaded.set(next.size)
+      m.metaSyncFailures.inc()
+      throw new UnavailableError(`incomplete view of the bucket, ${r.failed.length} meta.json could not be read: ${r.failed[0]!.message}`, {cause: r.failed[0]})
+    }
+    for (const id of [...next.keys()]) {
+      if (r.metas.has(id)) continue
+      next.delete(id)
+      m.blockDrops.inc()
+      this.o.logger.info('dropped outdated block', {block: id})
+    }
+    this.blocks = next
+    m.blocksLoaded.set(next.size)
+    this.o.logger.debug('synchronized blocks', {loaded: next.size, partial: r.partial.size})
+  }
+
+  private async loadBlock(meta: BlockMeta, signal: AbortSignal): Promise<LoadedBlock | undefined> {
+    const m = this.o.metrics
+    const started = performance.now()
+    m.blockLoads.inc()
+    try {
+      if (meta.thanos.downsample.resolution !== 0) {
+        throw new UnsupportedBlockFormatError(meta.ulid, 'meta.json', `downsampled block (resolution ${meta.thanos.downsample.resolution} ms): thanosts serves raw blocks only`)
+      }
+      const reader = await BlockReader.open(this.o.bucket, meta.ulid, {...this.o.reader, meta, signal})
+      const ext = labelsFromRecord(meta.thanos.labels)
+      const elapsed = (performance.now() - started) / 1000
+      m.blockLoadDuration.observe(elapsed)
+      m.lastLoadedBlock.set(Date.now() / 1000)
+      this.o.logger.info('loaded new block', {block: meta.ulid, elapsed: `${elapsed.toFixed(3)}s`})
+      return {reader, meta, ext, extKey: labelsKey(ext), ownNames: new Set(reader.index.labelNames())}
+    } catch (e) {
+      if (signal.aborted) return undefined
+      m.blockLoadFailures.inc()
+      this.o.logger.warn('loading block failed', {block: meta.ulid, err: e})
+      return undefined
+    }
+  }
+
+  private limits(): [number, number] {
+    const now = Date.now()
+    return [timestampOf(this.o.minTime, now), timestampOf(this.o.maxTime, now)]
+  }
+
+  /** Time range served (BucketStore.TimeRange): over the blocks, clamped to --min-time/--max-time. */
+  timeRange(): {minTime: number; maxTime: number} {
+    let minTime = MAX_INT64
+    let maxTime = MIN_INT64
+    for (const b of this.blocks.values()) {
+      if (b.meta.minTime < minTime) minTime = b.meta.minTime
+      if (b.meta.maxTime > maxTime) maxTime = b.meta.maxTime
+    }
+    const [lo, hi] = this.limits()
+    return {minTime: Math.max(minTime, lo), maxTime: Math.min(maxTime, hi)}
+  }
+
+  /** The distinct external label sets of the blocks, sorted by their text form (as Thanos). */
+  labelSets(): Labels[] {
+    const sets = new Map<string, Labels>()
+    for (const b of this.blocks.values()) sets.set(b.extKey, b.ext)
+    const text = (ls: Labels): string => `{${ls.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(', ')}}`
+    return [...sets.values()].sort((a, b) => compareStrings(text(a), text(b)))
+  }
+
+  info(): EndpointInfo {
+    if (!this.ready) throw new UnavailableError('Not ready: the bucket store has not finished its initial sync')
+    const {minTime, maxTime} = this.timeRange()
+    // Sharding is not announced: thanosts ignores shard_info, so a querier must not rely on it.
+    return {componentType: 'store', labelSets: this.labelSets(), store: {minTime, maxTime, supportsSharding: false, supportsWithoutReplicaLabels: true}}
+  }
+
+  async *series(q: SeriesQuery, signal: AbortSignal): AsyncGenerator<SeriesFrame> {
+    const [lo, hi] = this.limits()
+    const mint = Math.max(q.minTime, lo)
+    const maxt = Math.min(q.maxTime, hi)
+    if (mint > maxt) return
+    const remove = new Set(q.withoutReplicaLabels ?? [])
+    const picked: {b: LoadedBlock; matchers: Matcher[]}[] = []
+    for (const b of this.blocks.values()) {
+      // NOTE: block time ranges are half-open, [minTime, maxTime).
+      if (b.meta.maxTime <= mint || b.meta.minTime > maxt) continue
+      const matchers = matchersForBlock(q.matchers, b.ext)
+      if (matchers !== undefined) picked.push({b, matchers})
+    }
+    // Blocks in time order, so that equal series from several blocks merge in time order.
+    picked.sort((x, y) => x.b.meta.minTime - y.b.meta.minTime || x.b.meta.maxTime - y.b.meta.maxTime)
+    this.o.metrics.seriesBlocksQueried.observe(picked.length)
+    if (picked.length === 0) return
+    const seriesLimiter = new Limiter(this.o.seriesLimit ?? 0, 'series', () => this.o.metrics.queriesDropped.inc({reason: 'series'}))
+    const chunksLimit = Math.floor((this.o.samplesLimit ?? 0) / MAX_SAMPLES_PER_CHUNK)
+    const chunksLimiter = new Limiter(chunksLimit, 'chunks', () => this.o.metrics.queriesDropped.inc({reason: 'chunks'}))
+    const sources = picked.map(({b, matchers}) =>
+      this.blockSeries(b, matchers, mint, maxt, {skipChunks: q.skipChunks === true, remove, signal, seriesLimiter, chunksLimiter})[Symbol.asyncIterator](),
+    )
+    const limit = q.limit !== undefined && q.limit > 0 ? q.limit : Infinity
+    let n = 0
+    for await (const g of mergeSeriesStreams(sources)) {
+      if (++n > limit) break
+      yield {series: flattenGroup(g)}
+    }
+  }
+
+  /** One block's series, as sent: external labels merged, removed labels gone, sorted by those labels. */
+  private async *blockSeries(
+    b: LoadedBlock,
+    matchers: readonly Matcher[],
+    mint: number,
+    maxt: number,
+    o: {skipChunks: boolean; remove: ReadonlySet<string>; signal: AbortSignal; seriesLimiter?: Limiter; chunksLimiter?: Limiter},
+  ): AsyncGenerator<StoreSeries> {
+    const id = b.meta.ulid
+    const ext = withoutLabels(b.ext, o.remove)
+    const collide = b.ext.some((l) => b.ownNames.has(l.name)) || [...o.remove].some((n) => b.ownNames.has(n))
+    const toStore = (s: BlockSeries): StoreSeries => {
+      o.seriesLimiter?.reserve(1)
+      const chunks: StoreChunk[] = new Array<StoreChunk>(s.chunks.length)
+      if (s.chunks.length > 0) o.chunksLimiter?.reserve(s.chunks.length)
+      for (let i = 0; i < s.chunks.length; i++) {
+        const c = s.chunks[i]!
+        chunks[i] = {minTime: c.minTime, maxTime: c.maxTime, encoding: storeEncoding(id, c.encoding), data: c.data, hash: ''}
+      }
+      return {labels: withoutLabels(mergeLabels(s.labels, ext), o.remove), chunks}
+    }
+    const read = b.reader.series(matchers, mint, maxt, {skipChunks: o.skipChunks, signal: o.signal})
+    try {
+      if (collide) {
+        // Own labels replaced or removed: any order may change, so sort the whole block (as upstream does always).
+        const all: StoreSeries[] = []
+        for await (const s of read) all.push(toStore(s))
+        all.sort((x, y) => compareLabels(x.labels, y.labels))
+        yield* all
+        return
+      }
+      if (ext.length === 0) {
+        for await (const s of read) yield toStore(s)
+        return
+      }
+      async function* keyed(): AsyncGenerator<KeyedSeries<StoreSeries>> {
+        for await (const s of read) {
+          const out = toStore(s)
+          yield {key: s.labels, labels: out.labels, value: out}
+        }
+      }
+      for await (const s of sortedByMergedLabels(keyed())) yield s.value
+    } catch (e) {
+      throw blockError(id, e, o.signal)
+    }
+  }
+
+  async labelNames(q: LabelsQuery, signal: AbortSignal): Promise<{names: string[]; warnings: string[]}> {
+    const remove = new Set(q.withoutReplicaLabels ?? [])
+    const sets = await this.perBlock(q, signal, async (b, matchers) => {
+      if (matchers.length === 0) {
+        const names = b.reader.index.labelNames().filter((n) => n !== '')
+        for (const l of b.ext) if (!remove.has(l.name)) names.push(l.name)
+        return names
+      }
+      const seen = new Set<string>()
+      for await (const s of this.blockSeries(b, matchers, q.start, q.end, {skipChunks: true, remove, signal})) for (const l of s.labels) seen.add(l.name)
+      return [...seen]
+    })
+    return {names: applyLimit(mergeSortedUnique(sets), q.limit), warnings: []}
+  }
+
+  async labelValues(name: string, q: LabelsQuery, signal: AbortSignal): Promise<{values: string[]; warnings: string[]}> {
+    if (name === '') throw new BadDataError('label name parameter cannot be empty')
+    if ((q.withoutReplicaLabels ?? []).includes(name)) return {values: [], warnings: []}
+    const hasNameEq = q.matchers.some((m) => m.name === METRIC_NAME && m.type === MatchType.EQ)
+    const sets = await this.perBlock(q, signal, async (b, matchers) => {
+      const extValue = b.ext.find((l) => l.name === name)?.value
+      if (matchers.length === 0) {
+        const values = b.reader.index.labelValues(name)
+        return extValue !== undefined ? [...values, extValue] : values
+      }
+      // Only series that have the label (bucket.go adds `name != ""` unless a __name__= matcher is there).
+      const ms = !hasNameEq && extValue === undefined ? [...matchers, new Matcher(MatchType.NEQ, name, '')] : matchers
+      const seen = new Set<string>()
+      for await (const s of this.blockSeries(b, ms, q.start, q.end, {skipChunks: true, remove: new Set(), signal})) {
+        const v = s.labels.find((l) => l.name === name)?.value
+        if (v !== undefined && v !== '') seen.add(v)
+      }
+      return [...seen]
+    })
+    return {values: applyLimit(mergeSortedUnique(sets), q.limit), warnings: []}
+  }
+
+  /** Runs `f` over the blocks overlapping [start, end] whose external labels admit the matchers, at once. */
+  private async perBlock(q: LabelsQuery, signal: AbortSignal, f: (b: LoadedBlock, matchers: Matcher[]) => Promise<string[]>): Promise<string[][]> {
+    const jobs: Promise<string[]>[] = []
+    for (const b of this.blocks.values()) {
+      // bucketBlock.overlapsClosedInterval
+      if (!(b.meta.minTime <= q.end && q.start < b.meta.maxTime)) continue
+      const matchers = matchersForBlock(q.matchers, b.ext)
+      if (matchers === undefined) continue
+      jobs.push(f(b, matchers).catch((e: unknown) => Promise.reject(blockError(b.meta.ulid, e, signal))))
+    }
+    return Promise.all(jobs)
+  }
+}
+
+function applyLimit(xs: string[], limit: number | undefined): string[] {
+  return limit !== undefined && limit > 0 && xs.length > limit ? xs.slice(0, limit) : xs
+}
+
+/** A block's failure as the client should see it: canceled stays canceled, the rest names the block. */
+function blockError(block: string, e: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason instanceof ThanostsError ? signal.reason : new CanceledError()
+  if (e instanceof ResourceExhaustedError || e instanceof CanceledError) return e
+  if (e instanceof ThanostsError && e.message.includes(block)) return new ThanostsError('internal', e.message, {cause: e})
+  return new ThanostsError('internal', `block ${block}: ${e instanceof Error ? e.message : String(e)}`, {cause: e})
+}
