@@ -108,7 +108,12 @@ const EXPRESSIONS: string[] = [
   'sum(sort(app_temp))',
   'max_over_time(sort(app_temp)[5m:1m])',
   'sort(vector(1))',
+  'timestamp(sort(app_temp @ end()))',
+  'sort(app_temp) + sort(app_temp)',
+  'label_replace(sort(app_temp), "a", "b", "", "")',
+  'count_values("v", sort_desc(app_temp))',
   // several at once
+  'increase(app_temp[5m] offset 1m) and on() quantile_over_time(3, app_ratio[5m:1m])',
   'sort(rate(app_temp[5m])) + on(instance) group_left quantile(2, app_temp)',
 ]
 
