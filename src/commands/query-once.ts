@@ -69,6 +69,7 @@ Exit codes: 0 ok, 1 query or store error, 2 usage error.`
         (q, cfg) => evaluateOverStores(q, cfg, logger),
       )
       for (const w of out.warnings) process.stderr.write(`warning: ${w}\n`)
+      for (const i of out.infos) process.stderr.write(`info: ${i}\n`)
       process.stdout.write(out.stdout + '\n')
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`)

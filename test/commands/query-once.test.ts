@@ -10,6 +10,8 @@ import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {startSidecar} from '../helpers/sidecar.js'
 import {samples} from '../helpers/openmetrics.js'
 import {startPrometheusSet, type PrometheusHandle} from '../helpers/prometheus.js'
+import {nopLogger} from '../../src/core/log.js'
+import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
 import {BIN} from './sidecar.test.js'
 
 const execFileP = promisify(execFile)
@@ -32,11 +34,14 @@ describe('thanosts query-once', function () {
   let proms: PrometheusHandle[]
   let sidecars: RunningSidecar[]
   let stores: string[]
+  let querier: RunningQuerier | undefined
 
   before(async function () {
     const series = (gap: boolean) => [
       {metric: 'demo_requests', type: 'counter' as const, labels: {job: 'api'}, samples: samples(T0, STEP, N, (i) => (gap && i >= 80 && i < 160 ? undefined : i * 10))},
       {metric: 'demo_requests', type: 'counter' as const, labels: {job: 'web'}, samples: samples(T0, STEP, N, (i) => i * 4)},
+      // a gauge's name: rate() over it gets Prometheus 3's "might not be a counter" info
+      {metric: 'demo_temp', type: 'gauge' as const, labels: {job: 'api'}, samples: samples(T0, STEP, N, (i) => 20 + i)},
     ]
     proms = await startPrometheusSet([
       {externalLabels: {cluster: 'us1', replica: '0'}, series: series(true)},
@@ -49,6 +54,7 @@ describe('thanosts query-once', function () {
   })
 
   after(async function () {
+    await querier?.lifecycle.stop()
     await Promise.all((sidecars ?? []).map((s) => s.lifecycle.stop()))
     await Promise.all((proms ?? []).map((p) => p.stop()))
   })
@@ -106,6 +112,34 @@ describe('thanosts query-once', function () {
     assert.equal(usage.code, 2)
     const noSource = await cli(['up'])
     assert.equal(noSource.code, 2)
+  })
+
+  it('prints PromQL warnings and infos on stderr, infos labelled as such, locally and over --query.url', async function () {
+    // sort() in a range query warns; rate() over a gauge's name is an info; positions as Prometheus 3 prints them
+    const expr = 'sort(rate(demo_temp[5m]))'
+    const range = ['--start', String((T0 + 60 * STEP) / 1000), '--end', String((T0 + 120 * STEP) / 1000), '--step', '60', '--output', 'json']
+    const want = [
+      'warning: PromQL warning: sort is ineffective for range queries since results are always ordered by labels (1:1)',
+      'info: PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "demo_temp" (1:11)',
+    ]
+    const lines = (stderr: string) => stderr.split('\n').filter((l) => /^(warning|info): /.test(l))
+    const local = await cli([expr, ...range, ...stores, '--query.replica-label', 'replica'])
+    assert.equal(local.code, 0, local.stderr)
+    assert.deepEqual(lines(local.stderr), want)
+    assert.doesNotMatch(local.stdout, /PromQL/, 'stdout stays the answer alone')
+    querier = await runQuerier(querierConfig(stores.filter((s) => s !== '--store'), nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, replicaLabels: ['replica'], httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
+    const deadline = Date.now() + 30_000
+    while (querier.endpoints.storeRefs().length < 2) {
+      if (Date.now() > deadline) throw new Error('the querier does not see the sidecars')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const remote = await cli([expr, ...range, '--query.url', `http://127.0.0.1:${querier.httpPort}`])
+    assert.equal(remote.code, 0, remote.stderr)
+    assert.deepEqual(lines(remote.stderr), want)
+    // an instant sort of a counter's rate has neither
+    const quiet = await cli(['sort(rate(demo_requests_total[5m]))', '--time', at, ...stores, '--query.replica-label', 'replica'])
+    assert.equal(quiet.code, 0, quiet.stderr)
+    assert.deepEqual(lines(quiet.stderr), [])
   })
 
   it('a dead store gives a warning and the rest of the data; --no-partial-response makes it an error', async function () {

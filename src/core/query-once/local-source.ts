@@ -37,7 +37,9 @@ export async function evaluateOverStores(q: ResolvedQuery, cfg: QueryOnceConfig,
     })
     const engine = new Engine({timeout: cfg.timeoutMs})
     const expr = parseExpr(q.query)
-    const res = q.range ? await engine.rangeQuery(queryable, expr, q.range.start, q.range.end, q.range.step) : await engine.instantQuery(queryable, expr, q.time!)
+    // the text, for the positions annotations print
+    const opts = {query: q.query}
+    const res = q.range ? await engine.rangeQuery(queryable, expr, q.range.start, q.range.end, q.range.step, opts) : await engine.instantQuery(queryable, expr, q.time!, opts)
     const out: ApiQueryResult = {data: queryValueToApiData(res.value), warnings: [...warnings, ...res.warnings], infos: res.infos}
     if (explain) out.explain = buildExplain(expr, res.value, explain)
     return out

@@ -1,6 +1,7 @@
 /**
- * One query, start to finish: resolve times, ask the source, render, and report warnings
- * separately (stderr) so that stdout stays machine-readable with --output json|csv.
+ * One query, start to finish: resolve times, ask the source, render, and report warnings and
+ * infos (PromQL's annotations, as the API gives them) separately (stderr) so that stdout stays
+ * machine-readable with --output json|csv.
  */
 import {BadDataError} from '../errors.js'
 import type {ApiQueryResult} from '../api/api-types.js'
@@ -41,6 +42,8 @@ export type LocalEvaluator = (q: ResolvedQuery, cfg: QueryOnceConfig) => Promise
 export interface QueryOnceOutput {
   stdout: string
   warnings: string[]
+  /** PromQL's info annotations: hints, not problems (Prometheus 3 answers them apart) */
+  infos: string[]
 }
 
 export function resolveTimes(cfg: QueryOnceConfig, now = Date.now()): ResolvedQuery {
@@ -78,9 +81,10 @@ export async function runQueryOnce(cfg: QueryOnceConfig, local?: LocalEvaluator)
     if (!local) throw new BadDataError('local evaluation over --store is not available in this build')
     result = await local(q, cfg)
   }
-  const warnings = [...result.warnings, ...result.infos]
+  const warnings = [...result.warnings]
+  const infos = [...result.infos]
   const opts = {format: cfg.output, color: cfg.color, timeColumns: cfg.timeColumns}
-  if (!cfg.explain) return {stdout: render(result.data, opts), warnings}
+  if (!cfg.explain) return {stdout: render(result.data, opts), warnings, infos}
   if (!result.explain) warnings.push('the server did not explain its answer (explain=true needs a thanosts querier)')
-  return {stdout: renderWithExplain(result.data, result.explain, opts), warnings}
+  return {stdout: renderWithExplain(result.data, result.explain, opts), warnings, infos}
 }

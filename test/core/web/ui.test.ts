@@ -328,6 +328,30 @@ describe('web UI in headless Chromium, over real Prometheus replicas, sidecars a
     await page.close()
   })
 
+  it('shows PromQL infos beside the warnings, each labelled', async () => {
+    // quantile(2, ...) warns; rate() over a gauge's name is an info (Prometheus 3's annotations)
+    const expr = 'quantile(2, rate(node_temperature_celsius[5m]))'
+    const page = await open(`${base}/query?${new URLSearchParams({'g0.expr': expr, 'g0.tab': 'table'})}`)
+    const warnings = page.locator('[data-testid=panel-0] [data-testid=warnings]')
+    const infos = page.locator('[data-testid=panel-0] [data-testid=infos]')
+    await infos.waitFor({timeout: 15_000})
+    assert.match(await warnings.innerText(), /^Warning:\s*PromQL warning: quantile value should be between 0 and 1, got 2 \(1:10\)$/)
+    assert.match(await infos.innerText(), /^Info:\s*PromQL info: metric might not be a counter, name does not end in _total\/_sum\/_count\/_bucket: "node_temperature_celsius" \(1:18\)$/)
+    // beside each other, the infos right after the warnings, both above the result
+    const [w, i] = [await warnings.boundingBox(), await infos.boundingBox()]
+    assert.ok(w && i && i.y >= w.y + w.height - 1 && i.y - (w.y + w.height) < 40, `infos under the warnings: ${JSON.stringify({w, i})}`)
+    const bg = await infos.evaluate((el) => getComputedStyle(el).backgroundColor)
+    assert.notEqual(bg, await warnings.evaluate((el) => getComputedStyle(el).backgroundColor), 'infos look apart from warnings')
+    await page.screenshot({path: path.join(ARTIFACTS, 'annotations.png')})
+    // a query without annotations shows neither
+    await typeExpr(page, 0, 'node_temperature_celsius')
+    await execute(page, 0)
+    await expectCount(() => rows(page, 0).count(), 1, 'the plain query answers')
+    assert.equal(await infos.count(), 0)
+    assert.equal(await warnings.count(), 0)
+    await page.close()
+  })
+
   it('a stopped store: the query warns (partial response), the stores page shows it Down in red', async () => {
     const page = await open(`${base}/stores`)
     const storeRows = page.locator('[data-testid=store-row]')

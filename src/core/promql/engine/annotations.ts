@@ -127,13 +127,13 @@ class ForcedMonotonicity implements Annotation {
     readonly minBucket: number,
     readonly maxBucket: number,
     readonly maxDiff: number,
-    /** repeats merged in: the samples are count + 1 */
-    readonly count: number,
+    /** repeats merged in: the samples are count + 1 (Go's int: wraps around at 64 bits) */
+    readonly count: bigint,
   ) {}
 
   format(query: string): string {
     if (query === '') return this.text
-    const samples = this.count + 1
+    const samples = BigInt.asIntN(64, this.count + 1n)
     return `${this.text}, from buckets ${formatGoG(this.minBucket)} to ${formatGoG(this.maxBucket)}, with a max diff of ${formatGoG(this.maxDiff, 2)}, over ${samples} samples from ${rfc3339(this.minTs)} to ${rfc3339(this.maxTs)} (${startPosInput(query, this.pos)})`
   }
 
@@ -148,17 +148,18 @@ class ForcedMonotonicity implements Annotation {
       this.minBucket < prev.minBucket ? this.minBucket : prev.minBucket,
       this.maxBucket > prev.maxBucket ? this.maxBucket : prev.maxBucket,
       this.maxDiff > prev.maxDiff ? this.maxDiff : prev.maxDiff,
-      prev.count + this.count + 1,
+      BigInt.asIntN(64, prev.count + this.count + 1n),
     )
   }
 }
 
-export function forcedMonotonicityInfo(metricName: string, pos: PositionRange, ts: number, minBucket: number, maxBucket: number, maxDiff: number): Annotation {
+/** count: repeats already merged in (see ForcedMonotonicity); maxTs: the last of their times. */
+export function forcedMonotonicityInfo(metricName: string, pos: PositionRange, ts: number, minBucket: number, maxBucket: number, maxDiff: number, count = 0n, maxTs = ts): Annotation {
   const text = withMetricName(
     `${INFO}: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)`,
     metricName,
   )
-  return new ForcedMonotonicity(text, pos, ts, ts, minBucket, maxBucket, maxDiff, 0)
+  return new ForcedMonotonicity(text, pos, ts, maxTs, minBucket, maxBucket, maxDiff, count)
 }
 
 /** A counter sample's start time before the previous sample (annotations.go startTimeOverlapErr). */

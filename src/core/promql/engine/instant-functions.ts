@@ -261,7 +261,10 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const q = scal(args[0], name)
       checkQuantiles(ev, q, c.args[0]!)
       const pos = argPos(c, 1)
-      return {type: 'vector', series: classicHistogram(ev, vec(args[1], name), n, pos, quantileOf(ev, q, times, pos))}
+      const log = new MonotonicityLog(n)
+      const series = classicHistogram(ev, vec(args[1], name), n, pos, quantileOf(q, log), times)
+      log.emit(ev, pos)
+      return {type: 'vector', series}
     }
     case 'histogram_quantiles': {
       // one output series per quantile, told apart by a label holding the quantile
@@ -274,11 +277,16 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       })
       const pos = argPos(c, 0)
       const out: StepSeries[] = []
+      // Prometheus makes a group's buckets monotonic in place: only the first quantile that
+      // looks at them (per step) can find them needing it
+      const checked = new Set<string>()
+      const log = new MonotonicityLog(n)
       for (const q of qs) {
-        for (const s of classicHistogram(ev, series, n, pos, quantileOf(ev, q, times, pos))) {
+        for (const s of classicHistogram(ev, series, n, pos, quantileOf(q, log, checked), times)) {
           out.push(ev.markDropName({...s, labels: setLabel(s.labels, label, quantileLabel(q[0]!))}))
         }
       }
+      log.emit(ev, pos)
       return {type: 'vector', series: out}
     }
     case 'histogram_fraction': {
@@ -300,14 +308,57 @@ function checkQuantiles(ev: Evaluator, q: Float64Array, arg: Expr): void {
 }
 
 /**
- * histogram_quantile of one group's buckets at step i, with the info Prometheus adds when the
- * counts had to be made monotonic (the group's metric name: names are dropped only at the end).
+ * Where one histogram_quantile(s) call had to make counts monotonic, per metric name and step,
+ * turned into Prometheus's info once the call is evaluated. The info's sample count is not
+ * the number of such samples: engine.go's rangeEval merges the call's annotations, which the
+ * function-call closure returns cumulatively, into its own set at every step, and the info's
+ * Merge adds to the earlier object in place, so an info already there doubles (plus one) at
+ * each later step, as in Prometheus's answers.
  */
-function quantileOf(ev: Evaluator, q: Float64Array, times: Float64Array, pos: PositionRange): (b: Bucket[], i: number, labels: Labels) => number {
-  const mono: Monotonicity = {forced: false, minBucket: 0, maxBucket: 0, maxDiff: 0}
-  return (b, i, labels) => {
+class MonotonicityLog {
+  private readonly byName = new Map<string, {adds: Uint32Array; minTs: number; maxTs: number; minBucket: number; maxBucket: number; maxDiff: number}>()
+
+  constructor(private readonly steps: number) {}
+
+  add(metricName: string, step: number, ts: number, m: Monotonicity): void {
+    let e = this.byName.get(metricName)
+    if (!e) this.byName.set(metricName, (e = {adds: new Uint32Array(this.steps), minTs: ts, maxTs: ts, minBucket: m.minBucket, maxBucket: m.maxBucket, maxDiff: m.maxDiff}))
+    e.adds[step]!++
+    e.minTs = Math.min(e.minTs, ts)
+    e.maxTs = Math.max(e.maxTs, ts)
+    if (m.minBucket < e.minBucket) e.minBucket = m.minBucket
+    if (m.maxBucket > e.maxBucket) e.maxBucket = m.maxBucket
+    if (m.maxDiff > e.maxDiff) e.maxDiff = m.maxDiff
+  }
+
+  emit(ev: Evaluator, pos: PositionRange): void {
+    for (const [name, e] of this.byName) {
+      // the merged count, step by step: k adds at the step the info first appears make k - 1;
+      // after that each step adds its k and then doubles with one more
+      let count: bigint | undefined
+      for (let i = 0; i < this.steps; i++) {
+        const k = BigInt(e.adds[i]!)
+        if (count === undefined) {
+          if (k > 0n) count = k - 1n
+        } else count = BigInt.asIntN(64, 2n * (count + k) + 1n)
+      }
+      ev.annotate(forcedMonotonicityInfo(name, pos, e.minTs, e.minBucket, e.maxBucket, e.maxDiff, count ?? 0n, e.maxTs))
+    }
+  }
+}
+
+/** histogram_quantile of one group's buckets at step i, logging where counts were made monotonic. */
+function quantileOf(q: Float64Array, log: MonotonicityLog, checked?: Set<string>): (b: Bucket[], i: number, labels: Labels, ts: number) => number {
+  const mono: Monotonicity = {checked: false, forced: false, minBucket: 0, maxBucket: 0, maxDiff: 0}
+  return (b, i, labels, ts) => {
     const v = histogramQuantile(q[i]!, b, mono)
-    if (mono.forced) ev.annotate(forcedMonotonicityInfo(labels.find((l) => l.name === METRIC_NAME)?.value ?? '', pos, times[i]!, mono.minBucket, mono.maxBucket, mono.maxDiff))
+    if (checked && mono.checked) {
+      const key = `${labelsKey(labels)}@${i}`
+      if (checked.has(key)) return v
+      checked.add(key)
+    }
+    // the group's metric name: names are dropped only at the end of the query
+    if (mono.forced) log.add(labels.find((l) => l.name === METRIC_NAME)?.value ?? '', i, ts, mono)
     return v
   }
 }
@@ -347,7 +398,7 @@ function dedupCheck(series: StepSeries[]): StepSeries[] {
  * (delayed removal), so buckets of two differently named histograms with otherwise equal
  * labels are two results that then collide, as upstream.
  */
-function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, pos: PositionRange, f: (buckets: Bucket[], step: number, labels: Labels) => number): StepSeries[] {
+function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, pos: PositionRange, f: (buckets: Bucket[], step: number, labels: Labels, ts: number) => number, times?: Float64Array): StepSeries[] {
   const groups = new Map<string, {labels: Labels; members: {le: number; s: StepSeries}[]}>()
   for (const s of series) {
     const le = s.labels.find((l) => l.name === 'le')?.value ?? ''
@@ -372,7 +423,7 @@ function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, pos: P
       const buckets: Bucket[] = []
       for (const m of g.members) if (m.s.has[i]) buckets.push({upperBound: m.le, count: m.s.vals[i]!})
       if (buckets.length === 0) continue
-      vals[i] = f(buckets, i, g.labels)
+      vals[i] = f(buckets, i, g.labels, times?.[i] ?? 0)
       has[i] = 1
     }
     if (has.includes(1)) out.push(ev.markDropName({labels: g.labels, vals, has}))

@@ -13,6 +13,8 @@ export interface Bucket {
  * ensureMonotonicAndIgnoreSmallDeltas): the caller turns it into an info.
  */
 export interface Monotonicity {
+  /** the counts were looked at (q in [0, 1] and a +Inf bucket) */
+  checked: boolean
   forced: boolean
   /** lowest and highest upper bound whose count was raised */
   minBucket: number
@@ -50,6 +52,7 @@ function almostEqual(a: number, b: number, epsilon: number): boolean {
  * silently, real decreases are removed and recorded; neither moves the reference count.
  */
 function ensureMonotonic(b: Bucket[], m: Monotonicity): void {
+  m.checked = true
   m.forced = false
   m.minBucket = Infinity
   m.maxBucket = -Infinity
@@ -77,13 +80,13 @@ function ensureMonotonic(b: Bucket[], m: Monotonicity): void {
 
 /** The quantile q of classic buckets; `mono` (when given) tells whether counts had to be made monotonic. */
 export function histogramQuantile(q: number, buckets: Bucket[], mono?: Monotonicity): number {
-  if (mono) mono.forced = false
+  if (mono) mono.forced = mono.checked = false
   if (Number.isNaN(q)) return NaN
   if (q < 0) return -Infinity
   if (q > 1) return Infinity
   const b = prepare(buckets)
   if (!b) return NaN
-  ensureMonotonic(b, mono ?? {forced: false, minBucket: 0, maxBucket: 0, maxDiff: 0})
+  ensureMonotonic(b, mono ?? {checked: false, forced: false, minBucket: 0, maxBucket: 0, maxDiff: 0})
   if (b.length < 2) return NaN
   const total = b[b.length - 1]!.count
   if (total === 0) return NaN

@@ -9,6 +9,7 @@ import type {ApiExplain} from '../../../core/api/api-types.js'
 import {api, ApiError} from '../../lib/api.js'
 import {formatDuration, formatTime, parseDuration, parseTime, RANGE_STEPS} from '../../lib/format.js'
 import {effectiveStep, type PanelState, type Resolution} from '../../lib/url-state.js'
+import {Annotations} from './Annotations.js'
 import {ExplainBands} from './ExplainBands.js'
 import {ExplainTable} from './ExplainTable.js'
 import {ExpressionInput} from './ExpressionInput.js'
@@ -159,26 +160,10 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
           </span>
         )}
       </div>
-      {warnings.length > 0 && (
-        <div class="alert alert-warning" data-testid="warnings">
-          <strong>Warning{warnings.length > 1 ? 's' : ''}:</strong>
-          <ul>
-            {warnings.map((w, i) => (
-              <li key={i}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <Annotations warnings={warnings} infos={outcome?.infos ?? []} />
       {error && (
         <div class="alert alert-error" data-testid="error">
           <strong>Error executing query:</strong> <span class="mono">{error.message}</span>
-        </div>
-      )}
-      {outcome && outcome.infos.length > 0 && (
-        <div class="alert alert-info">
-          {outcome.infos.map((w, i) => (
-            <div key={i}>{w}</div>
-          ))}
         </div>
       )}
       <div class="panel-body">
