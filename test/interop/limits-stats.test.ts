@@ -41,7 +41,7 @@ describe('interop: query limits and stats as Prometheus 3', function () {
 
   before(async function () {
     this.timeout(120_000)
-    prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, series: data, extraArgs: [`--query.max-samples=${MAX_SAMPLES}`, '--enable-feature=promql-per-step-stats']})
+    prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, series: data, extraArgs: [`--query.max-samples=${MAX_SAMPLES}`, '--enable-feature=promql-per-step-stats,promql-extended-range-selectors']})
     sidecar = await startSidecar(prom)
     querier = await runQuerier(
       querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {
@@ -140,6 +140,11 @@ describe('interop: query limits and stats as Prometheus 3', function () {
     'increase(y_total[2m])',
     'x or vector(1)',
     'x unless x{k="1"}',
+    // extended range selectors: smoothed selectors count each series' last window as held
+    'x smoothed',
+    'sum(x smoothed) * 2',
+    'rate(x[5m] anchored)',
+    'increase(x[5m] smoothed)',
   ]
   for (const query of statsQueries) {
     for (const kind of ['instant', 'range'] as const) {

@@ -513,8 +513,29 @@ export class Evaluator {
         }
         out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
       }
+      if (vs.smoothed) this.holdSmoothedWindows(s, eff)
     }
     return {type: 'vector', series: out}
+  }
+
+  /**
+   * engine.go smoothSeries reads each step's window (t - lookback, t + lookback] through
+   * matrixIterSlice, which counts the window's samples as held, and never lets them go: each
+   * series' last window stays counted.
+   */
+  private holdSmoothedWindows(s: SampleBlock, eff: Float64Array): void {
+    const lookback = this.ctx.lookbackDelta
+    const live = (from: number, to: number): number => {
+      let n = 0
+      for (let j = from; j < to; j++) n += s.stale[j]! ^ 1
+      return n
+    }
+    let last = 0
+    for (let i = 0; i < eff.length; i++) {
+      last = live(upperBound(s.ts, eff[i]! - lookback), upperBound(s.ts, eff[i]! + lookback))
+      this.checkHeldWith(last)
+    }
+    this.hold(last)
   }
 
   /** Raw samples of a range-vector argument of a function (matrix selector or subquery). */
