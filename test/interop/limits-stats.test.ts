@@ -23,6 +23,11 @@ const MAX_SAMPLES = 1000
 const data: SeriesSpec[] = [
   ...[0, 1, 2].map((k) => ({metric: 'x', labels: {k: String(k)}, samples: samples(T0, 15_000, 240, (i) => i * (k + 1))})),
   {metric: 'y_total', labels: {a: '1'}, samples: samples(T0, 30_000, 120, (i) => i)},
+  // info(): target_info for two instances of m
+  ...['i1', 'i2'].flatMap((instance, k): SeriesSpec[] => [
+    {metric: 'target_info', labels: {job: 'j', instance, version: `v${k}`}, samples: samples(T0, 60_000, 60, () => 1)},
+    {metric: 'm', labels: {job: 'j', instance}, samples: samples(T0, 15_000, 240, (i) => i)},
+  ]),
 ]
 const AT = T0 + HOUR - 30_000
 const RANGE = {startMs: AT - 1_200_000, endMs: AT, stepMs: 60_000}
@@ -41,7 +46,7 @@ describe('interop: query limits and stats as Prometheus 3', function () {
 
   before(async function () {
     this.timeout(120_000)
-    prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, series: data, extraArgs: [`--query.max-samples=${MAX_SAMPLES}`, '--enable-feature=promql-per-step-stats,promql-extended-range-selectors']})
+    prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, series: data, extraArgs: [`--query.max-samples=${MAX_SAMPLES}`, '--enable-feature=promql-per-step-stats,promql-extended-range-selectors,promql-experimental-functions']})
     sidecar = await startSidecar(prom)
     querier = await runQuerier(
       querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {
@@ -145,6 +150,9 @@ describe('interop: query limits and stats as Prometheus 3', function () {
     'sum(x smoothed) * 2',
     'rate(x[5m] anchored)',
     'increase(x[5m] smoothed)',
+    // info(): the base and info series held while joined
+    'info(m)',
+    'sum by (version) (info(rate(m[5m])))',
   ]
   for (const query of statsQueries) {
     for (const kind of ['instant', 'range'] as const) {

@@ -787,8 +787,10 @@ export class Evaluator {
       return {type: 'vector', series}
     }
     if (name === 'info') {
-      const v = await evalInfo(this, c, times)
-      this.rangeEvalHeld(before, [], v, n)
+      // info.go: the base and info series stay held; each step gathers both, as rangeEval does
+      const operands: EvalValue[] = []
+      const v = await evalInfo(this, c, times, operands)
+      this.rangeEvalHeld(this.cur, operands, v, n)
       return v
     }
     const args: EvalValue[] = []
