@@ -15,7 +15,9 @@ import {evalAggregate} from './aggregate.js'
 import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
+import {floatSeries, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withoutHistograms} from './histogram-eval.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
+import type {FloatHistogram} from '../../histogram/float-histogram.js'
 
 /** A selection started by Evaluator.prefetch, waiting for evaluation to ask for it. */
 interface Prefetched {
@@ -87,19 +89,25 @@ class SampleScratch {
 }
 
 /** Drops stale markers in place (the block's arrays are scratch). */
-function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array; st?: Float64Array} {
+function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array; st?: Float64Array; hs?: (FloatHistogram | undefined)[]} {
   const st = b.stale
   let j = st.indexOf(1)
   if (j < 0) return b
   const sts = b.st
+  const hs = b.hs
   for (let i = j + 1; i < st.length; i++) {
     if (st[i]) continue
     b.ts[j] = b.ts[i]!
     b.vs[j] = b.vs[i]!
     if (sts) sts[j] = sts[i]!
+    if (hs) hs[j] = hs[i]
     j++
   }
-  return sts ? {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j), st: sts.subarray(0, j)} : {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
+  if (hs) hs.length = j
+  const out: {ts: Float64Array; vs: Float64Array; st?: Float64Array; hs?: (FloatHistogram | undefined)[]} = {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
+  if (sts) out.st = sts.subarray(0, j)
+  if (hs) out.hs = hs
+  return out
 }
 
 export class Evaluator {
@@ -289,20 +297,20 @@ export class Evaluator {
         const v = await this.eval(e.expr, times)
         if (e.op === '+') return v
         if (v.type === 'scalar') return {type: 'scalar', vals: v.vals.map((x) => -x)}
-        if (v.type === 'vector') return {type: 'vector', series: v.series.map((s) => this.markDropName({labels: s.labels, vals: s.vals.map((x) => -x), has: s.has}))}
+        if (v.type === 'vector') return {type: 'vector', series: v.series.map((s) => this.markDropName(negateHistograms(s, {labels: s.labels, vals: s.vals.map((x) => -x), has: s.has})))}
         return v
       }
       case 'VectorSelector':
         return this.evalVectorSelector(e, times)
       case 'BinaryExpr': {
         const [l, r] = [await this.eval(e.lhs, times), await this.eval(e.rhs, times)]
-        return evalBinary(this, e, l, r, times.length)
+        return evalBinary(this, e, withoutHistograms(l), withoutHistograms(r), times.length)
       }
       case 'AggregateExpr': {
         const inner = await this.eval(e.expr, times)
         const param = e.param ? await this.eval(e.param, times) : undefined
         if (inner.type !== 'vector') throw new ExecutionError('aggregation over a non-vector')
-        return evalAggregate(this, e, inner.series, param, times.length)
+        return evalAggregate(this, e, floatSeries(inner.series), param, times.length)
       }
       case 'Call':
         return this.evalCall(e, times)
@@ -329,6 +337,8 @@ export class Evaluator {
       const sampleTs = new Float64Array(n)
       const sts = s.st
       const sampleSt = sts ? new Float64Array(n) : undefined
+      const shs = s.hs
+      const hists: (FloatHistogram | undefined)[] | undefined = shs ? new Array<FloatHistogram | undefined>(n) : undefined
       let any = false
       for (let i = 0; i < n; i++) {
         const t = eff[i]!
@@ -346,9 +356,10 @@ export class Evaluator {
         // Prometheus 3: the lookback window is left-open, (t - lookback, t]
         if (idx < 0 || s.ts[idx]! <= t - lookback || st[idx]) continue
         vals[i] = s.vs[idx]!
+        if (shs) hists![i] = shs[idx]
         // `smoothed`: interpolate linearly to t from the samples around it
         const nx = idx + 1
-        if (vs.smoothed && s.ts[idx]! < t && nx < s.ts.length && !st[nx] && s.ts[nx]! < t + lookback) {
+        if (vs.smoothed && !shs && s.ts[idx]! < t && nx < s.ts.length && !st[nx] && s.ts[nx]! < t + lookback) {
           vals[i] = s.vs[idx]! + ((s.vs[nx]! - s.vs[idx]!) * (t - s.ts[idx]!)) / (s.ts[nx]! - s.ts[idx]!)
         }
         has[i] = 1
@@ -360,7 +371,9 @@ export class Evaluator {
         let points = 0
         for (let i = 0; i < n; i++) points += has[i]!
         this.hold(points)
-        out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
+        const res: StepSeries = {labels: sel.labels, vals, has, sampleTs, sampleSt}
+        if (hists) res.hists = hists
+        out.push(res)
       }
     }
     return {type: 'vector', series: out}
@@ -415,13 +428,17 @@ export class Evaluator {
       for (const s of this.finish(v.series)) {
         const ts: number[] = []
         const vals: number[] = []
+        const hs: (FloatHistogram | undefined)[] | undefined = s.hists ? [] : undefined
         for (let i = 0; i < n; i++) {
           if (!s.has[i]) continue
           ts.push(inner[i]!)
           vals.push(s.vals[i]!)
+          if (hs) hs.push(subqueryHistogram(s.hists![i]))
         }
         this.hold(ts.length)
-        series.push(materialized({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}))
+        const raw: RawSeries = {labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}
+        if (hs) raw.hs = hs
+        series.push(materialized(raw))
       }
     }
     return {series, range: sqRange, offset, at: this.fixedAt(sq.timestamp, sq.startOrEnd)}
@@ -530,13 +547,13 @@ export class Evaluator {
         params.push(v.vals)
       }
       validateRangeParams(name, params)
-      const src = await this.evalRange(c.args[matrixArg]!, times, name)
+      const src = rangeWithoutHistograms(await this.evalRange(c.args[matrixArg]!, times, name), name)
       if (name === 'absent_over_time') return {type: 'vector', series: absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], times.length, selectorOf(c.args[0]!))}
       return {type: 'vector', series: this.applyRangeKernel(src, times, name, params)}
     }
     if (name === 'info') return evalInfo(this, c, times)
     const args: EvalValue[] = []
-    for (const a of c.args) args.push(await this.eval(a, times))
+    for (const a of c.args) args.push(withoutHistograms(await this.eval(a, times)))
     return callInstantFunction(this, c, args, times)
   }
 }
