@@ -1,8 +1,8 @@
 /**
  * Runs Prometheus's PromQL test scripts against our engine over an in-memory Queryable and
- * counts evals passed / failed / skipped (skipped: native-histogram cases only). An eval
- * passes when its result and its annotations (eval_warn/eval_info, expect warn/no_warn/info/
- * no_info) are as expected.
+ * counts evals passed / failed / skipped (skipped: evals over load_with_nhcb's custom-bucket series).
+ * An eval passes when its result and its annotations (eval_warn/eval_info, expect warn/no_warn/
+ * info/no_info) are as expected.
  */
 import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
@@ -14,7 +14,12 @@ import type {Annotation} from '../../src/core/promql/engine/annotations.js'
 import {matchesAll} from '../../src/core/labels/matcher.js'
 import {inspect} from '../../src/core/promql/parser/ast.js'
 import {parseExpr} from '../../src/core/promql/parser/parser.js'
-import {parseScript, staleValue, type AnnotationExpect, type Command, type SeriesDesc} from './script.js'
+import {FloatHistogramDecodeIterator} from '../../src/core/chunkenc/float-histogram-decoder.js'
+import {encodeFloatHistogramChunks} from '../../src/core/chunkenc/float-histogram-encoder.js'
+import {staleFloatHistogram} from '../../src/core/chunkenc/histogram-decoder.js'
+import {FloatHistogram} from '../../src/core/histogram/float-histogram.js'
+import {describeHistogram, histogramsMatch, isHistValue} from './histogram-notation.js'
+import {parseScript, staleValue, type AnnotationExpect, type Command, type SeriesDesc, type SeriesValue} from './script.js'
 
 export interface FileResult {
   file: string
@@ -40,22 +45,69 @@ export function almostEqual(a: number, b: number): boolean {
 
 function load(q: MemoryQueryable, cmd: Extract<Command, {kind: 'load'}>): void {
   for (const s of cmd.series) {
-    if (s.nativeHistogram) continue
     const ts: number[] = []
     const vs: number[] = []
     const stale: number[] = []
     const st: number[] = []
+    const hs: (FloatHistogram | undefined)[] = []
+    // a stale marker after a histogram is a histogram stale marker (the TSDB head appends it so)
+    const staleHist: boolean[] = []
+    let lastWasHist = false
     s.values.forEach((v, i) => {
       if (v === undefined) return
       const t = i * cmd.intervalMs
       ts.push(t)
-      vs.push(v === 'stale' ? staleValue() : v)
+      const h = isHistValue(v) ? v.h : undefined
+      vs.push(v === 'stale' ? staleValue() : h ? Number.NaN : (v as number))
       stale.push(v === 'stale' ? 1 : 0)
+      hs.push(h)
+      staleHist.push(v === 'stale' && lastWasHist)
+      if (v !== 'stale') lastWasHist = h !== undefined
       // as promqltest's loadCmd.set: ST = T + offset, 0 (unknown) where the @st line has `_`
       const off = s.stOffsets?.[i]
       st.push(off === undefined ? 0 : t + off)
     })
-    q.add(s.labels, ts, vs, stale, s.stOffsets ? st : undefined)
+    if (s.nativeHistogram) throughChunks(ts, hs, staleHist)
+    q.add(s.labels, ts, vs, stale, s.stOffsets ? st : undefined, s.nativeHistogram ? hs : undefined)
+  }
+}
+
+/**
+ * The counter-reset hints the engine sees come from the TSDB's chunks (a chunk's first
+ * sample Unknown, the others NotCounterReset, gauge chunks Gauge; chunks cut at resets,
+ * schema or zero-threshold changes, flavor changes, after staleness, by size and at 2h):
+ * each run of histogram samples goes through our float histogram chunk encoder (the head's
+ * cutting rules, chunkenc/float-histogram-encoder.ts) and back, as promqltest loads into a
+ * real TSDB. Replaces the histograms in `hs` in place.
+ */
+function throughChunks(ts: number[], hs: (FloatHistogram | undefined)[], staleHist: boolean[]): void {
+  let i = 0
+  while (i < ts.length) {
+    if (hs[i] === undefined) {
+      i++
+      continue
+    }
+    let j = i
+    const runTs: number[] = []
+    const runHs: FloatHistogram[] = []
+    while (j < ts.length && (hs[j] !== undefined || staleHist[j])) {
+      runTs.push(ts[j]!)
+      runHs.push(hs[j] ?? staleFloatHistogram(new FloatHistogram()))
+      j++
+    }
+    try {
+      let k = i
+      for (const c of encodeFloatHistogramChunks(runTs, runHs)) {
+        const it = new FloatHistogramDecodeIterator(c.data)
+        while (it.next()) {
+          if (!it.atStale()) hs[k] = it.atFloatHistogram()
+          k++
+        }
+      }
+    } catch {
+      // a histogram the encoder refuses stays as parsed (its hint as written)
+    }
+    i = j
   }
 }
 
@@ -131,7 +183,8 @@ export function checkResult(cmd: EvalCmd, outcome: {value: QueryValue} | {error:
       if (!w) return `unexpected series ${describe(s.labels)} ${s.v}`
       if (cmd.ordered && w.i !== k) return `order: ${describe(s.labels)} at ${k}, want ${w.i}`
       const wv = w.e.values[0]
-      if (typeof wv !== 'number' || !almostEqual(s.v, wv)) return `${describe(s.labels)}: got ${s.v}, want ${String(wv)}`
+      const err = compareValue(s.h, s.v, wv)
+      if (err) return `${describe(s.labels)}: ${err}`
     }
     return undefined
   }
@@ -143,7 +196,7 @@ export function checkResult(cmd: EvalCmd, outcome: {value: QueryValue} | {error:
   for (const s of v.series) {
     const e = want.get(labelsKey(s.labels))
     if (!e) return `unexpected series ${describe(s.labels)}`
-    const pts: [number, number][] = []
+    const pts: [number, SeriesValue][] = []
     e.values.forEach((x, i) => {
       if (x === undefined || x === 'stale') return
       pts.push([cmd.instant ? NaN : cmd.start + i * cmd.step, x])
@@ -151,20 +204,31 @@ export function checkResult(cmd: EvalCmd, outcome: {value: QueryValue} | {error:
     if (pts.length !== s.ts.length) return `${describe(s.labels)}: got ${s.ts.length} points, want ${pts.length}`
     for (let i = 0; i < pts.length; i++) {
       if (!cmd.instant && pts[i]![0] !== s.ts[i]) return `${describe(s.labels)}: point ${i} at ${s.ts[i]}, want ${pts[i]![0]}`
-      if (!almostEqual(s.vs[i]!, pts[i]![1])) return `${describe(s.labels)} @${s.ts[i]}: got ${s.vs[i]}, want ${pts[i]![1]}`
+      const err = compareValue(s.hs?.[i], s.vs[i]!, pts[i]![1])
+      if (err) return `${describe(s.labels)} @${s.ts[i]}: ${err}`
     }
   }
   return undefined
 }
 
+/** A result value against an expected one (float or histogram, test.go's rules); the difference as text. */
+function compareValue(h: FloatHistogram | undefined, v: number, want: SeriesValue): string | undefined {
+  if (isHistValue(want)) {
+    if (!h) return `got float ${v}, want histogram ${describeHistogram(want.h)}`
+    return histogramsMatch(want, h) ? undefined : `got ${describeHistogram(h)}, want ${describeHistogram(want.h)}`
+  }
+  if (h) return `got histogram ${describeHistogram(h)}, want float ${String(want)}`
+  if (typeof want !== 'number' || !almostEqual(v, want)) return `got ${v}, want ${String(want)}`
+  return undefined
+}
+
 /**
- * Whether an eval needs native histograms, which our engine does not load: histogram
- * literals in its query or expectations, or a selector of its query that matches a loaded
- * native-histogram series (so its result would include or depend on histogram samples).
- * Queries we cannot parse fall back to naming a native series' metric.
+ * Whether an eval is skipped: histogram literals in its query, or a selector of its query
+ * that matches a series load_with_nhcb would have made from classic histograms (not built
+ * by this runner yet). Queries we cannot parse fall back to naming such a series' metric.
  */
 function usesNative(cmd: EvalCmd, native: readonly Labels[]): boolean {
-  if (cmd.nativeHistogram) return true
+  if (/\{\{/.test(cmd.query)) return true
   if (native.length === 0) return false
   let expr
   try {
@@ -194,7 +258,6 @@ export async function runFile(file: string): Promise<FileResult> {
     } else if (cmd.kind === 'load') {
       load(q, cmd)
       for (const s of cmd.series) {
-        if (s.nativeHistogram) native.push(s.labels)
         // load_with_nhcb also creates a native histogram series from the classic one's buckets:
         // named without `_bucket`, without `le`
         const name = s.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''

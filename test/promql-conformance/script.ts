@@ -7,11 +7,15 @@ import {labelsFromRecord, labelsKey, type Labels} from '../../src/core/labels/la
 import {parseDuration} from '../../src/core/promql/parser/duration.js'
 import {parseNumber} from '../../src/core/promql/parser/parser.js'
 import {STALE_NAN} from '../../src/core/chunkenc/value.js'
+import {readHistogramItem, type HistValue} from './histogram-notation.js'
+
+/** One position of a series description. */
+export type SeriesValue = number | 'stale' | undefined | HistValue
 
 export interface SeriesDesc {
   labels: Labels
-  /** undefined = no sample at that position; 'stale' = stale marker */
-  values: (number | 'stale' | undefined)[]
+  /** undefined = no sample at that position; 'stale' = stale marker; objects are native histograms */
+  values: SeriesValue[]
   nativeHistogram: boolean
   /** From a preceding `name{...}@st` line: each sample's ST as an offset (ms) from its timestamp. */
   stOffsets?: (number | undefined)[]
@@ -116,11 +120,33 @@ function findQuoteEnd(s: string, start: number): number {
   return s.length - 1
 }
 
-/** Expands `1 2+3x4 _ _x2 stale Inf` into values. */
-export function parseValues(rest: string): {values: (number | 'stale' | undefined)[]; native: boolean} {
-  if (rest.includes('{{')) return {values: [], native: true}
-  const values: (number | 'stale' | undefined)[] = []
-  for (const tok of rest.split(/\s+/).filter(Boolean)) {
+/** Expands `1 2+3x4 _ _x2 stale Inf {{count:1}}x2` into values. */
+export function parseValues(rest: string): {values: SeriesValue[]; native: boolean} {
+  const values: SeriesValue[] = []
+  let native = false
+  for (let i = 0; i < rest.length; ) {
+    if (/\s/.test(rest[i]!)) {
+      i++
+      continue
+    }
+    if (rest.startsWith('{{', i)) {
+      // histogram items hold spaces: read them whole, with their expansion
+      const item = readHistogramItem(rest, i)
+      values.push(...item.values)
+      native = true
+      i = item.end
+      continue
+    }
+    let j = i
+    while (j < rest.length && !/\s/.test(rest[j]!)) j++
+    parseFloatToken(rest.slice(i, j), values)
+    i = j
+  }
+  return {values, native}
+}
+
+function parseFloatToken(tok: string, values: SeriesValue[]): void {
+  {
     let m: RegExpExecArray | null
     if (tok === '_') values.push(undefined)
     else if ((m = /^_x(\d+)$/.exec(tok))) for (let i = 0; i < Number(m[1]); i++) values.push(undefined)
@@ -141,7 +167,6 @@ export function parseValues(rest: string): {values: (number | 'stale' | undefine
       for (let i = 0; i <= Number(m[2]); i++) values.push(v)
     } else values.push(parseNumber(tok))
   }
-  return {values, native: false}
 }
 
 /**

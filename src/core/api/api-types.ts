@@ -8,14 +8,38 @@
 /** [unix seconds, "value"] as Prometheus writes it. */
 export type ApiPoint = [number, string]
 
+/** A native histogram as the API writes it (histogram/json.ts; util/jsonutil MarshalHistogram). */
+export interface ApiHistogramValue {
+  count: string
+  sum: string
+  /** [boundary rule, lower, upper, count]; absent when every bucket is empty */
+  buckets?: [number, string, string, string][]
+}
+
+/** [unix seconds, histogram] */
+export type ApiHistogramPoint = [number, ApiHistogramValue]
+
+/**
+ * A float sample has `value`, a native histogram sample `histogram` instead (never both).
+ * `value` (and ApiMatrixSeries.values) stay typed as always present because the readers of
+ * these shapes (query-once's renderers, the web UI) read floats only so far; for a histogram
+ * sample they are absent at run time.
+ */
 export interface ApiVectorSample {
   metric: Record<string, string>
   value: ApiPoint
+  histogram?: ApiHistogramPoint
 }
 
+/**
+ * Float points in `values`, histogram points in `histograms`; Prometheus leaves out the key
+ * that would be empty (web/api/v1/json_codec.go marshalSeriesJSON), so a histogram-only series
+ * has no `values`.
+ */
 export interface ApiMatrixSeries {
   metric: Record<string, string>
   values: ApiPoint[]
+  histograms?: ApiHistogramPoint[]
 }
 
 export type ApiQueryData =

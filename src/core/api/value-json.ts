@@ -5,10 +5,11 @@
  * values as Go-formatted strings (formatApiFloat: Prometheus's jsonutil.MarshalFloat) and timestamps as unix seconds (ms precision), so clients
  * that parse Prometheus answers (Grafana, promtool, our query-once) read ours unchanged.
  */
+import {histogramJson, histogramToApi} from '../histogram/json.js'
 import {labelsToRecord} from '../labels/labels.js'
 import type {QueryValue} from '../promql/engine/types.js'
 import {formatApiFloat} from '../promql/format-float.js'
-import type {ApiPoint, ApiQueryData} from './api-types.js'
+import type {ApiHistogramPoint, ApiMatrixSeries, ApiPoint, ApiQueryData, ApiVectorSample} from './api-types.js'
 
 function point(t: number, v: number): ApiPoint {
   return [t / 1000, formatApiFloat(v)]
@@ -21,14 +22,35 @@ export function queryValueToApiData(v: QueryValue): ApiQueryData {
     case 'string':
       return {resultType: 'string', result: [v.t / 1000, v.v]}
     case 'vector':
-      return {resultType: 'vector', result: v.samples.map((s) => ({metric: labelsToRecord(s.labels), value: point(s.t, s.v)}))}
+      return {
+        resultType: 'vector',
+        result: v.samples.map((s) =>
+          s.h
+            ? ({metric: labelsToRecord(s.labels), histogram: [s.t / 1000, histogramToApi(s.h)]} as ApiVectorSample)
+            : {metric: labelsToRecord(s.labels), value: point(s.t, s.v)},
+        ),
+      }
     case 'matrix':
       return {
         resultType: 'matrix',
         result: v.series.map((s) => {
-          const values: ApiPoint[] = new Array(s.ts.length)
-          for (let i = 0; i < s.ts.length; i++) values[i] = point(s.ts[i]!, s.vs[i]!)
-          return {metric: labelsToRecord(s.labels), values}
+          if (!s.hs) {
+            const values: ApiPoint[] = new Array(s.ts.length)
+            for (let i = 0; i < s.ts.length; i++) values[i] = point(s.ts[i]!, s.vs[i]!)
+            return {metric: labelsToRecord(s.labels), values}
+          }
+          // floats in `values`, histograms in `histograms`, an empty one left out (json_codec.go)
+          const values: ApiPoint[] = []
+          const histograms: ApiHistogramPoint[] = []
+          for (let i = 0; i < s.ts.length; i++) {
+            const h = s.hs[i]
+            if (h) histograms.push([s.ts[i]! / 1000, histogramToApi(h)])
+            else values.push(point(s.ts[i]!, s.vs[i]!))
+          }
+          const out = {metric: labelsToRecord(s.labels)} as ApiMatrixSeries
+          if (values.length > 0) out.values = values
+          if (histograms.length > 0) out.histograms = histograms
+          return out
         }),
       }
   }
@@ -44,14 +66,36 @@ export function queryValueToJson(v: QueryValue): string {
   if (v.type !== 'matrix' && v.type !== 'vector') return JSON.stringify(queryValueToApiData(v))
   const parts: string[] = []
   if (v.type === 'vector') {
-    for (const s of v.samples) parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"value":[${s.t / 1000},"${formatApiFloat(s.v)}"]}`)
+    for (const s of v.samples) {
+      const metric = JSON.stringify(labelsToRecord(s.labels))
+      parts.push(s.h ? `{"metric":${metric},"histogram":[${s.t / 1000},${histogramJson(s.h)}]}` : `{"metric":${metric},"value":[${s.t / 1000},"${formatApiFloat(s.v)}"]}`)
+    }
     return `{"resultType":"vector","result":[${parts.join(',')}]}`
   }
   for (const s of v.series) {
     const n = s.ts.length
+    if (s.hs) {
+      parts.push(mixedSeriesJson(s))
+      continue
+    }
     const pts = new Array<string>(n)
     for (let i = 0; i < n; i++) pts[i] = `[${s.ts[i]! / 1000},"${formatApiFloat(s.vs[i]!)}"]`
     parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${pts.join(',')}]}`)
   }
   return `{"resultType":"matrix","result":[${parts.join(',')}]}`
+}
+
+/** A matrix series with histogram points: `values` then `histograms`, each only when not empty. */
+function mixedSeriesJson(s: Extract<QueryValue, {type: 'matrix'}>['series'][number]): string {
+  const floats: string[] = []
+  const hists: string[] = []
+  for (let i = 0; i < s.ts.length; i++) {
+    const h = s.hs![i]
+    if (h) hists.push(`[${s.ts[i]! / 1000},${histogramJson(h)}]`)
+    else floats.push(`[${s.ts[i]! / 1000},"${formatApiFloat(s.vs[i]!)}"]`)
+  }
+  let out = `{"metric":${JSON.stringify(labelsToRecord(s.labels))}`
+  if (floats.length > 0) out += `,"values":[${floats.join(',')}]`
+  if (hists.length > 0) out += `,"histograms":[${hists.join(',')}]`
+  return out + '}'
 }

@@ -5,13 +5,16 @@
  * replicas with offset scrapes interleave (double sample rate): meant for setups whose replicas
  * share timestamps, e.g. Receive replication or backfilled copies.
  */
+import type {FloatHistogram} from '../histogram/float-histogram.js'
 import type {SampleIterator} from '../promql/queryable.js'
+import {afterSwitch} from './histogram-hint.js'
 import {staleOf, walkTo} from './penalty-iterator.js'
 import type {SpanRecorder} from './spans.js'
 
 export class ChainDedupIterator implements SampleIterator {
   private readonly live: Uint8Array
   private cur = -1
+  private switched = false
   private t = Number.NEGATIVE_INFINITY
   private state: 0 | 1 | 2 = 0
 
@@ -50,6 +53,7 @@ export class ChainDedupIterator implements SampleIterator {
       this.state = 2
       return false
     }
+    this.switched = this.cur >= 0 && this.cur !== best
     this.cur = best
     this.t = bestT
     this.rec?.emitted(best, bestT)
@@ -73,6 +77,11 @@ export class ChainDedupIterator implements SampleIterator {
 
   atStale(): boolean {
     return staleOf(this.its[this.cur]!)
+  }
+
+  /** The chosen replica's histogram; after a switch with an Unknown hint, as storage/merge.go. */
+  atHistogram(): FloatHistogram | undefined {
+    return afterSwitch(this.its[this.cur]!.atHistogram?.(), this.switched)
   }
 
   /** Which input replica the current sample came from (for tests and debugging). */

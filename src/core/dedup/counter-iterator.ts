@@ -33,6 +33,7 @@
  * Stale markers (NaN) pass through untouched (no arithmetic, so their bit pattern survives) and
  * never become a replica's "previous value".
  */
+import type {FloatHistogram} from '../histogram/float-histogram.js'
 import type {SampleIterator} from '../promql/queryable.js'
 import {PenaltyDedupIterator, staleOf, type PenaltyOptions} from './penalty-iterator.js'
 
@@ -84,6 +85,11 @@ export class CounterReplicaCursor implements SampleIterator {
 
   atStale(): boolean {
     return staleOf(this.it)
+  }
+
+  /** Histogram samples pass through (their NaN placeholder leaves the counter state alone). */
+  atHistogram(): FloatHistogram | undefined {
+    return this.it.atHistogram?.()
   }
 }
 

@@ -13,7 +13,7 @@
  * did, for explain=true), this file (grouping).
  */
 import {compareLabels, labelsEqual, withoutLabels, type Labels} from '../labels/labels.js'
-import {BlockIterator, iteratorToBlock} from '../promql/block-iterator.js'
+import {blockIterator, iteratorToBlock} from '../promql/block-iterator.js'
 import type {SampleBlock, SampleIterator, Series} from '../promql/queryable.js'
 import {ChainDedupIterator} from './chain-iterator.js'
 import {CounterDedupIterator, isCounterFunc} from './counter-iterator.js'
@@ -70,7 +70,7 @@ export class DedupSeries implements Series {
     if (this.algorithm !== 'chain') return mergePenaltyBlocks(blocks, {fill: this.algorithm === 'penalty-fill', counter: this.counter}, mint, maxt)
     let cap = 0
     for (const b of blocks) cap += b.ts.length
-    return iteratorToBlock(this.merge(blocks.map((b) => new BlockIterator(b.ts, b.vs, b.stale))), mint, maxt, cap)
+    return iteratorToBlock(this.merge(blocks.map((b) => blockIterator(b))), mint, maxt, cap)
   }
 }
 

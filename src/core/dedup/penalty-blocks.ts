@@ -6,7 +6,9 @@
  * calls per sample and replica, which made the merge the querier's largest cost for
  * deduplicated long ranges; here each step is index arithmetic on the arrays.
  */
+import type {FloatHistogram} from '../histogram/float-histogram.js'
 import type {SampleBlock} from '../promql/queryable.js'
+import {afterSwitch} from './histogram-hint.js'
 import {INITIAL_PENALTY_MS} from './penalty-iterator.js'
 import type {SpanRecorder} from './spans.js'
 
@@ -30,8 +32,15 @@ export function mergePenaltyBlocks(blocks: readonly SampleBlock[], opts: Penalty
   const rec = opts.recorder
   // Every replica sample in the arrays is passed or emitted by the loop: report them up front.
   if (rec) for (let i = 0; i < blocks.length; i++) rec.seenAll(i, blocks[i]!.ts)
+  // native histograms: a side array only when some replica has one (histogram-hint.ts)
+  if (blocks.some((b) => b.hs !== undefined)) out.hs = []
   const m = mergeInto(blocks, opts.fill, opts.counter, mint, maxt, out, rec)
-  return {ts: out.ts.subarray(0, m), vs: out.vs.subarray(0, m), stale: out.stale.subarray(0, m)}
+  const res: SampleBlock = {ts: out.ts.subarray(0, m), vs: out.vs.subarray(0, m), stale: out.stale.subarray(0, m)}
+  if (out.hs) {
+    out.hs.length = m
+    res.hs = out.hs
+  }
+  return res
 }
 
 // The loop alone, returning how many samples it wrote: V8 optimises it while it runs (on-stack
@@ -44,6 +53,7 @@ function mergeInto(blocks: readonly SampleBlock[], fill: boolean, counter: boole
   const outTs = out.ts
   const outVs = out.vs
   const outStale = out.stale
+  const outHs: (FloatHistogram | undefined)[] | undefined = out.hs
   let m = 0
 
   const idx = new Int32Array(n) // each replica's current sample
@@ -95,6 +105,7 @@ function mergeInto(blocks: readonly SampleBlock[], fill: boolean, counter: boole
     if (known) gap = bestT - lastT
     const pen = !known ? INITIAL_PENALTY_MS : fill ? Math.floor(gap / 2) : 2 * gap
     for (let i = 0; i < n; i++) penalty[i] = i === best ? 0 : pen
+    const switched = cur >= 0 && cur !== best
     cur = best
     lastT = bestT
     if (bestT > maxt) break
@@ -126,6 +137,7 @@ function mergeInto(blocks: readonly SampleBlock[], fill: boolean, counter: boole
       outTs[m] = bestT
       outVs[m] = value
       outStale[m] = stale
+      if (outHs !== undefined) outHs[m] = afterSwitch(b.hs?.[j], switched)
       m++
     }
   }

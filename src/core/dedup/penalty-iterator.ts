@@ -19,6 +19,8 @@
  * chosen input iterator.
  */
 import {isStaleNaN} from '../chunkenc/value.js'
+import type {FloatHistogram} from '../histogram/float-histogram.js'
+import {afterSwitch} from './histogram-hint.js'
 import type {SampleIterator} from '../promql/queryable.js'
 import type {SpanRecorder} from './spans.js'
 
@@ -54,6 +56,8 @@ export class PenaltyDedupIterator implements SampleIterator {
   private lastT = Number.NEGATIVE_INFINITY
   /** Index of the replica whose sample is current; -1 before the first next() and when done. */
   protected cur = -1
+  /** The current sample comes from another replica than the one emitted before it. */
+  protected switched = false
   private state: 0 | 1 | 2 = 0 // 0 = not started, 1 = running, 2 = exhausted
 
   constructor(replicas: readonly SampleIterator[], opts: PenaltyOptions = {}) {
@@ -111,6 +115,7 @@ export class PenaltyDedupIterator implements SampleIterator {
     const pen = !known ? INITIAL_PENALTY_MS : this.fill ? Math.floor(this.gap / 2) : 2 * this.gap
     for (let i = 0; i < n; i++) this.penalty[i] = i === best ? 0 : pen
     const prev = this.cur
+    this.switched = prev >= 0 && prev !== best
     this.cur = best
     this.lastT = bestT
     this.chose(prev, best)
@@ -140,6 +145,11 @@ export class PenaltyDedupIterator implements SampleIterator {
   /** Staleness of the chosen replica's sample, from its raw bits when it can tell. */
   atStale(): boolean {
     return staleOf(this.its[this.cur]!)
+  }
+
+  /** The chosen replica's histogram sample, its hint reset after a switch (histogram-hint.ts). */
+  atHistogram(): FloatHistogram | undefined {
+    return afterSwitch(this.its[this.cur]!.atHistogram?.(), this.switched)
   }
 
   /** Which input replica the current sample came from (for tests and debugging). */

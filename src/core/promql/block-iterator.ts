@@ -4,6 +4,7 @@
  * where walking XOR chunks sample by sample decodes bits on every call).
  */
 import {isStaleNaN} from '../chunkenc/value.js'
+import type {FloatHistogram} from '../histogram/float-histogram.js'
 import type {SampleBlock, SampleIterator} from './queryable.js'
 
 export class BlockIterator implements SampleIterator {
@@ -60,6 +61,35 @@ export class StBlockIterator extends BlockIterator {
 }
 
 /**
+ * A BlockIterator over a block with native histograms (SampleBlock.hs), start timestamps
+ * optional: only series that hold histograms get the atHistogram side channel.
+ */
+export class HistBlockIterator extends BlockIterator {
+  declare atST?: () => number
+
+  constructor(
+    ts: Float64Array,
+    vs: Float64Array,
+    stale: Uint8Array | undefined,
+    private readonly hs: readonly (FloatHistogram | undefined)[],
+    st?: Float64Array,
+  ) {
+    super(ts, vs, stale)
+    if (st) this.atST = () => st[this.i]!
+  }
+
+  atHistogram(): FloatHistogram | undefined {
+    return this.hs[this.i]
+  }
+}
+
+/** The iterator for a block: histograms and start timestamps only when the block has them. */
+export function blockIterator(b: {ts: Float64Array; vs: Float64Array; stale?: Uint8Array; st?: Float64Array; hs?: readonly (FloatHistogram | undefined)[]}): BlockIterator {
+  if (b.hs) return new HistBlockIterator(b.ts, b.vs, b.stale, b.hs, b.st)
+  return b.st ? new StBlockIterator(b.ts, b.vs, b.stale, b.st) : new BlockIterator(b.ts, b.vs, b.stale)
+}
+
+/**
  * Walks an iterator from mint to maxt into typed arrays (`cap` is a first size; they grow).
  * With `limit`, stops once it holds limit + 1 samples: a caller that may hold no more than
  * `limit` sees the excess without the arrays growing further.
@@ -70,6 +100,9 @@ export function iteratorToBlock(it: SampleIterator, mint: number, maxt: number, 
   let stale = new Uint8Array(ts.length)
   // start timestamps only when the iterator has them (decided once, not per sample)
   let st = it.atST ? new Float64Array(ts.length) : undefined
+  // histograms: the side array is made at the first histogram sample, not before
+  const withHist = it.atHistogram !== undefined
+  let hs: (FloatHistogram | undefined)[] | undefined
   let n = 0
   if (it.seek(mint)) {
     do {
@@ -85,11 +118,19 @@ export function iteratorToBlock(it: SampleIterator, mint: number, maxt: number, 
       vs[n] = it.at()
       stale[n] = (it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0
       if (st) st[n] = it.atST!()
+      if (withHist) {
+        const h = it.atHistogram!()
+        if (h !== undefined) (hs ??= [])[n] = h
+      }
       n++
     } while (it.next())
   }
   const block: SampleBlock = {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
   if (st) block.st = st.subarray(0, n)
+  if (hs) {
+    hs.length = n
+    block.hs = hs
+  }
   return block
 }
 

@@ -4,7 +4,8 @@
  */
 import {compareLabels, compareStrings, labelsKey, type Labels} from '../labels/labels.js'
 import {matchesAll, type Matcher} from '../labels/matcher.js'
-import {BlockIterator, StBlockIterator} from './block-iterator.js'
+import type {FloatHistogram} from '../histogram/float-histogram.js'
+import {blockIterator} from './block-iterator.js'
 import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from './queryable.js'
 
 export interface MemorySeries {
@@ -15,6 +16,8 @@ export interface MemorySeries {
   stale?: Uint8Array
   /** start timestamps (ms, 0 = unknown), only for series loaded with them */
   st?: Float64Array
+  /** native histograms by sample index (vs NaN there), only for series that hold some */
+  hs?: (FloatHistogram | undefined)[]
 }
 
 export class MemoryQueryable implements Queryable {
@@ -23,28 +26,39 @@ export class MemoryQueryable implements Queryable {
 
   /**
    * Adds samples (sorted by time) to a series, creating it if needed. `st` gives each sample's
-   * start timestamp (0 = unknown); a series only keeps STs when some load gave them.
+   * start timestamp (0 = unknown); a series only keeps STs when some load gave them. `hs`
+   * gives the native histogram of each sample that is one (undefined at float samples).
    */
-  add(labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>, stale?: ArrayLike<number>, st?: ArrayLike<number>): void {
+  add(
+    labels: Labels,
+    ts: ArrayLike<number>,
+    vs: ArrayLike<number>,
+    stale?: ArrayLike<number>,
+    st?: ArrayLike<number>,
+    hs?: readonly (FloatHistogram | undefined)[],
+  ): void {
     const key = labelsKey(labels)
     const prev = this.byKey.get(key)
+    if (hs && !hs.some((h) => h !== undefined)) hs = undefined
     if (!prev) {
       const s: MemorySeries = {labels, ts: Float64Array.from(ts), vs: Float64Array.from(vs), stale: stale ? Uint8Array.from(stale) : undefined}
       if (st) s.st = Float64Array.from(st)
+      if (hs) s.hs = Array.from({length: ts.length}, (_, i) => hs![i])
       this.byKey.set(key, s)
       this.series.push(s)
       this.series.sort((a, b) => compareLabels(a.labels, b.labels))
       return
     }
     // merge by timestamp (test scripts load the same series in several `load` blocks)
-    const all: [number, number, number, number][] = []
-    for (let i = 0; i < prev.ts.length; i++) all.push([prev.ts[i]!, prev.vs[i]!, prev.stale?.[i] ?? 0, prev.st?.[i] ?? 0])
-    for (let i = 0; i < ts.length; i++) all.push([ts[i]!, vs[i]!, stale?.[i] ?? 0, st?.[i] ?? 0])
+    const all: [number, number, number, number, FloatHistogram | undefined][] = []
+    for (let i = 0; i < prev.ts.length; i++) all.push([prev.ts[i]!, prev.vs[i]!, prev.stale?.[i] ?? 0, prev.st?.[i] ?? 0, prev.hs?.[i]])
+    for (let i = 0; i < ts.length; i++) all.push([ts[i]!, vs[i]!, stale?.[i] ?? 0, st?.[i] ?? 0, hs?.[i]])
     all.sort((a, b) => a[0] - b[0])
     prev.ts = Float64Array.from(all, (x) => x[0])
     prev.vs = Float64Array.from(all, (x) => x[1])
     prev.stale = Uint8Array.from(all, (x) => x[2])
     if (prev.st || st) prev.st = Float64Array.from(all, (x) => x[3])
+    if (prev.hs || hs) prev.hs = all.map((x) => x[4])
   }
 
   clear(): void {
@@ -63,7 +77,7 @@ export class MemoryQueryable implements Queryable {
           let any = false
           for (let i = 0; i < s.ts.length; i++) if (s.ts[i]! >= hints.start && s.ts[i]! <= hints.end) { any = true; break }
           if (!any) continue
-          series.push({labels: s.labels, iterator: () => (s.st ? new StBlockIterator(s.ts, s.vs, s.stale, s.st) : new BlockIterator(s.ts, s.vs, s.stale))})
+          series.push({labels: s.labels, iterator: () => blockIterator(s)})
         }
         return {series, warnings: []}
       },

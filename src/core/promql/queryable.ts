@@ -5,7 +5,15 @@
  *
  * Samples are never objects: a series hands out a fresh cursor-style iterator over its
  * (timestamp ms, float64) pairs, which may decode XOR chunks lazily underneath.
+ *
+ * Native histograms ride beside the floats, as Prometheus's chunkenc.Iterator returns ValFloat
+ * or ValFloatHistogram per sample: a sample that is a histogram has a NaN float placeholder
+ * and its FloatHistogram in the optional side channel (atHistogram / SampleBlock.hs). Series
+ * without histograms never create the side arrays, so the float path costs the same as before.
+ * The histograms handed out are shared: consumers copy before any arithmetic (the model's
+ * methods change their receiver).
  */
+import type {FloatHistogram} from '../histogram/float-histogram.js'
 import type {Labels} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 
@@ -36,6 +44,11 @@ export interface SampleIterator {
    * engine there are none, so series without STs cost nothing.
    */
   atST?(): number
+  /**
+   * The current sample's native histogram, undefined when it is a float sample (or a stale
+   * marker: atStale tells those). Only iterators over data that may hold histograms define it.
+   */
+  atHistogram?(): FloatHistogram | undefined
 }
 
 /** A series' samples in a time range, as parallel arrays of equal length. */
@@ -46,6 +59,11 @@ export interface SampleBlock {
   stale: Uint8Array
   /** Start timestamps (SampleIterator.atST), present only when the series carries them. */
   st?: Float64Array
+  /**
+   * Native histograms by sample index (undefined at float samples, whose vs hold the value);
+   * present only when some sample of the block is a histogram. vs is NaN at histogram samples.
+   */
+  hs?: (FloatHistogram | undefined)[]
 }
 
 export interface Series {

@@ -7,6 +7,11 @@
  * Chunks are walked in min-time order; where two overlap (a store that returned the same
  * series twice), samples at or before the last emitted timestamp are skipped, as Thanos's
  * `chunkSeriesIterator` does (it seeks to lastT + 1 on each new chunk).
+ *
+ * Native histogram chunks (StoreAPI HISTOGRAM / FLOAT_HISTOGRAM) are decoded beside XOR ones;
+ * a series may switch between them (Thanos's chunkSeriesIterator delegates At/AtHistogram to
+ * the current chunk's iterator). Their samples reach the engine through the histogram side
+ * channel of queryable.ts; a series with XOR chunks only never allocates it.
  */
 import {BadDataError} from '../errors.js'
 import type {Labels} from '../labels/labels.js'
@@ -14,17 +19,34 @@ import {isStaleNaN} from '../chunkenc/value.js'
 import type {SampleBlock, SampleIterator, Series} from '../promql/queryable.js'
 import type {RawChunk} from '../storepb/store-types.js'
 import {decodeXorChunk, decodeXorInto, XorDecodeIterator} from '../chunkenc/xor-decoder.js'
+import type {FloatHistogram} from '../histogram/float-histogram.js'
+import {ChunkEncoding} from '../storepb/store-types.js'
+import {decodeFloatHistogramChunkSamples, decodeHistogramChunkSamples} from './histogram-chunk-iterator.js'
 
 
 export type {RawChunk} from '../storepb/store-types.js'
 
 export type ChunkDecoder = (data: Uint8Array) => SampleIterator
 
+/** A chunk with its StoreAPI encoding (absent = XOR, the only one RawChunk users send). */
+export type SeriesChunk = RawChunk & {readonly encoding?: number}
+
+function isHistogramChunk(c: SeriesChunk): boolean {
+  return c.encoding === ChunkEncoding.HISTOGRAM || c.encoding === ChunkEncoding.FLOAT_HISTOGRAM
+}
+
+/** The iterator for a chunk: XOR chunks through `xor` (tests may inject one), histograms by encoding. */
+function iteratorFor(c: SeriesChunk, xor: ChunkDecoder): SampleIterator {
+  if (c.encoding === ChunkEncoding.HISTOGRAM) return decodeHistogramChunkSamples(c.data)
+  if (c.encoding === ChunkEncoding.FLOAT_HISTOGRAM) return decodeFloatHistogramChunkSamples(c.data)
+  return xor(c.data)
+}
+
 export class ChunkSeries implements Series {
   constructor(
     readonly labels: Labels,
     /** Sorted by minTime (then maxTime). */
-    readonly chunks: readonly RawChunk[],
+    readonly chunks: readonly SeriesChunk[],
     private readonly mint: number,
     private readonly maxt: number,
     private readonly decode: ChunkDecoder,
@@ -44,13 +66,19 @@ export class ChunkSeries implements Series {
     const ts = reuse ? into.ts : new Float64Array(cap)
     const vs = reuse ? into.vs : new Float64Array(cap)
     const stale = reuse ? into.stale : new Uint8Array(cap)
+    let hs: (FloatHistogram | undefined)[] | undefined
     let n = 0
     for (const c of chunks) {
       if (c.minTime > hi) break
       // the same overlap rule as the iterator: a later chunk only adds samples after the last one
       const floor = n > 0 ? Math.max(lo, ts[n - 1]! + 1) : lo
       if (c.maxTime < floor) continue
-      if (this.decode === decodeXorChunk) {
+      if (isHistogramChunk(c)) {
+        const it = iteratorFor(c, this.decode)
+        hs ??= []
+        n = drainIterator(it, ts, vs, stale, n, floor, hi, hs)
+        if (it.atT() > hi) break
+      } else if (this.decode === decodeXorChunk) {
         const r = decodeXorInto(c.data, ts, vs, stale, n, floor, hi)
         // As the iterator: a sample past maxt ends the series, even if a later, overlapping
         // chunk holds an earlier one (that sample would be dropped as overlap in any wider window).
@@ -65,12 +93,26 @@ export class ChunkSeries implements Series {
         if (it.atT() > hi) break
       }
     }
-    return n === ts.length ? {ts, vs, stale} : {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
+    const block: SampleBlock = n === ts.length ? {ts, vs, stale} : {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: stale.subarray(0, n)}
+    if (hs) {
+      hs.length = n
+      block.hs = hs
+    }
+    return block
   }
 }
 
-/** drainInto for decoders other than XOR (tests inject their own). */
-function drainIterator(it: SampleIterator, ts: Float64Array, vs: Float64Array, stale: Uint8Array, at: number, mint: number, maxt: number): number {
+/** drainInto for decoders other than XOR (histogram chunks, and tests inject their own). */
+function drainIterator(
+  it: SampleIterator,
+  ts: Float64Array,
+  vs: Float64Array,
+  stale: Uint8Array,
+  at: number,
+  mint: number,
+  maxt: number,
+  hs?: (FloatHistogram | undefined)[],
+): number {
   let n = at
   if (!it.seek(mint)) return n
   do {
@@ -80,6 +122,7 @@ function drainIterator(it: SampleIterator, ts: Float64Array, vs: Float64Array, s
     ts[n] = t
     vs[n] = it.at()
     stale[n] = (it.atStale ? it.atStale() : isStaleNaN(it.at())) ? 1 : 0
+    if (hs) hs[n] = it.atHistogram?.()
     n++
   } while (it.next())
   return n
@@ -96,7 +139,7 @@ export class BoundedChunksIterator implements SampleIterator {
   private done = false
 
   constructor(
-    private readonly chunks: readonly RawChunk[],
+    private readonly chunks: readonly SeriesChunk[],
     private readonly mint: number,
     private readonly maxt: number,
     private readonly decode: ChunkDecoder,
@@ -138,7 +181,7 @@ export class BoundedChunksIterator implements SampleIterator {
       const c = this.chunks[this.i]!
       if (c.minTime > this.maxt) return false
       if (c.maxTime < floor) continue
-      this.it = this.decode(c.data)
+      this.it = iteratorFor(c, this.decode)
       return true
     }
   }
@@ -160,5 +203,10 @@ export class BoundedChunksIterator implements SampleIterator {
   atStale(): boolean {
     const it = this.it!
     return it.atStale ? it.atStale() : isStaleNaN(it.at())
+  }
+
+  /** The current histogram sample; undefined at floats (XOR chunks have no side channel). */
+  atHistogram(): FloatHistogram | undefined {
+    return this.it!.atHistogram?.()
   }
 }

@@ -145,23 +145,23 @@ class StoreQuerier implements Querier {
       regroup(groups)
     }
     const series: Series[] = []
-    const skipped = {histograms: false}
+    const skipped = {encodings: new Set<number>()}
     for (const g of groups) {
       if (labelsOnly) series.push(new ChunkSeries(g.labels, [], mint, maxt, this.decode))
       else if (this.dedup) this.addReplicas(g, mint, maxt, series, skipped)
       else {
         const flat = flattenGroup(g)
-        series.push(new ChunkSeries(flat.labels, floatChunks(flat.chunks, skipped), mint, maxt, this.decode))
+        series.push(new ChunkSeries(flat.labels, readableChunks(flat.chunks, skipped), mint, maxt, this.decode))
       }
     }
     const out = this.dedup && !labelsOnly ? dedupSeriesSet(series, {func: hints.func, algorithm: this.opts.dedupAlgorithm}) : series
-    if (skipped.histograms) warnings.push('native histogram chunks are not supported by this querier yet and were skipped')
+    for (const e of skipped.encodings) warnings.push(`chunks of unsupported StoreAPI encoding ${e} were skipped`)
     if (explain && origins) explain.add({matchers, start: mint, end: maxt, func: hints.func, series: out.map((s) => origins.explained(s, mint, maxt))})
     return {series: out, warnings}
   }
 
   /** One replica per store part; a part whose chunks overlap becomes several. */
-  private addReplicas(g: MergedGroup<StoreSeries>, mint: number, maxt: number, out: Series[], skipped: {histograms: boolean}): void {
+  private addReplicas(g: MergedGroup<StoreSeries>, mint: number, maxt: number, out: Series[], skipped: {encodings: Set<number>}): void {
     // Parts of the same store (a split series, or replicas stripped by the store) are joined
     // first and split by overlap, as Thanos's OverlapSplit does for its whole group.
     const bySource = new Map<number, StoreChunk[]>()
@@ -171,7 +171,7 @@ class StoreQuerier implements Querier {
       else bySource.set(p.source, p.item.chunks.slice())
     }
     for (const chunks of bySource.values()) {
-      for (const replica of splitOverlapping(floatChunks(chunks, skipped))) {
+      for (const replica of splitOverlapping(readableChunks(chunks, skipped))) {
         if (replica.length === 0) continue
         out.push(new ChunkSeries(g.labels, replica, mint, maxt, this.decode))
       }
@@ -313,15 +313,23 @@ function regroup(groups: MergedGroup<StoreSeries>[]): void {
   groups.length = w
 }
 
-/** Only float (XOR) chunks are decoded; histogram chunks are skipped with a warning. */
-function floatChunks(chunks: StoreChunk[], skipped: {histograms: boolean}): StoreChunk[] {
+/**
+ * XOR, HISTOGRAM and FLOAT_HISTOGRAM chunks are decoded (chunk-series.ts); any other
+ * encoding, which a newer store could send, is skipped with a warning rather than misread
+ * (Thanos's querier fails the whole query on it, pkg/query/iter.go chunkEncoding).
+ */
+function readableChunks(chunks: StoreChunk[], skipped: {encodings: Set<number>}): StoreChunk[] {
   for (const c of chunks) {
-    if (c.encoding !== ChunkEncoding.XOR) {
-      skipped.histograms = true
-      return chunks.filter((x) => x.encoding === ChunkEncoding.XOR)
+    if (!readable(c.encoding)) {
+      for (const x of chunks) if (!readable(x.encoding)) skipped.encodings.add(x.encoding)
+      return chunks.filter((x) => readable(x.encoding))
     }
   }
   return chunks
+}
+
+function readable(e: number): boolean {
+  return e === ChunkEncoding.XOR || e === ChunkEncoding.HISTOGRAM || e === ChunkEncoding.FLOAT_HISTOGRAM
 }
 
 function dedupWarnings(ws: string[]): string[] {

@@ -4,6 +4,7 @@
  * absolute multiples of their step), a max-samples guard, a timeout and AbortSignal.
  */
 import {CanceledError, ExecutionError, TimeoutError} from '../../errors.js'
+import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {compareLabels, labelsKey, type Labels} from '../../labels/labels.js'
 import type {Logger} from '../../log.js'
 import {exprType, type Expr} from '../parser/ast.js'
@@ -132,27 +133,37 @@ export class Engine {
     }
     const series = ev.finish(v.series)
     if (instant) {
-      return {type: 'vector', samples: series.filter((s) => s.has[0]).map((s) => ({labels: s.labels, t: t0, v: s.vals[0]!}))}
+      return {
+        type: 'vector',
+        samples: series
+          .filter((s) => s.has[0])
+          .map((s) => {
+            const h = s.hists?.[0]
+            return h ? {labels: s.labels, t: t0, v: s.vals[0]!, h} : {labels: s.labels, t: t0, v: s.vals[0]!}
+          }),
+      }
     }
     // series that ended up with the same labels (e.g. after delayed name removal) are one series
     // when their steps do not overlap (finish() has rejected overlapping ones)
-    const merged = new Map<string, {labels: Labels; vals: Float64Array; has: Uint8Array}>()
+    const merged = new Map<string, {labels: Labels; vals: Float64Array; has: Uint8Array; hists?: (FloatHistogram | undefined)[]}>()
     for (const s of series) {
       const key = labelsKey(s.labels)
       const m = merged.get(key)
       if (!m) {
-        merged.set(key, {labels: s.labels, vals: s.vals, has: s.has})
+        merged.set(key, {labels: s.labels, vals: s.vals, has: s.has, hists: s.hists})
         continue
       }
       const vals = m.vals.slice()
       const has = m.has.slice()
+      const hists = m.hists || s.hists ? (m.hists?.slice() ?? new Array<FloatHistogram | undefined>(times.length)) : undefined
       for (let i = 0; i < times.length; i++) {
         if (!s.has[i]) continue
         if (has[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset')
         has[i] = 1
         vals[i] = s.vals[i]!
+        if (hists) hists[i] = s.hists?.[i]
       }
-      merged.set(key, {labels: m.labels, vals, has})
+      merged.set(key, {labels: m.labels, vals, has, hists})
     }
     const out: RangeSeries[] = []
     for (const s of merged.values()) {
@@ -161,13 +172,15 @@ export class Engine {
       if (n === 0) continue
       const ts = new Float64Array(n)
       const vs = new Float64Array(n)
+      const hs = s.hists ? new Array<FloatHistogram | undefined>(n) : undefined
       let j = 0
       for (let i = 0; i < times.length; i++) {
         if (!s.has[i]) continue
         ts[j] = times[i]!
+        if (hs) hs[j] = s.hists![i]
         vs[j++] = s.vals[i]!
       }
-      out.push({labels: s.labels, ts, vs})
+      out.push(hs ? {labels: s.labels, ts, vs, hs} : {labels: s.labels, ts, vs})
     }
     return {type: 'matrix', series: sorted(() => out.sort((a, b) => cmp(a.labels, b.labels)))}
   }

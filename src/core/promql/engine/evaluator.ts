@@ -18,7 +18,9 @@ import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {isStepInvariant, unwrapParens} from './step-invariant.js'
 import {SampleLevel} from './sample-stats.js'
+import {floatSeries, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withoutHistograms} from './histogram-eval.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
+import type {FloatHistogram} from '../../histogram/float-histogram.js'
 
 /** A selection started by Evaluator.prefetch, waiting for evaluation to ask for it. */
 interface Prefetched {
@@ -134,19 +136,25 @@ class SampleScratch {
 }
 
 /** Drops stale markers in place (the block's arrays are scratch). */
-function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array; st?: Float64Array} {
+function withoutStale(b: SampleBlock): {ts: Float64Array; vs: Float64Array; st?: Float64Array; hs?: (FloatHistogram | undefined)[]} {
   const st = b.stale
   let j = st.indexOf(1)
   if (j < 0) return b
   const sts = b.st
+  const hs = b.hs
   for (let i = j + 1; i < st.length; i++) {
     if (st[i]) continue
     b.ts[j] = b.ts[i]!
     b.vs[j] = b.vs[i]!
     if (sts) sts[j] = sts[i]!
+    if (hs) hs[j] = hs[i]
     j++
   }
-  return sts ? {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j), st: sts.subarray(0, j)} : {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
+  if (hs) hs.length = j
+  const out: {ts: Float64Array; vs: Float64Array; st?: Float64Array; hs?: (FloatHistogram | undefined)[]} = {ts: b.ts.subarray(0, j), vs: b.vs.subarray(0, j)}
+  if (sts) out.st = sts.subarray(0, j)
+  if (hs) out.hs = hs
+  return out
 }
 
 export class Evaluator {
@@ -463,7 +471,7 @@ export class Evaluator {
         const v = await this.eval(e.expr, times)
         if (e.op === '+') return v
         if (v.type === 'scalar') return {type: 'scalar', vals: v.vals.map((x) => -x)}
-        if (v.type === 'vector') return {type: 'vector', series: v.series.map((s) => this.markDropName({labels: s.labels, vals: s.vals.map((x) => -x), has: s.has}))}
+        if (v.type === 'vector') return {type: 'vector', series: v.series.map((s) => this.markDropName(negateHistograms(s, {labels: s.labels, vals: s.vals.map((x) => -x), has: s.has})))}
         return v
       }
       case 'VectorSelector':
@@ -471,7 +479,7 @@ export class Evaluator {
       case 'BinaryExpr': {
         const before = this.cur
         const [l, r] = [await this.eval(e.lhs, times), await this.eval(e.rhs, times)]
-        const v = evalBinary(this, e, l, r, times.length)
+        const v = evalBinary(this, e, withoutHistograms(l), withoutHistograms(r), times.length)
         this.rangeEvalHeld(before, [l, r], v, times.length)
         return v
       }
@@ -481,7 +489,7 @@ export class Evaluator {
         const param = e.param ? await this.eval(e.param, times) : undefined
         const inner = await this.eval(e.expr, times)
         if (inner.type !== 'vector') throw new ExecutionError('aggregation over a non-vector')
-        const v = evalAggregate(this, e, inner.series, param, times.length)
+        const v = evalAggregate(this, e, floatSeries(inner.series), param, times.length)
         // count_values runs through rangeEval; the others hold their operands until their result replaces them
         if (e.op === 'count_values') this.rangeEvalHeld(before, [inner], v, times.length)
         else this.setHeld(before + presenceTotal(v))
@@ -515,6 +523,8 @@ export class Evaluator {
       const sampleTs = new Float64Array(n)
       const sts = s.st
       const sampleSt = sts ? new Float64Array(n) : undefined
+      const shs = s.hs
+      const hists: (FloatHistogram | undefined)[] | undefined = shs ? new Array<FloatHistogram | undefined>(n) : undefined
       let any = false
       for (let i = 0; i < n; i++) {
         const t = eff[i]!
@@ -532,9 +542,10 @@ export class Evaluator {
         // Prometheus 3: the lookback window is left-open, (t - lookback, t]
         if (idx < 0 || s.ts[idx]! <= t - lookback || st[idx]) continue
         vals[i] = s.vs[idx]!
+        if (shs) hists![i] = shs[idx]
         // `smoothed`: interpolate linearly to t from the samples around it
         const nx = idx + 1
-        if (vs.smoothed && s.ts[idx]! < t && nx < s.ts.length && !st[nx] && s.ts[nx]! < t + lookback) {
+        if (vs.smoothed && !shs && s.ts[idx]! < t && nx < s.ts.length && !st[nx] && s.ts[nx]! < t + lookback) {
           vals[i] = s.vs[idx]! + ((s.vs[nx]! - s.vs[idx]!) * (t - s.ts[idx]!)) / (s.ts[nx]! - s.ts[idx]!)
         }
         has[i] = 1
@@ -554,7 +565,9 @@ export class Evaluator {
           if (!perStep) level.addBoth(0, points)
           this.hold(points)
         }
-        out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
+        const res: StepSeries = {labels: sel.labels, vals, has, sampleTs, sampleSt}
+        if (hists) res.hists = hists
+        out.push(res)
       }
       if (vs.smoothed) this.holdSmoothedWindows(s, eff)
     }
@@ -606,7 +619,9 @@ export class Evaluator {
         this.level.addBoth(0, s.ts.length)
         this.hold(s.ts.length)
       }
-      out.push({labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()})
+      const r: RawSeries = {labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
+      if (s.hs) r.hs = s.hs.slice()
+      out.push(r)
     }
     return out
   }
@@ -681,13 +696,17 @@ export class Evaluator {
         const name = v.series[k]!.labels.find((l) => l.name === METRIC_NAME)?.value
         const ts: number[] = []
         const vals: number[] = []
+        const hs: (FloatHistogram | undefined)[] | undefined = s.hists ? [] : undefined
         for (let i = 0; i < n; i++) {
           if (!s.has[i]) continue
           ts.push(inner[i]!)
           vals.push(s.vals[i]!)
+          if (hs) hs.push(subqueryHistogram(s.hists![i]))
         }
         points += ts.length
-        series.push(materialized({labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}, name ?? ''))
+        const raw: RawSeries = {labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}
+        if (hs) raw.hs = hs
+        series.push(materialized(raw, name ?? ''))
       }
     }
     // the points are held already: the evaluation of the subquery's expression left them held
@@ -837,7 +856,7 @@ export class Evaluator {
     if (matrixArg >= 0) {
       // a subquery argument is evaluated first, then the other arguments (engine.go Call); the
       // matrix selector's series are only selected here, read one at a time by the kernel
-      const src = await this.evalRange(c.args[matrixArg]!, times, name)
+      const src = rangeWithoutHistograms(await this.evalRange(c.args[matrixArg]!, times, name), name)
       const params: Float64Array[] = []
       for (let i = 0; i < c.args.length; i++) {
         if (i === matrixArg) continue
@@ -865,7 +884,7 @@ export class Evaluator {
     // is step invariant (evaluated once, at a single time)
     if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times) && !isStepInvariant(c)) this.annotate(sortInRangeQueryWarning(c.posRange))
     const args: EvalValue[] = []
-    for (const a of c.args) args.push(await this.eval(a, times))
+    for (const a of c.args) args.push(withoutHistograms(await this.eval(a, times)))
     const v = callInstantFunction(this, c, args, times)
     // label_replace and label_join pass their argument's samples on as they are
     if (name === 'label_replace' || name === 'label_join') return v

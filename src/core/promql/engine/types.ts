@@ -3,7 +3,13 @@
  * Queryable interface. Evaluation is step-batched: every node is evaluated once for all the
  * query's steps, into per-series Float64Arrays indexed by step (plus a presence mask), so range
  * queries do not re-walk the tree per step and samples are never objects.
+ *
+ * Native histograms are optional side arrays (StepSeries.hists, RawSeries.hs): a step or
+ * sample whose entry is set holds that histogram instead of a float (its float is a NaN
+ * placeholder). Float-only data never has them. Histograms in these arrays are shared between
+ * series and steps: copy before changing one. Histogram evaluation lives in histogram-eval.ts.
  */
+import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import type {Labels} from '../../labels/labels.js'
 import type {Annotation} from './annotations.js'
 import type {QueryStats} from './sample-stats.js'
@@ -18,6 +24,8 @@ export interface StepSeries {
   sampleTs?: Float64Array
   /** start timestamps of the underlying samples (for start_timestamp()), when the selected series carries them */
   sampleSt?: Float64Array
+  /** native histograms by step (see above); absent when the series has none */
+  hists?: (FloatHistogram | undefined)[]
 }
 
 export type EvalValue =
@@ -32,18 +40,24 @@ export interface RawSeries {
   vs: Float64Array
   /** start timestamps (ms, 0 = unknown), only when the selected series carries them */
   st?: Float64Array
+  /** native histograms by sample index, only when some sample is one */
+  hs?: (FloatHistogram | undefined)[]
 }
 
 export interface InstantSample {
   labels: Labels
   t: number
   v: number
+  /** set when the sample is a native histogram (v is then meaningless) */
+  h?: FloatHistogram
 }
 
 export interface RangeSeries {
   labels: Labels
   ts: Float64Array
   vs: Float64Array
+  /** native histograms by point index, only when some point is one */
+  hs?: (FloatHistogram | undefined)[]
 }
 
 export type QueryValue =
