@@ -1,4 +1,5 @@
 import {Command, Errors, Flags} from '@oclif/core'
+import {pathOrContent} from '../core/config/path-or-content.js'
 import {objstoreConfigFromFlags} from '../core/objstore/config.js'
 import {runStoreGateway} from '../core/storegateway/store-gateway.js'
 import {parseTimeOrDuration, type TimeOrDuration} from '../core/storegateway/time-or-duration.js'
@@ -57,6 +58,11 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
       default: parseTimeOrDuration('9999-12-31T23:59:59Z'),
       defaultHelp: async () => '9999-12-31T23:59:59Z',
     }),
+    'selector.relabel-config-file': Flags.string({
+      description: 'Path to YAML file with relabeling configuration that allows selecting blocks to act on based on their external labels. It follows thanos sharding relabel-config syntax (actions keep, drop, hashmod). For format details see: https://thanos.io/tip/thanos/sharding.md/#relabelling',
+      helpValue: '<file-path>',
+    }),
+    'selector.relabel-config': Flags.string({description: "Alternative to 'selector.relabel-config-file' flag (mutually exclusive). Content of YAML file with relabeling configuration that allows selecting blocks to act on based on their external labels.", helpValue: '<content>'}),
     'consistency-delay': durationFlag({
       description: 'Minimum age of all blocks before they are being read. Set it to safe value (e.g 30m) if your object storage is eventually consistent. GCS and S3 are (roughly) strongly consistent.',
       default: 0,
@@ -74,6 +80,7 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
       default: 0,
       min: 0,
     }),
+    'store.grpc.series-max-concurrency': Flags.integer({description: 'Maximum number of concurrent Series calls.', default: 20, min: 0}),
     'store.grpc.series-sample-limit': Flags.integer({description: 'DEPRECATED: use store.limits.request-samples.', default: 0, min: 0}),
     'store.grpc.touched-series-limit': Flags.integer({description: 'DEPRECATED: use store.limits.request-series.', default: 0, min: 0}),
     ...logFlags,
@@ -85,8 +92,10 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
     try {
       const objstoreConfig = await objstoreConfigFromFlags({configFile: flags['objstore.config-file'], config: flags['objstore.config']})
       if (objstoreConfig === undefined) throw new Error('flag objstore.config-file or objstore.config is required for running this command and content cannot be empty.')
+      const selectorRelabelConfig = await pathOrContent({file: flags['selector.relabel-config-file'], content: flags['selector.relabel-config']}, {flagName: 'selector.relabel-config'})
       const gw = await runStoreGateway({
         objstoreConfig,
+        selectorRelabelConfig,
         grpcAddress: flags['grpc-address'],
         httpAddress: flags['http-address'],
         grpcGracePeriodMs: flags['grpc-grace-period'],
@@ -101,6 +110,7 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
         // Upstream binds the deprecated and the new flag to one variable; here the new one wins when set.
         seriesLimit: flags['store.limits.request-series'] || flags['store.grpc.touched-series-limit'],
         samplesLimit: flags['store.limits.request-samples'] || flags['store.grpc.series-sample-limit'],
+        seriesMaxConcurrency: flags['store.grpc.series-max-concurrency'],
         logger,
       })
       gw.lifecycle.handleSignals()

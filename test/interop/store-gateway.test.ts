@@ -61,11 +61,11 @@ function gatewayConfig(o: Partial<StoreGatewayConfig>): StoreGatewayConfig {
 }
 
 /** Two stores' Series answers as comparable text: labels, then every decoded sample. */
-async function seriesOf(client: StoreClient, q: SeriesQuery): Promise<{labels: string; samples: [number, number][]; chunks: number}[]> {
-  const out: {labels: string; samples: [number, number][]; chunks: number}[] = []
+async function seriesOf(client: StoreClient, q: SeriesQuery): Promise<{labels: string; samples: [number, number][]; chunks: string}[]> {
+  const out: {labels: string; samples: [number, number][]; chunks: string}[] = []
   for await (const f of client.series(q, new AbortController().signal)) {
     if (!f.series) continue
-    out.push({labels: labelsToString(f.series.labels), samples: storeSamples(f.series).map((s) => [s.t, s.v]), chunks: f.series.chunks.length})
+    out.push({labels: labelsToString(f.series.labels), samples: storeSamples(f.series).map((s) => [s.t, s.v]), chunks: f.series.chunks.map((c) => `${c.encoding}@${c.minTime}-${c.maxTime}`).join(' ')})
   }
   return out
 }
@@ -175,6 +175,9 @@ describe('interop: thanosts store and real thanos store over one bucket', functi
       ['without the replica label', [m('__name__', 'node_network_receive_bytes_total')], {withoutReplicaLabels: ['replica']}],
       ['skip chunks', [m('__name__', 'http_requests_total')], {skipChunks: true}],
       ['replica 2 (broken blocks only)', [m('replica', '2'), m('__name__', 'node_load1')]],
+      ['external label matchers only', [m('cluster', 'us1'), m('replica', '.+', MatchType.RE)]],
+      ['a series limit', [m('__name__', 'node_cpu_seconds_total')], {limit: 3}],
+      ['batched responses', [m('__name__', 'http_request_duration_seconds_bucket')], {responseBatchSize: 64}],
       ['no such metric', [m('__name__', 'nope')]],
     ]
     let nonEmpty = 0
@@ -183,9 +186,12 @@ describe('interop: thanosts store and real thanos store over one bucket', functi
         const q: SeriesQuery = {minTime: mint, maxTime: maxt, matchers, partialResponse: false, ...extra}
         const [a, b] = await Promise.all([seriesOf(ourClient, q), seriesOf(theirClient, q)])
         assert.deepEqual(a.map((s) => s.labels), b.map((s) => s.labels), `${sname}, ${rname}: label sets`)
-        for (const [i, s] of a.entries()) assert.deepEqual(s.samples, b[i]!.samples, `${sname}, ${rname}: samples of ${s.labels}`)
+        for (const [i, s] of a.entries()) {
+          assert.deepEqual(s.samples, b[i]!.samples, `${sname}, ${rname}: samples of ${s.labels}`)
+          assert.equal(s.chunks, b[i]!.chunks, `${sname}, ${rname}: chunks of ${s.labels}`)
+        }
         if (a.length > 0) nonEmpty++
-        if (sname.startsWith('replica 2') || sname.startsWith('no such')) assert.equal(a.length, 0, `${sname}: nothing`)
+        if (sname.startsWith('replica 2') || sname.startsWith('no such') || sname.startsWith('external label matchers only')) assert.equal(a.length, 0, `${sname}: nothing`)
       }
     }
     assert.ok(nonEmpty >= 25, `most cases select data (${nonEmpty})`)
@@ -197,6 +203,8 @@ describe('interop: thanosts store and real thanos store over one bucket', functi
       {start: data.startMs, end, matchers: [], partialResponse: false},
       {start: end - H, end, matchers: [m('__name__', 'http_requests_total')], partialResponse: false},
       {start: end - H, end, matchers: [m('replica', '1'), m('__name__', 'node_cpu_seconds_total')], partialResponse: false, withoutReplicaLabels: ['replica']},
+      {start: data.startMs, end: data.startMs + H, matchers: [m('cluster', 'us1')], partialResponse: false},
+      {start: data.startMs, end, matchers: [m('__name__', 'http_.*', MatchType.RE)], partialResponse: false, limit: 2},
     ]
     const signal = new AbortController().signal
     for (const q of qs) {

@@ -2,16 +2,16 @@
  * api/: Prometheus HTTP API v1 shapes.
  *
  * value-json.ts: engine results as Prometheus's API `data` object ({resultType, result}) with
- * values as Go-formatted strings and timestamps as unix seconds (ms precision), so clients
+ * values as Go-formatted strings (formatApiFloat: Prometheus's jsonutil.MarshalFloat) and timestamps as unix seconds (ms precision), so clients
  * that parse Prometheus answers (Grafana, promtool, our query-once) read ours unchanged.
  */
 import {labelsToRecord} from '../labels/labels.js'
 import type {QueryValue} from '../promql/engine/types.js'
-import {formatGoFloat} from '../promql/format-float.js'
+import {formatApiFloat} from '../promql/format-float.js'
 import type {ApiPoint, ApiQueryData} from './api-types.js'
 
 function point(t: number, v: number): ApiPoint {
-  return [t / 1000, formatGoFloat(v)]
+  return [t / 1000, formatApiFloat(v)]
 }
 
 export function queryValueToApiData(v: QueryValue): ApiQueryData {
@@ -44,13 +44,13 @@ export function queryValueToJson(v: QueryValue): string {
   if (v.type !== 'matrix' && v.type !== 'vector') return JSON.stringify(queryValueToApiData(v))
   const parts: string[] = []
   if (v.type === 'vector') {
-    for (const s of v.samples) parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"value":[${s.t / 1000},"${formatGoFloat(s.v)}"]}`)
+    for (const s of v.samples) parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"value":[${s.t / 1000},"${formatApiFloat(s.v)}"]}`)
     return `{"resultType":"vector","result":[${parts.join(',')}]}`
   }
   for (const s of v.series) {
     const n = s.ts.length
     const pts = new Array<string>(n)
-    for (let i = 0; i < n; i++) pts[i] = `[${s.ts[i]! / 1000},"${formatGoFloat(s.vs[i]!)}"]`
+    for (let i = 0; i < n; i++) pts[i] = `[${s.ts[i]! / 1000},"${formatApiFloat(s.vs[i]!)}"]`
     parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${pts.join(',')}]}`)
   }
   return `{"resultType":"matrix","result":[${parts.join(',')}]}`

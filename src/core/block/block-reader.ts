@@ -6,6 +6,7 @@
  *   chunks-reader.ts                 chunk segment files
  *   posting-groups.ts, regex-set.ts  matchers → postings, as Thanos's store gateway
  *   block-reader.ts (this file)      one block: series by matchers and time, label names/values
+ *   writer/                          writing blocks to a local directory (writer/write-block.ts)
  *
  * A BlockReader opens `<ULID>/` in a bucket with a handful of GETs (meta.json, the index's
  * header, TOC, symbols and postings offset table, a listing of chunks/ unless meta.json

@@ -193,3 +193,14 @@ function scaleBig(mant: bigint, exp: number): number {
   }
   return v
 }
+
+/**
+ * A sample value as Prometheus's API writes it (util/jsonutil/marshal.go MarshalFloat): Go's
+ * 'f' form, but 'e' (strconv 'e', -1: shortest digits, a two-digit exponent at least) below
+ * 1e-6 and from 1e21, as encoding/json does.
+ */
+export function formatApiFloat(v: number): string {
+  const abs = Math.abs(v)
+  if (abs === 0 || Number.isNaN(v) || abs === Infinity || (abs >= 1e-6 && abs < 1e21)) return formatGoFloat(v)
+  return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2')
+}

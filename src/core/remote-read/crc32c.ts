@@ -62,12 +62,15 @@ export function frameChecksum(data: Uint8Array): number {
   return native(buf) >>> 0
 }
 
+const SMALL = 256
+
 /**
  * The CRC32-C of `prev`'s bytes followed by `data` (`prev` = 0 to start), for checksums over
  * sections written in pieces (the block writer's postings offset table).
  */
 export function crc32cUpdate(prev: number, data: Uint8Array): number {
-  if (native === undefined) return crc32c(data, 0, data.length, prev)
+  // Below a few hundred bytes the call into the native module costs more than the JS loop.
+  if (native === undefined || data.length < SMALL) return crc32c(data, 0, data.length, prev)
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   return native(buf, prev) >>> 0
 }

@@ -16,7 +16,7 @@
  * same name, labelpb.ExtendSortedLabels) minus the request's without_replica_labels, and the
  * streams are merged in label order; series with equal labels, from several blocks or several
  * series of one block, become one series whose chunks are in time order, identical chunks once
- * (the proxy's flattenGroup, as Thanos's responseDeduplicator). Chunks are passed as the block
+ * (chainSeries, as Thanos's responseDeduplicator). Chunks are passed as the block
  * holds them (XOR, histogram, float histogram), whole, never re-encoded.
  *
  * Upstream buffers every block's answer and re-sorts it (eagerRespSet); here a block's series
@@ -34,14 +34,15 @@ import {Matcher, MatchType} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from '../objstore/bucket.js'
 import {MAX_INT64, MIN_INT64} from '../prometheus/prometheus-client.js'
-import {flattenGroup, mergeSortedUnique} from '../proxy/proxy.js'
-import {mergeSeriesStreams} from '../proxy/series-merge.js'
+import {mergeSortedUnique} from '../proxy/proxy.js'
+import {mergeSeriesStreams, type MergedGroup} from '../proxy/series-merge.js'
 import {sortedByMergedLabels, type KeyedSeries} from '../sidecar/series-order.js'
 import type {StoreApiImpl} from '../storeapi/store-grpc-server.js'
 import {ChunkEncoding, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
 import type {EndpointInfo} from '../storepb/store-wire.js'
 import type {FetchResult, MetaFetcher} from './meta-fetcher.js'
 import {setSynced, type StoreGatewayMetrics} from './metrics.js'
+import type {SeriesGate} from './series-gate.js'
 import {timestampOf, type TimeOrDuration} from './time-or-duration.js'
 
 /** Thanos's MaxSamplesPerChunk: the samples limit is enforced as a chunks limit of samples / 120. */
@@ -62,6 +63,8 @@ export interface BucketStoreOptions {
   /** Samples per Series call (--store.limits.request-samples, --store.grpc.series-sample-limit); 0 = no limit. */
   samplesLimit?: number
   reader?: BlockReaderOptions
+  /** --store.grpc.series-max-concurrency; none = no limit. */
+  seriesGate?: SeriesGate
 }
 
 interface LoadedBlock {
@@ -237,6 +240,15 @@ export class BucketStore implements StoreApiImpl {
   }
 
   async *series(q: SeriesQuery, signal: AbortSignal): AsyncGenerator<SeriesFrame> {
+    const leave = await this.o.seriesGate?.enter(signal)
+    try {
+      yield* this.selectSeries(q, signal)
+    } finally {
+      leave?.()
+    }
+  }
+
+  private async *selectSeries(q: SeriesQuery, signal: AbortSignal): AsyncGenerator<SeriesFrame> {
     const [lo, hi] = this.limits()
     const mint = Math.max(q.minTime, lo)
     const maxt = Math.min(q.maxTime, hi)
@@ -253,6 +265,8 @@ export class BucketStore implements StoreApiImpl {
     picked.sort((x, y) => x.b.meta.minTime - y.b.meta.minTime || x.b.meta.maxTime - y.b.meta.maxTime)
     this.o.metrics.seriesBlocksQueried.observe(picked.length)
     if (picked.length === 0) return
+    // Upstream reserves the series limit per block on the postings matched (before the time
+    // filter) and the chunks limit per series; here both count what is actually sent from a block.
     const seriesLimiter = new Limiter(this.o.seriesLimit ?? 0, 'series', () => this.o.metrics.queriesDropped.inc({reason: 'series'}))
     const chunksLimit = Math.floor((this.o.samplesLimit ?? 0) / MAX_SAMPLES_PER_CHUNK)
     const chunksLimiter = new Limiter(chunksLimit, 'chunks', () => this.o.metrics.queriesDropped.inc({reason: 'chunks'}))
@@ -263,7 +277,7 @@ export class BucketStore implements StoreApiImpl {
     let n = 0
     for await (const g of mergeSeriesStreams(sources)) {
       if (++n > limit) break
-      yield {series: flattenGroup(g)}
+      yield {series: chainSeries(g)}
     }
   }
 
@@ -363,6 +377,27 @@ export class BucketStore implements StoreApiImpl {
     }
     return Promise.all(jobs)
   }
+}
+
+/**
+ * One series of the parts with equal labels (proxy_merge.go chainSeriesAndRemIdenticalChunks):
+ * all chunks in AggrChunk.Compare order (min time, max time, then bytes), identical ones once.
+ * Sorting by bytes last puts identical chunks side by side, so no chunk is hashed or copied.
+ */
+export function chainSeries(g: MergedGroup<StoreSeries>): StoreSeries {
+  if (g.parts.length === 1) return g.parts[0]!.item
+  const all: StoreChunk[] = []
+  for (const p of g.parts) for (const c of p.item.chunks) all.push(c)
+  if (all.length === 0) return {labels: g.labels, chunks: all}
+  all.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime || a.encoding - b.encoding || Buffer.compare(a.data, b.data))
+  const chunks: StoreChunk[] = [all[0]!]
+  for (let i = 1; i < all.length; i++) {
+    const c = all[i]!
+    const prev = chunks[chunks.length - 1]!
+    if (c.minTime === prev.minTime && c.maxTime === prev.maxTime && c.encoding === prev.encoding && Buffer.compare(c.data, prev.data) === 0) continue
+    chunks.push(c)
+  }
+  return {labels: g.labels, chunks}
 }
 
 function applyLimit(xs: string[], limit: number | undefined): string[] {

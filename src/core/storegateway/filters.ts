@@ -2,6 +2,8 @@
  * The meta filters of the store gateway, in the order thanos cmd/thanos/store.go installs them
  * (pkg/block/fetcher.go):
  * - time partition: only blocks overlapping [--min-time, --max-time] (TimePartitionMetaFilter);
+ * - label sharding: blocks the --selector.relabel-config rules keep (LabelShardedMetaFilter,
+ *   selector-relabel.ts);
  * - consistency delay: blocks younger than --consistency-delay (by upload time, else by the
  *   ULID's time) wait, except blocks the compactor or a bucket repair wrote (ConsistencyDelayMetaFilter);
  * - deletion marks: a block whose deletion-mark.json is older than --ignore-deletion-marks-delay
@@ -20,6 +22,7 @@ import {compareStrings} from '../labels/labels.js'
 import type {Bucket} from '../objstore/bucket.js'
 import type {Logger} from '../log.js'
 import type {MetaFilter} from './meta-fetcher.js'
+import {BLOCK_ID_LABEL, selectorKeeps, type SelectorRelabelRule} from './selector-relabel.js'
 import {timestampOf, type TimeOrDuration} from './time-or-duration.js'
 
 export function timePartitionFilter(minTime: TimeOrDuration, maxTime: TimeOrDuration): MetaFilter {
@@ -32,6 +35,21 @@ export function timePartitionFilter(minTime: TimeOrDuration, maxTime: TimeOrDura
       for (const [id, m] of metas) {
         if (m.maxTime >= lo && m.minTime <= hi) continue
         count('time-excluded')
+        metas.delete(id)
+      }
+    },
+  }
+}
+
+export function labelShardedFilter(rules: readonly SelectorRelabelRule[]): MetaFilter {
+  return {
+    name: 'label-sharded',
+    filter(metas, count) {
+      if (rules.length === 0) return
+      for (const [id, m] of metas) {
+        // Built as upstream: __block_id first, then the external labels (one of that name wins).
+        if (selectorKeeps(rules, {[BLOCK_ID_LABEL]: id, ...m.thanos.labels})) continue
+        count('label-excluded')
         metas.delete(id)
       }
     },

@@ -2,9 +2,11 @@
  * storegateway/: `thanosts store`, the store gateway: the blocks of a bucket served over the
  * Thanos StoreAPI (thanos cmd/thanos/store.go, pkg/store/bucket.go).
  *   meta-fetcher.ts      which blocks the bucket holds (listing, meta.json, partial/corrupt blocks)
- *   filters.ts           which of them to serve (time partition, consistency delay, deletion marks, duplicates)
+ *   filters.ts           which of them to serve (time partition, label sharding, consistency delay, deletion marks, duplicates)
+ *   selector-relabel.ts  --selector.relabel-config (keep, drop, hashmod on external labels)
  *   bucket-store.ts      the served blocks and the StoreAPI over them (Info, Series, LabelNames, LabelValues)
  *   metrics.ts           Thanos's metric names
+ *   series-gate.ts       --store.grpc.series-max-concurrency
  *   time-or-duration.ts  --min-time / --max-time values
  *   store-gateway.ts     (this file) the process: bucket, initial sync, periodic resync, gRPC and HTTP
  *
@@ -25,8 +27,10 @@ import {Prober} from '../server/prober.js'
 import {SERVICE_OF_METHOD} from '../storeapi/services.js'
 import {registerStoreApi, type GrpcCallObserver} from '../storeapi/store-grpc-server.js'
 import {BucketStore} from './bucket-store.js'
-import {consistencyDelayFilter, deduplicateFilter, ignoreDeletionMarkFilter, timePartitionFilter} from './filters.js'
+import {consistencyDelayFilter, deduplicateFilter, ignoreDeletionMarkFilter, labelShardedFilter, timePartitionFilter} from './filters.js'
 import {MetaFetcher} from './meta-fetcher.js'
+import {SeriesGate} from './series-gate.js'
+import {parseSelectorRelabelConfig} from './selector-relabel.js'
 import {storeGatewayMetrics} from './metrics.js'
 import {timestampOf, type TimeOrDuration} from './time-or-duration.js'
 
@@ -54,6 +58,10 @@ export interface StoreGatewayConfig {
   seriesLimit: number
   /** --store.limits.request-samples / --store.grpc.series-sample-limit (0 = none). */
   samplesLimit: number
+  /** --selector.relabel-config(-file) YAML; none = every block. */
+  selectorRelabelConfig?: string
+  /** --store.grpc.series-max-concurrency (0 = no limit). */
+  seriesMaxConcurrency?: number
   logger: Logger
   /** Initial sync retries (upstream: every 10 s for 30 s); tests shorten them. */
   initialSyncRetryMs?: number
@@ -77,7 +85,9 @@ export async function runStoreGateway(cfg: StoreGatewayConfig): Promise<RunningS
   if (timestampOf(cfg.minTime) > timestampOf(cfg.maxTime)) {
     throw new ThanostsError('bad_data', `invalid argument: --min-time '${cfg.minTime.text}' can't be greater than --max-time '${cfg.maxTime.text}'`)
   }
+  if ((cfg.seriesMaxConcurrency ?? 0) < 0) throw new ThanostsError('bad_data', `max concurrency value cannot be lower than 0 (got ${cfg.seriesMaxConcurrency})`)
   if (cfg.blockSyncConcurrency < 1) throw new ThanostsError('bad_data', '--block-sync-concurrency must be equal or greater than 1')
+  const selector = parseSelectorRelabelConfig(cfg.selectorRelabelConfig ?? '')
   const bucket = cfg.bucket ?? (cfg.objstoreConfig !== undefined ? bucketFromConfig(cfg.objstoreConfig, {logger: log}) : undefined)
   if (!bucket) throw new ThanostsError('bad_data', 'no bucket configuration: --objstore.config-file or --objstore.config is required')
 
@@ -104,6 +114,7 @@ export async function runStoreGateway(cfg: StoreGatewayConfig): Promise<RunningS
     logger: log.with({component: 'block.MetaFetcher'}),
     filters: [
       timePartitionFilter(cfg.minTime, cfg.maxTime),
+      labelShardedFilter(selector),
       consistencyDelayFilter(cfg.consistencyDelayMs, log),
       ignoreDeletionMarkFilter(bucket, cfg.ignoreDeletionMarksDelayMs, cfg.blockMetaFetchConcurrency, log),
       deduplicateFilter(),
@@ -119,6 +130,7 @@ export async function runStoreGateway(cfg: StoreGatewayConfig): Promise<RunningS
     maxTime: cfg.maxTime,
     seriesLimit: cfg.seriesLimit,
     samplesLimit: cfg.samplesLimit,
+    seriesGate: new SeriesGate(cfg.seriesMaxConcurrency ?? 20, registry),
   })
 
   log.info('initializing bucket store')

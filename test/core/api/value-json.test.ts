@@ -23,4 +23,21 @@ describe('api: query results as JSON text', () => {
       {numRuns: 300},
     )
   })
+
+  it('writes values as Prometheus\'s jsonutil.MarshalFloat: exponent form below 1e-6 and from 1e21, two exponent digits at least', () => {
+    const text = (v: number) => queryValueToJson({type: 'vector', samples: [{labels: [], t: 0, v}]})
+    const cases: [number, string][] = [
+      [3.7734652460679854e-8, '3.7734652460679854e-08'],
+      [1e-6, '0.000001'],
+      [9.99e-7, '9.99e-07'],
+      [-1.5e-300, '-1.5e-300'],
+      [1e21, '1e+21'],
+      [123456789012345680000, '123456789012345680000'],
+      [0.1, '0.1'],
+      [0, '0'],
+      [Number.NaN, 'NaN'],
+      [-Infinity, '-Inf'],
+    ]
+    for (const [v, want] of cases) assert.equal(text(v), `{"resultType":"vector","result":[{"metric":{},"value":[0,"${want}"]}]}`, String(v))
+  })
 })

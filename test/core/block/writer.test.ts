@@ -22,13 +22,15 @@ import {TMP_FOR_CREATION_SUFFIX, writeBlock, type WriterSeries} from '../../../s
 import {encodeHistogramChunks, encodeXorChunks} from '../../../src/core/chunkenc/index.js'
 import {BadDataError} from '../../../src/core/errors.js'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
-import {labelsToString} from '../../../src/core/labels/labels.js'
+import {compareLabels, labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
+import {bucketFromConfig} from '../../../src/core/objstore/config.js'
 import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {nopLogger} from '../../../src/core/log.js'
 import {uploadBlockDir} from '../../../src/core/shipper/upload.js'
 import {peer, prometheus3, startPeer, startThanosQuery, type PeerProcess, type ThanosQueryHandle} from '../../helpers/peers.js'
 import {freePort} from '../../helpers/ports.js'
+import {startSeaweedS3, type SeaweedS3} from '../../helpers/s3.js'
 import {PROMTOOL_BIN, startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
 import {createBlocks, datasetOpenMetrics, dbCopy, HOUR, promtoolAnalyze, promtoolDump, removeDbCopy, SPAN, T0, tempDir, type Tool} from './fixtures.js'
 
@@ -302,6 +304,48 @@ describe('block writer: blocks of promtool 2.42 rewritten', function () {
     }
   })
 
+  it('merges the five blocks into one level-2 block that promtool, Prometheus 3 and thanos verify read as the five', async () => {
+    // What a compaction does, in the simplest form: each series' chunks of all blocks in time order.
+    const bySeries = new Map<string, BlockSeries>()
+    for (const id of ids) {
+      for (const s of await readAll(src, id)) {
+        const k = labelsToString(s.labels)
+        const have = bySeries.get(k)
+        if (have) have.chunks.push(...s.chunks)
+        else bySeries.set(k, {labels: s.labels, chunks: [...s.chunks]})
+      }
+    }
+    const sorted = [...bySeries.values()].sort((a, b) => compareLabels(a.labels, b.labels))
+    const metas = await Promise.all(ids.map(async (id) => parseMeta(await readFile(path.join(src, id, 'meta.json')), id)))
+    const merged = path.join(root, 'merged')
+    const m = (await writeBlock(sorted, {
+      dir: merged,
+      minTime: metas[0]!.minTime,
+      maxTime: metas[metas.length - 1]!.maxTime,
+      compaction: {level: 2, sources: metas.map((x) => x.ulid), parents: metas.map((x) => ({ulid: x.ulid, minTime: x.minTime, maxTime: x.maxTime}))},
+    }))!
+    assert.equal(m.stats.numSamples, metas.reduce((n, x) => n + x.stats.numSamples!, 0))
+    assert.equal(m.stats.numSeries, sorted.length)
+    const a = await dbCopy(src)
+    const b = await dbCopy(merged)
+    try {
+      assert.deepEqual(await promtoolDump(DEBIAN, b, T0 - HOUR, T0 + SPAN + HOUR), await promtoolDump(DEBIAN, a, T0 - HOUR, T0 + SPAN + HOUR))
+    } finally {
+      await removeDbCopy(a)
+      await removeDbCopy(b)
+    }
+    const log = await thanosVerify(merged)
+    assert.match(log, new RegExp(`msg="no issue" id=${m.ulid}`))
+    assert.doesNotMatch(log, /detected issue|found overlapped blocks|level=error/)
+    theirs ??= await startPrometheus({version: 3, blocksFrom: src})
+    const p = await startPrometheus({version: 3, blocksFrom: merged})
+    try {
+      for (const q of QUERIES) assert.deepEqual(await queryRange(p.url, q, T0, T0 + SPAN, 60_000), await queryRange(theirs.url, q, T0, T0 + SPAN, 60_000), q)
+    } finally {
+      await p.stop()
+    }
+  })
+
   it('the real thanos tools bucket verify reports no issue for ours', async () => {
     const bucket = path.join(root, 'bucket')
     await cp(ours, bucket, {recursive: true})
@@ -315,6 +359,54 @@ describe('block writer: blocks of promtool 2.42 rewritten', function () {
     meta.ulid = dup
     await writeFile(path.join(bucket, dup, 'meta.json'), JSON.stringify(meta))
     assert.match(await thanosVerify(bucket), new RegExp(`found overlapped blocks.*${dup}`))
+  })
+})
+
+describe('block writer: a block uploaded to a real S3 (SeaweedFS)', function () {
+  this.timeout(180_000)
+  let root: string
+  let s3: SeaweedS3 | undefined
+
+  before(async () => {
+    root = await tempDir('writer-s3')
+    s3 = await startSeaweedS3()
+  })
+
+  after(async () => {
+    await s3?.stop()
+    await rm(root, {recursive: true, force: true})
+  })
+
+  it('uploads every segment, the index and meta.json; our reader over S3 and thanos verify read it whole', async () => {
+    const src = path.join(root, 'src')
+    const local = path.join(root, 'local')
+    const [id] = await createBlocks(DEBIAN, datasetOpenMetrics(1000), src)
+    const r = await openBlock(src, id!)
+    const m = (await writeBlock(r.series(ALL, r.meta.minTime, r.meta.maxTime), {
+      dir: local,
+      minTime: r.meta.minTime,
+      maxTime: r.meta.maxTime,
+      thanos: {labels: {cluster: 's3'}, source: 'compactor'},
+      segmentSize: 8 * 1024,
+    }))!
+    assert.ok(m.thanos.segment_files!.length > 2)
+    const bucket = bucketFromConfig(s3!.objstoreYaml())
+    try {
+      await uploadBlockDir(path.join(local, m.ulid), {bucket, hashFunc: '', concurrency: 3, logger: nopLogger})
+      const keys: string[] = []
+      for await (const k of bucket.iter('', {recursive: true})) keys.push(k)
+      assert.deepEqual(keys.sort(), [...m.thanos.segment_files!.map((x) => `${m.ulid}/chunks/${x}`), `${m.ulid}/index`, `${m.ulid}/meta.json`].sort())
+      const overS3 = await BlockReader.open(bucket, m.ulid)
+      assert.deepEqual(overS3.meta.thanos.labels, {cluster: 's3'})
+      const got = await collect(overS3.series(ALL, m.minTime, m.maxTime))
+      assertSameSeries(got, await readAll(src, id!), 'over S3')
+    } finally {
+      await bucket.close()
+    }
+    const {stdout, stderr} = await execFileP(peer('thanos').path, ['tools', 'bucket', 'verify', `--objstore.config=${s3!.objstoreYaml()}`, '--log.level=debug'], {maxBuffer: 64 << 20})
+    const log = stdout + stderr
+    assert.match(log, new RegExp(`msg="no issue" id=${m.ulid}`), log)
+    assert.doesNotMatch(log, /detected issue|level=error/, log)
   })
 })
 
@@ -420,6 +512,7 @@ describe('block writer: segments, histograms and refused input', function () {
 
   for (const [what, input, msg] of [
     ['an empty label value', [{labels: [{name: '__name__', value: 'x'}, {name: 'job', value: ''}], chunks: series('x', 5).chunks}], /empty value for label "job"/],
+    ['a label value that is not UTF-8', [{labels: [{name: '__name__', value: 'x\uD800y'}], chunks: series('x', 5).chunks}], /not valid UTF-8/],
     ['an empty label name', [{labels: [{name: '', value: 'v'}], chunks: series('x', 5).chunks}], /empty label name/],
     ['an empty label set', [{labels: [], chunks: series('x', 5).chunks}], /empty label set/],
     ['unsorted label names', [{labels: [{name: 'b', value: '1'}, {name: 'a', value: '1'}], chunks: series('x', 5).chunks}], /not sorted/],
@@ -437,6 +530,36 @@ describe('block writer: segments, histograms and refused input', function () {
       assert.deepEqual(await readdir(dst), [])
     })
   }
+
+  it('writes chunks before 1970 (negative timestamps) that promtool reads back', async () => {
+    const dst = path.join(root, 'negative')
+    const from = -HOUR
+    const s = series('before_epoch', 480, from)
+    const meta = (await writeBlock([s], {dir: dst}))!
+    assert.deepEqual([meta.minTime, meta.maxTime], [from, from + 479 * 15_000 + 1])
+    assertSameSeries(await readAll(dst, meta.ulid), [{labels: s.labels, chunks: s.chunks.map((c) => ({...c}))}], 'negative')
+    const db = await dbCopy(dst)
+    try {
+      const dump = await promtoolDump({promtool: prometheus3().promtool, sandbox: true}, db, from - 1, from + 2 * HOUR)
+      assert.equal(dump.length, 1)
+      assert.deepEqual(dump[0]!.ts, Array.from({length: 480}, (_, i) => from + i * 15_000))
+    } finally {
+      await removeDbCopy(db)
+    }
+  })
+
+  it('stops when its signal is aborted and leaves no block behind', async () => {
+    const dst = path.join(root, 'abort')
+    const ac = new AbortController()
+    async function* endless(): AsyncGenerator<WriterSeries> {
+      for (let i = 0; ; i++) {
+        if (i === 100) ac.abort(new Error('enough'))
+        yield {...series('a', 5), labels: [{name: '__name__', value: `s${String(i).padStart(8, '0')}`}]}
+      }
+    }
+    await assert.rejects(writeBlock(endless(), {dir: dst, signal: ac.signal}), /enough/)
+    assert.deepEqual(await readdir(dst), [])
+  })
 
   it('refuses chunks outside the given block range', async () => {
     const dst = path.join(root, 'range')

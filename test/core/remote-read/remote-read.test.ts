@@ -6,7 +6,7 @@ import {decodeXorChunk} from '../../../src/core/chunkenc/index.js'
 import {errorKind} from '../../../src/core/errors.js'
 import {labelsToRecord} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
-import {CRC32C_IMPLEMENTATION, crc32c, frameChecksum} from '../../../src/core/remote-read/crc32c.js'
+import {CRC32C_IMPLEMENTATION, crc32c, crc32cUpdate, frameChecksum} from '../../../src/core/remote-read/crc32c.js'
 import {FrameChecksumError, readFrames} from '../../../src/core/remote-read/frame-reader.js'
 import {RemoteReadClient, type ChunkedSeries} from '../../../src/core/remote-read/remote-read-client.js'
 import {decodeChunkedReadResponse, encodeReadRequest} from '../../../src/core/remote-read/remote-read-codec.js'
@@ -71,6 +71,17 @@ describe('remote read: codec and frames', function () {
   it('crc32c matches the Castagnoli test vector', function () {
     assert.equal(crc32c(new TextEncoder().encode('123456789')), 0xe3069283)
     assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa)
+  })
+
+  it('crc32cUpdate continues a checksum over pieces of any size, native or not', function () {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({maxLength: 700}), {maxLength: 6}), (pieces) => {
+        let crc = 0
+        for (const p of pieces) crc = crc32cUpdate(crc, p)
+        assert.equal(crc, crc32c(Buffer.concat(pieces)))
+      }),
+      {numRuns: 300},
+    )
   })
 
   it('snappy round-trips', function () {

@@ -82,6 +82,12 @@ export class Encbuf {
     this.len += b.length
   }
 
+  putZeros(n: number): void {
+    this.grow(n)
+    this.buf.fill(0, this.len, this.len + n)
+    this.len += n
+  }
+
   /** A uvarint byte length and the UTF-8 bytes of `s` (PutUvarintStr). */
   putUvarintStr(s: string): void {
     const n = Buffer.byteLength(s)

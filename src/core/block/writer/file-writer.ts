@@ -9,6 +9,8 @@
 import {open, type FileHandle} from 'node:fs/promises'
 
 const BUFFER_SIZE = 1 << 20
+const DONE = Promise.resolve()
+const ZEROS = new Uint8Array(64)
 
 export class FileWriter {
   pos = 0
@@ -27,7 +29,18 @@ export class FileWriter {
     return new FileWriter(path, await open(path, 'w', 0o644))
   }
 
-  async write(b: Uint8Array): Promise<void> {
+  /** Appends `b`; resolves at once (no new promise) when it fits the buffer, the common case. */
+  write(b: Uint8Array): Promise<void> {
+    if (this.used + b.length <= BUFFER_SIZE) {
+      this.buf.set(b, this.used)
+      this.used += b.length
+      this.pos += b.length
+      return DONE
+    }
+    return this.writeSlow(b)
+  }
+
+  private async writeSlow(b: Uint8Array): Promise<void> {
     if (b.length >= BUFFER_SIZE) {
       await this.flush()
       await this.writeFully(b, this.flushed)
@@ -42,9 +55,9 @@ export class FileWriter {
   }
 
   /** Zero bytes up to the next multiple of `align` (AddPadding). */
-  async pad(align: number): Promise<void> {
+  pad(align: number): Promise<void> {
     const r = this.pos % align
-    if (r !== 0) await this.write(new Uint8Array(align - r))
+    return r === 0 ? DONE : this.write(ZEROS.subarray(0, align - r))
   }
 
   /** Overwrites bytes at `at` (< pos): in the buffer if still there, else on disk. */

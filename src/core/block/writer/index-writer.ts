@@ -22,7 +22,7 @@ import {open, rm, type FileHandle} from 'node:fs/promises'
 import {BadDataError} from '../../errors.js'
 import {compareLabels, compareStrings, labelsToString, type Labels} from '../../labels/labels.js'
 import {crc32cUpdate} from '../../remote-read/crc32c.js'
-import {crc32cOf, Decbuf, type FileContext} from '../decbuf.js'
+import {Decbuf, type FileContext} from '../decbuf.js'
 import {INDEX_FORMAT_V2, INDEX_MAGIC} from '../toc.js'
 import {Encbuf} from './encbuf.js'
 import {FileWriter} from './file-writer.js'
@@ -95,8 +95,32 @@ class PostingsPool {
     return this.counts.a[pair]!
   }
 
-  *ids_(pair: number): IterableIterator<number> {
+  *postingsOf(pair: number): IterableIterator<number> {
     for (let e = this.heads.a[pair]!; e !== MAX_U32; e = this.next.a[e]!) yield this.ids.a[e]!
+  }
+}
+
+/**
+ * (name symbol, value symbol) → postings pair: a map per name, keyed by small integers (a
+ * single map keyed by name * 2^k + value would hash heap numbers, which is slower).
+ */
+class PairIndex {
+  private readonly byName = new Map<number, Map<number, number>>()
+
+  constructor(private readonly pool: PostingsPool) {}
+
+  get(name: number, value: number): number {
+    let values = this.byName.get(name)
+    if (!values) this.byName.set(name, (values = new Map()))
+    let p = values.get(value)
+    if (p === undefined) values.set(value, (p = this.pool.newPair()))
+    return p
+  }
+
+  /** [name, [[value, pair]...]] by name then value (symbol numbers are in string order). */
+  sorted(): [number, [number, number][]][] {
+    const out = [...this.byName].map(([name, values]): [number, [number, number][]] => [name, [...values].sort((a, b) => a[0] - b[0])])
+    return out.sort((a, b) => a[0] - b[0])
   }
 }
 
@@ -206,27 +230,31 @@ export class IndexWriter {
     await this.tmp.close()
     const out = this.out
     // Symbols, sorted as Go strings (bytewise); remap[first-seen id] = position in the table.
-    const order = Uint32Array.from(this.symbolList.keys())
-    const syms = this.symbolList
-    order.sort((a, b) => compareStrings(syms[a]!, syms[b]!))
-    if (order.length > MAX_U32) throw new BadDataError(`index writer: ${order.length} symbols do not fit the symbol table`)
-    const remap = new Uint32Array(order.length)
-    for (let i = 0; i < order.length; i++) remap[order[i]!] = i
+    const sorted = sortSymbols(this.symbolList)
+    if (sorted.length > MAX_U32) throw new BadDataError(`index writer: ${sorted.length} symbols do not fit the symbol table`)
+    const remap = new Uint32Array(sorted.length)
+    for (let i = 0; i < sorted.length; i++) remap[this.symbolIds.get(sorted[i]!)!] = i
     this.symbolIds.clear()
+    this.symbolList.length = 0
 
     const tocSymbols = out.pos
     const e = this.rec
     e.reset()
     e.putBE32(0) // length, patched below
-    e.putBE32(order.length)
+    e.putBE32(sorted.length)
     let crc = crc32cUpdate(0, e.bytes().subarray(4))
     await out.write(e.bytes())
-    for (let i = 0; i < order.length; i++) {
-      e.reset()
-      e.putUvarintStr(syms[order[i]!]!)
-      crc = crc32cUpdate(crc, e.bytes())
-      await out.write(e.bytes())
+    e.reset()
+    for (let i = 0; i < sorted.length; i++) {
+      e.putUvarintStr(sorted[i]!)
+      if (e.len >= 1 << 16) {
+        crc = crc32cUpdate(crc, e.bytes())
+        await out.write(e.bytes())
+        e.reset()
+      }
     }
+    crc = crc32cUpdate(crc, e.bytes())
+    await out.write(e.bytes())
     const symLen = out.pos - tocSymbols - 4
     if (symLen > MAX_U32) throw new BadDataError(`index writer: symbol table of ${symLen} bytes exceeds 4 GiB`)
     const lenBuf = Buffer.allocUnsafe(4)
@@ -240,16 +268,16 @@ export class IndexWriter {
     const tocSeries = out.pos
     const pool = new PostingsPool()
     const all = pool.newPair()
-    /** Sorted name symbol → (sorted value symbol → pair). */
-    const pairs = new Map<number, Map<number, number>>()
+    const pairs = new PairIndex(pool)
     let seriesMax = 0
     const ctx: FileContext = {block: '', file: this.tmpFile}
     const body = new Encbuf(4096)
+    const entry = new Encbuf(4096)
     const tmpIn = await open(this.tmpFile, 'r')
     try {
       for await (const rec of records(tmpIn, ctx)) {
-        await out.pad(SERIES_ALIGN)
-        const id = out.pos / SERIES_ALIGN
+        const start = out.pos + ((SERIES_ALIGN - (out.pos % SERIES_ALIGN)) % SERIES_ALIGN)
+        const id = start / SERIES_ALIGN
         if (id > MAX_U32) throw new BadDataError('index writer: series section exceeds 64 GiB (series refs are 32-bit)')
         pool.add(all, id)
         const d = new Decbuf(rec, 0, ctx)
@@ -261,11 +289,7 @@ export class IndexWriter {
           const value = remap[d.uvarint()]!
           body.putUvarint(name)
           body.putUvarint(value)
-          let values = pairs.get(name)
-          if (!values) pairs.set(name, (values = new Map()))
-          let pair = values.get(value)
-          if (pair === undefined) values.set(value, (pair = pool.newPair()))
-          pool.add(pair, id)
+          pool.add(pairs.get(name, value), id)
         }
         const nc = d.uvarint()
         body.putUvarint(nc)
@@ -287,14 +311,14 @@ export class IndexWriter {
           prevMaxt = mint + span
           prevRef = ref
         }
+        // Padding, length, body and CRC in one write.
         const b = body.bytes()
-        this.head.reset()
-        this.head.putUvarint(b.length)
-        crcBuf.writeUInt32BE(crc32cOf(b, 0, b.length), 0)
-        const start = out.pos
-        await out.write(this.head.bytes())
-        await out.write(b)
-        await out.write(crcBuf)
+        entry.reset()
+        entry.putZeros(start - out.pos)
+        entry.putUvarint(b.length)
+        entry.putBytes(b)
+        entry.putBE32(crc32cUpdate(0, b))
+        await out.write(entry.bytes())
         seriesMax = Math.max(seriesMax, out.pos - start)
       }
     } finally {
@@ -307,14 +331,10 @@ export class IndexWriter {
     // table. The TOC points at the section before its alignment padding, as upstream's does.
     const tocPostings = out.pos
     await out.pad(POSTINGS_ALIGN)
-    const names = [...pairs.keys()].sort((a, b) => a - b)
-    const valueLists = names.map((n) => [...pairs.get(n)!.keys()].sort((a, b) => a - b))
+    const byName = pairs.sorted()
     const offsets: number[] = []
     offsets.push(await writePostingsList(out, pool, all, e))
-    for (let k = 0; k < names.length; k++) {
-      const values = pairs.get(names[k]!)!
-      for (const v of valueLists[k]!) offsets.push(await writePostingsList(out, pool, values.get(v)!, e))
-    }
+    for (const [, values] of byName) for (const [, pair] of values) offsets.push(await writePostingsList(out, pool, pair, e))
 
     // Postings offset table (no padding before it, as upstream).
     const tocPostingsTable = out.pos
@@ -334,10 +354,7 @@ export class IndexWriter {
     }
     let o = 0
     await writeEntry('', '', offsets[o++]!)
-    for (let k = 0; k < names.length; k++) {
-      const name = syms[order[names[k]!]!]!
-      for (const v of valueLists[k]!) await writeEntry(name, syms[order[v]!]!, offsets[o++]!)
-    }
+    for (const [name, values] of byName) for (const [value] of values) await writeEntry(sorted[name]!, sorted[value]!, offsets[o++]!)
     const tableLen = out.pos - tocPostingsTable - 4
     if (tableLen > MAX_U32) throw new BadDataError(`index writer: postings offset table of ${tableLen} bytes exceeds 4 GiB`)
     lenBuf.writeUInt32BE(tableLen, 0)
@@ -348,10 +365,10 @@ export class IndexWriter {
     // TOC: six offsets and their CRC.
     e.reset()
     for (const off of [tocSymbols, tocSeries, tocLabelIndices, tocPostingsTable, tocPostings, tocPostingsTable]) e.putBE64(off)
-    e.putBE32(crc32cOf(e.bytes(), 0, e.len))
+    e.putBE32(crc32cUpdate(0, e.bytes()))
     await out.write(e.bytes())
     await out.close()
-    return {size: out.pos, series: this.seriesCount, symbols: order.length, seriesMaxSize: seriesMax}
+    return {size: out.pos, series: this.seriesCount, symbols: sorted.length, seriesMaxSize: seriesMax}
   }
 
   /** Closes and removes both files. */
@@ -362,6 +379,18 @@ export class IndexWriter {
     await rm(this.tmpFile, {force: true})
     await rm(this.file, {force: true})
   }
+}
+
+/**
+ * Strings in Go's order (bytewise UTF-8). The engine's own sort compares UTF-16 code units,
+ * which is the same order unless a string has a character from U+D800 up (a surrogate pair
+ * against U+E000..U+FFFF): only then the slower comparator is needed.
+ */
+function sortSymbols(list: readonly string[]): string[] {
+  const out = [...list]
+  const high = /[\uD800-\uFFFF]/
+  if (out.some((s) => high.test(s))) return out.sort(compareStrings)
+  return out.sort()
 }
 
 /**
@@ -378,7 +407,7 @@ async function writePostingsList(out: FileWriter, pool: PostingsPool, pair: numb
   let crc = crc32cUpdate(0, e.bytes().subarray(4))
   await out.write(e.bytes())
   e.reset()
-  for (const id of pool.ids_(pair)) {
+  for (const id of pool.postingsOf(pair)) {
     e.putBE32(id)
     if (e.len >= 1 << 16) {
       crc = crc32cUpdate(crc, e.bytes())

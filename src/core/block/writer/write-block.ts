@@ -12,7 +12,9 @@
  * `<dir>/<ULID>` (replacing one already there, as fileutil.Replace) and the parent fsynced, so
  * a crash leaves either no block or a whole one; on any error the temp directory is removed.
  * Series with no chunks are skipped (compact.go populateBlock: "all deleted chunks"), and a
- * block with no sample at all is not written, as there.
+ * block with no sample at all is not written, as there. No `tombstones` file is written:
+ * Prometheus reads a missing one as empty, and Thanos's compactor deletes its own before the
+ * upload (pkg/compact/compact.go), so blocks in a bucket have none.
  *
  * Chunks are streamed to the segments as they come: memory holds one series' chunk list and
  * the index writer's symbols and postings, never the block's samples.
@@ -99,12 +101,13 @@ export async function writeBlock(series: AsyncIterable<WriterSeries> | Iterable<
       opts.signal?.throwIfAborted()
       if (s.chunks.length === 0) continue
       metas.length = 0
+      // Labels and chunk order are checked by the index writer; a refusal there removes the
+      // whole block, chunks already written included.
       for (const c of s.chunks) {
         if (fixedMin !== undefined && c.minTime < fixedMin) throw outside(s.labels, c, fixedMin, fixedMax)
         if (fixedMax !== undefined && c.maxTime > fixedMax) throw outside(s.labels, c, fixedMin, fixedMax)
         metas.push({minTime: c.minTime, maxTime: c.maxTime, ref: 0})
       }
-      checkChunkOrder(s)
       for (let i = 0; i < s.chunks.length; i++) {
         const c = s.chunks[i]!
         metas[i]!.ref = await chunkw.write(c.encoding, c.data)
@@ -160,18 +163,6 @@ export async function writeBlock(series: AsyncIterable<WriterSeries> | Iterable<
 /** chunks/* and index with their sizes, then meta.json without, sorted by path (block.GatherFileStats). */
 function blockFiles(segments: readonly SegmentInfo[], indexSize: number): BlockFile[] {
   return [...segments.map((s) => ({rel_path: `${CHUNKS_DIR}/${s.name}`, size_bytes: s.size})), {rel_path: INDEX_FILENAME, size_bytes: indexSize}, {rel_path: META_FILENAME}]
-}
-
-function checkChunkOrder(s: WriterSeries): void {
-  for (let i = 0; i < s.chunks.length; i++) {
-    const c = s.chunks[i]!
-    if (!Number.isSafeInteger(c.minTime) || !Number.isSafeInteger(c.maxTime) || c.maxTime < c.minTime) {
-      throw new BadDataError(`series ${labelsToString(s.labels)}: chunk [${c.minTime}, ${c.maxTime}] is not a time range`)
-    }
-    if (i > 0 && c.minTime <= s.chunks[i - 1]!.maxTime) {
-      throw new BadDataError(`series ${labelsToString(s.labels)}: chunk minT ${c.minTime} is not higher than previous chunk maxT ${s.chunks[i - 1]!.maxTime}`)
-    }
-  }
 }
 
 function outside(labels: Labels, c: WriterChunk, min: number | undefined, max: number | undefined): BadDataError {

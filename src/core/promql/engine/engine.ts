@@ -9,7 +9,7 @@ import type {Logger} from '../../log.js'
 import {exprType, type Expr} from '../parser/ast.js'
 import {parseExpr} from '../parser/parser.js'
 import type {Queryable} from '../queryable.js'
-import {Evaluator} from './evaluator.js'
+import {ALLOCATION_CAP, Evaluator} from './evaluator.js'
 import {samplesStats, type QueryStats} from './sample-stats.js'
 import {stepInvariantNodes} from './step-invariant.js'
 import type {QueryResult, QueryValue, RangeSeries} from './types.js'
@@ -68,9 +68,9 @@ export class Engine {
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeoutSignal]) : timeoutSignal
     const n = instant ? 1 : Math.floor((end - start) / step) + 1
     const maxSamples = this.opts.maxSamples ?? 50_000_000
-    // every series of the result would need one point per step: refuse before allocating
+    // every series of the result would need one slot per step: refuse before allocating
     // (Prometheus's HTTP API caps steps at 11,000 first; this guards direct engine use)
-    if (n > maxSamples) throw new ExecutionError('query processing would load too many samples into memory in query execution')
+    if (n > Math.max(maxSamples, ALLOCATION_CAP)) throw new ExecutionError(TOO_MANY_SAMPLES)
     const times = new Float64Array(n)
     for (let i = 0; i < n; i++) times[i] = start + i * step
     const ev = new Evaluator({
@@ -83,6 +83,7 @@ export class Engine {
       maxSamples,
       subqueryStep: this.opts.subqueryStep ?? 60_000,
       signal,
+      deadline: started + timeout,
       invariant: stepInvariantNodes(expr),
       perStepStats: (this.opts.enablePerStepStats ?? false) && (opts.perStepStats ?? false),
     })
@@ -98,6 +99,8 @@ export class Engine {
     } catch (e) {
       if (timeoutSignal.aborted) throw new TimeoutError('query timed out in expression evaluation')
       if (opts.signal?.aborted) throw new CanceledError('query was canceled in expression evaluation')
+      // a typed array too large to allocate: the query needs too much memory, never a crash or a 500
+      if (e instanceof RangeError && /allocation failed|invalid (typed )?array length/i.test(e.message)) throw new ExecutionError(TOO_MANY_SAMPLES)
       throw e
     }
   }
@@ -169,6 +172,8 @@ export class Engine {
     return {type: 'matrix', series: sorted(() => out.sort((a, b) => cmp(a.labels, b.labels)))}
   }
 }
+
+const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution'
 
 function cmp(a: Labels, b: Labels): number {
   return compareLabels(a, b)

@@ -3,7 +3,7 @@
  * once. Selectors read their series once per evaluation through the Querier, into typed
  * arrays, with stale markers recorded out of band (see chunkenc/value.ts on why).
  */
-import {ExecutionError} from '../../errors.js'
+import {ExecutionError, TimeoutError} from '../../errors.js'
 import {labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import {MatchType} from '../../labels/matcher.js'
 import {children, type Call, type Expr, type MatrixSelector, type PositionRange, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
@@ -43,14 +43,22 @@ export interface EvalContext {
   invariant?: Set<Expr>
   /** per-step sample stats (Prometheus's promql-per-step-stats with stats=all) */
   perStepStats?: boolean
+  /**
+   * performance.now() past which evaluation stops (the query timeout): checked between series,
+   * as a long synchronous loop never lets the timeout's timer fire.
+   */
+  deadline?: number
 }
 
 /**
- * Samples one decoded series may hold while a selector works on it, whatever --query.max-samples
- * says (Prometheus holds one window at a time; a range query here decodes a series' whole range
- * at once): 50e6 samples are ~850 MB of typed arrays.
+ * What one typed array may hold, whatever --query.max-samples says: the samples of one decoded
+ * series (Prometheus holds one window at a time; a range query here decodes a series' whole
+ * range at once) and the steps of a subquery or range query (one slot per step for every
+ * series). 50e6 samples are ~850 MB of typed arrays. Beyond it a query is refused before
+ * anything is allocated, with Prometheus's too-many-samples error (Prometheus 3.14 itself
+ * allocates its per-step stats for every subquery step, and runs out of memory on x[1y:1ms]).
  */
-const RAW_DECODE_CAP = 50_000_000
+export const ALLOCATION_CAP = 50_000_000
 
 /** Raw samples per series for a range-vector argument, plus how to window them. */
 export interface RangeSource {
@@ -260,9 +268,18 @@ export class Evaluator {
     this.cur = before + (held - this.cur)
   }
 
-  /** Refuses a step count no series could be evaluated over within max samples, before allocating for it. */
+  /**
+   * Refuses a step count beyond ALLOCATION_CAP (or max samples, if higher) before allocating for
+   * it. Fewer steps than that are evaluated even above max samples: over sparse data they may
+   * hold few samples, and Prometheus answers them (x[1y:1h] over an hour of data).
+   */
   checkSteps(n: number): void {
-    if (n > this.ctx.maxSamples) throw tooManySamples()
+    if (n > Math.max(this.ctx.maxSamples, ALLOCATION_CAP)) throw tooManySamples()
+  }
+
+  /** Stops at the query's deadline (see EvalContext.deadline). */
+  checkDeadline(): void {
+    if (this.ctx.deadline !== undefined && performance.now() > this.ctx.deadline) throw new TimeoutError('query timed out in expression evaluation')
   }
 
   /** The series of a selector, not yet decoded (a prefetched selection when prefetch() started it). */
@@ -363,7 +380,7 @@ export class Evaluator {
    * (it walks them one window or step at a time) and only RAW_DECODE_CAP bounds them.
    */
   private readSeries(scratch: SampleScratch, s: Series, mint: number, maxt: number, window = false): SampleBlock {
-    const cap = Math.max(this.ctx.maxSamples, RAW_DECODE_CAP)
+    const cap = Math.max(this.ctx.maxSamples, ALLOCATION_CAP)
     const limit = window ? Math.min(this.ctx.maxSamples - this.cur, cap) : cap
     const b = scratch.read(s, mint, maxt, limit)
     if (b.ts.length > limit) {
@@ -489,6 +506,7 @@ export class Evaluator {
     const level = this.level
     const perStep = level.totalPerStep !== undefined && !vs.smoothed
     for (const sel of selected) {
+      this.checkDeadline()
       const s = this.readSeries(scratch, sel, lo, hi)
       const st = s.stale
       const n = eff.length
@@ -538,8 +556,29 @@ export class Evaluator {
         }
         out.push({labels: sel.labels, vals, has, sampleTs, sampleSt})
       }
+      if (vs.smoothed) this.holdSmoothedWindows(s, eff)
     }
     return {type: 'vector', series: out}
+  }
+
+  /**
+   * engine.go smoothSeries reads each step's window (t - lookback, t + lookback] through
+   * matrixIterSlice, which counts the window's samples as held, and never lets them go: each
+   * series' last window stays counted.
+   */
+  private holdSmoothedWindows(s: SampleBlock, eff: Float64Array): void {
+    const lookback = this.ctx.lookbackDelta
+    const live = (from: number, to: number): number => {
+      let n = 0
+      for (let j = from; j < to; j++) n += s.stale[j]! ^ 1
+      return n
+    }
+    let last = 0
+    for (let i = 0; i < eff.length; i++) {
+      last = live(upperBound(s.ts, eff[i]! - lookback), upperBound(s.ts, eff[i]! + lookback))
+      this.checkHeldWith(last)
+    }
+    this.hold(last)
   }
 
   /** Raw samples of a range-vector argument of a function (matrix selector or subquery). */
@@ -670,6 +709,7 @@ export class Evaluator {
     const countRead = src.subqueryPoints === undefined
     const interval = level.interval
     for (const rs of src.series) {
+      this.checkDeadline()
       const s = rs.read()
       const n = times.length
       const vals = new Float64Array(n)
@@ -747,6 +787,7 @@ export class Evaluator {
     const out: StepSeries[] = []
     const level = this.level
     for (const rs of src.series) {
+      this.checkDeadline()
       const s = rs.read()
       const n = times.length
       const vals = new Float64Array(n)
@@ -814,8 +855,10 @@ export class Evaluator {
       return {type: 'vector', series}
     }
     if (name === 'info') {
-      const v = await evalInfo(this, c, times)
-      this.rangeEvalHeld(before, [], v, n)
+      // info.go: the base and info series stay held; each step gathers both, as rangeEval does
+      const operands: EvalValue[] = []
+      const v = await evalInfo(this, c, times, operands)
+      this.rangeEvalHeld(this.cur, operands, v, n)
       return v
     }
     // engine.go: sorting is ineffective where results are ordered by labels, unless the call

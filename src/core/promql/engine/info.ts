@@ -48,8 +48,10 @@ function signature(infoName: string, ls: Labels): string {
  * base series has win, and two info series disagreeing on a label are an error. As upstream,
  * the result does not carry a pending __name__ drop.
  */
-export async function evalInfo(ev: Evaluator, c: Call, times: Float64Array): Promise<EvalValue> {
+export async function evalInfo(ev: Evaluator, c: Call, times: Float64Array, operands?: EvalValue[]): Promise<EvalValue> {
   const base = await ev.eval(c.args[0]!, times)
+  // (the base and info series, for the caller's sample accounting)
+  operands?.push(base)
   if (base.type !== 'vector') throw new ExecutionError('expected an instant vector argument to info')
   const sel = c.args[1] && c.args[1].kind === 'VectorSelector' ? c.args[1] : undefined
   const dataMatchers = new Map<string, Matcher[]>()
@@ -89,6 +91,7 @@ export async function evalInfo(ev: Evaluator, c: Call, times: Float64Array): Pro
       posRange: c.posRange,
     }
     const v = await ev.eval(infoSel, times)
+    operands?.push(v)
     if (v.type === 'vector') infos = v.series
   }
   const infoNames = [...new Set(infos.map((s) => get(s.labels, METRIC_NAME)))]

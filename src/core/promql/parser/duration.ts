@@ -9,12 +9,15 @@ const UNITS: [string, number][] = [
   ['ms', 1],
 ]
 const BY_NAME = new Map(UNITS)
+/** Go's time.Duration is int64 nanoseconds: model.ParseDuration refuses what does not fit (~292y). */
+const MAX_NS = (1n << 63n) - 1n
 
 /** Parses a duration to ms; throws on bad syntax. Units must not repeat or go up. */
 export function parseDuration(s: string): number {
   if (s === '0') return 0
   const re = /(\d+)(ms|[ywdhms])/gy
   let total = 0
+  let ns = 0n
   let pos = 0
   let lastRank = -1
   let m: RegExpExecArray | null
@@ -22,7 +25,14 @@ export function parseDuration(s: string): number {
     const rank = UNITS.findIndex(([u]) => u === m![2])
     if (rank <= lastRank) throw new Error(`not a valid duration string: ${JSON.stringify(s)}`)
     lastRank = rank
-    total += Number(m[1]) * BY_NAME.get(m[2]!)!
+    const unitMs = BY_NAME.get(m[2]!)!
+    const mult = BigInt(unitMs) * 1_000_000n
+    const v = BigInt(m[1]!)
+    // as model.ParseDuration: each term, then the sum, must fit Go's int64 nanoseconds
+    if (v > (MAX_NS + 1n) / mult) throw new Error('duration out of range')
+    ns += v * mult
+    if (ns > MAX_NS) throw new Error('duration out of range')
+    total += Number(m[1]) * unitMs
     pos = re.lastIndex
   }
   if (s === '' || pos !== s.length) throw new Error(`not a valid duration string: ${JSON.stringify(s)}`)

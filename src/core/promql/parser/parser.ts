@@ -174,6 +174,16 @@ class Parser {
     }
   }
 
+  /**
+   * A NUMBER token used as a duration, in seconds: out of Go's int64 nanoseconds is Prometheus's
+   * "duration out of range" at the token (parse.go durationLiteralOutOfRange).
+   */
+  private durationSecondsOf(t: Token): number {
+    const v = parseNumber(t.text)
+    if (v > 2 ** 63 / 1e9 || v < -(2 ** 63) / 1e9) this.fail({start: t.pos, end: t.end}, 'duration out of range')
+    return v
+  }
+
   /** One more level of recursion (see MAX_NESTING). */
   private enter(): void {
     if (++this.depth > MAX_NESTING) this.tooDeep(this.tok.pos)
@@ -347,7 +357,10 @@ class Parser {
     const t = this.tok
     if ((t.kind === 'DURATION' || t.kind === 'NUMBER') && [']', ':'].includes(this.peek().kind)) {
       this.next()
-      return {ms: t.kind === 'DURATION' ? this.durationOf(t) : Math.round(parseNumber(t.text) * 1000)}
+      const ms = t.kind === 'DURATION' ? this.durationOf(t) : Math.round(this.durationSecondsOf(t) * 1000)
+      // a range, or a subquery's range or step, written as one literal (generated_parser.y positive_duration_expr)
+      if (ms <= 0 && context !== 'offset') this.fail({start: t.pos, end: t.end}, 'duration must be greater than 0')
+      return {ms}
     }
     return this.finishDuration(this.durationExpr(0, context), start)
   }
@@ -406,7 +419,7 @@ class Parser {
       return {f: () => v, dynamic: false, height: 1}
     }
     if (t.kind === 'NUMBER') {
-      const v = parseNumber(this.next().text)
+      const v = this.durationSecondsOf(this.next())
       return {f: () => v, dynamic: false, height: 1}
     }
     if (t.kind === '(') {
@@ -478,7 +491,7 @@ class Parser {
   private parseDurationValueForOffset(): {ms: number} {
     const t = this.tok
     if (t.kind === 'DURATION') return {ms: this.durationOf(this.next())}
-    if (t.kind === 'NUMBER') return {ms: Math.round(parseNumber(this.next().text) * 1000)}
+    if (t.kind === 'NUMBER') return {ms: Math.round(this.durationSecondsOf(this.next()) * 1000)}
     return this.unexpected('offset', 'duration')
   }
 

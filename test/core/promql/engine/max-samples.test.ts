@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {labelsFromRecord, type Labels} from '../../../../src/core/labels/labels.js'
-import {ExecutionError} from '../../../../src/core/errors.js'
+import {BadDataError, ExecutionError, TimeoutError} from '../../../../src/core/errors.js'
 import {BlockIterator} from '../../../../src/core/promql/block-iterator.js'
 import {Engine} from '../../../../src/core/promql/engine/engine.js'
 import {MemoryQueryable} from '../../../../src/core/promql/memory-queryable.js'
@@ -82,12 +82,46 @@ describe('engine: max samples (--query.max-samples)', function () {
     assert.equal(res.stats?.samples.peakSamples, 801)
   })
 
-  it('refuses a range query with more steps than max samples before allocating them', async () => {
+  it('refuses a range query with more steps than it can allocate, before allocating them', async () => {
     const engine = new Engine({maxSamples: 1_000_000})
     const q = dense(1, 10, 15_000)
     await assert.rejects(engine.rangeQuery(q, 'x', 0, 1e12, 1), isTooMany)
     // and one whose series give too many points
     await assert.rejects(new Engine({maxSamples: 500}).rangeQuery(dense(3, 100, 15_000), 'x', 0, 1_500_000, 5_000), isTooMany)
+  })
+
+  it('evaluates a subquery of more steps than max samples over sparse data, as Prometheus answers it', async () => {
+    // 8760 steps, but an hour of data: few steps find a sample
+    const q = dense(3, 240, 15_000)
+    const res = await new Engine({maxSamples: 100}).instantQuery(q, 'x[1y:1h]', 3_600_000)
+    assert.equal(res.value.type === 'matrix' && res.value.series.length, 3)
+    // two steps (0 and 1h) of each series find a sample
+    assert.equal(res.stats?.samples.peakSamples, 6)
+    // and a range query of more steps than max samples over nothing
+    const empty = await new Engine({maxSamples: 100}).rangeQuery(q, 'nope', 0, 1_000_000, 1000)
+    assert.deepEqual(empty.value, {type: 'matrix', series: []})
+  })
+
+  it('stops at the query timeout between series of a long evaluation, instead of blocking the process', async () => {
+    // 2.6e6 subquery steps for each of 40 series: each takes a while; the timer cannot fire meanwhile
+    const q = dense(40, 240, 15_000)
+    await assert.rejects(new Engine({timeout: 20}).instantQuery(q, 'count_over_time(x[30d:1s])', 3_600_000), (e) => e instanceof TimeoutError)
+  })
+
+  it('refuses ranges beyond Go\'s durations at parse time, with Prometheus\'s errors', async () => {
+    const engine = new Engine()
+    const q = dense(1, 10, 15_000)
+    for (const [query, message] of [
+      ['rate(x[300y])', '1:8: parse error: duration out of range'],
+      ['x[1e10]', '1:3: parse error: duration out of range'],
+      ['x offset 293y', '1:10: parse error: duration out of range'],
+      ['x[5m:0s]', '1:6: parse error: duration must be greater than 0'],
+      ['x[0]', '1:3: parse error: duration must be greater than 0'],
+    ]) {
+      await assert.rejects(engine.instantQuery(q, query!, 100_000), (e) => e instanceof BadDataError && e.message === message, query)
+    }
+    // 292y still fits
+    await engine.instantQuery(q, 'rate(x[292y])', 100_000)
   })
 
   it('stops decoding a range selector\'s series once it exceeds max samples', async () => {
