@@ -58,6 +58,7 @@ const EXPRESSIONS: string[] = [
   'rate(app_requests_total[5m])',
   'rate(app_bytes_sum[5m]) + rate(app_bytes_count[5m])',
   'irate(app_temp[5m])',
+  'resets(app_temp[5m]) + changes(app_temp[5m])',
   'delta(app_temp[5m])',
   'rate(app_temp[5m:1m])',
   'sum(rate(app_temp[5m])) + sum(rate((app_temp[10m])))',
@@ -98,6 +99,9 @@ const EXPRESSIONS: string[] = [
   'histogram_quantiles(nm_bucket, "q", 0.25, 0.75)',
   'histogram_quantiles(nm_bucket, "q", 2, 0.75)',
   'max_over_time(histogram_quantile(0.5, nm_bucket)[5m:1m])',
+  // step invariant: Prometheus evaluates it once, at the start
+  'histogram_quantile(0.5, nm_bucket @ end())',
+  'max_over_time(histogram_quantile(0.5, nm_bucket)[5m:1m] @ end())',
   // sort in range queries (and where it is step invariant)
   'sort(app_temp)',
   'sort_desc(app_temp)',
@@ -107,6 +111,8 @@ const EXPRESSIONS: string[] = [
   'sort(app_temp @ end())',
   'sum(sort(app_temp))',
   'max_over_time(sort(app_temp)[5m:1m])',
+  'max_over_time(sort(app_temp)[5m:1m] @ end())',
+  'sort(app_temp offset 5m)',
   'sort(vector(1))',
   'timestamp(sort(app_temp @ end()))',
   'sort(app_temp) + sort(app_temp)',
