@@ -65,6 +65,8 @@ export interface BucketStoreOptions {
   reader?: BlockReaderOptions
   /** --store.grpc.series-max-concurrency; none = no limit. */
   seriesGate?: SeriesGate
+  /** Told the view of every sync (the blocks API): the metas kept, and whether the sync failed. */
+  onView?: (metas: BlockMeta[] | undefined, failed: boolean) => void
 }
 
 interface LoadedBlock {
@@ -157,11 +159,13 @@ export class BucketStore implements StoreApiImpl {
       r = await this.o.fetcher.fetch(signal)
     } catch (e) {
       m.metaSyncFailures.inc()
+      this.o.onView?.(undefined, true)
       throw e
     } finally {
       m.metaSyncDuration.observe((performance.now() - started) / 1000)
     }
     setSynced(m, r.synced)
+    this.o.onView?.([...r.metas.values()], r.failed.length > 0)
     const toAdd = [...r.metas.values()].filter((meta) => !this.blocks.has(meta.ulid))
     const added = await mapConcurrent(toAdd, Math.max(1, this.o.blockSyncConcurrency), (meta) => this.loadBlock(meta, signal))
     signal.throwIfAborted()
