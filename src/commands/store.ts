@@ -80,6 +80,8 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
       default: 0,
       min: 0,
     }),
+    'web.disable': Flags.boolean({description: 'Disable the blocks API (/api/v1/blocks); Thanos also disables its Block Viewer UI with it, which thanosts does not have.', default: false}),
+    'bucket-web-label': Flags.string({description: 'External block label to use as group title in the bucket web UI (the label field of /api/v1/blocks).', default: ''}),
     'store.grpc.series-max-concurrency': Flags.integer({description: 'Maximum number of concurrent Series calls.', default: 20, min: 0}),
     'store.grpc.series-sample-limit': Flags.integer({description: 'DEPRECATED: use store.limits.request-samples.', default: 0, min: 0}),
     'store.grpc.touched-series-limit': Flags.integer({description: 'DEPRECATED: use store.limits.request-series.', default: 0, min: 0}),
@@ -111,6 +113,8 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
         seriesLimit: flags['store.limits.request-series'] || flags['store.grpc.touched-series-limit'],
         samplesLimit: flags['store.limits.request-samples'] || flags['store.grpc.series-sample-limit'],
         seriesMaxConcurrency: flags['store.grpc.series-max-concurrency'],
+        disableWeb: flags['web.disable'],
+        bucketWebLabel: flags['bucket-web-label'],
         logger,
       })
       gw.lifecycle.handleSignals()

@@ -1,8 +1,9 @@
 /**
  * thanosts store and the real `thanos store` over one bucket: the benchmark's small data set
  * (promtool blocks, 25 h, node-exporter and HTTP series with classic histograms) shipped twice,
- * as replicas 0 and 1 of cluster us1 would have, plus broken blocks of a replica 2 (one without
- * meta.json, one with a truncated index) that neither may serve.
+ * as replicas 0 and 1 of cluster us1 would have (replica 0 by the real `thanos tools bucket
+ * upload-blocks`, replica 1 by our shipper's upload), plus broken blocks of a replica 2 (one
+ * without meta.json, one with a truncated index) that neither may serve.
  * - Series over our StoreClient from both stores: the same label sets and decoded samples, for
  *   several matcher sets and time ranges; Info, LabelNames and LabelValues alike;
  * - a real `thanos query` over `thanosts store`, and `thanosts query` over the real `thanos
@@ -12,9 +13,11 @@
  *   the real store sends them: same encodings, same bytes.
  */
 import assert from 'node:assert/strict'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {execFile} from 'node:child_process'
+import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {promisify} from 'node:util'
 import {compareResponses} from '../../bench/compare.js'
 import {ensureDataset, SMOKE_DATASET, type DatasetMeta} from '../../bench/dataset.js'
 import {INSTANT_OFFSET_MS, QUERIES} from '../../bench/queries.js'
@@ -37,6 +40,7 @@ import {startSeaweedS3, type SeaweedS3} from '../helpers/s3.js'
 import {remoteWriteHistograms} from '../helpers/native-histogram-remote-write.js'
 import {nativeHistogramWriteSeries} from '../core/chunkenc/native-histogram-fixtures.js'
 
+const execFileP = promisify(execFile)
 const H = 3_600_000
 const DROP = new Set(['cluster'])
 
@@ -80,6 +84,7 @@ describe('interop: thanosts store and real thanos store over one bucket', functi
   let ourLog: string[]
   let theirs: PeerProcess | undefined
   let theirsAddr: string
+  let theirsHttp: string
   let ourClient: StoreClient
   let theirClient: StoreClient
   let prom: PrometheusHandle | undefined
@@ -92,7 +97,10 @@ describe('interop: thanosts store and real thanos store over one bucket', functi
     work = await mkdtemp(path.join(tmpdir(), 'thanosts-sg-interop-'))
     bucketDir = path.join(work, 'bucket')
     const bucket = bucketFromConfig(`type: FILESYSTEM\nconfig:\n  directory: ${bucketDir}\n`)
-    await uploadBlocksDir(bucket, data.blocksDir, {cluster: 'us1', replica: '0'})
+    // Replica 0 as Thanos itself uploads blocks (its shipper writes thanos.shipper.json next to them: a copy).
+    const copy = path.join(work, 'replica0')
+    await cp(data.blocksDir, copy, {recursive: true})
+    await execFileP(peer('thanos').path, ['tools', 'bucket', 'upload-blocks', `--path=${copy}`, '--label=cluster="us1"', '--label=replica="0"', `--objstore.config=type: FILESYSTEM\nconfig:\n  directory: ${bucketDir}\n`, '--log.level=warn'])
     await uploadBlocksDir(bucket, data.blocksDir, {cluster: 'us1', replica: '1'}, {renew: true})
     // Replica 2's blocks are broken: the first lost its meta.json, the second's index is cut.
     replica2 = await uploadBlocksDir(bucket, data.blocksDir, {cluster: 'us1', replica: '2'}, {renew: true})
@@ -105,6 +113,7 @@ describe('interop: thanosts store and real thanos store over one bucket', functi
     ourLog = []
     const [tg, th] = [await freePort(), await freePort()]
     theirsAddr = `127.0.0.1:${tg}`
+    theirsHttp = `http://127.0.0.1:${th}`
     ;[ours, theirs, prom] = await Promise.all([
       runStoreGateway(gatewayConfig({bucket, logger: createLogger({level: 'info', write: (l) => ourLog.push(l)})})),
       startPeer('thanos-store', peer('thanos').path, ['store', `--objstore.config-file=${yaml}`, `--data-dir=${path.join(work, 'thanos-data')}`, `--grpc-address=${theirsAddr}`, `--http-address=127.0.0.1:${th}`, '--log.level=warn'], `http://127.0.0.1:${th}/-/ready`),
@@ -156,6 +165,20 @@ describe('interop: thanosts store and real thanos store over one bucket', functi
   })
 
   const m = (name: string, value: string, type = MatchType.EQ): Matcher => new Matcher(type, name, value)
+
+  it('/api/v1/blocks?view=loaded lists the same metas, as Thanos marshals them', async () => {
+    type Blocks = {status: string; data: {label: string; blocks: {ulid: string}[]; err: unknown}}
+    const get = async (base: string, q: string): Promise<Blocks> => (await (await fetch(`${base}/api/v1/blocks${q}`)).json()) as Blocks
+    const ourBase = `http://127.0.0.1:${ours!.httpPort}`
+    const [a, b] = await Promise.all([get(ourBase, '?view=loaded'), get(theirsHttp, '?view=loaded')])
+    const byId = (x: Blocks) => [...x.data.blocks].sort((p, q) => p.ulid.localeCompare(q.ulid))
+    assert.equal(a.status, 'success')
+    assert.equal(a.data.blocks.length, ours!.store.blockIds().length + 1, 'the truncated-index block is in the view (its meta is fine), as in Thanos')
+    assert.deepEqual(byId(a), byId(b))
+    assert.deepEqual({label: a.data.label, err: a.data.err}, {label: b.data.label, err: b.data.err})
+    const [g1, g2] = await Promise.all([get(ourBase, ''), get(theirsHttp, '')])
+    assert.deepEqual(g1.data.blocks, g2.data.blocks)
+  })
 
   it('Series: equal label sets and samples for several matcher sets and time ranges', async () => {
     const end = data.endMs

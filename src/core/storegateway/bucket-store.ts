@@ -65,6 +65,8 @@ export interface BucketStoreOptions {
   reader?: BlockReaderOptions
   /** --store.grpc.series-max-concurrency; none = no limit. */
   seriesGate?: SeriesGate
+  /** Told the view of every sync (the blocks API): the metas kept, and whether the sync failed. */
+  onView?: (metas: BlockMeta[] | undefined, failed: boolean) => void
 }
 
 interface LoadedBlock {
@@ -157,11 +159,13 @@ export class BucketStore implements StoreApiImpl {
       r = await this.o.fetcher.fetch(signal)
     } catch (e) {
       m.metaSyncFailures.inc()
+      this.o.onView?.(undefined, true)
       throw e
     } finally {
       m.metaSyncDuration.observe((performance.now() - started) / 1000)
     }
     setSynced(m, r.synced)
+    this.o.onView?.([...r.metas.values()], r.failed.length > 0)
     const toAdd = [...r.metas.values()].filter((meta) => !this.blocks.has(meta.ulid))
     const added = await mapConcurrent(toAdd, Math.max(1, this.o.blockSyncConcurrency), (meta) => this.loadBlock(meta, signal))
     signal.throwIfAborted()
@@ -404,10 +408,17 @@ function applyLimit(xs: string[], limit: number | undefined): string[] {
   return limit !== undefined && limit > 0 && xs.length > limit ? xs.slice(0, limit) : xs
 }
 
-/** A block's failure as the client should see it: canceled stays canceled, the rest names the block. */
+/**
+ * A block's failure as the client should see it: canceled stays canceled, a limit stays a limit,
+ * a bucket that cannot be reached stays unavailable; a corrupt or vanished block file is the
+ * store's fault, not the request's, so it is internal (never INVALID_ARGUMENT). The message names
+ * the block.
+ */
 function blockError(block: string, e: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason instanceof ThanostsError ? signal.reason : new CanceledError()
   if (e instanceof ResourceExhaustedError || e instanceof CanceledError) return e
-  if (e instanceof ThanostsError && e.message.includes(block)) return new ThanostsError('internal', e.message, {cause: e})
-  return new ThanostsError('internal', `block ${block}: ${e instanceof Error ? e.message : String(e)}`, {cause: e})
+  const kind = e instanceof ThanostsError && e.kind !== 'bad_data' && e.kind !== 'not_found' ? e.kind : 'internal'
+  const msg = e instanceof Error ? e.message : String(e)
+  if (e instanceof ThanostsError && e.kind === kind && msg.includes(block)) return e
+  return new ThanostsError(kind, msg.includes(block) ? msg : `block ${block}: ${msg}`, {cause: e})
 }

@@ -18,6 +18,7 @@ import {DELETION_MARK_FILENAME, readMarker} from '../block/markers.js'
 import {uploadTimeMs, type BlockMeta} from '../block/meta.js'
 import {mapConcurrent} from '../block/ranges.js'
 import {ulidTime} from '../block/ulid.js'
+import {ThanostsError} from '../errors.js'
 import {compareStrings} from '../labels/labels.js'
 import type {Bucket} from '../objstore/bucket.js'
 import type {Logger} from '../log.js'
@@ -99,7 +100,10 @@ export function ignoreDeletionMarkFilter(bucket: Bucket, delayMs: number, concur
           errors.push(e)
         }
       })
-      if (errors.length > 0) throw new Error(`filter blocks marked for deletion: ${(errors[0] as Error).message ?? String(errors[0])}`, {cause: errors[0]})
+      if (errors.length > 0) {
+        const e = errors[0]
+        throw new ThanostsError(e instanceof ThanostsError ? e.kind : 'unavailable', `filter blocks marked for deletion: ${e instanceof Error ? e.message : String(e)}`, {cause: e})
+      }
     },
   }
 }

@@ -7,6 +7,7 @@
  *   bucket-store.ts      the served blocks and the StoreAPI over them (Info, Series, LabelNames, LabelValues)
  *   metrics.ts           Thanos's metric names
  *   series-gate.ts       --store.grpc.series-max-concurrency
+ *   blocks-api.ts        GET /api/v1/blocks (the blocks of the last sync)
  *   time-or-duration.ts  --min-time / --max-time values
  *   store-gateway.ts     (this file) the process: bucket, initial sync, periodic resync, gRPC and HTTP
  *
@@ -26,6 +27,7 @@ import {Lifecycle, sleep} from '../server/lifecycle.js'
 import {Prober} from '../server/prober.js'
 import {SERVICE_OF_METHOD} from '../storeapi/services.js'
 import {registerStoreApi, type GrpcCallObserver} from '../storeapi/store-grpc-server.js'
+import {BlocksApi} from './blocks-api.js'
 import {BucketStore} from './bucket-store.js'
 import {consistencyDelayFilter, deduplicateFilter, ignoreDeletionMarkFilter, labelShardedFilter, timePartitionFilter} from './filters.js'
 import {MetaFetcher} from './meta-fetcher.js'
@@ -60,6 +62,10 @@ export interface StoreGatewayConfig {
   samplesLimit: number
   /** --selector.relabel-config(-file) YAML; none = every block. */
   selectorRelabelConfig?: string
+  /** --bucket-web-label: the label of the blocks API's answer. */
+  bucketWebLabel?: string
+  /** --web.disable: no /api/v1/blocks. */
+  disableWeb?: boolean
   /** --store.grpc.series-max-concurrency (0 = no limit). */
   seriesMaxConcurrency?: number
   logger: Logger
@@ -97,7 +103,18 @@ export async function runStoreGateway(cfg: StoreGatewayConfig): Promise<RunningS
   collectDefaultMetrics({register: registry})
   const metrics = storeGatewayMetrics(registry)
   const prober = new Prober()
-  const http = new HttpServer({address: cfg.httpAddress, registry, prober, logger: log})
+  const blocksApi = cfg.disableWeb ? undefined : new BlocksApi(cfg.bucketWebLabel ?? '')
+  const http = new HttpServer({
+    address: cfg.httpAddress,
+    registry,
+    prober,
+    logger: log,
+    handler: (req, res, url) => {
+      if (blocksApi?.handle(req, res, url)) return
+      res.writeHead(404, {'content-type': 'text/plain'})
+      res.end('not found')
+    },
+  })
   let httpPort: number
   try {
     httpPort = (await http.listen()).port
@@ -131,6 +148,7 @@ export async function runStoreGateway(cfg: StoreGatewayConfig): Promise<RunningS
     seriesLimit: cfg.seriesLimit,
     samplesLimit: cfg.samplesLimit,
     seriesGate: new SeriesGate(cfg.seriesMaxConcurrency ?? 20, registry),
+    onView: (metas, failed) => blocksApi?.setLoaded(metas, failed),
   })
 
   log.info('initializing bucket store')

@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {Registry} from 'prom-client'
 import {DELETION_MARK_FILENAME, writeMarker} from '../../../src/core/block/markers.js'
-import {ResourceExhaustedError} from '../../../src/core/errors.js'
+import {errorKind, ResourceExhaustedError} from '../../../src/core/errors.js'
 import {labelsFromRecord, labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
 import {createLogger, type Logger} from '../../../src/core/log.js'
@@ -336,6 +336,18 @@ describe('store gateway: bucket store over promtool blocks', function () {
       assert.equal(late.length, 1)
       assert.equal(storeSamples(late[0]!).length, 120)
       assert.ok((await readdir(work)).includes(added[0]!))
+    })
+
+    it('a chunk file cut after the block was loaded: that query fails as internal, naming the block; others answer', async () => {
+      const f = await openStore(wb)
+      assert.ok(f.store.blockIds().includes(ids[1]!))
+      await truncate(path.join(work, ids[1]!, 'chunks', '000001'), 100)
+      await assert.rejects(collect(f.store, query([m('__name__', 'up')], T0, T0 + 4 * HOUR)), (e: unknown) => {
+        assert.equal(errorKind(e), 'internal', String(e))
+        assert.match((e as Error).message, new RegExp(`${ids[1]}.*chunks/000001`))
+        return true
+      })
+      assert.equal((await collect(f.store, query([m('__name__', 'late')], T0, T0 + 8 * HOUR))).length, 1)
     })
   })
 })
