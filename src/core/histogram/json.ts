@@ -10,7 +10,7 @@
  * inclusive (the zero bucket, and the first custom bucket (-Inf, b]). Numbers are strings in
  * Prometheus's float format (formatApiFloat).
  */
-import {formatGoFloat} from '../promql/format-float.js'
+import {formatApiFloat} from '../promql/format-float.js'
 import {AllBucketIterator} from './buckets.js'
 import type {FloatHistogram} from './float-histogram.js'
 
@@ -23,22 +23,8 @@ export interface ApiHistogram {
   buckets?: ApiHistogramBucket[]
 }
 
-/**
- * Go's strconv.AppendFloat(f, 'f', -1, 64), switching to 'e' (shortest digits, exponent with
- * sign and at least two digits: 1e-07, 1.5e+21) when |f| < 1e-6 or ≥ 1e21, as Prometheus's
- * jsonutil.MarshalFloat for every float of the API.
- */
-export function formatApiFloat(f: number): string {
-  const abs = Math.abs(f)
-  if (abs !== 0 && (abs < 1e-6 || abs >= 1e21) && abs !== Infinity) {
-    const s = f.toExponential() // shortest round-trip digits, as 'e' with precision -1
-    const e = s.indexOf('e')
-    const sign = s[e + 1]!
-    const digits = s.slice(e + 2)
-    return `${s.slice(0, e)}e${sign}${digits.length < 2 ? '0' + digits : digits}`
-  }
-  return formatGoFloat(f)
-}
+// every float of the API as Prometheus's jsonutil.MarshalFloat writes it
+export {formatApiFloat}
 
 function boundaryRule(lowerInclusive: boolean, upperInclusive: boolean): number {
   if (lowerInclusive) return upperInclusive ? 3 : 1
