@@ -197,11 +197,6 @@ export class Evaluator {
     if (v > this.ctx.maxSamples) throw tooManySamples()
   }
 
-  /** What the query holds now (for a node's accounting, before its operands). */
-  held(): number {
-    return this.cur
-  }
-
   /**
    * rangeEval's accounting (engine.go): entered holding `before`, with the operands evaluated
    * (and held); at each step the operands' samples at that step are gathered (plus `extra`,
