@@ -456,7 +456,7 @@ export class Evaluator {
     const scratch = new SampleScratch()
     const out: StepSeries[] = []
     const level = this.level
-    const perStep = level.totalPerStep !== undefined && !vs.smoothed
+    const perStep = (level.totalPerStep !== undefined || level.readPerStep !== undefined) && !vs.smoothed
     for (const sel of selected) {
       this.checkDeadline()
       const s = this.readSeries(scratch, sel, lo, hi)
@@ -606,7 +606,8 @@ export class Evaluator {
     const inner = new Float64Array(n)
     for (let i = 0; i < n; i++) inner[i] = first + i * step
     const parent = this.level
-    const child = new SampleLevel(first, step, Math.max(n, 1), true)
+    // its reads per step only matter when they are spread over this level's steps
+    const child = new SampleLevel(first, step, Math.max(n, 1), false, parent.steps > 1)
     this.level = child
     let v: EvalValue
     try {
