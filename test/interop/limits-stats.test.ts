@@ -101,6 +101,8 @@ describe('interop: query limits and stats as Prometheus 3', function () {
     ['an offset of 293y', '/api/v1/query', {query: 'x offset 293y', time: sec(AT)}],
     ['a subquery of 1000y', '/api/v1/query', {query: 'rate(x[5m])[1000y:1m]', time: sec(AT)}],
     ['a subquery step of 0s', '/api/v1/query', {query: 'x[5m:0s]', time: sec(AT)}],
+    // an execution error naming series: label sets printed as Prometheus's Labels.String()
+    ['many-to-many matching', '/api/v1/query', {query: 'x + on(__name__) x', time: sec(AT)}],
   ]
   for (const [what, path, params] of limitCases) {
     it(`${what} (${String(params.query)}): the same status and error`, async () => {

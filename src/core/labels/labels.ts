@@ -99,6 +99,15 @@ export function labelsToString(ls: Labels): string {
   return parts.length === 0 && name !== '' ? name : `${name}{${parts.join(', ')}}`
 }
 
+/**
+ * Prometheus's labels.Labels.String() (model/labels/labels_common.go), as its error messages
+ * print label sets: `{__name__="x", a="b"}`, names outside the legacy charset quoted.
+ */
+export function labelsToGoString(ls: Labels): string {
+  const q = (s: string) => JSON.stringify(s).replace(/\\u007f/g, '\\x7f')
+  return `{${ls.map((l) => `${/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(l.name) ? l.name : q(l.name)}=${q(l.value)}`).join(', ')}}`
+}
+
 /** Returns ls without the named labels (keeps order). */
 export function withoutLabels(ls: Labels, names: ReadonlySet<string>): Labels {
   if (names.size === 0) return ls

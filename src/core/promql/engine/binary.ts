@@ -1,6 +1,6 @@
 /** Binary operators with Prometheus's vector matching (promql/engine.go VectorBinop/VectorAnd/...). */
 import {ExecutionError} from '../../errors.js'
-import {labelsKey, labelsToString, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
+import {labelsKey, labelsToGoString, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import type {BinaryExpr, VectorMatching} from '../parser/ast.js'
 import type {Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
@@ -202,7 +202,7 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: 
       const sig = rsig[k]!
       if (rmap.has(sig)) {
         const side = swap ? 'left' : 'right'
-        throw new ExecutionError(`found duplicate series for the match group ${labelsToString(matchGroup(s.labels, vm))} on the ${side} hand-side of the operation: [${labelsToString(s.labels)}, ${labelsToString(rhs[rmap.get(sig)!]!.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`)
+        throw new ExecutionError(`found duplicate series for the match group ${labelsToGoString(matchGroup(s.labels, vm))} on the ${side} hand-side of the operation: [${labelsToGoString(s.labels)}, ${labelsToGoString(rhs[rmap.get(sig)!]!.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`)
       }
       rmap.set(sig, k)
     })

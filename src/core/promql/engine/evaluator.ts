@@ -248,11 +248,6 @@ export class Evaluator {
     if (v > this.ctx.maxSamples) throw tooManySamples()
   }
 
-  /** What the query holds now (for a node's accounting, before its operands). */
-  held(): number {
-    return this.cur
-  }
-
   /**
    * rangeEval's accounting (engine.go): entered holding `before`, with the operands evaluated
    * (and held); at each step the operands' samples at that step are gathered (plus `extra`,
@@ -512,7 +507,7 @@ export class Evaluator {
     const scratch = new SampleScratch()
     const out: StepSeries[] = []
     const level = this.level
-    const perStep = level.totalPerStep !== undefined && !vs.smoothed
+    const perStep = (level.totalPerStep !== undefined || level.readPerStep !== undefined) && !vs.smoothed
     for (const sel of selected) {
       this.checkDeadline()
       const s = this.readSeries(scratch, sel, lo, hi)
@@ -671,7 +666,8 @@ export class Evaluator {
     // the inner evaluator runs from `first` to the (outer) end: engine.go runSubquery
     this.setSpan(inner, first !== maxt)
     const parent = this.level
-    const child = new SampleLevel(first, step, Math.max(n, 1), true)
+    // its reads per step only matter when they are spread over this level's steps
+    const child = new SampleLevel(first, step, Math.max(n, 1), false, parent.steps > 1)
     this.level = child
     let v: EvalValue
     try {

@@ -3,7 +3,7 @@
  * (default target_info) that share the identifying labels instance and job with a series of v.
  */
 import {ExecutionError} from '../../errors.js'
-import {labelsKey, labelsToString, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
+import {labelsKey, labelsToGoString, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import {Matcher, MatchType} from '../../labels/matcher.js'
 import type {Call, VectorSelector} from '../parser/ast.js'
 import type {Evaluator} from './evaluator.js'
@@ -114,7 +114,7 @@ export async function evalInfo(ev: Evaluator, c: Call, times: Float64Array, oper
         const [tPrev, t] = [infos[prev]!.sampleTs![i]!, s.sampleTs![i]!]
         if (t > tPrev) bySig.set(infoSigs[k]!, k)
         else if (t === tPrev) {
-          throw new ExecutionError(`found duplicate series for info metric: existing ${labelsToString(infos[prev]!.labels)} @ ${tPrev}, new ${labelsToString(s.labels)} @ ${t}`)
+          throw new ExecutionError(`found duplicate series for info metric: existing ${labelsToGoString(infos[prev]!.labels)} @ ${tPrev}, new ${labelsToGoString(s.labels)} @ ${t}`)
         }
       }
     }

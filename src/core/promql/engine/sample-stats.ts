@@ -20,10 +20,13 @@ export class SampleLevel {
     /** ms between steps (1 for an instant query, as engine.go sets it) */
     readonly interval: number,
     readonly steps: number,
+    /** per-step totals and reads (the query's, with per-step stats) */
     perStep: boolean,
+    /** per-step reads only (a subquery's, for mergeReadFrom onto a range query's steps) */
+    readPerStep = perStep,
   ) {
     this.totalPerStep = perStep ? new Float64Array(steps) : undefined
-    this.readPerStep = perStep ? new Float64Array(steps) : undefined
+    this.readPerStep = readPerStep ? new Float64Array(steps) : undefined
   }
 
   /** IncrementSamplesAtStep */

@@ -2,7 +2,9 @@
  * engine/: the PromQL evaluator. It takes the parser's AST and reads data only through the
  * Queryable interface. Evaluation is step-batched: every node is evaluated once for all the
  * query's steps, into per-series Float64Arrays indexed by step (plus a presence mask), so range
- * queries do not re-walk the tree per step and samples are never objects.
+ * queries do not re-walk the tree per step and samples are never objects. Samples held are
+ * counted against --query.max-samples as Prometheus counts them, node by node (evaluator.ts,
+ * sample-stats.ts for the `stats` counts, step-invariant.ts for what is evaluated only once).
  *
  * Native histograms are optional side arrays (StepSeries.hists, RawSeries.hs): a step or
  * sample whose entry is set holds that histogram instead of a float (its float is a NaN
