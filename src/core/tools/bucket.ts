@@ -7,14 +7,14 @@
  * Both read the block list the way the store gateway does (storegateway/meta-fetcher.ts, the
  * BaseFetcher of pkg/block/fetcher.go): blocks without a meta.json or with a corrupt one are
  * left out with a warning; any other read failure is an error (`incomplete view`), as Thanos's
- * Fetch, and nothing is printed. `ls` applies Thanos's filters for it: time partition
- * (--min-time/--max-time) and, with --exclude-delete, every block with a deletion mark
+ * Fetch, and nothing is printed. `ls` applies Thanos's filters for it: relabelling on external
+ * labels (--selector.relabel-config, selector-relabel.ts), time partition (--min-time/--max-time)
+ * and, with --exclude-delete, every block with a deletion mark
  * (IgnoreDeletionMarkFilter with delay 0). `inspect` applies none; it selects on external labels.
  *
  * Thanos iterates a Go map, so its `ls` order changes from run to run; ours is ULID order.
  */
 import type {BlockMeta} from '../block/meta.js'
-import {parseYamlDocument} from '../config/strict-yaml.js'
 import {BadDataError, TimeoutError} from '../errors.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from '../objstore/bucket.js'
@@ -25,6 +25,7 @@ import type {TimeOrDuration} from '../storegateway/time-or-duration.js'
 import {goUnquote} from './go-text.js'
 import {formatInspect, type InspectColumn, type InspectOutput} from './inspect-table.js'
 import {lsPrinter, type LsOutput} from './ls-format.js'
+import {labelShardedFilter, parseSelectorRelabel} from './selector-relabel.js'
 
 /** block.FetcherConcurrency: meta.json reads in flight. */
 const FETCHER_CONCURRENCY = 32
@@ -43,7 +44,7 @@ export interface BucketLsConfig extends BucketToolConfig {
   excludeDelete: boolean
   minTime: TimeOrDuration
   maxTime: TimeOrDuration
-  /** --selector.relabel-config(-file) content; only an empty list is supported (see checkSelectorRelabel). */
+  /** --selector.relabel-config(-file) content: relabelling that selects blocks (selector-relabel.ts). */
   selectorRelabelConfig?: string
 }
 
@@ -57,9 +58,9 @@ export interface BucketInspectConfig extends BucketToolConfig {
 /** `thanos tools bucket ls`: one line (or JSON document) per block. Returns how many were printed. */
 export async function runBucketLs(cfg: BucketLsConfig): Promise<number> {
   const print = lsPrinter(cfg.output)
-  if (cfg.selectorRelabelConfig !== undefined) checkSelectorRelabel(cfg.selectorRelabelConfig)
+  const relabel = cfg.selectorRelabelConfig === undefined ? [] : parseSelectorRelabel(cfg.selectorRelabelConfig)
   const metas = await withBucket(cfg, (bucket) => {
-    const filters: MetaFilter[] = [timePartitionFilter(cfg.minTime, cfg.maxTime)]
+    const filters: MetaFilter[] = [labelShardedFilter(relabel), timePartitionFilter(cfg.minTime, cfg.maxTime)]
     if (cfg.excludeDelete) filters.push(ignoreDeletionMarkFilter(bucket, 0, FETCHER_CONCURRENCY, cfg.logger))
     return filters
   })
@@ -79,18 +80,6 @@ export async function runBucketInspect(cfg: BucketInspectConfig): Promise<number
   const metas = (await withBucket(cfg, () => [])).filter((m) => matchesSelector(m, selector))
   cfg.write(formatInspect(metas, cfg.sortBy, cfg.output))
   return metas.length
-}
-
-/**
- * Thanos filters `ls` through LabelShardedMetaFilter: Prometheus relabelling of each block's
- * external labels plus `__block_id`. thanosts has no relabel engine (RE2 regexes, hashmod)
- * yet, so a config that would relabel is refused rather than ignored; an empty one is a no-op.
- */
-export function checkSelectorRelabel(text: string): void {
-  const doc = parseYamlDocument(text, 'selector relabel config')
-  if (doc === null || (doc.kind === 'seq' && doc.items.length === 0)) return
-  if (doc.kind !== 'seq') throw new BadDataError('selector relabel config: want a list of relabel configs')
-  throw new BadDataError('--selector.relabel-config: relabelling blocks is not supported by thanosts yet (only an empty list is accepted)')
 }
 
 /**

@@ -157,6 +157,20 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
     assert.deepEqual(lines(a.stdout).sort(), lines(b.stdout).sort())
   })
 
+  it('ls --selector.relabel-config keeps the blocks the relabelling keeps, as thanos', async () => {
+    for (const cfgText of [
+      '- action: keep\n  source_labels: [cluster]\n  regex: eu.*',
+      `- action: drop\n  source_labels: [__block_id]\n  regex: ${down5m}|${down1h}`,
+      '- action: drop\n  source_labels: [cluster, team]\n  separator: "|"\n  regex: "us, .*[|] ops"',
+      '- action: hashmod\n  source_labels: [__block_id]\n  target_label: shard\n  modulus: 2\n- action: keep\n  source_labels: [shard]\n  regex: "1"',
+    ]) {
+      const [a, b] = await both(['ls', `--selector.relabel-config=${cfgText}`])
+      const n = lines(a.stdout).length
+      assert.ok(n > 0 && n < all.length, `${cfgText}: ${a.stdout}`)
+      assert.deepEqual(lines(a.stdout).sort(), lines(b.stdout).sort(), cfgText)
+    }
+  })
+
   for (const output of ['table', 'tsv', 'csv']) {
     it(`inspect --output ${output} prints what thanos prints`, async () => {
       const [a, b] = await both(['inspect', `--output=${output}`])
@@ -215,8 +229,11 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
     const sel = await ours(['inspect', '-l', 'cluster=eu1'])
     assert.notEqual(sel.code, 0)
     assert.match(sel.stderr, /error parsing selector flag: unquote label value/)
-    const relabel = await ours(['ls', '--selector.relabel-config=- action: drop\n  source_labels: [cluster]\n  regex: eu1'])
-    assert.notEqual(relabel.code, 0)
-    assert.match(relabel.stderr, /not supported/)
+    for (const bad of ['- action: replace\n  target_label: x', '- action: hashmod\n  source_labels: [a]\n  target_label: s', '- action: keep\n  regex: "(["']) {
+      const [a, b] = await Promise.all([ours(['ls', `--selector.relabel-config=${bad}`]), theirs(['ls', `--selector.relabel-config=${bad}`])])
+      assert.notEqual(b.code, 0, `thanos accepted ${bad}`)
+      assert.notEqual(a.code, 0, `thanosts accepted ${bad}`)
+      assert.equal(a.stdout, '')
+    }
   })
 })
