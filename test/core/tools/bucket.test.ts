@@ -16,10 +16,12 @@ import {promisify} from 'node:util'
 import {DELETION_MARK_FILENAME, writeMarker} from '../../../src/core/block/markers.js'
 import {formatMeta, parseMeta, RESOLUTION_1H, RESOLUTION_5M} from '../../../src/core/block/meta.js'
 import {newUlid, ulidTime} from '../../../src/core/block/ulid.js'
+import {bucketFromConfig} from '../../../src/core/objstore/config.js'
 import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {uploadBackfilled} from '../../helpers/bucket-blocks.js'
 import {samples, type SeriesSpec} from '../../helpers/openmetrics.js'
 import {peer} from '../../helpers/peers.js'
+import {startSeaweedS3, type SeaweedS3} from '../../helpers/s3.js'
 
 const execFileP = promisify(execFile)
 
@@ -67,6 +69,7 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
   let marked: string
   let down5m: string
   let down1h: string
+  let root: string
 
   const ours = (args: string[]) => run(process.execPath, ['bin/run.js', 'tools', 'bucket', ...args, `--objstore.config=${cfg}`, '--log.level=warn'])
   const theirs = (args: string[]) => run(thanos, ['tools', 'bucket', ...args, `--objstore.config=${cfg}`, '--log.level=warn'])
@@ -79,7 +82,7 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'thanosts-tools-'))
-    const root = path.join(dir, 'bucket')
+    root = path.join(dir, 'bucket')
     await mkdir(root)
     cfg = `type: FILESYSTEM\nconfig:\n  directory: ${root}\n`
     const bucket = new FilesystemBucket({directory: root})
@@ -235,5 +238,46 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
       assert.notEqual(a.code, 0, `thanosts accepted ${bad}`)
       assert.equal(a.stdout, '')
     }
+  })
+
+  describe('on an S3 bucket (SeaweedFS)', () => {
+    let s3: SeaweedS3
+    let s3cfg: string
+
+    before(async function () {
+      this.timeout(180_000)
+      s3 = await startSeaweedS3()
+      s3cfg = s3.objstoreYaml()
+      const from = new FilesystemBucket({directory: root})
+      const to = bucketFromConfig(s3cfg)
+      try {
+        for await (const key of from.iter('', {recursive: true})) await to.upload(key, await from.get(key))
+      } finally {
+        await to.close()
+      }
+    })
+
+    after(async () => {
+      await s3?.stop()
+    })
+
+    it('ls -o json and inspect print what thanos prints', async () => {
+      for (const args of [['ls', '-o', 'json', '--exclude-delete'], ['inspect', '--output=tsv']]) {
+        const [a, b] = await Promise.all([
+          run(process.execPath, ['bin/run.js', 'tools', 'bucket', ...args, `--objstore.config=${s3cfg}`, '--log.level=warn']),
+          run(thanos, ['tools', 'bucket', ...args, `--objstore.config=${s3cfg}`, '--log.level=warn']),
+        ])
+        assert.equal(b.code, 0, b.stderr)
+        assert.equal(a.code, 0, a.stderr)
+        if (args[0] === 'ls') {
+          const mine = jsonDocs(a.stdout)
+          assert.deepEqual([...mine.keys()], all.filter((id) => id !== marked))
+          assert.deepEqual(mine, jsonDocs(b.stdout))
+        } else {
+          assert.equal(lines(a.stdout).length, all.length + 1)
+          assert.equal(a.stdout, b.stdout)
+        }
+      }
+    })
   })
 })
