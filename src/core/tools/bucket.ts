@@ -15,7 +15,7 @@
  * Thanos iterates a Go map, so its `ls` order changes from run to run; ours is ULID order.
  */
 import type {BlockMeta} from '../block/meta.js'
-import {BadDataError, TimeoutError} from '../errors.js'
+import {BadDataError, TimeoutError, UnavailableError} from '../errors.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from '../objstore/bucket.js'
 import {bucketFromConfig} from '../objstore/config.js'
@@ -49,8 +49,8 @@ export interface BucketLsConfig extends BucketToolConfig {
 }
 
 export interface BucketInspectConfig extends BucketToolConfig {
-  /** `-l name="value"` flags as given. */
-  selector: readonly string[]
+  /** External labels every listed block must have (parseSelector of the `-l` flags). */
+  selector: ReadonlyArray<readonly [string, string]>
   sortBy: readonly InspectColumn[]
   output: InspectOutput
 }
@@ -71,13 +71,7 @@ export async function runBucketLs(cfg: BucketLsConfig): Promise<number> {
 
 /** `thanos tools bucket inspect`: the table of the blocks whose external labels match the selector. */
 export async function runBucketInspect(cfg: BucketInspectConfig): Promise<number> {
-  let selector: Array<[string, string]>
-  try {
-    selector = parseSelector(cfg.selector)
-  } catch (e) {
-    throw new BadDataError(`error parsing selector flag: ${(e as Error).message}`, {cause: e})
-  }
-  const metas = (await withBucket(cfg, () => [])).filter((m) => matchesSelector(m, selector))
+  const metas = (await withBucket(cfg, () => [])).filter((m) => matchesSelector(m, cfg.selector))
   cfg.write(formatInspect(metas, cfg.sortBy, cfg.output))
   return metas.length
 }
@@ -85,23 +79,29 @@ export async function runBucketInspect(cfg: BucketInspectConfig): Promise<number
 /**
  * parseFlagLabels (cmd/thanos/config.go): `name=value` split at the first `=`, the name any
  * non-empty UTF-8 text, the value a Go string literal (`"v"`, `` `v` ``).
+ * @throws BadDataError `error parsing selector flag: ...`
  */
 export function parseSelector(flags: readonly string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = []
-  for (const f of flags) {
-    const eq = f.indexOf('=')
-    if (eq < 0) throw new BadDataError(`unrecognized label ${JSON.stringify(f)}`)
-    const name = f.slice(0, eq)
-    if (name === '') throw new BadDataError(`unsupported format for label ${f}`)
-    let value: string
-    try {
-      value = goUnquote(f.slice(eq + 1))
-    } catch (e) {
-      throw new BadDataError(`unquote label value: ${(e as Error).message}`, {cause: e})
-    }
-    out.push([name, value])
+  try {
+    return flags.map(parseSelectorLabel)
+  } catch (e) {
+    throw new BadDataError(`error parsing selector flag: ${(e as Error).message}`, {cause: e})
   }
-  return out
+}
+
+
+function parseSelectorLabel(f: string): [string, string] {
+  const eq = f.indexOf('=')
+  if (eq < 0) throw new BadDataError(`unrecognized label ${JSON.stringify(f)}`)
+  const name = f.slice(0, eq)
+  if (name === '') throw new BadDataError(`unsupported format for label ${f}`)
+  let value: string
+  try {
+    value = goUnquote(f.slice(eq + 1))
+  } catch (e) {
+    throw new BadDataError(`unquote label value: ${(e as Error).message}`, {cause: e})
+  }
+  return [name, value]
 }
 
 /** matchesSelector: every selector label is an external label of the block with that value. */
@@ -117,7 +117,7 @@ async function withBucket(cfg: BucketToolConfig, filters: (b: Bucket) => MetaFil
   try {
     const fetcher = new MetaFetcher(bucket, {concurrency: FETCHER_CONCURRENCY, filters: filters(bucket), logger: cfg.logger})
     const res = await fetcher.fetch(signal)
-    if (res.failed.length > 0) throw new Error(`incomplete view: ${res.failed[0]!.message}`, {cause: res.failed[0]})
+    if (res.failed.length > 0) throw new UnavailableError(`incomplete view: ${res.failed[0]!.message}`, {cause: res.failed[0]})
     cfg.logger.info('successfully synchronized block metadata', {returned: res.metas.size, partial: res.partial.size})
     return [...res.metas.values()].sort((a, b) => (a.ulid < b.ulid ? -1 : a.ulid > b.ulid ? 1 : 0))
   } catch (e) {

@@ -218,19 +218,19 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
     assert.deepEqual(list.find((x) => x.ulid === down5m)?.labels, {cluster: 'eu1', replica: 'a'})
   })
 
-  it('refuses a bad bucket config, a missing one, a Go template and a bad selector', async () => {
+  it('refuses a bad bucket config (exit 1), a missing one, a Go template and a bad selector (exit 2)', async () => {
     const bad = await run(process.execPath, ['bin/run.js', 'tools', 'bucket', 'ls', '--objstore.config=type: FILESYSTEM\nconfig:\n  directroy: /x\n'])
-    assert.notEqual(bad.code, 0)
+    assert.equal(bad.code, 1)
     assert.match(bad.stderr, /directroy/)
     const none = await run(process.execPath, ['bin/run.js', 'tools', 'bucket', 'inspect'])
-    assert.notEqual(none.code, 0)
+    assert.equal(none.code, 2)
     assert.match(none.stderr, /objstore\.config-file or objstore\.config is required/)
     const tmpl = await ours(['ls', '-o', '{{.ULID}}'])
-    assert.notEqual(tmpl.code, 0)
+    assert.equal(tmpl.code, 2)
     assert.match(tmpl.stderr, /Go templates .* not supported/)
     assert.equal(tmpl.stdout, '')
     const sel = await ours(['inspect', '-l', 'cluster=eu1'])
-    assert.notEqual(sel.code, 0)
+    assert.equal(sel.code, 2)
     assert.match(sel.stderr, /error parsing selector flag: unquote label value/)
     for (const bad of ['- action: replace\n  target_label: x', '- action: hashmod\n  source_labels: [a]\n  target_label: s', '- action: keep\n  regex: "(["']) {
       const [a, b] = await Promise.all([ours(['ls', `--selector.relabel-config=${bad}`]), theirs(['ls', `--selector.relabel-config=${bad}`])])

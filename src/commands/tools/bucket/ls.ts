@@ -4,7 +4,7 @@ import {runBucketLs} from '../../../core/tools/bucket.js'
 import {parseLsOutput} from '../../../core/tools/ls-format.js'
 import {parseTimeOrDuration} from '../../../core/storegateway/time-or-duration.js'
 import {objstoreFlags, requiredObjstoreConfig, timeOrDurationFlag} from '../../../cli/bucket-flags.js'
-import {exitCodeOf, writeStdout} from '../../../cli/tool-exit.js'
+import {exitCodeOf, usage, writeStdout} from '../../../cli/tool-exit.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../../../cli/flags.js'
 
 export default class BucketLs extends Command {
@@ -49,7 +49,7 @@ Exit codes: 0 ok, 1 bucket error, 2 usage error.`
     const {flags} = await this.parse(BucketLs)
     const logger = loggerFromFlags(flags)
     try {
-      const output = parseLsOutput(flags.output)
+      const output = usage(() => parseLsOutput(flags.output))
       const objstoreConfig = await requiredObjstoreConfig(flags)
       const selectorRelabelConfig = await pathOrContent({file: flags['selector.relabel-config-file'], content: flags['selector.relabel-config']}, {flagName: 'selector.relabel-config'})
       await runBucketLs({
