@@ -218,6 +218,24 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
     assert.deepEqual(list.find((x) => x.ulid === down5m)?.labels, {cluster: 'eu1', replica: 'a'})
   })
 
+  it("--help lists thanos's ls and inspect flags with their defaults", async () => {
+    const flagsOf = (help: string) => new Map([...help.matchAll(/^\s+(?:-\w, )?--(?:\[no-\])?([a-z0-9.-]+)(?:=(\S*))?/gm)].map((m) => [m[1]!, m[2] ?? '']))
+    const global = flagsOf((await run(thanos, ['tools', 'bucket', '--help'])).stderr + (await run(thanos, ['tools', 'bucket', '--help'])).stdout)
+    for (const cmd of ['ls', 'inspect']) {
+      const t = await run(thanos, ['tools', 'bucket', cmd, '--help'])
+      const theirsFlags = flagsOf(t.stdout + t.stderr)
+      const mine = (await run(process.execPath, ['bin/run.js', 'tools', 'bucket', cmd, '--help'])).stdout
+      let n = 0
+      for (const [name, def] of theirsFlags) {
+        if (global.has(name) && !name.startsWith('objstore.')) continue
+        n++
+        assert.ok(mine.includes(`--${name}`), `${cmd}: --${name} in our help`)
+        if (def && !def.startsWith('<') && !def.endsWith('...') && def !== '""') assert.ok(mine.includes(`[default: ${def}]`), `${cmd}: --${name} default ${def}`)
+      }
+      assert.ok(n >= 5, `${cmd}: ${[...theirsFlags.keys()]}`)
+    }
+  })
+
   it('refuses a bad bucket config (exit 1), a missing one, a Go template and a bad selector (exit 2)', async () => {
     const bad = await run(process.execPath, ['bin/run.js', 'tools', 'bucket', 'ls', '--objstore.config=type: FILESYSTEM\nconfig:\n  directroy: /x\n'])
     assert.equal(bad.code, 1)
