@@ -2,7 +2,7 @@
  * tools/: the offline bucket tools of `thanos tools bucket` (cmd/thanos/tools_bucket.go): this
  * file runs `ls` (registerBucketLs) and `inspect` (registerBucketInspect) against a bucket
  * config; the text they print is in ls-format.ts and inspect-table.ts, Go's text formats in
- * go-text.ts and go-csv.ts.
+ * go-text.ts and go-csv.ts, the relabelling that selects blocks for `ls` in selector-relabel.ts.
  *
  * Both read the block list the way the store gateway does (storegateway/meta-fetcher.ts, the
  * BaseFetcher of pkg/block/fetcher.go): blocks without a meta.json or with a corrupt one are
