@@ -2,20 +2,20 @@
  * tools/: the offline bucket tools of `thanos tools bucket` (cmd/thanos/tools_bucket.go): this
  * file runs `ls` (registerBucketLs) and `inspect` (registerBucketInspect) against a bucket
  * config; the text they print is in ls-format.ts and inspect-table.ts, Go's text formats in
- * go-text.ts and go-csv.ts.
+ * go-text.ts and go-csv.ts, the relabelling that selects blocks for `ls` in selector-relabel.ts.
  *
  * Both read the block list the way the store gateway does (storegateway/meta-fetcher.ts, the
  * BaseFetcher of pkg/block/fetcher.go): blocks without a meta.json or with a corrupt one are
  * left out with a warning; any other read failure is an error (`incomplete view`), as Thanos's
- * Fetch, and nothing is printed. `ls` applies Thanos's filters for it: time partition
- * (--min-time/--max-time) and, with --exclude-delete, every block with a deletion mark
+ * Fetch, and nothing is printed. `ls` applies Thanos's filters for it: relabelling on external
+ * labels (--selector.relabel-config, selector-relabel.ts), time partition (--min-time/--max-time)
+ * and, with --exclude-delete, every block with a deletion mark
  * (IgnoreDeletionMarkFilter with delay 0). `inspect` applies none; it selects on external labels.
  *
  * Thanos iterates a Go map, so its `ls` order changes from run to run; ours is ULID order.
  */
 import type {BlockMeta} from '../block/meta.js'
-import {parseYamlDocument} from '../config/strict-yaml.js'
-import {BadDataError, TimeoutError} from '../errors.js'
+import {BadDataError, TimeoutError, UnavailableError} from '../errors.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from '../objstore/bucket.js'
 import {bucketFromConfig} from '../objstore/config.js'
@@ -25,6 +25,7 @@ import type {TimeOrDuration} from '../storegateway/time-or-duration.js'
 import {goUnquote} from './go-text.js'
 import {formatInspect, type InspectColumn, type InspectOutput} from './inspect-table.js'
 import {lsPrinter, type LsOutput} from './ls-format.js'
+import {labelShardedFilter, parseSelectorRelabel} from './selector-relabel.js'
 
 /** block.FetcherConcurrency: meta.json reads in flight. */
 const FETCHER_CONCURRENCY = 32
@@ -43,13 +44,13 @@ export interface BucketLsConfig extends BucketToolConfig {
   excludeDelete: boolean
   minTime: TimeOrDuration
   maxTime: TimeOrDuration
-  /** --selector.relabel-config(-file) content; only an empty list is supported (see checkSelectorRelabel). */
+  /** --selector.relabel-config(-file) content: relabelling that selects blocks (selector-relabel.ts). */
   selectorRelabelConfig?: string
 }
 
 export interface BucketInspectConfig extends BucketToolConfig {
-  /** `-l name="value"` flags as given. */
-  selector: readonly string[]
+  /** External labels every listed block must have (parseSelector of the `-l` flags). */
+  selector: ReadonlyArray<readonly [string, string]>
   sortBy: readonly InspectColumn[]
   output: InspectOutput
 }
@@ -57,9 +58,9 @@ export interface BucketInspectConfig extends BucketToolConfig {
 /** `thanos tools bucket ls`: one line (or JSON document) per block. Returns how many were printed. */
 export async function runBucketLs(cfg: BucketLsConfig): Promise<number> {
   const print = lsPrinter(cfg.output)
-  if (cfg.selectorRelabelConfig !== undefined) checkSelectorRelabel(cfg.selectorRelabelConfig)
+  const relabel = cfg.selectorRelabelConfig === undefined ? [] : parseSelectorRelabel(cfg.selectorRelabelConfig)
   const metas = await withBucket(cfg, (bucket) => {
-    const filters: MetaFilter[] = [timePartitionFilter(cfg.minTime, cfg.maxTime)]
+    const filters: MetaFilter[] = [labelShardedFilter(relabel), timePartitionFilter(cfg.minTime, cfg.maxTime)]
     if (cfg.excludeDelete) filters.push(ignoreDeletionMarkFilter(bucket, 0, FETCHER_CONCURRENCY, cfg.logger))
     return filters
   })
@@ -70,49 +71,37 @@ export async function runBucketLs(cfg: BucketLsConfig): Promise<number> {
 
 /** `thanos tools bucket inspect`: the table of the blocks whose external labels match the selector. */
 export async function runBucketInspect(cfg: BucketInspectConfig): Promise<number> {
-  let selector: Array<[string, string]>
-  try {
-    selector = parseSelector(cfg.selector)
-  } catch (e) {
-    throw new BadDataError(`error parsing selector flag: ${(e as Error).message}`, {cause: e})
-  }
-  const metas = (await withBucket(cfg, () => [])).filter((m) => matchesSelector(m, selector))
+  const metas = (await withBucket(cfg, () => [])).filter((m) => matchesSelector(m, cfg.selector))
   cfg.write(formatInspect(metas, cfg.sortBy, cfg.output))
   return metas.length
 }
 
 /**
- * Thanos filters `ls` through LabelShardedMetaFilter: Prometheus relabelling of each block's
- * external labels plus `__block_id`. thanosts has no relabel engine (RE2 regexes, hashmod)
- * yet, so a config that would relabel is refused rather than ignored; an empty one is a no-op.
- */
-export function checkSelectorRelabel(text: string): void {
-  const doc = parseYamlDocument(text, 'selector relabel config')
-  if (doc === null || (doc.kind === 'seq' && doc.items.length === 0)) return
-  if (doc.kind !== 'seq') throw new BadDataError('selector relabel config: want a list of relabel configs')
-  throw new BadDataError('--selector.relabel-config: relabelling blocks is not supported by thanosts yet (only an empty list is accepted)')
-}
-
-/**
  * parseFlagLabels (cmd/thanos/config.go): `name=value` split at the first `=`, the name any
  * non-empty UTF-8 text, the value a Go string literal (`"v"`, `` `v` ``).
+ * @throws BadDataError `error parsing selector flag: ...`
  */
 export function parseSelector(flags: readonly string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = []
-  for (const f of flags) {
-    const eq = f.indexOf('=')
-    if (eq < 0) throw new BadDataError(`unrecognized label ${JSON.stringify(f)}`)
-    const name = f.slice(0, eq)
-    if (name === '') throw new BadDataError(`unsupported format for label ${f}`)
-    let value: string
-    try {
-      value = goUnquote(f.slice(eq + 1))
-    } catch (e) {
-      throw new BadDataError(`unquote label value: ${(e as Error).message}`, {cause: e})
-    }
-    out.push([name, value])
+  try {
+    return flags.map(parseSelectorLabel)
+  } catch (e) {
+    throw new BadDataError(`error parsing selector flag: ${(e as Error).message}`, {cause: e})
   }
-  return out
+}
+
+
+function parseSelectorLabel(f: string): [string, string] {
+  const eq = f.indexOf('=')
+  if (eq < 0) throw new BadDataError(`unrecognized label ${JSON.stringify(f)}`)
+  const name = f.slice(0, eq)
+  if (name === '') throw new BadDataError(`unsupported format for label ${f}`)
+  let value: string
+  try {
+    value = goUnquote(f.slice(eq + 1))
+  } catch (e) {
+    throw new BadDataError(`unquote label value: ${(e as Error).message}`, {cause: e})
+  }
+  return [name, value]
 }
 
 /** matchesSelector: every selector label is an external label of the block with that value. */
@@ -128,7 +117,7 @@ async function withBucket(cfg: BucketToolConfig, filters: (b: Bucket) => MetaFil
   try {
     const fetcher = new MetaFetcher(bucket, {concurrency: FETCHER_CONCURRENCY, filters: filters(bucket), logger: cfg.logger})
     const res = await fetcher.fetch(signal)
-    if (res.failed.length > 0) throw new Error(`incomplete view: ${res.failed[0]!.message}`, {cause: res.failed[0]})
+    if (res.failed.length > 0) throw new UnavailableError(`incomplete view: ${res.failed[0]!.message}`, {cause: res.failed[0]})
     cfg.logger.info('successfully synchronized block metadata', {returned: res.metas.size, partial: res.partial.size})
     return [...res.metas.values()].sort((a, b) => (a.ulid < b.ulid ? -1 : a.ulid > b.ulid ? 1 : 0))
   } catch (e) {

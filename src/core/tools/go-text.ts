@@ -194,6 +194,7 @@ export function goUnquote(s: string): string {
       }
     }
   }
-  if (q === "'" && [...out].length !== 1) return syntax()
+  // strconv.Unquote takes `''` as the empty string; otherwise a rune literal holds one character.
+  if (q === "'" && body !== '' && [...out].length !== 1) return syntax()
   return out
 }

@@ -16,10 +16,12 @@ import {promisify} from 'node:util'
 import {DELETION_MARK_FILENAME, writeMarker} from '../../../src/core/block/markers.js'
 import {formatMeta, parseMeta, RESOLUTION_1H, RESOLUTION_5M} from '../../../src/core/block/meta.js'
 import {newUlid, ulidTime} from '../../../src/core/block/ulid.js'
+import {bucketFromConfig} from '../../../src/core/objstore/config.js'
 import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {uploadBackfilled} from '../../helpers/bucket-blocks.js'
 import {samples, type SeriesSpec} from '../../helpers/openmetrics.js'
 import {peer} from '../../helpers/peers.js'
+import {startSeaweedS3, type SeaweedS3} from '../../helpers/s3.js'
 
 const execFileP = promisify(execFile)
 
@@ -67,6 +69,7 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
   let marked: string
   let down5m: string
   let down1h: string
+  let root: string
 
   const ours = (args: string[]) => run(process.execPath, ['bin/run.js', 'tools', 'bucket', ...args, `--objstore.config=${cfg}`, '--log.level=warn'])
   const theirs = (args: string[]) => run(thanos, ['tools', 'bucket', ...args, `--objstore.config=${cfg}`, '--log.level=warn'])
@@ -79,7 +82,7 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'thanosts-tools-'))
-    const root = path.join(dir, 'bucket')
+    root = path.join(dir, 'bucket')
     await mkdir(root)
     cfg = `type: FILESYSTEM\nconfig:\n  directory: ${root}\n`
     const bucket = new FilesystemBucket({directory: root})
@@ -157,6 +160,20 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
     assert.deepEqual(lines(a.stdout).sort(), lines(b.stdout).sort())
   })
 
+  it('ls --selector.relabel-config keeps the blocks the relabelling keeps, as thanos', async () => {
+    for (const cfgText of [
+      '- action: keep\n  source_labels: [cluster]\n  regex: eu.*',
+      `- action: drop\n  source_labels: [__block_id]\n  regex: ${down5m}|${down1h}`,
+      '- action: drop\n  source_labels: [cluster, team]\n  separator: "|"\n  regex: "us, .*[|] ops"',
+      '- action: hashmod\n  source_labels: [__block_id]\n  target_label: shard\n  modulus: 2\n- action: keep\n  source_labels: [shard]\n  regex: "1"',
+    ]) {
+      const [a, b] = await both(['ls', `--selector.relabel-config=${cfgText}`])
+      const n = lines(a.stdout).length
+      assert.ok(n > 0 && n < all.length, `${cfgText}: ${a.stdout}`)
+      assert.deepEqual(lines(a.stdout).sort(), lines(b.stdout).sort(), cfgText)
+    }
+  })
+
   for (const output of ['table', 'tsv', 'csv']) {
     it(`inspect --output ${output} prints what thanos prints`, async () => {
       const [a, b] = await both(['inspect', `--output=${output}`])
@@ -201,22 +218,84 @@ describe('tools bucket ls and inspect against the real thanos tools bucket', fun
     assert.deepEqual(list.find((x) => x.ulid === down5m)?.labels, {cluster: 'eu1', replica: 'a'})
   })
 
-  it('refuses a bad bucket config, a missing one, a Go template and a bad selector', async () => {
+  it("--help lists thanos's ls and inspect flags with their defaults", async () => {
+    const flagsOf = (help: string) => new Map([...help.matchAll(/^\s+(?:-\w, )?--(?:\[no-\])?([a-z0-9.-]+)(?:=(\S*))?/gm)].map((m) => [m[1]!, m[2] ?? '']))
+    const global = flagsOf((await run(thanos, ['tools', 'bucket', '--help'])).stderr + (await run(thanos, ['tools', 'bucket', '--help'])).stdout)
+    for (const cmd of ['ls', 'inspect']) {
+      const t = await run(thanos, ['tools', 'bucket', cmd, '--help'])
+      const theirsFlags = flagsOf(t.stdout + t.stderr)
+      const mine = (await run(process.execPath, ['bin/run.js', 'tools', 'bucket', cmd, '--help'])).stdout
+      let n = 0
+      for (const [name, def] of theirsFlags) {
+        if (global.has(name) && !name.startsWith('objstore.')) continue
+        n++
+        assert.ok(mine.includes(`--${name}`), `${cmd}: --${name} in our help`)
+        if (def && !def.startsWith('<') && !def.endsWith('...') && def !== '""') assert.ok(mine.includes(`[default: ${def}]`), `${cmd}: --${name} default ${def}`)
+      }
+      assert.ok(n >= 5, `${cmd}: ${[...theirsFlags.keys()]}`)
+    }
+  })
+
+  it('refuses a bad bucket config (exit 1), a missing one, a Go template and a bad selector (exit 2)', async () => {
     const bad = await run(process.execPath, ['bin/run.js', 'tools', 'bucket', 'ls', '--objstore.config=type: FILESYSTEM\nconfig:\n  directroy: /x\n'])
-    assert.notEqual(bad.code, 0)
+    assert.equal(bad.code, 1)
     assert.match(bad.stderr, /directroy/)
     const none = await run(process.execPath, ['bin/run.js', 'tools', 'bucket', 'inspect'])
-    assert.notEqual(none.code, 0)
+    assert.equal(none.code, 2)
     assert.match(none.stderr, /objstore\.config-file or objstore\.config is required/)
     const tmpl = await ours(['ls', '-o', '{{.ULID}}'])
-    assert.notEqual(tmpl.code, 0)
+    assert.equal(tmpl.code, 2)
     assert.match(tmpl.stderr, /Go templates .* not supported/)
     assert.equal(tmpl.stdout, '')
     const sel = await ours(['inspect', '-l', 'cluster=eu1'])
-    assert.notEqual(sel.code, 0)
+    assert.equal(sel.code, 2)
     assert.match(sel.stderr, /error parsing selector flag: unquote label value/)
-    const relabel = await ours(['ls', '--selector.relabel-config=- action: drop\n  source_labels: [cluster]\n  regex: eu1'])
-    assert.notEqual(relabel.code, 0)
-    assert.match(relabel.stderr, /not supported/)
+    for (const bad of ['- action: replace\n  target_label: x', '- action: hashmod\n  source_labels: [a]\n  target_label: s', '- action: keep\n  regex: "(["']) {
+      const [a, b] = await Promise.all([ours(['ls', `--selector.relabel-config=${bad}`]), theirs(['ls', `--selector.relabel-config=${bad}`])])
+      assert.notEqual(b.code, 0, `thanos accepted ${bad}`)
+      assert.notEqual(a.code, 0, `thanosts accepted ${bad}`)
+      assert.equal(a.stdout, '')
+    }
+  })
+
+  describe('on an S3 bucket (SeaweedFS)', () => {
+    let s3: SeaweedS3
+    let s3cfg: string
+
+    before(async function () {
+      this.timeout(180_000)
+      s3 = await startSeaweedS3()
+      s3cfg = s3.objstoreYaml()
+      const from = new FilesystemBucket({directory: root})
+      const to = bucketFromConfig(s3cfg)
+      try {
+        for await (const key of from.iter('', {recursive: true})) await to.upload(key, await from.get(key))
+      } finally {
+        await to.close()
+      }
+    })
+
+    after(async () => {
+      await s3?.stop()
+    })
+
+    it('ls -o json and inspect print what thanos prints', async () => {
+      for (const args of [['ls', '-o', 'json', '--exclude-delete'], ['inspect', '--output=tsv']]) {
+        const [a, b] = await Promise.all([
+          run(process.execPath, ['bin/run.js', 'tools', 'bucket', ...args, `--objstore.config=${s3cfg}`, '--log.level=warn']),
+          run(thanos, ['tools', 'bucket', ...args, `--objstore.config=${s3cfg}`, '--log.level=warn']),
+        ])
+        assert.equal(b.code, 0, b.stderr)
+        assert.equal(a.code, 0, a.stderr)
+        if (args[0] === 'ls') {
+          const mine = jsonDocs(a.stdout)
+          assert.deepEqual([...mine.keys()], all.filter((id) => id !== marked))
+          assert.deepEqual(mine, jsonDocs(b.stdout))
+        } else {
+          assert.equal(lines(a.stdout).length, all.length + 1)
+          assert.equal(a.stdout, b.stdout)
+        }
+      }
+    })
   })
 })

@@ -1,8 +1,8 @@
 import {Command, Flags} from '@oclif/core'
-import {runBucketInspect} from '../../../core/tools/bucket.js'
+import {parseSelector, runBucketInspect} from '../../../core/tools/bucket.js'
 import {INSPECT_COLUMNS, INSPECT_OUTPUTS, type InspectColumn, type InspectOutput} from '../../../core/tools/inspect-table.js'
 import {objstoreFlags, requiredObjstoreConfig} from '../../../cli/bucket-flags.js'
-import {exitCodeOf, writeStdout} from '../../../cli/tool-exit.js'
+import {exitCodeOf, usage, writeStdout} from '../../../cli/tool-exit.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../../../cli/flags.js'
 
 export default class BucketInspect extends Command {
@@ -38,10 +38,11 @@ Exit codes: 0 ok, 1 bucket error, 2 usage error.`
     const {flags} = await this.parse(BucketInspect)
     const logger = loggerFromFlags(flags)
     try {
+      const selector = usage(() => parseSelector(flags.selector))
       const objstoreConfig = await requiredObjstoreConfig(flags)
       await runBucketInspect({
         objstoreConfig,
-        selector: flags.selector,
+        selector,
         sortBy: flags['sort-by'] as InspectColumn[],
         output: flags.output as InspectOutput,
         timeoutMs: flags.timeout,

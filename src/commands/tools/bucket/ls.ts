@@ -4,7 +4,7 @@ import {runBucketLs} from '../../../core/tools/bucket.js'
 import {parseLsOutput} from '../../../core/tools/ls-format.js'
 import {parseTimeOrDuration} from '../../../core/storegateway/time-or-duration.js'
 import {objstoreFlags, requiredObjstoreConfig, timeOrDurationFlag} from '../../../cli/bucket-flags.js'
-import {exitCodeOf, writeStdout} from '../../../cli/tool-exit.js'
+import {exitCodeOf, usage, writeStdout} from '../../../cli/tool-exit.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../../../cli/flags.js'
 
 export default class BucketLs extends Command {
@@ -13,8 +13,9 @@ export default class BucketLs extends Command {
 --min-time/--max-time (blocks overlapping the range) and --exclude-delete, one per line: the ULID,
 or with -o wide its time range, compaction level, resolution and source, or with -o json each
 meta.json as Thanos re-marshals it. Blocks are listed in ULID order (Thanos's order is random);
-times are printed in UTC (Thanos uses the local time zone). Thanos's custom Go template for -o
-is not supported, nor relabelling with --selector.relabel-config (an empty list is accepted).
+--selector.relabel-config selects blocks by relabelling their external labels and __block_id
+(actions keep, drop, hashmod). Times are printed in UTC (Thanos uses the local time zone).
+Thanos's custom Go template for -o is not supported.
 Exit codes: 0 ok, 1 bucket error, 2 usage error.`
 
   static override examples = [
@@ -39,8 +40,8 @@ Exit codes: 0 ok, 1 bucket error, 2 usage error.`
       defaultHelp: async () => '9999-12-31T23:59:59Z',
     }),
     timeout: durationFlag({description: 'Timeout to download metadata from remote storage', default: 300_000, defaultHelp: async () => '5m'}),
-    'selector.relabel-config-file': Flags.string({description: 'Path to YAML file with relabeling configuration that allows selecting blocks. Only an empty list is supported by thanosts.', helpValue: '<file-path>'}),
-    'selector.relabel-config': Flags.string({description: "Alternative to 'selector.relabel-config-file' flag (mutually exclusive). Content of YAML file with relabeling configuration. Only an empty list is supported by thanosts.", helpValue: '<content>'}),
+    'selector.relabel-config-file': Flags.string({description: 'YAML file with relabeling configuration that allows selecting blocks to act on based on their external labels. It follows thanos sharding relabel-config syntax. For format details see: https://thanos.io/tip/thanos/sharding.md/#relabelling (actions keep, drop, hashmod)', helpValue: '<file-path>'}),
+    'selector.relabel-config': Flags.string({description: "Alternative to 'selector.relabel-config-file' flag (mutually exclusive). Content of YAML file with relabeling configuration that allows selecting blocks to act on based on their external labels. It follows thanos sharding relabel-config syntax. For format details see: https://thanos.io/tip/thanos/sharding.md/#relabelling (actions keep, drop, hashmod)", helpValue: '<content>'}),
     ...logFlags,
   }
 
@@ -48,7 +49,7 @@ Exit codes: 0 ok, 1 bucket error, 2 usage error.`
     const {flags} = await this.parse(BucketLs)
     const logger = loggerFromFlags(flags)
     try {
-      const output = parseLsOutput(flags.output)
+      const output = usage(() => parseLsOutput(flags.output))
       const objstoreConfig = await requiredObjstoreConfig(flags)
       const selectorRelabelConfig = await pathOrContent({file: flags['selector.relabel-config-file'], content: flags['selector.relabel-config']}, {flagName: 'selector.relabel-config'})
       await runBucketLs({
