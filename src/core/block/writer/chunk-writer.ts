@@ -50,14 +50,15 @@ export class ChunkSegmentWriter {
     const f = this.current!
     const ref = chunkRef(this.done.length, f.pos)
     const start = f.pos
-    this.head.reset()
-    this.head.putUvarint(data.length)
-    this.head.putByte(encoding)
-    const h = this.head.bytes()
-    await f.write(h)
-    await f.write(data)
+    const h = this.head
+    h.reset()
+    h.putUvarint(data.length)
+    h.putByte(encoding)
     // The CRC covers the encoding byte and the data, not the length.
-    this.crc.writeUInt32BE(crc32cUpdate(crc32cUpdate(0, h.subarray(h.length - 1)), data), 0)
+    const crc = crc32cUpdate(h.crc(0, h.len - 1), data)
+    await f.writeEnc(h)
+    await f.write(data)
+    this.crc.writeUInt32BE(crc, 0)
     await f.write(this.crc)
     this.maxRecord = Math.max(this.maxRecord, f.pos - start)
     return ref

@@ -21,7 +21,6 @@
 import {open, rm, type FileHandle} from 'node:fs/promises'
 import {BadDataError} from '../../errors.js'
 import {compareLabels, compareStrings, labelsToString, type Labels} from '../../labels/labels.js'
-import {crc32cUpdate} from '../../remote-read/crc32c.js'
 import {Decbuf, type FileContext} from '../decbuf.js'
 import {INDEX_FORMAT_V2, INDEX_MAGIC} from '../toc.js'
 import {Encbuf} from './encbuf.js'
@@ -206,8 +205,8 @@ export class IndexWriter {
     }
     this.head.reset()
     this.head.putUvarint(r.len)
-    await this.tmp.write(this.head.bytes())
-    await this.tmp.write(r.bytes())
+    await this.tmp.writeEnc(this.head)
+    await this.tmp.writeEnc(r)
     this.lastLabels = labels
     this.lastRef = lastRef
     this.seriesCount++
@@ -242,19 +241,19 @@ export class IndexWriter {
     e.reset()
     e.putBE32(0) // length, patched below
     e.putBE32(sorted.length)
-    let crc = crc32cUpdate(0, e.bytes().subarray(4))
-    await out.write(e.bytes())
+    let crc = e.crc(0, 4)
+    await out.writeEnc(e)
     e.reset()
     for (let i = 0; i < sorted.length; i++) {
       e.putUvarintStr(sorted[i]!)
       if (e.len >= 1 << 16) {
-        crc = crc32cUpdate(crc, e.bytes())
-        await out.write(e.bytes())
+        crc = e.crc(crc)
+        await out.writeEnc(e)
         e.reset()
       }
     }
-    crc = crc32cUpdate(crc, e.bytes())
-    await out.write(e.bytes())
+    crc = e.crc(crc)
+    await out.writeEnc(e)
     const symLen = out.pos - tocSymbols - 4
     if (symLen > MAX_U32) throw new BadDataError(`index writer: symbol table of ${symLen} bytes exceeds 4 GiB`)
     const lenBuf = Buffer.allocUnsafe(4)
@@ -312,13 +311,12 @@ export class IndexWriter {
           prevRef = ref
         }
         // Padding, length, body and CRC in one write.
-        const b = body.bytes()
         entry.reset()
         entry.putZeros(start - out.pos)
-        entry.putUvarint(b.length)
-        entry.putBytes(b)
-        entry.putBE32(crc32cUpdate(0, b))
-        await out.write(entry.bytes())
+        entry.putUvarint(body.len)
+        entry.putEnc(body)
+        entry.putBE32(body.crc(0))
+        await out.writeEnc(entry)
         seriesMax = Math.max(seriesMax, out.pos - start)
       }
     } finally {
@@ -341,16 +339,16 @@ export class IndexWriter {
     e.reset()
     e.putBE32(0)
     e.putBE32(offsets.length)
-    crc = crc32cUpdate(0, e.bytes().subarray(4))
-    await out.write(e.bytes())
+    crc = e.crc(0, 4)
+    await out.writeEnc(e)
     const writeEntry = async (name: string, value: string, offset: number): Promise<void> => {
       e.reset()
       e.putUvarint(2)
       e.putUvarintStr(name)
       e.putUvarintStr(value)
       e.putUvarint(offset)
-      crc = crc32cUpdate(crc, e.bytes())
-      await out.write(e.bytes())
+      crc = e.crc(crc)
+      await out.writeEnc(e)
     }
     let o = 0
     await writeEntry('', '', offsets[o++]!)
@@ -365,8 +363,8 @@ export class IndexWriter {
     // TOC: six offsets and their CRC.
     e.reset()
     for (const off of [tocSymbols, tocSeries, tocLabelIndices, tocPostingsTable, tocPostings, tocPostingsTable]) e.putBE64(off)
-    e.putBE32(crc32cUpdate(0, e.bytes()))
-    await out.write(e.bytes())
+    e.putBE32(e.crc(0))
+    await out.writeEnc(e)
     await out.close()
     return {size: out.pos, series: this.seriesCount, symbols: sorted.length, seriesMaxSize: seriesMax}
   }
@@ -404,20 +402,20 @@ async function writePostingsList(out: FileWriter, pool: PostingsPool, pair: numb
   e.reset()
   e.putBE32(4 + 4 * n)
   e.putBE32(n)
-  let crc = crc32cUpdate(0, e.bytes().subarray(4))
-  await out.write(e.bytes())
+  let crc = e.crc(0, 4)
+  await out.writeEnc(e)
   e.reset()
   for (const id of pool.postingsOf(pair)) {
     e.putBE32(id)
     if (e.len >= 1 << 16) {
-      crc = crc32cUpdate(crc, e.bytes())
-      await out.write(e.bytes())
+      crc = e.crc(crc)
+      await out.writeEnc(e)
       e.reset()
     }
   }
-  crc = crc32cUpdate(crc, e.bytes())
+  crc = e.crc(crc)
   e.putBE32(crc)
-  await out.write(e.bytes())
+  await out.writeEnc(e)
   return at
 }
 
