@@ -519,6 +519,7 @@ describe('block writer: segments, histograms and refused input', function () {
     ['duplicate label names', [{labels: [{name: 'a', value: '1'}, {name: 'a', value: '2'}], chunks: series('x', 5).chunks}], /duplicate/],
     ['out-of-order series', [series('b', 5), series('a', 5)], /out-of-order series/],
     ['a repeated series', [series('a', 5), series('a', 5, T0 + HOUR)], /out-of-order series/],
+    ['a chunk time beyond 2^52 ms', [{labels: [{name: '__name__', value: 'x'}], chunks: [{...series('x', 5).chunks[0]!, minTime: 2 ** 52, maxTime: 2 ** 52 + 1}]}], /not integers within/],
     ['overlapping chunks', [{labels: series('a', 5).labels, chunks: [...series('a', 5).chunks, ...series('a', 5).chunks]}], /not higher than previous chunk/],
   ] as [string, WriterSeries[], RegExp][]) {
     it(`refuses ${what} and leaves no block behind`, async () => {

@@ -89,9 +89,12 @@ export class Encbuf {
     this.len = p
   }
 
-  /** Go's PutVarint: zig-zag, so small negative values stay short. */
+  /**
+   * Go's PutVarint: zig-zag, so small negative values stay short. The zig-zag form must be a
+   * safe integer, so v is in [-2^52, 2^52) (timestamps are far inside: 2^52 ms is 142,000 years).
+   */
   putVarint(v: number): void {
-    if (!Number.isSafeInteger(v)) throw new RangeError(`varint ${v} is not a safe integer`)
+    if (!Number.isSafeInteger(v) || v >= 2 ** 52 || v < -(2 ** 52)) throw new RangeError(`varint ${v} is outside [-2^52, 2^52)`)
     this.putUvarint(v >= 0 ? v * 2 : -v * 2 - 1)
   }
 

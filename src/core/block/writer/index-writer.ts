@@ -47,6 +47,11 @@ const POSTINGS_ALIGN = 4
 const MAX_U32 = 0xffffffff
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
+/** Times the chunk metas can carry: their zig-zag varint must stay a safe integer. */
+function isBlockTime(t: number): boolean {
+  return Number.isSafeInteger(t) && t < 2 ** 52 && t >= -(2 ** 52)
+}
+
 /** Growable Uint32Array. */
 class U32Vec {
   a = new Uint32Array(1024)
@@ -184,7 +189,7 @@ export class IndexWriter {
     let lastRef = this.lastRef
     for (let i = 0; i < chunks.length; i++) {
       const c = chunks[i]!
-      if (!Number.isSafeInteger(c.minTime) || !Number.isSafeInteger(c.maxTime)) throw new BadDataError(`index writer: series ${where()}: chunk times must be integers`)
+      if (!isBlockTime(c.minTime) || !isBlockTime(c.maxTime)) throw new BadDataError(`index writer: series ${where()}: chunk times ${c.minTime}, ${c.maxTime} are not integers within ±2^52 ms`)
       if (c.maxTime < c.minTime) throw new BadDataError(`index writer: series ${where()}: chunk maxT ${c.maxTime} is less than minT ${c.minTime}`)
       if (i > 0 && c.minTime <= chunks[i - 1]!.maxTime) throw new BadDataError(`index writer: series ${where()}: chunk minT ${c.minTime} is not higher than previous chunk maxT ${chunks[i - 1]!.maxTime}`)
       if (c.ref < lastRef) throw new BadDataError(`index writer: series ${where()}: unsorted chunk reference ${c.ref}, previous ${lastRef}`)
