@@ -495,6 +495,36 @@ describe('block writer: segments, histograms and refused input', function () {
     assert.equal((await collect((await openBlock(dst, meta!.ulid)).series(ALL, meta!.minTime, meta!.maxTime))).length, 2)
   })
 
+  it('writes symbol and postings offset tables past the file buffer (lengths patched on disk)', async () => {
+    const dst = path.join(root, 'wide')
+    const one = series('wide', 3)
+    const N = 40_000
+    const all: WriterSeries[] = []
+    for (let i = 0; i < N; i++) {
+      const id = `${String(i).padStart(6, '0')}-${'x'.repeat(40)}`
+      all.push({labels: [{name: '__name__', value: 'wide'}, {name: 'id', value: id}], chunks: one.chunks})
+    }
+    const meta = (await writeBlock(all, {dir: dst}))!
+    const r = await openBlock(dst, meta.ulid)
+    // Each table is over 1 MiB, the writer's buffer: its length was patched in the file.
+    assert.ok(r.index.toc.series - r.index.toc.symbols > 1 << 20)
+    assert.ok(r.index.size - 52 - r.index.toc.postingsTable > 1 << 20)
+    assert.equal(r.index.labelValues('id').length, N)
+    const got = await collect(r.series([new Matcher(MatchType.EQ, 'id', all[N - 1]!.labels[1]!.value)], meta.minTime, meta.maxTime))
+    assert.deepEqual(
+      got.map((s) => s.labels[1]!.value),
+      [all[N - 1]!.labels[1]!.value],
+    )
+    const db = await dbCopy(dst)
+    try {
+      const tool: Tool = {promtool: prometheus3().promtool, sandbox: true}
+      const a = await promtoolAnalyze(tool, db, meta.ulid, false)
+      assert.deepEqual([a.series, a.labelNames, a.uniquePairs], [N, 2, N + 1])
+    } finally {
+      await removeDbCopy(db)
+    }
+  })
+
   it('skips series without chunks; a block of none is not written', async () => {
     const dst = path.join(root, 'skip')
     const meta = await writeBlock([{labels: [{name: '__name__', value: 'a'}], chunks: []}, series('b', 10), {labels: [{name: '__name__', value: 'c'}], chunks: []}], {dir: dst})
