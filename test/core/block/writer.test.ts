@@ -19,8 +19,9 @@ import {ChunkEncoding} from '../../../src/core/block/chunks-reader.js'
 import {parseMeta, type BlockMeta} from '../../../src/core/block/meta.js'
 import {newUlid} from '../../../src/core/block/ulid.js'
 import {TMP_FOR_CREATION_SUFFIX, writeBlock, type WriterSeries} from '../../../src/core/block/writer/write-block.js'
-import {encodeHistogramChunks, encodeXorChunks} from '../../../src/core/chunkenc/index.js'
+import {encodeFloatHistogramChunks, encodeHistogramChunks, encodeXorChunks} from '../../../src/core/chunkenc/index.js'
 import {BadDataError} from '../../../src/core/errors.js'
+import {FloatHistogram} from '../../../src/core/histogram/float-histogram.js'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
 import {compareLabels, labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
@@ -621,13 +622,18 @@ describe('block writer: segments, histograms and refused input', function () {
         }),
     )
 
+    // Float histograms: absolute bucket counts, a quarter of a count each.
+    const fhs = ts.map((_, i) => FloatHistogram.of({schema: 0, count: i + 0.5, sum: -i / 4, zeroCount: 0.25, positiveSpans: [0, 1], positiveBuckets: [i + 0.25]}))
+
     before(async () => {
       dir = path.join(root, 'hist')
       const chunks = encodeHistogramChunks(ts, hs)
+      const fchunks = encodeFloatHistogramChunks(ts, fhs)
       assert.ok(chunks.length > 1)
       meta = (await writeBlock(
         [
           {labels: [{name: '__name__', value: 'a_float'}], chunks: series('a_float', 300).chunks},
+          {labels: [{name: '__name__', value: 'fh'}], chunks: fchunks.map((c) => ({minTime: c.minTime, maxTime: c.maxTime, encoding: ChunkEncoding.FloatHistogram, data: c.data}))},
           {labels: [{name: '__name__', value: 'h'}], chunks: chunks.map((c) => ({minTime: c.minTime, maxTime: c.maxTime, encoding: ChunkEncoding.Histogram, data: c.data}))},
         ],
         {dir, minTime: T0, maxTime: T0 + 3 * HOUR},
@@ -640,7 +646,7 @@ describe('block writer: segments, histograms and refused input', function () {
     })
 
     it('keeps them as histogram chunks, counted as histogram samples', async () => {
-      assert.deepEqual([meta.stats.numHistogramSamples, meta.stats.numFloatSamples, meta.stats.numSamples], [300, 300, 600])
+      assert.deepEqual([meta.stats.numHistogramSamples, meta.stats.numFloatSamples, meta.stats.numSamples], [600, 300, 900])
       const got = await readAll(dir, meta.ulid)
       const h = got.find((s) => s.labels[0]!.value === 'h')!
       assert.ok(h.chunks.every((c) => c.encoding === ChunkEncoding.Histogram))
@@ -661,6 +667,14 @@ describe('block writer: segments, histograms and refused input', function () {
       got.forEach(([t, h], i) => {
         assert.equal(Math.round(t * 1000), ts[i])
         assert.deepEqual([Number(h.count), Number(h.sum)], [hs[i]!.count, hs[i]!.sum])
+      })
+      const q2 = new URLSearchParams({query: 'fh[3h]', time: String((T0 + 3 * HOUR - 1) / 1000)})
+      const r2 = (await (await fetch(`${prom.url}/api/v1/query`, {method: 'POST', body: q2})).json()) as typeof r
+      const fgot = r2.data.result[0]!.histograms
+      assert.equal(fgot.length, 300)
+      fgot.forEach(([t, h], i) => {
+        assert.equal(Math.round(t * 1000), ts[i])
+        assert.deepEqual([Number(h.count), Number(h.sum)], [fhs[i]!.count, fhs[i]!.sum])
       })
     })
   })
