@@ -462,6 +462,56 @@ describe('block writer: blocks of Prometheus 3 rewritten', function () {
   })
 })
 
+describe('block writer: a block Prometheus 3 compacted into 1 MiB segments, rewritten', function () {
+  this.timeout(300_000)
+  let root: string
+  let prom: PrometheusHandle | undefined
+
+  before(async () => {
+    root = await tempDir('writer-compacted')
+  })
+
+  after(async () => {
+    await prom?.stop()
+    await rm(root, {recursive: true, force: true})
+  })
+
+  it('has the same segments, index and chunks byte for byte (the segment cut rule is upstream\'s)', async () => {
+    // Five backfilled 2h blocks; Prometheus's compactor merges the first three (see
+    // prometheus-compacted.test.ts) and, with this hidden flag, cuts segments at 1 MiB.
+    prom = await startPrometheus({version: 3, openMetrics: datasetOpenMetrics(30_000), extraArgs: ['--storage.tsdb.max-block-chunk-segment-size=1MB']})
+    const dataDir = path.join(prom.dir, 'data')
+    const deadline = Date.now() + 200_000
+    let compacted: BlockMeta | undefined
+    while (!compacted) {
+      for (const n of (await readdir(dataDir)).filter((x) => /^[0-9A-Z]{26}$/.test(x))) {
+        const m = await readFile(path.join(dataDir, n, 'meta.json')).then((b) => parseMeta(b, n), () => undefined)
+        if (m && m.compaction.level >= 2) compacted = m
+      }
+      if (!compacted) {
+        if (Date.now() > deadline) throw new Error('Prometheus did not compact within 200 s')
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
+    const src = path.join(root, 'src')
+    await cp(path.join(dataDir, compacted.ulid), path.join(src, compacted.ulid), {recursive: true})
+    await prom.stop()
+    prom = undefined
+    const segs = (await readdir(path.join(src, compacted.ulid, 'chunks'))).sort()
+    assert.ok(segs.length >= 2, `${segs.length} segments`)
+    const dst = path.join(root, 'ours')
+    const id = compacted.ulid
+    const m = await rewrite(src, id, dst, 1024 * 1024)
+    assert.deepEqual(m.thanos.segment_files, segs)
+    for (const f of ['index', ...segs.map((x) => `chunks/${x}`)]) {
+      const a: Buffer = await readFile(path.join(src, id, f))
+      const b: Buffer = await readFile(path.join(dst, m.ulid, f))
+      assert.equal(b.length, a.length, `${f}: size`)
+      assert.ok(b.equals(a), `${f}: first difference at byte ${a.findIndex((x, i) => x !== b[i])}`)
+    }
+  })
+})
+
 describe('block writer: segments, histograms and refused input', function () {
   this.timeout(300_000)
   let root: string
