@@ -4,10 +4,12 @@
  * - `promtool tsdb dump` (2.42 and Prometheus 3's) of ours equals the original's;
  * - `promtool tsdb analyze` accepts ours and counts what it counts in the original;
  * - a real Prometheus 3 on a data dir holding only our blocks answers query_range as one on the
- *   originals;
- * - the real `thanos tools bucket verify` finds no issue in ours;
+ *   originals, and so does a real thanos store + thanos query over them once uploaded;
+ * - the real `thanos tools bucket verify` finds no issue in ours (FILESYSTEM and S3);
  * - our reader reads ours back chunk for chunk equal to the originals.
- * Plus the edges: refused input, series without chunks, segment rollover, histogram chunks.
+ * Blocks that Prometheus 3 wrote (backfilled, and compacted into 1 MiB segments) come out
+ * byte for byte the same. Plus the edges: refused input, series without chunks, segment
+ * rollover, histogram chunks, negative timestamps, tables larger than the write buffer.
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
