@@ -4,10 +4,12 @@
  * - `promtool tsdb dump` (2.42 and Prometheus 3's) of ours equals the original's;
  * - `promtool tsdb analyze` accepts ours and counts what it counts in the original;
  * - a real Prometheus 3 on a data dir holding only our blocks answers query_range as one on the
- *   originals;
- * - the real `thanos tools bucket verify` finds no issue in ours;
+ *   originals, and so does a real thanos store + thanos query over them once uploaded;
+ * - the real `thanos tools bucket verify` finds no issue in ours (FILESYSTEM and S3);
  * - our reader reads ours back chunk for chunk equal to the originals.
- * Plus the edges: refused input, series without chunks, segment rollover, histogram chunks.
+ * Blocks that Prometheus 3 wrote (backfilled, and compacted into 1 MiB segments) come out
+ * byte for byte the same. Plus the edges: refused input, series without chunks, segment
+ * rollover, histogram chunks, negative timestamps, tables larger than the write buffer.
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
@@ -19,8 +21,9 @@ import {ChunkEncoding} from '../../../src/core/block/chunks-reader.js'
 import {parseMeta, type BlockMeta} from '../../../src/core/block/meta.js'
 import {newUlid} from '../../../src/core/block/ulid.js'
 import {TMP_FOR_CREATION_SUFFIX, writeBlock, type WriterSeries} from '../../../src/core/block/writer/write-block.js'
-import {encodeHistogramChunks, encodeXorChunks} from '../../../src/core/chunkenc/index.js'
+import {encodeFloatHistogramChunks, encodeHistogramChunks, encodeXorChunks} from '../../../src/core/chunkenc/index.js'
 import {BadDataError} from '../../../src/core/errors.js'
+import {FloatHistogram} from '../../../src/core/histogram/float-histogram.js'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
 import {compareLabels, labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
@@ -150,16 +153,35 @@ describe('block writer: blocks of promtool 2.42 rewritten', function () {
     for (const id of ids) assertSameSeries(await readAll(ours, mine.get(id)!.ulid), await readAll(src, id), id)
   })
 
-  it('index_stats bound every series entry and chunk record', async () => {
+  it('index_stats are the largest series entry and chunk record, read back from the files', async () => {
+    /** Bytes of the record at b[at]: uvarint length, `extra` bytes, the body, CRC32-C. */
+    const recordSize = (b: Buffer, at: number, extra: number): number => {
+      let len = 0
+      let mul = 1
+      let p = at
+      for (;;) {
+        const x = b[p++]!
+        len += (x & 0x7f) * mul
+        if (x < 0x80) break
+        mul *= 128
+      }
+      return p - at + extra + len + 4
+    }
     for (const m of mine.values()) {
       const r = await openBlock(ours, m.ulid)
       const index = await readFile(path.join(ours, m.ulid, 'index'))
-      // Series entries start at 16-byte boundaries: the distance between starts bounds each.
-      const all = await r.index.postings([{name: '', value: ''}])
-      let max = 0
-      for (let i = 0; i + 1 < all[0]!.length; i++) max = Math.max(max, (all[0]![i + 1]! - all[0]![i]!) * 16)
-      assert.ok(max > 0 && max - 16 < m.thanos.index_stats.series_max_size!, `series max ${max} vs ${m.thanos.index_stats.series_max_size}`)
-      assert.ok(index.length > 0)
+      const segments = await Promise.all(m.thanos.segment_files!.map((f) => readFile(path.join(ours, m.ulid, 'chunks', f))))
+      const [all] = await r.index.postings([{name: '', value: ''}])
+      let seriesMax = 0
+      let chunkMax = 0
+      for (const e of await r.index.series(all!)) {
+        seriesMax = Math.max(seriesMax, recordSize(index, e.id * 16, 0))
+        for (let i = 2; i < e.chunks.length; i += 3) {
+          const ref = e.chunks[i]!
+          chunkMax = Math.max(chunkMax, recordSize(segments[Math.floor(ref / 2 ** 32)]!, ref % 2 ** 32, 1))
+        }
+      }
+      assert.deepEqual([m.thanos.index_stats.series_max_size, m.thanos.index_stats.chunk_max_size], [seriesMax, chunkMax])
     }
   })
 
@@ -442,6 +464,56 @@ describe('block writer: blocks of Prometheus 3 rewritten', function () {
   })
 })
 
+describe('block writer: a block Prometheus 3 compacted into 1 MiB segments, rewritten', function () {
+  this.timeout(300_000)
+  let root: string
+  let prom: PrometheusHandle | undefined
+
+  before(async () => {
+    root = await tempDir('writer-compacted')
+  })
+
+  after(async () => {
+    await prom?.stop()
+    await rm(root, {recursive: true, force: true})
+  })
+
+  it('has the same segments, index and chunks byte for byte (the segment cut rule is upstream\'s)', async () => {
+    // Five backfilled 2h blocks; Prometheus's compactor merges the first three (see
+    // prometheus-compacted.test.ts) and, with this hidden flag, cuts segments at 1 MiB.
+    prom = await startPrometheus({version: 3, openMetrics: datasetOpenMetrics(30_000), extraArgs: ['--storage.tsdb.max-block-chunk-segment-size=1MB']})
+    const dataDir = path.join(prom.dir, 'data')
+    const deadline = Date.now() + 200_000
+    let compacted: BlockMeta | undefined
+    while (!compacted) {
+      for (const n of (await readdir(dataDir)).filter((x) => /^[0-9A-Z]{26}$/.test(x))) {
+        const m = await readFile(path.join(dataDir, n, 'meta.json')).then((b) => parseMeta(b, n), () => undefined)
+        if (m && m.compaction.level >= 2) compacted = m
+      }
+      if (!compacted) {
+        if (Date.now() > deadline) throw new Error('Prometheus did not compact within 200 s')
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
+    const src = path.join(root, 'src')
+    await cp(path.join(dataDir, compacted.ulid), path.join(src, compacted.ulid), {recursive: true})
+    await prom.stop()
+    prom = undefined
+    const segs = (await readdir(path.join(src, compacted.ulid, 'chunks'))).sort()
+    assert.ok(segs.length >= 2, `${segs.length} segments`)
+    const dst = path.join(root, 'ours')
+    const id = compacted.ulid
+    const m = await rewrite(src, id, dst, 1024 * 1024)
+    assert.deepEqual(m.thanos.segment_files, segs)
+    for (const f of ['index', ...segs.map((x) => `chunks/${x}`)]) {
+      const a: Buffer = await readFile(path.join(src, id, f))
+      const b: Buffer = await readFile(path.join(dst, m.ulid, f))
+      assert.equal(b.length, a.length, `${f}: size`)
+      assert.ok(b.equals(a), `${f}: first difference at byte ${a.findIndex((x, i) => x !== b[i])}`)
+    }
+  })
+})
+
 describe('block writer: segments, histograms and refused input', function () {
   this.timeout(300_000)
   let root: string
@@ -495,6 +567,36 @@ describe('block writer: segments, histograms and refused input', function () {
     assert.equal((await collect((await openBlock(dst, meta!.ulid)).series(ALL, meta!.minTime, meta!.maxTime))).length, 2)
   })
 
+  it('writes symbol and postings offset tables past the file buffer (lengths patched on disk)', async () => {
+    const dst = path.join(root, 'wide')
+    const one = series('wide', 3)
+    const N = 40_000
+    const all: WriterSeries[] = []
+    for (let i = 0; i < N; i++) {
+      const id = `${String(i).padStart(6, '0')}-${'x'.repeat(40)}`
+      all.push({labels: [{name: '__name__', value: 'wide'}, {name: 'id', value: id}], chunks: one.chunks})
+    }
+    const meta = (await writeBlock(all, {dir: dst}))!
+    const r = await openBlock(dst, meta.ulid)
+    // Each table is over 1 MiB, the writer's buffer: its length was patched in the file.
+    assert.ok(r.index.toc.series - r.index.toc.symbols > 1 << 20)
+    assert.ok(r.index.size - 52 - r.index.toc.postingsTable > 1 << 20)
+    assert.equal(r.index.labelValues('id').length, N)
+    const got = await collect(r.series([new Matcher(MatchType.EQ, 'id', all[N - 1]!.labels[1]!.value)], meta.minTime, meta.maxTime))
+    assert.deepEqual(
+      got.map((s) => s.labels[1]!.value),
+      [all[N - 1]!.labels[1]!.value],
+    )
+    const db = await dbCopy(dst)
+    try {
+      const tool: Tool = {promtool: prometheus3().promtool, sandbox: true}
+      const a = await promtoolAnalyze(tool, db, meta.ulid, false)
+      assert.deepEqual([a.series, a.labelNames, a.uniquePairs], [N, 2, N + 1])
+    } finally {
+      await removeDbCopy(db)
+    }
+  })
+
   it('skips series without chunks; a block of none is not written', async () => {
     const dst = path.join(root, 'skip')
     const meta = await writeBlock([{labels: [{name: '__name__', value: 'a'}], chunks: []}, series('b', 10), {labels: [{name: '__name__', value: 'c'}], chunks: []}], {dir: dst})
@@ -519,6 +621,7 @@ describe('block writer: segments, histograms and refused input', function () {
     ['duplicate label names', [{labels: [{name: 'a', value: '1'}, {name: 'a', value: '2'}], chunks: series('x', 5).chunks}], /duplicate/],
     ['out-of-order series', [series('b', 5), series('a', 5)], /out-of-order series/],
     ['a repeated series', [series('a', 5), series('a', 5, T0 + HOUR)], /out-of-order series/],
+    ['a chunk time beyond 2^52 ms', [{labels: [{name: '__name__', value: 'x'}], chunks: [{...series('x', 5).chunks[0]!, minTime: 2 ** 52, maxTime: 2 ** 52 + 1}]}], /not integers within/],
     ['overlapping chunks', [{labels: series('a', 5).labels, chunks: [...series('a', 5).chunks, ...series('a', 5).chunks]}], /not higher than previous chunk/],
   ] as [string, WriterSeries[], RegExp][]) {
     it(`refuses ${what} and leaves no block behind`, async () => {
@@ -590,13 +693,18 @@ describe('block writer: segments, histograms and refused input', function () {
         }),
     )
 
+    // Float histograms: absolute bucket counts, a quarter of a count each.
+    const fhs = ts.map((_, i) => FloatHistogram.of({schema: 0, count: i + 0.5, sum: -i / 4, zeroCount: 0.25, positiveSpans: [0, 1], positiveBuckets: [i + 0.25]}))
+
     before(async () => {
       dir = path.join(root, 'hist')
       const chunks = encodeHistogramChunks(ts, hs)
+      const fchunks = encodeFloatHistogramChunks(ts, fhs)
       assert.ok(chunks.length > 1)
       meta = (await writeBlock(
         [
           {labels: [{name: '__name__', value: 'a_float'}], chunks: series('a_float', 300).chunks},
+          {labels: [{name: '__name__', value: 'fh'}], chunks: fchunks.map((c) => ({minTime: c.minTime, maxTime: c.maxTime, encoding: ChunkEncoding.FloatHistogram, data: c.data}))},
           {labels: [{name: '__name__', value: 'h'}], chunks: chunks.map((c) => ({minTime: c.minTime, maxTime: c.maxTime, encoding: ChunkEncoding.Histogram, data: c.data}))},
         ],
         {dir, minTime: T0, maxTime: T0 + 3 * HOUR},
@@ -609,7 +717,7 @@ describe('block writer: segments, histograms and refused input', function () {
     })
 
     it('keeps them as histogram chunks, counted as histogram samples', async () => {
-      assert.deepEqual([meta.stats.numHistogramSamples, meta.stats.numFloatSamples, meta.stats.numSamples], [300, 300, 600])
+      assert.deepEqual([meta.stats.numHistogramSamples, meta.stats.numFloatSamples, meta.stats.numSamples], [600, 300, 900])
       const got = await readAll(dir, meta.ulid)
       const h = got.find((s) => s.labels[0]!.value === 'h')!
       assert.ok(h.chunks.every((c) => c.encoding === ChunkEncoding.Histogram))
@@ -630,6 +738,14 @@ describe('block writer: segments, histograms and refused input', function () {
       got.forEach(([t, h], i) => {
         assert.equal(Math.round(t * 1000), ts[i])
         assert.deepEqual([Number(h.count), Number(h.sum)], [hs[i]!.count, hs[i]!.sum])
+      })
+      const q2 = new URLSearchParams({query: 'fh[3h]', time: String((T0 + 3 * HOUR - 1) / 1000)})
+      const r2 = (await (await fetch(`${prom.url}/api/v1/query`, {method: 'POST', body: q2})).json()) as typeof r
+      const fgot = r2.data.result[0]!.histograms
+      assert.equal(fgot.length, 300)
+      fgot.forEach(([t, h], i) => {
+        assert.equal(Math.round(t * 1000), ts[i])
+        assert.deepEqual([Number(h.count), Number(h.sum)], [fhs[i]!.count, fhs[i]!.sum])
       })
     })
   })

@@ -4,11 +4,12 @@
  * bytes`; a chunk record is `uvarint len | encoding | data | CRC32-C(encoding + data)`. The ref
  * of a chunk is `segment index << 32 | offset`, the index 0-based over the files written.
  *
- * A new segment is cut when the next record would take the current one past the segment
- * size, counting the length field at its maximum of 5 bytes as upstream does, and never for a
- * segment that has no chunk yet: a chunk larger than the size gets a segment of its own.
- * Upstream decides per series batch with the same arithmetic, which comes to this per-chunk
- * rule. Records are streamed to the file; nothing of a chunk is kept after it is written.
+ * Where segments are cut follows Writer.WriteChunks exactly, so our segments are upstream's
+ * byte for byte: a series' chunks are split into batches, each record counted with its length
+ * field at the maximum of 5 bytes; the first batch fills the current segment up to the size
+ * (bytes really written plus the counted batch), each further batch starts a new segment; a
+ * segment never holds less than one chunk, so a chunk larger than the size gets one of its
+ * own. Records are streamed to the file; nothing of a chunk is kept after it is written.
  */
 import path from 'node:path'
 import {mkdir} from 'node:fs/promises'
@@ -21,6 +22,11 @@ import {FileWriter} from './file-writer.js'
 export const DEFAULT_SEGMENT_SIZE = 512 * 1024 * 1024
 /** binary.MaxVarintLen32: what upstream reserves for a record's length field. */
 const MAX_LENGTH_FIELD = 5
+
+export interface SegmentChunk {
+  encoding: number
+  data: Uint8Array
+}
 
 export interface SegmentInfo {
   /** File name inside chunks/. */
@@ -43,21 +49,51 @@ export class ChunkSegmentWriter {
     if (!Number.isSafeInteger(segmentSize) || segmentSize <= 0) throw new RangeError(`chunk segment size must be a positive integer, got ${segmentSize}`)
   }
 
-  /** Appends one chunk; returns its ref. */
-  async write(encoding: number, data: Uint8Array): Promise<number> {
-    const reserve = MAX_LENGTH_FIELD + 1 + data.length + 4
-    if (!this.current || (this.current.pos > SEGMENT_HEADER_LEN && this.current.pos + reserve > this.segmentSize)) await this.cut()
+  /** Appends one series' chunks (in order); returns their refs. */
+  async writeSeries(chunks: readonly SegmentChunk[]): Promise<number[]> {
+    // Batch boundaries as WriteChunks computes them: index of each batch's first chunk.
+    const starts: number[] = [0]
+    let batchSize = 0
+    let firstBatch = true
+    const written = this.current?.pos ?? 0
+    for (let i = 0; i < chunks.length; i++) {
+      const size = MAX_LENGTH_FIELD + 1 + chunks[i]!.data.length + 4
+      batchSize += size
+      let cut = i !== 0 && batchSize + SEGMENT_HEADER_LEN > this.segmentSize
+      if (firstBatch && written > SEGMENT_HEADER_LEN) {
+        cut = batchSize + written > this.segmentSize
+        if (cut) firstBatch = false
+      }
+      if (cut) {
+        starts.push(i)
+        batchSize = size
+      }
+    }
+    if (!this.current) await this.cut()
+    const refs: number[] = []
+    for (let b = 0; b < starts.length; b++) {
+      const end = b + 1 < starts.length ? starts[b + 1]! : chunks.length
+      for (let i = starts[b]!; i < end; i++) refs.push(await this.write(chunks[i]!.encoding, chunks[i]!.data))
+      // A new segment only when more chunks follow.
+      if (b + 1 < starts.length) await this.cut()
+    }
+    return refs
+  }
+
+  /** Appends one record to the current segment. */
+  private async write(encoding: number, data: Uint8Array): Promise<number> {
     const f = this.current!
     const ref = chunkRef(this.done.length, f.pos)
     const start = f.pos
-    this.head.reset()
-    this.head.putUvarint(data.length)
-    this.head.putByte(encoding)
-    const h = this.head.bytes()
-    await f.write(h)
-    await f.write(data)
+    const h = this.head
+    h.reset()
+    h.putUvarint(data.length)
+    h.putByte(encoding)
     // The CRC covers the encoding byte and the data, not the length.
-    this.crc.writeUInt32BE(crc32cUpdate(crc32cUpdate(0, h.subarray(h.length - 1)), data), 0)
+    const crc = crc32cUpdate(h.crc(0, h.len - 1), data)
+    await f.writeEnc(h)
+    await f.write(data)
+    this.crc.writeUInt32BE(crc, 0)
     await f.write(this.crc)
     this.maxRecord = Math.max(this.maxRecord, f.pos - start)
     return ref

@@ -6,6 +6,8 @@
  * 64-bit values are JS numbers and must be safe integers (below 2^53): refs, offsets and
  * timestamps of real blocks are far below that, and the decoders refuse larger ones anyway.
  */
+import {crc32c, crc32cUpdate} from '../../remote-read/crc32c.js'
+
 export class Encbuf {
   private buf: Buffer
   len = 0
@@ -21,6 +23,23 @@ export class Encbuf {
   /** A view of the bytes written since the last reset (valid until the next write). */
   bytes(): Buffer {
     return this.buf.subarray(0, this.len)
+  }
+
+  /** Copies the bytes into `target` at `at` (no view allocated). */
+  copyTo(target: Uint8Array, at: number): void {
+    this.buf.copy(target, at, 0, this.len)
+  }
+
+  /** CRC32-C of bytes [from, len), continuing `prev`. */
+  crc(prev = 0, from = 0): number {
+    return this.len - from < 256 ? crc32c(this.buf, from, this.len, prev) : crc32cUpdate(prev, this.buf.subarray(from, this.len))
+  }
+
+  /** Appends the bytes of another buffer. */
+  putEnc(e: Encbuf): void {
+    this.grow(e.len)
+    e.copyTo(this.buf, this.len)
+    this.len += e.len
   }
 
   private grow(n: number): void {
@@ -70,9 +89,12 @@ export class Encbuf {
     this.len = p
   }
 
-  /** Go's PutVarint: zig-zag, so small negative values stay short. */
+  /**
+   * Go's PutVarint: zig-zag, so small negative values stay short. The zig-zag form must be a
+   * safe integer, so v is in [-2^52, 2^52) (timestamps are far inside: 2^52 ms is 142,000 years).
+   */
   putVarint(v: number): void {
-    if (!Number.isSafeInteger(v)) throw new RangeError(`varint ${v} is not a safe integer`)
+    if (!Number.isSafeInteger(v) || v >= 2 ** 52 || v < -(2 ** 52)) throw new RangeError(`varint ${v} is outside [-2^52, 2^52)`)
     this.putUvarint(v >= 0 ? v * 2 : -v * 2 - 1)
   }
 

@@ -7,6 +7,7 @@
  * durable, as Prometheus's compactor does.
  */
 import {open, type FileHandle} from 'node:fs/promises'
+import type {Encbuf} from './encbuf.js'
 
 const BUFFER_SIZE = 1 << 20
 const DONE = Promise.resolve()
@@ -38,6 +39,17 @@ export class FileWriter {
       return DONE
     }
     return this.writeSlow(b)
+  }
+
+  /** Appends an Encbuf's bytes, copied straight from it when they fit the buffer. */
+  writeEnc(e: Encbuf): Promise<void> {
+    if (this.used + e.len <= BUFFER_SIZE) {
+      e.copyTo(this.buf, this.used)
+      this.used += e.len
+      this.pos += e.len
+      return DONE
+    }
+    return this.writeSlow(e.bytes())
   }
 
   private async writeSlow(b: Uint8Array): Promise<void> {

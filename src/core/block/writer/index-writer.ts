@@ -21,7 +21,6 @@
 import {open, rm, type FileHandle} from 'node:fs/promises'
 import {BadDataError} from '../../errors.js'
 import {compareLabels, compareStrings, labelsToString, type Labels} from '../../labels/labels.js'
-import {crc32cUpdate} from '../../remote-read/crc32c.js'
 import {Decbuf, type FileContext} from '../decbuf.js'
 import {INDEX_FORMAT_V2, INDEX_MAGIC} from '../toc.js'
 import {Encbuf} from './encbuf.js'
@@ -47,6 +46,11 @@ const SERIES_ALIGN = 16
 const POSTINGS_ALIGN = 4
 const MAX_U32 = 0xffffffff
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Times the chunk metas can carry: their zig-zag varint must stay a safe integer. */
+function isBlockTime(t: number): boolean {
+  return Number.isSafeInteger(t) && t < 2 ** 52 && t >= -(2 ** 52)
+}
 
 /** Growable Uint32Array. */
 class U32Vec {
@@ -185,7 +189,7 @@ export class IndexWriter {
     let lastRef = this.lastRef
     for (let i = 0; i < chunks.length; i++) {
       const c = chunks[i]!
-      if (!Number.isSafeInteger(c.minTime) || !Number.isSafeInteger(c.maxTime)) throw new BadDataError(`index writer: series ${where()}: chunk times must be integers`)
+      if (!isBlockTime(c.minTime) || !isBlockTime(c.maxTime)) throw new BadDataError(`index writer: series ${where()}: chunk times ${c.minTime}, ${c.maxTime} are not integers within ±2^52 ms`)
       if (c.maxTime < c.minTime) throw new BadDataError(`index writer: series ${where()}: chunk maxT ${c.maxTime} is less than minT ${c.minTime}`)
       if (i > 0 && c.minTime <= chunks[i - 1]!.maxTime) throw new BadDataError(`index writer: series ${where()}: chunk minT ${c.minTime} is not higher than previous chunk maxT ${chunks[i - 1]!.maxTime}`)
       if (c.ref < lastRef) throw new BadDataError(`index writer: series ${where()}: unsorted chunk reference ${c.ref}, previous ${lastRef}`)
@@ -206,8 +210,8 @@ export class IndexWriter {
     }
     this.head.reset()
     this.head.putUvarint(r.len)
-    await this.tmp.write(this.head.bytes())
-    await this.tmp.write(r.bytes())
+    await this.tmp.writeEnc(this.head)
+    await this.tmp.writeEnc(r)
     this.lastLabels = labels
     this.lastRef = lastRef
     this.seriesCount++
@@ -242,19 +246,19 @@ export class IndexWriter {
     e.reset()
     e.putBE32(0) // length, patched below
     e.putBE32(sorted.length)
-    let crc = crc32cUpdate(0, e.bytes().subarray(4))
-    await out.write(e.bytes())
+    let crc = e.crc(0, 4)
+    await out.writeEnc(e)
     e.reset()
     for (let i = 0; i < sorted.length; i++) {
       e.putUvarintStr(sorted[i]!)
       if (e.len >= 1 << 16) {
-        crc = crc32cUpdate(crc, e.bytes())
-        await out.write(e.bytes())
+        crc = e.crc(crc)
+        await out.writeEnc(e)
         e.reset()
       }
     }
-    crc = crc32cUpdate(crc, e.bytes())
-    await out.write(e.bytes())
+    crc = e.crc(crc)
+    await out.writeEnc(e)
     const symLen = out.pos - tocSymbols - 4
     if (symLen > MAX_U32) throw new BadDataError(`index writer: symbol table of ${symLen} bytes exceeds 4 GiB`)
     const lenBuf = Buffer.allocUnsafe(4)
@@ -312,13 +316,12 @@ export class IndexWriter {
           prevRef = ref
         }
         // Padding, length, body and CRC in one write.
-        const b = body.bytes()
         entry.reset()
         entry.putZeros(start - out.pos)
-        entry.putUvarint(b.length)
-        entry.putBytes(b)
-        entry.putBE32(crc32cUpdate(0, b))
-        await out.write(entry.bytes())
+        entry.putUvarint(body.len)
+        entry.putEnc(body)
+        entry.putBE32(body.crc(0))
+        await out.writeEnc(entry)
         seriesMax = Math.max(seriesMax, out.pos - start)
       }
     } finally {
@@ -341,16 +344,16 @@ export class IndexWriter {
     e.reset()
     e.putBE32(0)
     e.putBE32(offsets.length)
-    crc = crc32cUpdate(0, e.bytes().subarray(4))
-    await out.write(e.bytes())
+    crc = e.crc(0, 4)
+    await out.writeEnc(e)
     const writeEntry = async (name: string, value: string, offset: number): Promise<void> => {
       e.reset()
       e.putUvarint(2)
       e.putUvarintStr(name)
       e.putUvarintStr(value)
       e.putUvarint(offset)
-      crc = crc32cUpdate(crc, e.bytes())
-      await out.write(e.bytes())
+      crc = e.crc(crc)
+      await out.writeEnc(e)
     }
     let o = 0
     await writeEntry('', '', offsets[o++]!)
@@ -365,8 +368,8 @@ export class IndexWriter {
     // TOC: six offsets and their CRC.
     e.reset()
     for (const off of [tocSymbols, tocSeries, tocLabelIndices, tocPostingsTable, tocPostings, tocPostingsTable]) e.putBE64(off)
-    e.putBE32(crc32cUpdate(0, e.bytes()))
-    await out.write(e.bytes())
+    e.putBE32(e.crc(0))
+    await out.writeEnc(e)
     await out.close()
     return {size: out.pos, series: this.seriesCount, symbols: sorted.length, seriesMaxSize: seriesMax}
   }
@@ -404,20 +407,20 @@ async function writePostingsList(out: FileWriter, pool: PostingsPool, pair: numb
   e.reset()
   e.putBE32(4 + 4 * n)
   e.putBE32(n)
-  let crc = crc32cUpdate(0, e.bytes().subarray(4))
-  await out.write(e.bytes())
+  let crc = e.crc(0, 4)
+  await out.writeEnc(e)
   e.reset()
   for (const id of pool.postingsOf(pair)) {
     e.putBE32(id)
     if (e.len >= 1 << 16) {
-      crc = crc32cUpdate(crc, e.bytes())
-      await out.write(e.bytes())
+      crc = e.crc(crc)
+      await out.writeEnc(e)
       e.reset()
     }
   }
-  crc = crc32cUpdate(crc, e.bytes())
+  crc = e.crc(crc)
   e.putBE32(crc)
-  await out.write(e.bytes())
+  await out.writeEnc(e)
   return at
 }
 

@@ -108,9 +108,10 @@ export async function writeBlock(series: AsyncIterable<WriterSeries> | Iterable<
         if (fixedMax !== undefined && c.maxTime > fixedMax) throw outside(s.labels, c, fixedMin, fixedMax)
         metas.push({minTime: c.minTime, maxTime: c.maxTime, ref: 0})
       }
+      const refs = await chunkw.writeSeries(s.chunks)
       for (let i = 0; i < s.chunks.length; i++) {
         const c = s.chunks[i]!
-        metas[i]!.ref = await chunkw.write(c.encoding, c.data)
+        metas[i]!.ref = refs[i]!
         stats.addChunk(c.encoding, c.samples ?? chunkSampleCount(c.encoding, c.data) ?? 0)
         if (c.minTime < dataMin) dataMin = c.minTime
         if (c.maxTime > dataMax) dataMax = c.maxTime
