@@ -1,7 +1,8 @@
 /**
- * Flags of the `tools bucket` commands that thanos registers once on `thanos tools bucket`
- * (extkingpin.RegisterCommonObjStoreFlags, required there) and the time-or-duration flags of
- * `ls`; oclif has no flags on a topic, so each subcommand spreads them.
+ * Flags of the commands over a bucket (store, tools bucket, compact): the object store
+ * configuration, which thanos registers once on `thanos tools bucket` (extkingpin.
+ * RegisterCommonObjStoreFlags, required there; oclif has no flags on a topic, so each
+ * subcommand spreads them), and the time-or-duration flags (--min-time, --max-time).
  */
 import {Errors, Flags} from '@oclif/core'
 import {objstoreConfigFromFlags} from '../core/objstore/config.js'

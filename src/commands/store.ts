@@ -1,22 +1,10 @@
-import {Command, Errors, Flags} from '@oclif/core'
+import {Command, Flags} from '@oclif/core'
 import {pathOrContent} from '../core/config/path-or-content.js'
-import {objstoreConfigFromFlags} from '../core/objstore/config.js'
 import {runStoreGateway} from '../core/storegateway/store-gateway.js'
-import {parseTimeOrDuration, type TimeOrDuration} from '../core/storegateway/time-or-duration.js'
+import {parseTimeOrDuration} from '../core/storegateway/time-or-duration.js'
+import {objstoreFlags, requiredObjstoreConfig, timeOrDurationFlag} from '../cli/bucket-flags.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
 
-/** --min-time / --max-time (RFC 3339 or a duration relative to now), validated at parse time: a bad value exits 2. */
-const timeOrDurationFlag = Flags.custom<TimeOrDuration>({
-  parse: async (input, _ctx, opts) => {
-    try {
-      return parseTimeOrDuration(input, opts.name)
-    } catch (e) {
-      throw new Errors.CLIError((e as Error).message, {exit: 2})
-    }
-  },
-})
-
-const OBJSTORE_HELP = 'YAML file that contains object store configuration. See format details: https://thanos.io/tip/thanos/storage.md/#configuration'
 
 export default class Store extends Command {
   static override summary = 'Store node giving access to blocks in a bucket (FILESYSTEM, S3) over the Thanos StoreAPI.'
@@ -41,8 +29,7 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
       description: 'Local data directory used for caching purposes in Thanos (index-header, meta.jsons). Accepted for compatibility: thanosts keeps index headers and meta.jsons in memory and writes nothing here.',
       default: './data',
     }),
-    'objstore.config-file': Flags.string({description: OBJSTORE_HELP, helpValue: '<file-path>'}),
-    'objstore.config': Flags.string({description: `Alternative to 'objstore.config-file' flag (mutually exclusive). Content of ${OBJSTORE_HELP}`, helpValue: '<content>'}),
+    ...objstoreFlags,
     'sync-block-duration': durationFlag({description: 'Repeat interval for syncing the blocks between local and remote view.', default: 900_000, defaultHelp: async () => '15m'}),
     'block-sync-concurrency': Flags.integer({description: 'Number of blocks opened at once while syncing. Must be equal or greater than 1.', default: 20, min: 1}),
     'block-meta-fetch-concurrency': Flags.integer({description: 'Number of block metadata (meta.json, deletion marks) fetched from object storage at once.', default: 32, min: 1}),
@@ -92,8 +79,7 @@ each block's series with its external labels. Re-syncs every --sync-block-durati
     const {flags} = await this.parse(Store)
     const logger = loggerFromFlags(flags)
     try {
-      const objstoreConfig = await objstoreConfigFromFlags({configFile: flags['objstore.config-file'], config: flags['objstore.config']})
-      if (objstoreConfig === undefined) throw new Error('flag objstore.config-file or objstore.config is required for running this command and content cannot be empty.')
+      const objstoreConfig = await requiredObjstoreConfig(flags)
       const selectorRelabelConfig = await pathOrContent({file: flags['selector.relabel-config-file'], content: flags['selector.relabel-config']}, {flagName: 'selector.relabel-config'})
       const gw = await runStoreGateway({
         objstoreConfig,
