@@ -58,6 +58,7 @@ export function rangeWithoutHistograms(src: RangeSource, func: string): RangeSou
 function floatRange(r: RangeInput): RangeInput {
   return {
     labels: r.labels,
+    metricName: r.metricName,
     read: () => {
       const s = r.read()
       return s.hs ? floatSamples(s) : s
