@@ -11,11 +11,11 @@ import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
 import {anchoredChangesOrResets, extendedRate} from '../functions/extended-range.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
-import {evalAggregate} from './aggregate.js'
 import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
-import {floatSeries, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withoutHistograms} from './histogram-eval.js'
+import {evalAggregateWithHistograms, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
+import {callHistogramFunction, HISTOGRAM_TRANSPARENT_FUNCTIONS} from './histogram-ops.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 
@@ -304,13 +304,16 @@ export class Evaluator {
         return this.evalVectorSelector(e, times)
       case 'BinaryExpr': {
         const [l, r] = [await this.eval(e.lhs, times), await this.eval(e.rhs, times)]
-        return evalBinary(this, e, withoutHistograms(l), withoutHistograms(r), times.length)
+        // and/or/unless only test presence: histograms go through them (engine.go VectorAnd/Or/Unless)
+        const setOp = e.op === 'and' || e.op === 'or' || e.op === 'unless'
+        const res = setOp ? evalBinary(this, e, l, r, times.length) : evalBinary(this, e, withoutHistograms(this, l), withoutHistograms(this, r), times.length)
+        return withHistogramBinary(this, e, l, r, res, times.length)
       }
       case 'AggregateExpr': {
         const inner = await this.eval(e.expr, times)
         const param = e.param ? await this.eval(e.param, times) : undefined
         if (inner.type !== 'vector') throw new ExecutionError('aggregation over a non-vector')
-        return evalAggregate(this, e, floatSeries(inner.series), param, times.length)
+        return evalAggregateWithHistograms(this, e, inner.series, param, times.length)
       }
       case 'Call':
         return this.evalCall(e, times)
@@ -553,8 +556,11 @@ export class Evaluator {
     }
     if (name === 'info') return evalInfo(this, c, times)
     const args: EvalValue[] = []
-    for (const a of c.args) args.push(withoutHistograms(await this.eval(a, times)))
-    return callInstantFunction(this, c, args, times)
+    for (const a of c.args) args.push(await this.eval(a, times))
+    const hv = callHistogramFunction(this, c, args, times)
+    if (hv) return hv
+    const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)
+    return callInstantFunction(this, c, transparent ? args : args.map((a) => withoutHistograms(this, a)), times)
   }
 }
 

@@ -9,27 +9,62 @@
  */
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {CounterResetHint} from '../../histogram/schema.js'
-import type {RangeInput, RangeSource} from './evaluator.js'
+import type {AggregateExpr, BinaryExpr} from '../parser/ast.js'
+import {evalAggregate} from './aggregate.js'
+import {resultLabels, signature} from './binary.js'
+import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
+import {aggregateHistograms, histogramScalar, histogramVector} from './histogram-ops.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
+/**
+ * An aggregation over input that may hold histograms: sum/avg add them (histogram-ops.ts),
+ * count/group count them as samples, limitk/limit_ratio and the rest see floats only
+ * (min, max, topk, bottomk, quantile, stddev, stdvar ignore histograms, engine.go).
+ */
+export function evalAggregateWithHistograms(ev: Evaluator, e: AggregateExpr, input: StepSeries[], param: EvalValue | undefined, n: number): EvalValue {
+  if (!input.some((s) => s.hists)) return evalAggregate(ev, e, input, param, n)
+  if (e.op === 'count' || e.op === 'group') return evalAggregate(ev, e, presenceOnly(ev, input), param, n)
+  if (e.op === 'sum' || e.op === 'avg') {
+    const {hist, floats} = aggregateHistograms(ev, e, input, n)
+    const f = evalAggregate(ev, e, floatSeries(ev, floats), param, n)
+    return f.type === 'vector' ? {type: 'vector', series: [...f.series, ...hist]} : f
+  }
+  return evalAggregate(ev, e, floatSeries(ev, input), param, n)
+}
+
+/** Adds the histogram results of a binary operation to `res`, the float results. */
+export function withHistogramBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, r: EvalValue, res: EvalValue, n: number): EvalValue {
+  if (res.type !== 'vector') return res
+  if (!(l.type === 'vector' && l.series.some((s) => s.hists)) && !(r.type === 'vector' && r.series.some((s) => s.hists))) return res
+  if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return res
+  let hist: StepSeries[] = []
+  if (l.type === 'vector' && r.type === 'scalar') hist = histogramScalar(ev, e.op, l.series, r.vals, false)
+  else if (l.type === 'scalar' && r.type === 'vector') hist = histogramScalar(ev, e.op, r.series, l.vals, true)
+  else if (l.type === 'vector' && r.type === 'vector' && !e.returnBool) {
+    const vm = e.vectorMatching ?? {card: 'one-to-one' as const, matchingLabels: [], on: false, include: []}
+    hist = histogramVector(ev, e, l.series, r.series, n, (ls) => signature(ls, vm), (a, b) => resultLabels(a, b, vm, e.op))
+  }
+  return hist.length === 0 ? res : {type: 'vector', series: [...res.series, ...hist]}
+}
+
 /** The value without its histogram steps (series left without any step are dropped). */
-export function withoutHistograms(v: EvalValue): EvalValue {
+export function withoutHistograms(ev: Evaluator, v: EvalValue): EvalValue {
   if (v.type !== 'vector' || !v.series.some((s) => s.hists)) return v
-  return {type: 'vector', series: floatSeries(v.series)}
+  return {type: 'vector', series: floatSeries(ev, v.series)}
 }
 
 /** The float steps of each series; series with histograms only are dropped. */
-export function floatSeries(series: StepSeries[]): StepSeries[] {
+export function floatSeries(ev: Evaluator, series: StepSeries[]): StepSeries[] {
   const out: StepSeries[] = []
   for (const s of series) {
-    const f = floatSteps(s)
+    const f = floatSteps(ev, s)
     if (f) out.push(f)
   }
   return out
 }
 
 /** A series' float steps (undefined when it has none); the series itself when it has no histograms. */
-export function floatSteps(s: StepSeries): StepSeries | undefined {
+export function floatSteps(ev: Evaluator, s: StepSeries): StepSeries | undefined {
   const hs = s.hists
   if (!hs) return s
   const has = s.has.slice()
@@ -39,8 +74,29 @@ export function floatSteps(s: StepSeries): StepSeries | undefined {
     else if (has[i]) any = true
   }
   if (!any) return undefined
-  const {hists: _drop, ...rest} = s
-  return {...rest, has}
+  return sameName(ev, s, withoutHists(s, has))
+}
+
+/** The series with `has` and no histogram array (a new object). */
+function withoutHists(s: StepSeries, has: Uint8Array): StepSeries {
+  const out: StepSeries = {labels: s.labels, vals: s.vals, has}
+  if (s.sampleTs) out.sampleTs = s.sampleTs
+  if (s.sampleSt) out.sampleSt = s.sampleSt
+  return out
+}
+
+/** `to` marked for delayed name removal when `from` is (the mark is per object). */
+function sameName(ev: Evaluator, from: StepSeries, to: StepSeries): StepSeries {
+  return ev.shouldDropName(from) ? ev.markDropName(to) : to
+}
+
+/**
+ * The series with histogram steps kept as present but without their histograms: for the
+ * operations that only look at presence (count, group: engine.go aggregation counts
+ * histogram samples like floats).
+ */
+export function presenceOnly(ev: Evaluator, series: StepSeries[]): StepSeries[] {
+  return series.map((s) => (s.hists ? sameName(ev, s, withoutHists(s, s.has)) : s))
 }
 
 /**
