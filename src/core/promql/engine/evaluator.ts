@@ -14,8 +14,8 @@ import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
-import {evalAggregateWithHistograms, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
-import {callHistogramFunction, HISTOGRAM_TRANSPARENT_FUNCTIONS} from './histogram-ops.js'
+import {applyRangeWithHistograms, evalAggregateWithHistograms, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
+import {callHistogramFunction, HISTOGRAM_RANGE_FUNCTIONS, HISTOGRAM_TRANSPARENT_FUNCTIONS} from './histogram-ops.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 
@@ -550,7 +550,9 @@ export class Evaluator {
         params.push(v.vals)
       }
       validateRangeParams(name, params)
-      const src = rangeWithoutHistograms(await this.evalRange(c.args[matrixArg]!, times, name), name)
+      const range = await this.evalRange(c.args[matrixArg]!, times, name)
+      if (HISTOGRAM_RANGE_FUNCTIONS.has(name) && !range.mode) return {type: 'vector', series: applyRangeWithHistograms(this, range, times, name, params)}
+      const src = rangeWithoutHistograms(range, name)
       if (name === 'absent_over_time') return {type: 'vector', series: absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], times.length, selectorOf(c.args[0]!))}
       return {type: 'vector', series: this.applyRangeKernel(src, times, name, params)}
     }

@@ -13,7 +13,8 @@ import type {AggregateExpr, BinaryExpr} from '../parser/ast.js'
 import {evalAggregate} from './aggregate.js'
 import {resultLabels, signature} from './binary.js'
 import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
-import {aggregateHistograms, histogramScalar, histogramVector} from './histogram-ops.js'
+import {aggregateHistograms, histogramInstantRate, histogramRate, histogramScalar, histogramVector} from './histogram-ops.js'
+import {upperBound} from './evaluator.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
 /**
@@ -162,4 +163,54 @@ export function subqueryHistogram(h: FloatHistogram | undefined): FloatHistogram
   const c = h.copy()
   c.counterResetHint = CounterResetHint.Unknown
   return c
+}
+
+/**
+ * rate/increase/delta/irate/idelta over a range that may hold histograms: series without
+ * histograms go to the float kernel as always (read once: a series with histograms is handed
+ * to the kernel empty and kept aside), those with histograms are evaluated here per step. A
+ * window holding floats and histograms has no result (functions.go: "encountered a mix of
+ * histograms and floats"); float-only windows of such a series have none either here (a
+ * simplification: Prometheus would give their float rate).
+ */
+export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[]): StepSeries[] {
+  const held: RawSeries[] = []
+  const series = src.series.map((r): RangeInput => ({
+    labels: r.labels,
+    read: () => {
+      const s = r.read()
+      if (!s.hs) return s
+      // the arrays may be scratch reused by the next read: copy what is kept
+      held.push({labels: s.labels, ts: s.ts.slice(), vs: s.vs, hs: s.hs.slice()})
+      return {labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0)}
+    },
+  }))
+  const out = ev.applyRangeKernel({...src, series}, times, name, params)
+  const isCounter = name === 'rate' || name === 'increase' || name === 'irate'
+  const isRate = name === 'rate' || name === 'irate'
+  const instant = name === 'irate' || name === 'idelta'
+  for (const s of held) {
+    const n = times.length
+    const hists = new Array<FloatHistogram | undefined>(n)
+    const has = new Uint8Array(n)
+    let any = false
+    const hs = s.hs!
+    for (let i = 0; i < n; i++) {
+      const end = (src.at ?? times[i]!) - src.offset
+      const start = end - src.range
+      const from = upperBound(s.ts, start)
+      const to = upperBound(s.ts, end)
+      if (to - from < 2) continue
+      let floats = false
+      for (let k = instant ? to - 2 : from; k < to; k++) if (hs[k] === undefined) floats = true
+      if (floats) continue
+      const h = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate)
+      if (!h) continue
+      hists[i] = h
+      has[i] = 1
+      any = true
+    }
+    if (any) out.push(ev.markDropName({labels: s.labels, vals: new Float64Array(n).fill(Number.NaN), has, hists}))
+  }
+  return out
 }

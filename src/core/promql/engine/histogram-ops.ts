@@ -7,7 +7,7 @@
  * does. Annotations are not produced here yet.
  */
 import {ExecutionError} from '../../errors.js'
-import type {FloatHistogram} from '../../histogram/float-histogram.js'
+import {FloatHistogram} from '../../histogram/float-histogram.js'
 import {CounterResetHint} from '../../histogram/schema.js'
 import {labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
 import type {AggregateExpr, BinaryExpr, Call} from '../parser/ast.js'
@@ -247,4 +247,99 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
     }
   }
   return out
+}
+
+/** The range functions with a histogram form here (functions.go extrapolatedRate, instantValue). */
+export const HISTOGRAM_RANGE_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta'])
+
+/**
+ * rate/increase/delta over a window of histograms only (functions.go extrapolatedRate with
+ * histogramRate): the last sample, reduced to the lowest schema of the window, minus the
+ * first, plus each sample before a counter reset (DetectReset); a reset between the first two
+ * samples replaces the first by an empty histogram. Extrapolated to the window's edges as for
+ * floats, the zero point estimated from the counts. The result is a gauge, Compact(0).
+ * Undefined when there is no result (fewer than two samples, mixed exponential and custom
+ * buckets).
+ */
+export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], from: number, to: number, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean): FloatHistogram | undefined {
+  const count = to - from
+  if (count < 2) return undefined
+  let prev = hs[from]!
+  const last = hs[to - 1]!
+  let custom = prev.usesCustomBuckets()
+  if (isCounter) {
+    const second = hs[from + 1]!
+    if (second.detectReset(prev)) {
+      const empty = new FloatHistogram()
+      empty.schema = second.schema
+      empty.customValues = second.customValues
+      prev = empty
+      custom = second.usesCustomBuckets()
+    }
+  }
+  if (last.usesCustomBuckets() !== custom) return undefined
+  let minSchema = Math.min(last.schema, prev.schema)
+  for (let k = from + 1; k < to - 1; k++) {
+    const c = hs[k]!
+    if (!isCounter) continue
+    if (c.schema < minSchema) minSchema = c.schema
+    if (c.usesCustomBuckets() !== custom) return undefined
+  }
+  const h = last.copyToSchema(minSchema)
+  try {
+    h.sub(prev)
+    if (isCounter) {
+      let p = prev
+      for (let k = from + 1; k < to; k++) {
+        const c = hs[k]!
+        if (c.detectReset(p)) h.add(p)
+        p = c
+      }
+    }
+  } catch {
+    return undefined
+  }
+  const firstT = ts[from]!
+  const lastT = ts[to - 1]!
+  let durationToStart = (firstT - rangeStart) / 1000
+  let durationToEnd = (rangeEnd - lastT) / 1000
+  const sampledInterval = (lastT - firstT) / 1000
+  const avg = sampledInterval / (count - 1)
+  const threshold = avg * 1.1
+  if (durationToStart >= threshold) durationToStart = avg / 2
+  if (isCounter) {
+    let durationToZero = durationToStart
+    if (h.count > 0 && hs[from]!.count >= 0) durationToZero = sampledInterval * (hs[from]!.count / h.count)
+    if (durationToZero < durationToStart) durationToStart = durationToZero
+  }
+  if (durationToEnd >= threshold) durationToEnd = avg / 2
+  let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1
+  if (isRate) factor /= rangeMs / 1000
+  h.mul(factor)
+  h.counterResetHint = CounterResetHint.Gauge
+  return h.compact(0)
+}
+
+/**
+ * irate/idelta over the last two histograms of a window (functions.go instantValue): their
+ * difference (irate: the last one alone when DetectReset says it reset), irate divided by
+ * their distance in seconds. A gauge, Compact(0).
+ */
+export function histogramInstantRate(ts: Float64Array, hs: readonly FloatHistogram[], to: number, isRate: boolean): FloatHistogram | undefined {
+  const a = hs[to - 2]!
+  const b = hs[to - 1]!
+  const dt = ts[to - 1]! - ts[to - 2]!
+  if (dt === 0) return undefined
+  const r = b.copy()
+  if (!isRate || !b.detectReset(a)) {
+    try {
+      r.sub(a)
+    } catch {
+      return undefined
+    }
+  }
+  r.counterResetHint = CounterResetHint.Gauge
+  r.compact(0)
+  if (isRate) r.div(dt / 1000)
+  return r
 }
