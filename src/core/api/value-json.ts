@@ -2,17 +2,17 @@
  * api/: Prometheus HTTP API v1 shapes.
  *
  * value-json.ts: engine results as Prometheus's API `data` object ({resultType, result}) with
- * values as Go-formatted strings and timestamps as unix seconds (ms precision), so clients
+ * values as Go-formatted strings (jsonutil.MarshalFloat: 'f', or 'e' below 1e-6 and from 1e21)
+ * and timestamps as unix seconds (ms precision), so clients
  * that parse Prometheus answers (Grafana, promtool, our query-once) read ours unchanged.
  */
-import {histogramJson, histogramToApi} from '../histogram/json.js'
+import {formatApiFloat, histogramJson, histogramToApi} from '../histogram/json.js'
 import {labelsToRecord} from '../labels/labels.js'
 import type {QueryValue} from '../promql/engine/types.js'
-import {formatGoFloat} from '../promql/format-float.js'
 import type {ApiHistogramPoint, ApiMatrixSeries, ApiPoint, ApiQueryData, ApiVectorSample} from './api-types.js'
 
 function point(t: number, v: number): ApiPoint {
-  return [t / 1000, formatGoFloat(v)]
+  return [t / 1000, formatApiFloat(v)]
 }
 
 export function queryValueToApiData(v: QueryValue): ApiQueryData {
@@ -68,7 +68,7 @@ export function queryValueToJson(v: QueryValue): string {
   if (v.type === 'vector') {
     for (const s of v.samples) {
       const metric = JSON.stringify(labelsToRecord(s.labels))
-      parts.push(s.h ? `{"metric":${metric},"histogram":[${s.t / 1000},${histogramJson(s.h)}]}` : `{"metric":${metric},"value":[${s.t / 1000},"${formatGoFloat(s.v)}"]}`)
+      parts.push(s.h ? `{"metric":${metric},"histogram":[${s.t / 1000},${histogramJson(s.h)}]}` : `{"metric":${metric},"value":[${s.t / 1000},"${formatApiFloat(s.v)}"]}`)
     }
     return `{"resultType":"vector","result":[${parts.join(',')}]}`
   }
@@ -79,7 +79,7 @@ export function queryValueToJson(v: QueryValue): string {
       continue
     }
     const pts = new Array<string>(n)
-    for (let i = 0; i < n; i++) pts[i] = `[${s.ts[i]! / 1000},"${formatGoFloat(s.vs[i]!)}"]`
+    for (let i = 0; i < n; i++) pts[i] = `[${s.ts[i]! / 1000},"${formatApiFloat(s.vs[i]!)}"]`
     parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${pts.join(',')}]}`)
   }
   return `{"resultType":"matrix","result":[${parts.join(',')}]}`
@@ -92,7 +92,7 @@ function mixedSeriesJson(s: Extract<QueryValue, {type: 'matrix'}>['series'][numb
   for (let i = 0; i < s.ts.length; i++) {
     const h = s.hs![i]
     if (h) hists.push(`[${s.ts[i]! / 1000},${histogramJson(h)}]`)
-    else floats.push(`[${s.ts[i]! / 1000},"${formatGoFloat(s.vs[i]!)}"]`)
+    else floats.push(`[${s.ts[i]! / 1000},"${formatApiFloat(s.vs[i]!)}"]`)
   }
   let out = `{"metric":${JSON.stringify(labelsToRecord(s.labels))}`
   if (floats.length > 0) out += `,"values":[${floats.join(',')}]`

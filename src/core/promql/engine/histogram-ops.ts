@@ -158,7 +158,8 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
       has[i] = 1
       any = true
     }
-    if (any) hist.push({labels: g.labels, vals, has, hists})
+    // the name goes when a member's goes (delayed name removal, as the float aggregation)
+    if (any) hist.push(g.members.some((s) => ev.shouldDropName(s)) ? ev.markDropName({labels: g.labels, vals, has, hists}) : {labels: g.labels, vals, has, hists})
   }
   const floats = masked.size === 0 ? input : input.map((s) => {
     const m = masked.get(s)
