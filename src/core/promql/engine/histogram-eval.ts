@@ -13,7 +13,9 @@ import type {AggregateExpr, BinaryExpr} from '../parser/ast.js'
 import {evalAggregate} from './aggregate.js'
 import {resultLabels, signature} from './binary.js'
 import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
-import {aggregateHistograms, histogramInstantRate, histogramRate, histogramScalar, histogramVector} from './histogram-ops.js'
+import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type WindowResult} from './histogram-ops.js'
+import {KEEP_NAME_FUNCTIONS} from './instant-functions.js'
+import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {upperBound} from './evaluator.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
@@ -168,10 +170,10 @@ export function subqueryHistogram(h: FloatHistogram | undefined): FloatHistogram
 /**
  * rate/increase/delta/irate/idelta over a range that may hold histograms: series without
  * histograms go to the float kernel as always (read once: a series with histograms is handed
- * to the kernel empty and kept aside), those with histograms are evaluated here per step. A
- * window holding floats and histograms has no result (functions.go: "encountered a mix of
- * histograms and floats"); float-only windows of such a series have none either here (a
- * simplification: Prometheus would give their float rate).
+ * to the kernel empty and kept aside), those with histograms are evaluated here per step: a
+ * window of floats only by the float kernel, one with histograms by the histogram form (for
+ * rate and friends and sum/avg_over_time a window holding both has no result, functions.go:
+ * "encountered a mix of histograms and floats").
  */
 export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[]): StepSeries[] {
   const held: RawSeries[] = []
@@ -189,10 +191,14 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
   const isCounter = name === 'rate' || name === 'increase' || name === 'irate'
   const isRate = name === 'rate' || name === 'irate'
   const instant = name === 'irate' || name === 'idelta'
+  const kernel = RANGE_KERNELS[name]!
+  const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range}
   for (const s of held) {
     const n = times.length
+    const vals = new Float64Array(n)
     const hists = new Array<FloatHistogram | undefined>(n)
     const has = new Uint8Array(n)
+    let anyHist = false
     let any = false
     const hs = s.hs!
     for (let i = 0; i < n; i++) {
@@ -200,17 +206,57 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
       const start = end - src.range
       const from = upperBound(s.ts, start)
       const to = upperBound(s.ts, end)
-      if (to - from < 2) continue
-      let floats = false
-      for (let k = instant ? to - 2 : from; k < to; k++) if (hs[k] === undefined) floats = true
-      if (floats) continue
-      const h = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate)
-      if (!h) continue
-      hists[i] = h
+      if (to <= from) continue
+      let r: WindowResult
+      let floatsOnly = true
+      for (let k = from; k < to; k++) if (hs[k] !== undefined) floatsOnly = false
+      if (floatsOnly) {
+        // a window of floats only: the float kernel, as for any float series
+        w.ts = s.ts
+        w.vs = s.vs
+        w.from = from
+        w.to = to
+        w.rangeStart = start
+        w.rangeEnd = end
+        w.evalTime = times[i]!
+        r = kernel(w, [])
+      } else switch (name) {
+        case 'last_over_time':
+          r = hs[to - 1] ?? s.vs[to - 1]!
+          break
+        case 'first_over_time':
+          r = hs[from] ?? s.vs[from]!
+          break
+        case 'changes':
+        case 'resets':
+          r = histogramChangesOrResets(s.vs, hs, from, to, name === 'resets')
+          break
+        case 'sum_over_time':
+        case 'avg_over_time':
+          r = histogramSumOverTime(hs, from, to, name === 'avg_over_time')
+          break
+        default: {
+          if (to - from < 2) continue
+          // a window with floats and histograms has no result (mixed samples)
+          let floats = false
+          for (let k = instant ? to - 2 : from; k < to; k++) if (hs[k] === undefined) floats = true
+          if (floats) continue
+          r = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate)
+        }
+      }
+      if (r === undefined) continue
+      if (typeof r === 'number') vals[i] = r
+      else {
+        vals[i] = Number.NaN
+        hists[i] = r
+        anyHist = true
+      }
       has[i] = 1
       any = true
     }
-    if (any) out.push(ev.markDropName({labels: s.labels, vals: new Float64Array(n).fill(Number.NaN), has, hists}))
+    if (!any) continue
+    const res: StepSeries = anyHist ? {labels: s.labels, vals, has, hists} : {labels: s.labels, vals, has}
+    out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : ev.markDropName(res))
   }
   return out
 }

@@ -250,8 +250,62 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
   return out
 }
 
-/** The range functions with a histogram form here (functions.go extrapolatedRate, instantValue). */
-export const HISTOGRAM_RANGE_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta'])
+/**
+ * The range functions with a histogram form here (functions.go extrapolatedRate, instantValue,
+ * funcSumOverTime, funcAvgOverTime, funcLastOverTime, funcFirstOverTime, funcChanges,
+ * funcResets).
+ */
+export const HISTOGRAM_RANGE_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'sum_over_time', 'avg_over_time', 'last_over_time', 'first_over_time', 'changes', 'resets'])
+
+/** A window's result: a histogram or a float; undefined for none. */
+export type WindowResult = FloatHistogram | number | undefined
+
+/**
+ * sum_over_time / avg_over_time of a window of histograms only: the sum (a copy of the first,
+ * then add()), avg divided by the sample count; Compact(0). A window that also holds floats,
+ * or histograms that cannot be added, has no result (functions.go: mixed floats and
+ * histograms).
+ */
+export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[], from: number, to: number, avg: boolean): FloatHistogram | undefined {
+  let acc: FloatHistogram | undefined
+  for (let k = from; k < to; k++) {
+    const h = hs[k]
+    if (h === undefined) return undefined
+    if (acc === undefined) acc = h.copy()
+    else {
+      try {
+        acc.add(h)
+      } catch {
+        return undefined
+      }
+    }
+  }
+  if (acc === undefined) return undefined
+  if (avg) acc.div(to - from)
+  return acc.compact(0)
+}
+
+/**
+ * changes / resets over a window that may mix floats and histograms: a switch between a float
+ * and a histogram counts; between histograms, changes counts !equals (hints ignored), resets
+ * counts DetectReset; between floats, as for floats.
+ */
+export function histogramChangesOrResets(vs: Float64Array, hs: readonly (FloatHistogram | undefined)[], from: number, to: number, resets: boolean): number {
+  let n = 0
+  for (let k = from + 1; k < to; k++) {
+    const a = hs[k - 1]
+    const b = hs[k]
+    if ((a === undefined) !== (b === undefined)) n++
+    else if (a !== undefined && b !== undefined) {
+      if (resets ? b.detectReset(a) : !b.equals(a)) n++
+    } else {
+      const x = vs[k - 1]!
+      const y = vs[k]!
+      if (resets ? y < x : x !== y && !(Number.isNaN(x) && Number.isNaN(y))) n++
+    }
+  }
+  return n
+}
 
 /**
  * rate/increase/delta over a window of histograms only (functions.go extrapolatedRate with
