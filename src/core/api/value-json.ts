@@ -2,13 +2,13 @@
  * api/: Prometheus HTTP API v1 shapes.
  *
  * value-json.ts: engine results as Prometheus's API `data` object ({resultType, result}) with
- * values as Go-formatted strings (formatApiFloat: Prometheus's jsonutil.MarshalFloat) and timestamps as unix seconds (ms precision), so clients
+ * values as Go-formatted strings (jsonutil.MarshalFloat: 'f', or 'e' below 1e-6 and from 1e21)
+ * and timestamps as unix seconds (ms precision), so clients
  * that parse Prometheus answers (Grafana, promtool, our query-once) read ours unchanged.
  */
-import {histogramJson, histogramToApi} from '../histogram/json.js'
+import {formatApiFloat, histogramJson, histogramToApi} from '../histogram/json.js'
 import {labelsToRecord} from '../labels/labels.js'
 import type {QueryValue} from '../promql/engine/types.js'
-import {formatApiFloat} from '../promql/format-float.js'
 import type {ApiHistogramPoint, ApiMatrixSeries, ApiPoint, ApiQueryData, ApiVectorSample} from './api-types.js'
 
 function point(t: number, v: number): ApiPoint {

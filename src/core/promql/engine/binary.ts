@@ -32,7 +32,7 @@ export function arith(op: string, a: number, b: number): number {
   throw new ExecutionError(`operator "${op}" not allowed here`)
 }
 
-function signature(ls: Labels, vm: VectorMatching): string {
+export function signature(ls: Labels, vm: VectorMatching): string {
   if (vm.on) {
     const keep = new Set(vm.matchingLabels)
     return labelsKey(ls.filter((l) => keep.has(l.name)))
@@ -54,7 +54,7 @@ const METADATA_LABELS = new Set([METRIC_NAME, '__type__', '__unit__'])
  * drops __name__ unless it is listed) or all but the `ignoring` ones; then group_x's include
  * labels from the "one" side (rhs).
  */
-function resultLabels(lhs: Labels, rhs: Labels, vm: VectorMatching, op: string): Labels {
+export function resultLabels(lhs: Labels, rhs: Labels, vm: VectorMatching, op: string): Labels {
   let ls: Label[] = changesMetricSchema(op) ? lhs.filter((l) => !METADATA_LABELS.has(l.name)) : [...lhs]
   if (vm.card === 'one-to-one') {
     const names = new Set(vm.matchingLabels)

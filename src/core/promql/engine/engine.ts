@@ -3,7 +3,7 @@
  * semantics (left-open windows, 5m lookback, staleness, @ and offset, subqueries aligned to
  * absolute multiples of their step), a max-samples guard, a timeout and AbortSignal.
  */
-import {CanceledError, ExecutionError, TimeoutError} from '../../errors.js'
+import {BadDataError, CanceledError, ExecutionError, TimeoutError} from '../../errors.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {compareLabels, labelsKey, type Labels} from '../../labels/labels.js'
 import type {Logger} from '../../log.js'
@@ -62,7 +62,7 @@ export class Engine {
     const text = typeof query === 'string' ? query : (opts.query ?? '')
     const ty = exprType(expr)
     if (!instant && ty !== 'scalar' && ty !== 'vector') {
-      throw new ExecutionError(`invalid expression type "${ty === 'matrix' ? 'range vector' : ty}" for range query, must be Scalar or instant Vector`)
+      throw new BadDataError(`invalid expression type "${ty === 'matrix' ? 'range vector' : ty}" for range query, must be Scalar or instant Vector`)
     }
     const timeout = this.opts.timeout ?? 120_000
     const timeoutSignal = AbortSignal.timeout(timeout)

@@ -11,14 +11,14 @@ import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
 import {anchoredChangesOrResets, extendedRate} from '../functions/extended-range.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
-import {evalAggregate} from './aggregate.js'
 import {Annotations, possibleNonCounterInfo, sortInRangeQueryWarning, startTimeOverlapWarning, storageWarning, invalidQuantileWarning, type Annotation} from './annotations.js'
 import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {isStepInvariant, unwrapParens} from './step-invariant.js'
 import {SampleLevel} from './sample-stats.js'
-import {floatSeries, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withoutHistograms} from './histogram-eval.js'
+import {applyRangeWithHistograms, evalAggregateWithHistograms, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
+import {callHistogramFunction, HISTOGRAM_RANGE_FUNCTIONS, HISTOGRAM_TRANSPARENT_FUNCTIONS} from './histogram-ops.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 
@@ -474,7 +474,10 @@ export class Evaluator {
       case 'BinaryExpr': {
         const before = this.cur
         const [l, r] = [await this.eval(e.lhs, times), await this.eval(e.rhs, times)]
-        const v = evalBinary(this, e, withoutHistograms(l), withoutHistograms(r), times.length)
+        // and/or/unless only test presence: histograms go through them (engine.go VectorAnd/Or/Unless)
+        const setOp = e.op === 'and' || e.op === 'or' || e.op === 'unless'
+        const res = setOp ? evalBinary(this, e, l, r, times.length) : evalBinary(this, e, withoutHistograms(this, l), withoutHistograms(this, r), times.length)
+        const v = withHistogramBinary(this, e, l, r, res, times.length)
         this.rangeEvalHeld(before, [l, r], v, times.length)
         return v
       }
@@ -484,7 +487,7 @@ export class Evaluator {
         const param = e.param ? await this.eval(e.param, times) : undefined
         const inner = await this.eval(e.expr, times)
         if (inner.type !== 'vector') throw new ExecutionError('aggregation over a non-vector')
-        const v = evalAggregate(this, e, floatSeries(inner.series), param, times.length)
+        const v = evalAggregateWithHistograms(this, e, inner.series, param, times.length)
         // count_values runs through rangeEval; the others hold their operands until their result replaces them
         if (e.op === 'count_values') this.rangeEvalHeld(before, [inner], v, times.length)
         else this.setHeld(before + presenceTotal(v))
@@ -852,7 +855,7 @@ export class Evaluator {
     if (matrixArg >= 0) {
       // a subquery argument is evaluated first, then the other arguments (engine.go Call); the
       // matrix selector's series are only selected here, read one at a time by the kernel
-      const src = rangeWithoutHistograms(await this.evalRange(c.args[matrixArg]!, times, name), name)
+      const range = await this.evalRange(c.args[matrixArg]!, times, name)
       const params: Float64Array[] = []
       for (let i = 0; i < c.args.length; i++) {
         if (i === matrixArg) continue
@@ -861,6 +864,12 @@ export class Evaluator {
         params.push(v.vals)
       }
       validateRangeParams(name, params)
+      if (HISTOGRAM_RANGE_FUNCTIONS.has(name) && !range.mode) {
+        const series = applyRangeWithHistograms(this, range, times, name, params)
+        if (range.subqueryPoints) this.cur -= range.subqueryPoints
+        return {type: 'vector', series}
+      }
+      const src = rangeWithoutHistograms(range, name)
       const series =
         name === 'absent_over_time'
           ? absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], n, selectorOf(c.args[0]!))
@@ -880,8 +889,10 @@ export class Evaluator {
     // is step invariant (evaluated once, at a single time)
     if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times) && !isStepInvariant(c)) this.annotate(sortInRangeQueryWarning(c.posRange))
     const args: EvalValue[] = []
-    for (const a of c.args) args.push(withoutHistograms(await this.eval(a, times)))
-    const v = callInstantFunction(this, c, args, times)
+    for (const a of c.args) args.push(await this.eval(a, times))
+    const hv = callHistogramFunction(this, c, args, times)
+    const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)
+    const v = hv ?? callInstantFunction(this, c, transparent ? args : args.map((a) => withoutHistograms(this, a)), times)
     // label_replace and label_join pass their argument's samples on as they are
     if (name === 'label_replace' || name === 'label_join') return v
     const arg0 = c.args[0] && unwrapParens(c.args[0])

@@ -9,27 +9,65 @@
  */
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {CounterResetHint} from '../../histogram/schema.js'
-import type {RangeInput, RangeSource} from './evaluator.js'
+import type {AggregateExpr, BinaryExpr} from '../parser/ast.js'
+import {evalAggregate} from './aggregate.js'
+import {resultLabels, signature} from './binary.js'
+import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
+import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type WindowResult} from './histogram-ops.js'
+import {KEEP_NAME_FUNCTIONS} from './instant-functions.js'
+import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
+import {upperBound} from './evaluator.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
+/**
+ * An aggregation over input that may hold histograms: sum/avg add them (histogram-ops.ts),
+ * count/group count them as samples, limitk/limit_ratio and the rest see floats only
+ * (min, max, topk, bottomk, quantile, stddev, stdvar ignore histograms, engine.go).
+ */
+export function evalAggregateWithHistograms(ev: Evaluator, e: AggregateExpr, input: StepSeries[], param: EvalValue | undefined, n: number): EvalValue {
+  if (!input.some((s) => s.hists)) return evalAggregate(ev, e, input, param, n)
+  if (e.op === 'count' || e.op === 'group') return evalAggregate(ev, e, presenceOnly(ev, input), param, n)
+  if (e.op === 'sum' || e.op === 'avg') {
+    const {hist, floats} = aggregateHistograms(ev, e, input, n)
+    const f = evalAggregate(ev, e, floatSeries(ev, floats), param, n)
+    return f.type === 'vector' ? {type: 'vector', series: [...f.series, ...hist]} : f
+  }
+  return evalAggregate(ev, e, floatSeries(ev, input), param, n)
+}
+
+/** Adds the histogram results of a binary operation to `res`, the float results. */
+export function withHistogramBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, r: EvalValue, res: EvalValue, n: number): EvalValue {
+  if (res.type !== 'vector') return res
+  if (!(l.type === 'vector' && l.series.some((s) => s.hists)) && !(r.type === 'vector' && r.series.some((s) => s.hists))) return res
+  if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return res
+  let hist: StepSeries[] = []
+  if (l.type === 'vector' && r.type === 'scalar') hist = histogramScalar(ev, e.op, l.series, r.vals, false)
+  else if (l.type === 'scalar' && r.type === 'vector') hist = histogramScalar(ev, e.op, r.series, l.vals, true)
+  else if (l.type === 'vector' && r.type === 'vector' && !e.returnBool) {
+    const vm = e.vectorMatching ?? {card: 'one-to-one' as const, matchingLabels: [], on: false, include: []}
+    hist = histogramVector(ev, e, l.series, r.series, n, (ls) => signature(ls, vm), (a, b) => resultLabels(a, b, vm, e.op))
+  }
+  return hist.length === 0 ? res : {type: 'vector', series: [...res.series, ...hist]}
+}
+
 /** The value without its histogram steps (series left without any step are dropped). */
-export function withoutHistograms(v: EvalValue): EvalValue {
+export function withoutHistograms(ev: Evaluator, v: EvalValue): EvalValue {
   if (v.type !== 'vector' || !v.series.some((s) => s.hists)) return v
-  return {type: 'vector', series: floatSeries(v.series)}
+  return {type: 'vector', series: floatSeries(ev, v.series)}
 }
 
 /** The float steps of each series; series with histograms only are dropped. */
-export function floatSeries(series: StepSeries[]): StepSeries[] {
+export function floatSeries(ev: Evaluator, series: StepSeries[]): StepSeries[] {
   const out: StepSeries[] = []
   for (const s of series) {
-    const f = floatSteps(s)
+    const f = floatSteps(ev, s)
     if (f) out.push(f)
   }
   return out
 }
 
 /** A series' float steps (undefined when it has none); the series itself when it has no histograms. */
-export function floatSteps(s: StepSeries): StepSeries | undefined {
+export function floatSteps(ev: Evaluator, s: StepSeries): StepSeries | undefined {
   const hs = s.hists
   if (!hs) return s
   const has = s.has.slice()
@@ -39,8 +77,29 @@ export function floatSteps(s: StepSeries): StepSeries | undefined {
     else if (has[i]) any = true
   }
   if (!any) return undefined
-  const {hists: _drop, ...rest} = s
-  return {...rest, has}
+  return sameName(ev, s, withoutHists(s, has))
+}
+
+/** The series with `has` and no histogram array (a new object). */
+function withoutHists(s: StepSeries, has: Uint8Array): StepSeries {
+  const out: StepSeries = {labels: s.labels, vals: s.vals, has}
+  if (s.sampleTs) out.sampleTs = s.sampleTs
+  if (s.sampleSt) out.sampleSt = s.sampleSt
+  return out
+}
+
+/** `to` marked for delayed name removal when `from` is (the mark is per object). */
+function sameName(ev: Evaluator, from: StepSeries, to: StepSeries): StepSeries {
+  return ev.shouldDropName(from) ? ev.markDropName(to) : to
+}
+
+/**
+ * The series with histogram steps kept as present but without their histograms: for the
+ * operations that only look at presence (count, group: engine.go aggregation counts
+ * histogram samples like floats).
+ */
+export function presenceOnly(ev: Evaluator, series: StepSeries[]): StepSeries[] {
+  return series.map((s) => (s.hists ? sameName(ev, s, withoutHists(s, s.has)) : s))
 }
 
 /**
@@ -107,4 +166,98 @@ export function subqueryHistogram(h: FloatHistogram | undefined): FloatHistogram
   const c = h.copy()
   c.counterResetHint = CounterResetHint.Unknown
   return c
+}
+
+/**
+ * rate/increase/delta/irate/idelta over a range that may hold histograms: series without
+ * histograms go to the float kernel as always (read once: a series with histograms is handed
+ * to the kernel empty and kept aside), those with histograms are evaluated here per step: a
+ * window of floats only by the float kernel, one with histograms by the histogram form (for
+ * rate and friends and sum/avg_over_time a window holding both has no result, functions.go:
+ * "encountered a mix of histograms and floats").
+ */
+export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[]): StepSeries[] {
+  const held: RawSeries[] = []
+  const series = src.series.map((r): RangeInput => ({
+    labels: r.labels,
+    read: () => {
+      const s = r.read()
+      if (!s.hs) return s
+      // the arrays may be scratch reused by the next read: copy what is kept
+      held.push({labels: s.labels, ts: s.ts.slice(), vs: s.vs, hs: s.hs.slice()})
+      return {labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0)}
+    },
+  }))
+  const out = ev.applyRangeKernel({...src, series}, times, name, params)
+  const isCounter = name === 'rate' || name === 'increase' || name === 'irate'
+  const isRate = name === 'rate' || name === 'irate'
+  const instant = name === 'irate' || name === 'idelta'
+  const kernel = RANGE_KERNELS[name]!
+  const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range, stOverlap: false}
+  for (const s of held) {
+    const n = times.length
+    const vals = new Float64Array(n)
+    const hists = new Array<FloatHistogram | undefined>(n)
+    const has = new Uint8Array(n)
+    let anyHist = false
+    let any = false
+    const hs = s.hs!
+    for (let i = 0; i < n; i++) {
+      const end = (src.at ?? times[i]!) - src.offset
+      const start = end - src.range
+      const from = upperBound(s.ts, start)
+      const to = upperBound(s.ts, end)
+      if (to <= from) continue
+      let r: WindowResult
+      let floatsOnly = true
+      for (let k = from; k < to; k++) if (hs[k] !== undefined) floatsOnly = false
+      if (floatsOnly) {
+        // a window of floats only: the float kernel, as for any float series
+        w.ts = s.ts
+        w.vs = s.vs
+        w.from = from
+        w.to = to
+        w.rangeStart = start
+        w.rangeEnd = end
+        w.evalTime = times[i]!
+        r = kernel(w, [])
+      } else switch (name) {
+        case 'last_over_time':
+          r = hs[to - 1] ?? s.vs[to - 1]!
+          break
+        case 'first_over_time':
+          r = hs[from] ?? s.vs[from]!
+          break
+        case 'changes':
+        case 'resets':
+          r = histogramChangesOrResets(s.vs, hs, from, to, name === 'resets')
+          break
+        case 'sum_over_time':
+        case 'avg_over_time':
+          r = histogramSumOverTime(hs, from, to, name === 'avg_over_time')
+          break
+        default: {
+          if (to - from < 2) continue
+          // a window with floats and histograms has no result (mixed samples)
+          let floats = false
+          for (let k = instant ? to - 2 : from; k < to; k++) if (hs[k] === undefined) floats = true
+          if (floats) continue
+          r = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate)
+        }
+      }
+      if (r === undefined) continue
+      if (typeof r === 'number') vals[i] = r
+      else {
+        vals[i] = Number.NaN
+        hists[i] = r
+        anyHist = true
+      }
+      has[i] = 1
+      any = true
+    }
+    if (!any) continue
+    const res: StepSeries = anyHist ? {labels: s.labels, vals, has, hists} : {labels: s.labels, vals, has}
+    out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : ev.markDropName(res))
+  }
+  return out
 }

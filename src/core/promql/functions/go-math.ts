@@ -15,6 +15,7 @@
  *   that epoch (MinInt64 among them) wrap around to far-future dates. JavaScript's Date covers
  *   only ±8.64e15 ms, so dates are computed here from day numbers instead.
  */
+import {ldexp} from '../../histogram/bounds.js'
 
 const LN2_INV = 1.4426950408889634 // 1/Ln2 rounded once, as Go's constant expression
 const LN10_INV = 0.43429448190325182765112891891660508229439700580366656611 // 1/Ln10
@@ -159,4 +160,25 @@ export function promDate(f: number): GoDate {
     return civil(unixDays + ABS_DAYS_AT_UNIX_EPOCH, sec - unixDays * 86400)
   }
   return goDate(goInt64(f))
+}
+
+/**
+ * Go's math.Exp2 on amd64 (pure Go, src/math/exp.go exp2 and expmulti: reduction to
+ * x = k + t, then the exp polynomial on t·ln2 split in two parts, then Ldexp). V8's 2 ** x
+ * differs in the last bit for some inputs; histogram_quantile's exponential interpolation
+ * (quantile.go HistogramQuantile) returns through it.
+ */
+export function goExp2(x: number): number {
+  if (Number.isNaN(x)) return x
+  if (x > 1.0239999999999999e3) return Infinity
+  if (x < -1.074e3) return 0
+  const k = x > 0 ? Math.trunc(x + 0.5) : x < 0 ? Math.trunc(x - 0.5) : 0
+  const t = x - k
+  const hi = t * 6.9314718036912381649e-1
+  const lo = -t * 1.90821492927058770002e-10
+  const r = hi - lo
+  const tt = r * r
+  const c = r - tt * (1.66666666666666657415e-1 + tt * (-2.77777777770155933842e-3 + tt * (6.61375632143793436117e-5 + tt * (-1.6533902205465251539e-6 + tt * 4.13813679705723846039e-8))))
+  const y = 1 - (lo - (r * c) / (2 - c) - hi)
+  return ldexp(y, k)
 }

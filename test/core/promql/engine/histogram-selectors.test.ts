@@ -74,13 +74,18 @@ describe('native histograms through the engine and the API JSON', () => {
   })
 
   it('float-only functions and operators leave histograms out; counting functions count them', async () => {
-    const empty = ['abs(h)', 'h + 1', 'sum_over_time(h[5m])', 'max(h)', 'sum_over_time(h[5m:1m])']
+    const empty = ['abs(h)', 'h + 1', 'max_over_time(h[5m])', 'max(h)', 'max_over_time(h[5m:1m])', 'sum_over_time(mixed[5m])']
     for (const query of empty) {
       const r = await engine.instantQuery(q, query, 130_000)
       assert.ok(r.value.type === 'vector' && r.value.samples.length === 0, query)
     }
-    const r = await engine.instantQuery(q, 'sum_over_time(mixed[5m])', 130_000)
-    assert.ok(r.value.type === 'vector' && r.value.samples[0]!.v === 3 && !r.value.samples[0]!.h)
+    const r = await engine.instantQuery(q, 'sum_over_time(mixed[2m])', 60_000)
+    assert.ok(r.value.type === 'vector' && r.value.samples[0]!.v === 3 && !r.value.samples[0]!.h, 'a float-only window of a mixed series sums its floats')
+    const sum = await engine.instantQuery(q, 'sum_over_time(h[5m])', 130_000)
+    const want = hs[0]!.copy()
+    want.add(hs[1]!)
+    want.add(hs[2]!)
+    assert.ok(sum.value.type === 'vector' && sum.value.samples[0]!.h!.equals(want.compact(0)), 'sum_over_time adds histograms')
     const c = await engine.instantQuery(q, 'count_over_time(mixed[5m])', 130_000)
     assert.ok(c.value.type === 'vector' && c.value.samples[0]!.v === 3)
   })

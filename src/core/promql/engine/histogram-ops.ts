@@ -1,0 +1,400 @@
+/**
+ * The operations of PromQL that compute with native histograms (the float ones are in
+ * instant-functions.ts, aggregate.ts, binary.ts, which histogram-eval.ts keeps histograms away
+ * from): histogram_count/sum/avg/stddev/stdvar/fraction/quantile (functions.go), sum and avg
+ * aggregations (engine.go aggregation), and the arithmetic operators between histograms and
+ * scalars or histograms (engine.go vectorElemBinop). Results are Compact(0)ed as Prometheus
+ * does. Annotations are not produced here yet.
+ */
+import {ExecutionError} from '../../errors.js'
+import {FloatHistogram} from '../../histogram/float-histogram.js'
+import {CounterResetHint} from '../../histogram/schema.js'
+import {labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
+import type {AggregateExpr, BinaryExpr, Call} from '../parser/ast.js'
+import {histogramFraction, histogramQuantile, histogramStdVar} from '../functions/native-histogram.js'
+import type {Evaluator} from './evaluator.js'
+import {callInstantFunction} from './instant-functions.js'
+import {withoutHistograms} from './histogram-eval.js'
+import type {EvalValue, StepSeries} from './types.js'
+
+type Stat = (h: FloatHistogram) => number
+
+const STATS: Record<string, Stat> = {
+  histogram_count: (h) => h.count,
+  histogram_sum: (h) => h.sum,
+  histogram_avg: (h) => h.sum / h.count,
+  histogram_stdvar: (h) => histogramStdVar(h),
+  histogram_stddev: (h) => Math.sqrt(histogramStdVar(h)),
+}
+
+/** Functions that only move labels or order: histogram steps go through unchanged. */
+export const HISTOGRAM_TRANSPARENT_FUNCTIONS = new Set(['label_replace', 'label_join', 'sort_by_label', 'sort_by_label_desc'])
+
+const hasHists = (v: EvalValue | undefined): boolean => v?.type === 'vector' && v.series.some((s) => s.hists)
+
+/** One float per histogram step of each series (simpleHistogramFunc); float steps are dropped. */
+function perHistogram(ev: Evaluator, series: StepSeries[], f: (h: FloatHistogram, step: number) => number): StepSeries[] {
+  const out: StepSeries[] = []
+  for (const s of series) {
+    const hs = s.hists
+    if (!hs) continue
+    const n = s.has.length
+    const vals = new Float64Array(n)
+    const has = new Uint8Array(n)
+    let any = false
+    for (let i = 0; i < n; i++) {
+      const h = hs[i]
+      if (!s.has[i] || h === undefined) continue
+      vals[i] = f(h, i)
+      has[i] = 1
+      any = true
+    }
+    if (any) out.push(ev.markDropName({labels: s.labels, vals, has}))
+  }
+  return out
+}
+
+/**
+ * The histogram functions, over arguments that may hold histograms; undefined when `c` is not
+ * one of them (or its input has no histograms), to evaluate as floats.
+ */
+export function callHistogramFunction(ev: Evaluator, c: Call, args: EvalValue[], times: Float64Array): EvalValue | undefined {
+  const name = c.func.name
+  const stat = STATS[name]
+  if (stat) return {type: 'vector', series: args[0]?.type === 'vector' ? perHistogram(ev, args[0].series, stat) : []}
+  if (name === 'histogram_quantile' && hasHists(args[1])) {
+    const q = scalarArg(args[0], name)
+    const native = perHistogram(ev, (args[1] as {series: StepSeries[]}).series, (h, i) => histogramQuantile(q[i]!, h))
+    const classic = callInstantFunction(ev, c, [args[0]!, withoutHistograms(ev, args[1]!)], times)
+    return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
+  }
+  if (name === 'histogram_fraction' && hasHists(args[2])) {
+    const lo = scalarArg(args[0], name)
+    const hi = scalarArg(args[1], name)
+    const native = perHistogram(ev, (args[2] as {series: StepSeries[]}).series, (h, i) => histogramFraction(lo[i]!, hi[i]!, h))
+    const classic = callInstantFunction(ev, c, [args[0]!, args[1]!, withoutHistograms(ev, args[2]!)], times)
+    return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
+  }
+  return undefined
+}
+
+function scalarArg(v: EvalValue | undefined, name: string): Float64Array {
+  if (v?.type !== 'scalar') throw new ExecutionError(`expected a scalar argument to ${name}`)
+  return v.vals
+}
+
+function groupLabels(ls: Labels, grouping: string[], without: boolean): Labels {
+  if (without) {
+    const drop = new Set([...grouping, METRIC_NAME])
+    return ls.filter((l) => !drop.has(l.name))
+  }
+  const keep = new Set(grouping)
+  return ls.filter((l) => keep.has(l.name))
+}
+
+/**
+ * sum and avg over input with histograms: per group and step, the histograms added (a copy of
+ * the first, then add(), which reconciles schemas and zero buckets and merges hints), avg
+ * divided by the member count. A step of a group with floats and histograms has no result
+ * (engine.go: "cannot aggregate histogram sample with a float64 sample"), nor one where the
+ * histograms cannot be added (exponential with custom buckets). Returns the histogram results
+ * and the input for the float aggregation, without those mixed steps.
+ */
+export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: StepSeries[], n: number): {hist: StepSeries[]; floats: StepSeries[]} {
+  const groups = new Map<string, {labels: Labels; members: StepSeries[]}>()
+  for (const s of input) {
+    const labels = groupLabels(s.labels, e.grouping, e.without)
+    const k = labelsKey(labels)
+    let g = groups.get(k)
+    if (!g) groups.set(k, (g = {labels, members: []}))
+    g.members.push(s)
+  }
+  const hist: StepSeries[] = []
+  const masked = new Map<StepSeries, Uint8Array>()
+  for (const g of groups.values()) {
+    if (!g.members.some((s) => s.hists)) continue
+    const vals = new Float64Array(n)
+    const has = new Uint8Array(n)
+    const hists = new Array<FloatHistogram | undefined>(n)
+    let any = false
+    for (let i = 0; i < n; i++) {
+      let acc: FloatHistogram | undefined
+      let count = 0
+      let floats = false
+      let bad = false
+      for (const s of g.members) {
+        if (!s.has[i]) continue
+        const h = s.hists?.[i]
+        if (h === undefined) {
+          floats = true
+          continue
+        }
+        count++
+        if (bad) continue
+        if (acc === undefined) acc = h.copy()
+        else {
+          try {
+            acc.add(h)
+          } catch {
+            bad = true
+          }
+        }
+      }
+      if (acc === undefined) continue
+      if (floats) {
+        // a mix: no result at this step, for the float aggregation neither
+        for (const s of g.members) {
+          if (!s.has[i] || s.hists?.[i] !== undefined) continue
+          let m = masked.get(s)
+          if (!m) masked.set(s, (m = s.has.slice()))
+          m[i] = 0
+        }
+        continue
+      }
+      if (bad) continue
+      if (e.op === 'avg') acc.div(count)
+      hists[i] = acc.compact(0)
+      vals[i] = Number.NaN
+      has[i] = 1
+      any = true
+    }
+    // the name goes when a member's goes (delayed name removal, as the float aggregation)
+    if (any) hist.push(g.members.some((s) => ev.shouldDropName(s)) ? ev.markDropName({labels: g.labels, vals, has, hists}) : {labels: g.labels, vals, has, hists})
+  }
+  const floats = masked.size === 0 ? input : input.map((s) => {
+    const m = masked.get(s)
+    if (!m) return s
+    const out: StepSeries = {...s, has: m}
+    return ev.shouldDropName(s) ? ev.markDropName(out) : out
+  })
+  return {hist, floats}
+}
+
+/**
+ * The histogram steps of `h * s`, `s * h`, `h / s` (Mul/Div, Compact(0); a negative factor
+ * makes a gauge, as Mul does) for a vector and a scalar. Other operators with a histogram
+ * give no result (engine.go: incompatible sample types).
+ */
+export function histogramScalar(ev: Evaluator, op: string, vs: StepSeries[], sc: Float64Array, scalarLeft: boolean): StepSeries[] {
+  const out: StepSeries[] = []
+  if (op !== '*' && !(op === '/' && !scalarLeft)) return out
+  for (const s of vs) {
+    const hs = s.hists
+    if (!hs) continue
+    const n = s.has.length
+    const hists = new Array<FloatHistogram | undefined>(n)
+    const has = new Uint8Array(n)
+    let any = false
+    for (let i = 0; i < n; i++) {
+      const h = hs[i]
+      if (!s.has[i] || h === undefined) continue
+      const r = h.copy()
+      if (op === '*') r.mul(sc[i]!)
+      else r.div(sc[i]!)
+      hists[i] = r.compact(0)
+      has[i] = 1
+      any = true
+    }
+    if (any) out.push(ev.markDropName({labels: s.labels, vals: new Float64Array(n).fill(Number.NaN), has, hists}))
+  }
+  return out
+}
+
+/**
+ * The histogram steps of `a + b` and `a - b` between two vectors, one-to-one (sub makes a
+ * gauge, engine.go vectorElemBinop); a step that cannot be computed has no result.
+ */
+export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], n: number, signature: (ls: Labels) => string, resultLabels: (l: Labels, r: Labels) => Labels): StepSeries[] {
+  const op = e.op
+  if (op !== '+' && op !== '-') return []
+  const card = e.vectorMatching?.card ?? 'one-to-one'
+  if (card !== 'one-to-one') return []
+  const right = new Map<string, StepSeries[]>()
+  for (const s of rhs) {
+    if (!s.hists) continue
+    const k = signature(s.labels)
+    const l = right.get(k)
+    if (l) l.push(s)
+    else right.set(k, [s])
+  }
+  const out: StepSeries[] = []
+  for (const l of lhs) {
+    if (!l.hists) continue
+    const rs = right.get(signature(l.labels))
+    if (!rs) continue
+    for (const r of rs) {
+      const hists = new Array<FloatHistogram | undefined>(n)
+      const has = new Uint8Array(n)
+      let any = false
+      for (let i = 0; i < n; i++) {
+        const a = l.hists[i]
+        const b = r.hists![i]
+        if (!l.has[i] || !r.has[i] || a === undefined || b === undefined) continue
+        const res = a.copy()
+        try {
+          if (op === '+') res.add(b)
+          else {
+            res.sub(b)
+            res.counterResetHint = CounterResetHint.Gauge
+          }
+        } catch {
+          continue
+        }
+        hists[i] = res.compact(0)
+        has[i] = 1
+        any = true
+      }
+      if (any) out.push(ev.markDropName({labels: resultLabels(l.labels, r.labels), vals: new Float64Array(n).fill(Number.NaN), has, hists}))
+    }
+  }
+  return out
+}
+
+/**
+ * The range functions with a histogram form here (functions.go extrapolatedRate, instantValue,
+ * funcSumOverTime, funcAvgOverTime, funcLastOverTime, funcFirstOverTime, funcChanges,
+ * funcResets).
+ */
+export const HISTOGRAM_RANGE_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'sum_over_time', 'avg_over_time', 'last_over_time', 'first_over_time', 'changes', 'resets'])
+
+/** A window's result: a histogram or a float; undefined for none. */
+export type WindowResult = FloatHistogram | number | undefined
+
+/**
+ * sum_over_time / avg_over_time of a window of histograms only: the sum (a copy of the first,
+ * then add()), avg divided by the sample count; Compact(0). A window that also holds floats,
+ * or histograms that cannot be added, has no result (functions.go: mixed floats and
+ * histograms).
+ */
+export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[], from: number, to: number, avg: boolean): FloatHistogram | undefined {
+  let acc: FloatHistogram | undefined
+  for (let k = from; k < to; k++) {
+    const h = hs[k]
+    if (h === undefined) return undefined
+    if (acc === undefined) acc = h.copy()
+    else {
+      try {
+        acc.add(h)
+      } catch {
+        return undefined
+      }
+    }
+  }
+  if (acc === undefined) return undefined
+  if (avg) acc.div(to - from)
+  return acc.compact(0)
+}
+
+/**
+ * changes / resets over a window that may mix floats and histograms: a switch between a float
+ * and a histogram counts; between histograms, changes counts !equals (hints ignored), resets
+ * counts DetectReset; between floats, as for floats.
+ */
+export function histogramChangesOrResets(vs: Float64Array, hs: readonly (FloatHistogram | undefined)[], from: number, to: number, resets: boolean): number {
+  let n = 0
+  for (let k = from + 1; k < to; k++) {
+    const a = hs[k - 1]
+    const b = hs[k]
+    if ((a === undefined) !== (b === undefined)) n++
+    else if (a !== undefined && b !== undefined) {
+      if (resets ? b.detectReset(a) : !b.equals(a)) n++
+    } else {
+      const x = vs[k - 1]!
+      const y = vs[k]!
+      if (resets ? y < x : x !== y && !(Number.isNaN(x) && Number.isNaN(y))) n++
+    }
+  }
+  return n
+}
+
+/**
+ * rate/increase/delta over a window of histograms only (functions.go extrapolatedRate with
+ * histogramRate): the last sample, reduced to the lowest schema of the window, minus the
+ * first, plus each sample before a counter reset (DetectReset); a reset between the first two
+ * samples replaces the first by an empty histogram. Extrapolated to the window's edges as for
+ * floats, the zero point estimated from the counts. The result is a gauge, Compact(0).
+ * Undefined when there is no result (fewer than two samples, mixed exponential and custom
+ * buckets).
+ */
+export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], from: number, to: number, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean): FloatHistogram | undefined {
+  const count = to - from
+  if (count < 2) return undefined
+  let prev = hs[from]!
+  const last = hs[to - 1]!
+  let custom = prev.usesCustomBuckets()
+  if (isCounter) {
+    const second = hs[from + 1]!
+    if (second.detectReset(prev)) {
+      const empty = new FloatHistogram()
+      empty.schema = second.schema
+      empty.customValues = second.customValues
+      prev = empty
+      custom = second.usesCustomBuckets()
+    }
+  }
+  if (last.usesCustomBuckets() !== custom) return undefined
+  let minSchema = Math.min(last.schema, prev.schema)
+  for (let k = from + 1; k < to - 1; k++) {
+    const c = hs[k]!
+    if (!isCounter) continue
+    if (c.schema < minSchema) minSchema = c.schema
+    if (c.usesCustomBuckets() !== custom) return undefined
+  }
+  const h = last.copyToSchema(minSchema)
+  try {
+    h.sub(prev)
+    if (isCounter) {
+      let p = prev
+      for (let k = from + 1; k < to; k++) {
+        const c = hs[k]!
+        if (c.detectReset(p)) h.add(p)
+        p = c
+      }
+    }
+  } catch {
+    return undefined
+  }
+  const firstT = ts[from]!
+  const lastT = ts[to - 1]!
+  let durationToStart = (firstT - rangeStart) / 1000
+  let durationToEnd = (rangeEnd - lastT) / 1000
+  const sampledInterval = (lastT - firstT) / 1000
+  const avg = sampledInterval / (count - 1)
+  const threshold = avg * 1.1
+  if (durationToStart >= threshold) durationToStart = avg / 2
+  if (isCounter) {
+    let durationToZero = durationToStart
+    if (h.count > 0 && hs[from]!.count >= 0) durationToZero = sampledInterval * (hs[from]!.count / h.count)
+    if (durationToZero < durationToStart) durationToStart = durationToZero
+  }
+  if (durationToEnd >= threshold) durationToEnd = avg / 2
+  let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1
+  if (isRate) factor /= rangeMs / 1000
+  h.mul(factor)
+  h.counterResetHint = CounterResetHint.Gauge
+  return h.compact(0)
+}
+
+/**
+ * irate/idelta over the last two histograms of a window (functions.go instantValue): their
+ * difference (irate: the last one alone when DetectReset says it reset), irate divided by
+ * their distance in seconds. A gauge, Compact(0).
+ */
+export function histogramInstantRate(ts: Float64Array, hs: readonly FloatHistogram[], to: number, isRate: boolean): FloatHistogram | undefined {
+  const a = hs[to - 2]!
+  const b = hs[to - 1]!
+  const dt = ts[to - 1]! - ts[to - 2]!
+  if (dt === 0) return undefined
+  const r = b.copy()
+  if (!isRate || !b.detectReset(a)) {
+    try {
+      r.sub(a)
+    } catch {
+      return undefined
+    }
+  }
+  r.counterResetHint = CounterResetHint.Gauge
+  r.compact(0)
+  if (isRate) r.div(dt / 1000)
+  return r
+}
