@@ -21,11 +21,11 @@ export interface ThanosStoreHandle extends PeerProcess {
   grpcAddress: string
 }
 
-/** `thanos store` over the bucket directory, ready (initial sync done). */
-export async function startThanosStore(bucketDir: string): Promise<ThanosStoreHandle> {
+/** `thanos store` over the bucket directory (or any bucket config YAML), ready (initial sync done). */
+export async function startThanosStore(bucketDir: string, yaml = filesystemBucketYaml(bucketDir)): Promise<ThanosStoreHandle> {
   const dir = await mkdtemp(path.join(tmpdir(), 'thanosts-thanos-store-'))
   const cfg = path.join(dir, 'objstore.yml')
-  await writeFile(cfg, filesystemBucketYaml(bucketDir))
+  await writeFile(cfg, yaml)
   const [grpc, http] = [await freePort(), await freePort()]
   const p = await startPeer(
     'thanos-store',

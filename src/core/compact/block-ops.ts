@@ -5,7 +5,8 @@
  *   --delete-delay;
  * - deleteBlock removes meta.json FIRST (from then on every reader sees a partial upload and
  *   ignores it), then every other object, the deletion mark last, so a deletion cut short is
- *   finished by a later one instead of leaving a half block that looks whole.
+ *   finished by a later one instead of leaving a half block that looks whole; then the
+ *   directory marker objects some stores keep.
  */
 import {DELETION_MARK_FILENAME, MARKER_VERSION_1, writeMarker} from '../block/markers.js'
 import {META_FILENAME} from '../block/meta.js'
@@ -38,4 +39,9 @@ export async function deleteBlock(bucket: Bucket, id: string, logger: Logger, op
     logger.debug('deleted file', {file: key, bucket: bucket.name})
   }
   if (await bucket.exists(mark, opts)) await bucket.delete(mark, opts)
+  // Some object stores keep directories as objects of their own (SeaweedFS lists an emptied
+  // `<ULID>/` until it is deleted): removed last, failures only logged, as upstream.
+  for (const dir of [`${id}/chunks/`, `${id}/`]) {
+    await bucket.delete(dir, opts).catch((e: unknown) => logger.debug('failed to delete directory marker object', {dir, err: e}))
+  }
 }
