@@ -17,16 +17,26 @@
  *   chunk; one N-replica merge over whole replicas is the querier's algorithm and what the
  *   issue asks for ("one implementation, shared").
  *
- * Native histogram chunks that overlap cannot be merged here yet: that is refused with a
- * clear error rather than written wrong.
+ * Native histogram runs (integer or float histograms, one encoding per run) are merged the same
+ * way: the choice of samples depends on timestamps only, so the penalty merge runs over the
+ * timestamps with each sample's (replica, index) as its value, and the chosen histograms are
+ * re-encoded as the head cuts them (chunkenc/histogram-encoder.ts), counter resets detected
+ * anew (gauge histograms stay gauges). A run mixing floats and histograms is refused.
  */
 import {ChunkEncoding} from '../block/chunks-reader.js'
 import type {WriterChunk} from '../block/writer/write-block.js'
+import {encodeFloatHistogramChunks} from '../chunkenc/float-histogram-encoder.js'
+import {FloatHistogramDecodeIterator} from '../chunkenc/float-histogram-decoder.js'
+import {HistogramDecodeIterator} from '../chunkenc/histogram-decoder.js'
+import {encodeHistogramChunks} from '../chunkenc/histogram-encoder.js'
 import {encodeXorChunks} from '../chunkenc/xor-encoder.js'
 import {XorDecodeIterator} from '../chunkenc/xor-decoder.js'
 import {STALE_NAN} from '../chunkenc/value.js'
 import {mergePenaltyBlocks} from '../dedup/penalty-blocks.js'
 import {BadDataError} from '../errors.js'
+import type {FloatHistogram} from '../histogram/float-histogram.js'
+import type {Histogram} from '../histogram/histogram.js'
+import {CounterResetHint} from '../histogram/schema.js'
 import type {SampleBlock} from '../promql/queryable.js'
 
 /** `--deduplication.func`: '' merges 1:1 duplicates (chain), 'penalty' as the querier. */
@@ -74,13 +84,81 @@ export function mergeSeriesChunks(chunks: SourcedChunk[], func: MergeFunc, what:
 }
 
 function mergeRun(run: readonly SourcedChunk[], func: MergeFunc, what: () => string): WriterChunk[] {
+  const encoding = run[0]!.encoding
   for (const c of run) {
-    if (c.encoding !== ChunkEncoding.XOR) {
-      throw new BadDataError(`${what()}: overlapping chunks of encoding ${c.encoding} (native histograms) cannot be merged by this compactor; only float (XOR) chunks can`)
+    if (c.encoding !== encoding) throw new BadDataError(`${what()}: overlapping chunks of encodings ${encoding} and ${c.encoding} (floats and native histograms) cannot be merged`)
+  }
+  const replicas = replicasOf(run)
+  if (encoding === ChunkEncoding.Histogram) return mergeHistogramRun(replicas, func, decodeHistograms, (ts, hs) => encodeHistogramChunks(ts, hs), encoding)
+  if (encoding === ChunkEncoding.FloatHistogram) return mergeHistogramRun(replicas, func, decodeFloatHistograms, (ts, hs) => encodeFloatHistogramChunks(ts, hs), encoding)
+  if (encoding !== ChunkEncoding.XOR) throw new BadDataError(`${what()}: overlapping chunks of encoding ${encoding} cannot be merged`)
+  const blocks = replicas.map(decodeReplica)
+  const merged = func === 'penalty' ? mergePenaltyBlocks(blocks, {fill: false, counter: false}, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY) : mergeChain(blocks)
+  const vs = new Float64Array(merged.ts.length)
+  for (let k = 0; k < vs.length; k++) vs[k] = merged.stale[k] ? STALE_NAN : merged.vs[k]!
+  return encodeXorChunks(merged.ts, vs).map((c) => ({minTime: c.minTime, maxTime: c.maxTime, encoding: ChunkEncoding.XOR, data: c.data}))
+}
+
+/** Samples per replica below 2^32, so (replica, index) fits a double exactly. */
+const INDEX_SPACE = 2 ** 32
+
+function mergeHistogramRun<H extends Histogram | FloatHistogram>(
+  replicas: readonly SourcedChunk[][],
+  func: MergeFunc,
+  decode: (chunks: readonly SourcedChunk[]) => {ts: Float64Array; hs: H[]},
+  encode: (ts: ArrayLike<number>, hs: ArrayLike<H>) => {minTime: number; maxTime: number; data: Uint8Array}[],
+  encoding: number,
+): WriterChunk[] {
+  const decoded = replicas.map(decode)
+  // The merges choose by timestamp alone: the value carried is where the sample came from.
+  const blocks: SampleBlock[] = decoded.map((d, r) => {
+    const vs = new Float64Array(d.ts.length)
+    for (let k = 0; k < vs.length; k++) vs[k] = r * INDEX_SPACE + k
+    return {ts: d.ts, vs, stale: new Uint8Array(d.ts.length)}
+  })
+  const merged = func === 'penalty' ? mergePenaltyBlocks(blocks, {fill: false, counter: false}, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY) : mergeChain(blocks)
+  const hs: H[] = []
+  for (let k = 0; k < merged.ts.length; k++) {
+    const at = merged.vs[k]!
+    const h = decoded[Math.floor(at / INDEX_SPACE)]!.hs[at % INDEX_SPACE]!
+    // Hints belonged to the old chunks; the encoder finds resets again, as a head appender.
+    if (h.counterResetHint !== CounterResetHint.Gauge) h.counterResetHint = CounterResetHint.Unknown
+    hs.push(h)
+  }
+  return encode(merged.ts, hs).map((c) => ({minTime: c.minTime, maxTime: c.maxTime, encoding, data: c.data}))
+}
+
+function decodeHistograms(chunks: readonly SourcedChunk[]): {ts: Float64Array; hs: Histogram[]} {
+  const ts: number[] = []
+  const hs: Histogram[] = []
+  for (const c of chunks) {
+    const it = new HistogramDecodeIterator(c.data)
+    while (it.next()) {
+      ts.push(it.atT())
+      hs.push(it.atHistogram())
     }
   }
-  // Each input block's chunks in the run form one replica (a block's own chunks do not
-  // overlap; if a corrupt block's do, its chunks become replicas of their own).
+  return {ts: Float64Array.from(ts), hs}
+}
+
+function decodeFloatHistograms(chunks: readonly SourcedChunk[]): {ts: Float64Array; hs: FloatHistogram[]} {
+  const ts: number[] = []
+  const hs: FloatHistogram[] = []
+  for (const c of chunks) {
+    const it = new FloatHistogramDecodeIterator(c.data)
+    while (it.next()) {
+      ts.push(it.atT())
+      hs.push(it.atFloatHistogram())
+    }
+  }
+  return {ts: Float64Array.from(ts), hs}
+}
+
+/**
+ * Each input block's chunks in the run form one replica (a block's own chunks do not overlap;
+ * if a corrupt block's do, its chunks become replicas of their own).
+ */
+function replicasOf(run: readonly SourcedChunk[]): SourcedChunk[][] {
   const replicas: SourcedChunk[][] = []
   const bySource = new Map<number, SourcedChunk[]>()
   for (const c of run) {
@@ -92,11 +170,7 @@ function mergeRun(run: readonly SourcedChunk[], func: MergeFunc, what: () => str
       if (!l) bySource.set(c.source, nl)
     }
   }
-  const blocks = replicas.map(decodeReplica)
-  const merged = func === 'penalty' ? mergePenaltyBlocks(blocks, {fill: false, counter: false}, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY) : mergeChain(blocks)
-  const vs = new Float64Array(merged.ts.length)
-  for (let k = 0; k < vs.length; k++) vs[k] = merged.stale[k] ? STALE_NAN : merged.vs[k]!
-  return encodeXorChunks(merged.ts, vs).map((c) => ({minTime: c.minTime, maxTime: c.maxTime, encoding: ChunkEncoding.XOR, data: c.data}))
+  return replicas
 }
 
 function decodeReplica(chunks: readonly SourcedChunk[]): SampleBlock {
