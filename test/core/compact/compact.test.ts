@@ -115,7 +115,7 @@ function dataset(): SeriesSpec[] {
 describe('thanosts compact: 2h blocks of promtool into 8h, as thanos compact', function () {
   this.timeout(600_000)
   let root: string
-  const dirs = {input: '', ours: '', theirs: '', delayed: ''}
+  const dirs = {input: '', ours: '', theirs: '', delayed: '', gc: ''}
   let ours: RunResult
   let theirs: RunResult
   let inputIds: string[]
@@ -127,7 +127,7 @@ describe('thanosts compact: 2h blocks of promtool into 8h, as thanos compact', f
     root = await mkdtemp(path.join(tmpdir(), 'thanosts-compact-'))
     for (const k of Object.keys(dirs) as (keyof typeof dirs)[]) dirs[k] = path.join(root, k)
     inputIds = await uploadBackfilled(new FilesystemBucket({directory: dirs.input}), {series: dataset(), ext: {cluster: 'c1', env: 'test'}})
-    for (const k of ['ours', 'theirs', 'delayed'] as const) await cp(dirs.input, dirs[k], {recursive: true})
+    for (const k of ['ours', 'theirs', 'delayed', 'gc'] as const) await cp(dirs.input, dirs[k], {recursive: true})
     ours = await thanostsCompact(dirs.ours, [...COMMON, '--delete-delay=0s'], path.join(root, 'data-ours'))
     theirs = await runThanosCompact(dirs.theirs, [...COMMON, '--delete-delay=0s'])
     for (const k of ['input', 'ours', 'theirs'] as const) stores[k] = await startThanosStore(dirs[k])
@@ -218,5 +218,26 @@ describe('thanosts compact: 2h blocks of promtool into 8h, as thanos compact', f
     const left = await readdir(dirs.delayed)
     for (const id of inputIds.slice(0, 4)) assert.ok(!left.includes(id), `${id} deleted`)
     assert.equal((await liveMetas(dirs.delayed)).length, 2)
+  })
+
+  it('garbage collection: sources of a compacted block left without deletion marks (a crash after the upload) get marked "outdated block", as thanos compact marks them', async () => {
+    const r = await thanostsCompact(dirs.gc, COMMON, path.join(root, 'data-gc'))
+    assert.equal(r.code, 0, r.output)
+    for (const id of inputIds.slice(0, 4)) await rm(path.join(dirs.gc, id, 'deletion-mark.json'))
+    await cp(dirs.gc, `${dirs.gc}-thanos`, {recursive: true})
+    const [again, theirs] = [await thanostsCompact(dirs.gc, COMMON, path.join(root, 'data-gc')), await runThanosCompact(`${dirs.gc}-thanos`, COMMON)]
+    assert.equal(again.code, 0, again.output)
+    assert.equal(theirs.code, 0, theirs.output)
+    const details = async (dir: string): Promise<string[]> => {
+      const out: string[] = []
+      for (const id of inputIds) {
+        const t = await readFile(path.join(dir, id, 'deletion-mark.json'), 'utf8').catch(() => undefined)
+        out.push(t ? `${id} ${(JSON.parse(t) as {details: string}).details}` : `${id} -`)
+      }
+      return out
+    }
+    assert.deepEqual(await details(dirs.gc), await details(`${dirs.gc}-thanos`))
+    assert.deepEqual(await details(dirs.gc), [...inputIds.slice(0, 4).map((id) => `${id} outdated block`), `${inputIds[4]} -`])
+    assert.match(again.output, /marking outdated block for deletion/)
   })
 })
