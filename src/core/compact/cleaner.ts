@@ -34,7 +34,8 @@ export async function deleteMarkedBlocks(bucket: Bucket, marks: ReadonlyMap<stri
   const now = Date.now()
   await mapConcurrent([...marks.values()], 32, async (mark) => {
     if (signal?.aborted) return
-    if ((now - mark.deletion_time * 1000) / 1000 <= deleteDelayMs / 1000) return
+    // As time.Since(mark) > delay: a mark exactly `delay` old waits one more iteration.
+    if (now - mark.deletion_time * 1000 <= deleteDelayMs) return
     try {
       await deleteBlock(bucket, mark.id, logger, {signal})
       c.blocksCleaned()

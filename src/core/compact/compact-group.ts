@@ -128,7 +128,8 @@ export async function compactGroup(g: Group, o: GroupCompactOptions): Promise<Gr
     })
   } catch (e) {
     o.signal?.throwIfAborted()
-    if (e instanceof BadDataError || e instanceof BlockCorruptionError || e instanceof UnsupportedBlockFormatError || !(e instanceof Error) || /out of order/.test(e.message)) {
+    // BadDataError covers BlockCorruptionError (a corrupt or unsorted input) and what the writer refuses.
+    if (e instanceof BadDataError || e instanceof UnsupportedBlockFormatError || !(e instanceof Error)) {
       throw new HaltError(`compact blocks ${toCompact.map((m) => m.ulid).join(', ')}: ${e instanceof Error ? e.message : String(e)}`, {cause: e})
     }
     throw retry(e, `compact blocks ${toCompact.map((m) => m.ulid).join(', ')}`)

@@ -6,6 +6,8 @@
  * series per block is in memory at a time.
  */
 import type {BlockReader, BlockSeries} from '../block/block-reader.js'
+import {BlockCorruptionError} from '../block/errors.js'
+import {INDEX_FILENAME} from '../block/index-reader.js'
 import type {WriterSeries} from '../block/writer/write-block.js'
 import {compareLabels, labelsToString} from '../labels/labels.js'
 import {Matcher, MatchType} from '../labels/matcher.js'
@@ -33,7 +35,7 @@ export async function* mergeBlockSeries(readers: readonly BlockReader[], func: M
         const n = await its[i]!.next()
         const next = n.done ? undefined : (n.value as BlockSeries)
         if (next && compareLabels(next.labels, labels) <= 0) {
-          throw new Error(`block ${readers[i]!.id}: series ${labelsToString(next.labels)} is not after ${labelsToString(labels)} (index out of order)`)
+          throw new BlockCorruptionError(readers[i]!.id, INDEX_FILENAME, 0, `series ${labelsToString(next.labels)} is not after ${labelsToString(labels)} (out of order)`)
         }
         heads[i] = next
       }

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {cp, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes} from 'node:fs/promises'
+import {cp, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -138,6 +138,26 @@ describe('thanosts compact: retention, overlap halt, partial uploads, CLI', func
         await p.stop()
       }
     })
+  })
+
+  it('a corrupt chunk in an input halts the compaction naming the block; nothing is uploaded or marked', async () => {
+    const dir = path.join(root, 'corrupt')
+    const blocks = path.join(root, 'corrupt-src')
+    await backfill(toOpenMetrics([{metric: 'm', samples: samples(T0, 15_000, 400, (i) => i)}]), blocks, root)
+    const bucket = new FilesystemBucket({directory: dir})
+    await uploadBlocksDir(bucket, blocks, {cluster: 'c1', replica: 'a'})
+    const [b] = await uploadBlocksDir(bucket, blocks, {cluster: 'c1', replica: 'b'}, {renew: true})
+    // Flip a byte inside the first chunk's data of b (after the 8-byte segment header, length and encoding).
+    const seg = path.join(dir, b!, 'chunks', '000001')
+    const bytes = await readFile(seg)
+    bytes[20] = bytes[20]! ^ 0xff
+    await writeFile(seg, bytes)
+    const before = (await readdir(dir)).sort()
+    const r = await thanostsCompact(dir, [...COMMON, '--deduplication.replica-label=replica', '--deduplication.func=penalty'], path.join(root, 'd8'))
+    assert.equal(r.code, 1, r.output)
+    assert.match(r.output, new RegExp(`compact blocks [^"]*${b}[^"]*: block ${b}: chunks/000001 at offset \\d+: .*CRC32-C`), r.output)
+    assert.deepEqual((await readdir(dir)).sort(), before)
+    assert.deepEqual(await marks(dir), {})
   })
 
   it('deletes partial uploads (no meta.json) older than 48h, keeps younger ones and whole blocks', async () => {
