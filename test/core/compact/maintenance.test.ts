@@ -133,6 +133,7 @@ describe('thanosts compact: retention, overlap halt, partial uploads, CLI', func
         assert.match(metrics, /^thanos_compact_group_compactions_failures_total\{resolution="0"\} 1$/m)
         assert.match(p.output(), /critical error detected; halting/)
         assert.equal((await fetch(`http://127.0.0.1:${http}/-/healthy`)).status, 200)
+        assert.equal((await fetch(`http://127.0.0.1:${http}/-/ready`)).status, 200)
         assert.deepEqual(await marks(dir), {})
       } finally {
         await p.stop()
@@ -213,6 +214,29 @@ describe('thanosts compact: retention, overlap halt, partial uploads, CLI', func
     const none = await runToEnd('node', [BIN, 'compact', `--http-address=127.0.0.1:${await freePort()}`, `--data-dir=${path.join(root, 'd6')}`])
     assert.equal(none.code, 2, none.output)
     assert.match(none.output, /objstore\.config-file or objstore\.config is required/)
+  })
+
+  it('with --wait: an iteration every --wait-interval (thanos_compact_iterations_total), ready, and SIGTERM ends it with exit 0', async () => {
+    const dir = path.join(root, 'empty')
+    const http = await freePort()
+    const p = startProcess('thanosts-compact-loop', 'node', [BIN, 'compact', `--objstore.config=${filesystemBucketYaml(dir)}`, `--data-dir=${path.join(root, 'd9')}`, `--http-address=127.0.0.1:${http}`, '--wait', '--wait-interval=300ms', ...COMMON])
+    try {
+      await waitForHttpOk(`http://127.0.0.1:${http}/-/ready`, p)
+      let n = 0
+      for (let i = 0; i < 100 && n < 3; i++) {
+        await new Promise((r) => setTimeout(r, 200))
+        n = Number(/^thanos_compact_iterations_total (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${http}/metrics`)).text())?.[1] ?? 0)
+      }
+      assert.ok(n >= 3, `${n} iterations`)
+      assert.match(await (await fetch(`http://127.0.0.1:${http}/metrics`)).text(), /^thanos_compact_halted 0$/m)
+      const code = p.waitExit()
+      p.proc.kill('SIGTERM')
+      assert.equal(await code, 0, p.output())
+    } finally {
+      await p.stop()
+    }
+    assert.match(p.output(), /caught signal, exiting/)
+    assert.doesNotMatch(p.output(), /compact failed/)
   })
 
   it('without --wait and nothing to do: exits 0, leaves no work directory behind', async () => {
