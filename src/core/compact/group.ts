@@ -21,7 +21,7 @@ export interface Group {
 /** The group key as a string safe for a directory name: resolution, then the sorted labels. */
 export function groupKeyOf(m: BlockMeta): string {
   const ls = Object.entries(m.thanos.labels).sort(([a], [b]) => compareStrings(a, b))
-  return `${m.thanos.downsample.resolution}@${ls.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(',')}`
+  return `${m.thanos.downsample.resolution}@${ls.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join(',')}`
 }
 
 /** Groups sorted by key, each with its blocks sorted by minTime (then ULID, for determinism). */
