@@ -14,7 +14,7 @@
  *   is already there (DefaultDeduplicateFilter).
  */
 import {BlockCorruptionError, UnsupportedBlockFormatError} from '../block/errors.js'
-import {DELETION_MARK_FILENAME, readMarker} from '../block/markers.js'
+import {DELETION_MARK_FILENAME, readMarker, type DeletionMark} from '../block/markers.js'
 import {uploadTimeMs, type BlockMeta} from '../block/meta.js'
 import {mapConcurrent} from '../block/ranges.js'
 import {ulidTime} from '../block/ulid.js'
@@ -77,16 +77,22 @@ export function consistencyDelayFilter(delayMs: number, logger: Logger): MetaFil
   }
 }
 
-export function ignoreDeletionMarkFilter(bucket: Bucket, delayMs: number, concurrency: number, logger: Logger): MetaFilter {
+/**
+ * `marks`, when given, is refilled at each fetch with every deletion mark found, the young ones
+ * too (IgnoreDeletionMarkFilter.DeletionMarkBlocks): the compactor deletes blocks from it.
+ */
+export function ignoreDeletionMarkFilter(bucket: Bucket, delayMs: number, concurrency: number, logger: Logger, marks?: Map<string, DeletionMark>): MetaFilter {
   return {
     name: 'ignore-deletion-mark',
     async filter(metas, count, signal) {
       const now = Date.now()
+      marks?.clear()
       const ids = [...metas.keys()]
       const errors: unknown[] = []
       await mapConcurrent(ids, Math.max(1, concurrency), async (id) => {
         try {
           const mark = await readMarker(bucket, id, DELETION_MARK_FILENAME, {signal})
+          if (mark) marks?.set(id, mark)
           // As Go's time.Since(mark) > delay: a mark exactly `delay` old is still served.
           if (mark && now - mark.deletion_time * 1000 > delayMs) {
             count('marked-for-deletion')

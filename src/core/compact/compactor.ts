@@ -1,0 +1,160 @@
+/**
+ * compact/: `thanosts compact`, the compactor (thanos cmd/thanos/compact.go, pkg/compact/).
+ *   planner.ts        what to merge next in a group (tsdbBasedPlanner: overlaps, then 8h/2d/14d)
+ *   group.ts          compaction groups (external labels + resolution), the overlap check
+ *   merge-series.ts   the plan's blocks read by ranges and merged by labels
+ *   merge-chunks.ts   one series' chunks merged: 1:1 duplicates, or the querier's penalty merge
+ *   compact-group.ts  one compaction: plan, write (block/writer), upload, deletion marks
+ *   syncer.ts         the bucket's blocks through the store gateway's fetcher and filters,
+ *                     replica labels removed, garbage collection of covered blocks
+ *   cleaner.ts        deletion after --delete-delay, aborted partial uploads (48h)
+ *   retention.ts      --retention.resolution-*
+ *   block-ops.ts      deletion marks and block deletion in Thanos's order
+ *   errors.ts         HaltError / RetryError
+ *   metrics.ts        Thanos's metric names
+ *   compactor.ts      (this file) one iteration (BucketCompactor.Compact, then retention and
+ *                     cleanup) and the process with --wait (run.ts holds the process)
+ *
+ * An iteration, as runCompact's compactMainFn: repeat { sync; delete blocks marked longer than
+ * --delete-delay ago; mark duplicates for deletion; compact every group with more than one
+ * block (--compact.concurrency at a time) } until no group did anything; then sync, apply
+ * retention, and clean aborted partial uploads. Downsampling is not implemented: with it
+ * enabled the iteration says so in the log and goes on without it.
+ */
+import {mkdir, readdir, rm} from 'node:fs/promises'
+import path from 'node:path'
+import type {Logger} from '../log.js'
+import type {Bucket} from '../objstore/bucket.js'
+import type {HashFunc} from '../shipper/upload.js'
+import {cleanAbortedPartialUploads, deleteMarkedBlocks} from './cleaner.js'
+import {compactGroup} from './compact-group.js'
+import {wrapKeepingClass} from './errors.js'
+import {groupBlocks} from './group.js'
+import type {MergeFunc} from './merge-chunks.js'
+import type {CompactMetrics} from './metrics.js'
+import {applyRetention, type RetentionByResolution} from './retention.js'
+import {Syncer} from './syncer.js'
+
+export interface CompactorConfig {
+  bucket: Bucket
+  /** --data-dir: the work directory is `<data-dir>/compact`. */
+  dataDir: string
+  ranges: readonly number[]
+  consistencyDelayMs: number
+  deleteDelayMs: number
+  replicaLabels: readonly string[]
+  mergeFunc: MergeFunc
+  retention: RetentionByResolution
+  /** --compact.concurrency */
+  concurrency: number
+  blockMetaFetchConcurrency: number
+  hashFunc: HashFunc
+  downsamplingDisabled: boolean
+  logger: Logger
+  metrics: CompactMetrics
+}
+
+export class Compactor {
+  readonly syncer: Syncer
+  private readonly log: Logger
+
+  constructor(private readonly c: CompactorConfig) {
+    this.log = c.logger
+    this.syncer = new Syncer({
+      bucket: c.bucket,
+      consistencyDelayMs: c.consistencyDelayMs,
+      deleteDelayMs: c.deleteDelayMs,
+      replicaLabels: c.replicaLabels,
+      concurrency: c.blockMetaFetchConcurrency,
+      logger: c.logger,
+    })
+  }
+
+  get workDir(): string {
+    return path.join(this.c.dataDir, 'compact')
+  }
+
+  /** BucketCompactor.Compact: compaction passes until no group has work. */
+  async compact(signal?: AbortSignal): Promise<void> {
+    const m = this.c.metrics
+    await mkdir(this.workDir, {recursive: true})
+    for (;;) {
+      this.log.info('start sync of metas')
+      await this.syncer.syncMetas(signal)
+      if (this.syncer.synced) m.setSynced(this.syncer.synced)
+      const deleted = await deleteMarkedBlocks(this.c.bucket, this.syncer.deletionMarks, this.c.deleteDelayMs, this.log, {blocksCleaned: () => m.blocksCleaned.inc(), cleanupFailures: () => m.blockCleanupFailures.inc()}, signal)
+      this.log.info('start of garbage collection')
+      await this.syncer.garbageCollect(deleted, () => {
+        m.blocksMarkedForDeletion.inc()
+        m.garbageCollectedBlocks.inc()
+      }, signal)
+      const groups = groupBlocks(this.syncer.metas().values()).filter((g) => g.metasByMinTime.length > 1)
+      await this.removeStaleWork(groups.map((g) => g.key))
+      this.log.info('start of compactions', {groups: groups.length})
+      let rerun = false
+      const errors: unknown[] = []
+      let next = 0
+      const worker = async (): Promise<void> => {
+        while (errors.length === 0 && next < groups.length) {
+          const g = groups[next++]!
+          const res = m.compactionRunsStarted.labels(String(g.resolution))
+          res.inc()
+          try {
+            const r = await compactGroup(g, {
+              bucket: this.c.bucket,
+              workDir: this.workDir,
+              ranges: this.c.ranges,
+              vertical: this.c.replicaLabels.length > 0,
+              mergeFunc: this.c.mergeFunc,
+              noCompact: this.syncer.noCompact,
+              hashFunc: this.c.hashFunc,
+              logger: this.log,
+              signal,
+              onMarkedForDeletion: () => m.blocksMarkedForDeletion.inc(),
+              onCompacted: (vertical) => {
+                m.compactions.labels(String(g.resolution)).inc()
+                if (vertical) m.verticalCompactions.labels(String(g.resolution)).inc()
+              },
+            })
+            m.compactionRunsCompleted.labels(String(g.resolution)).inc()
+            if (r.rerun) rerun = true
+          } catch (e) {
+            m.compactionFailures.labels(String(g.resolution)).inc()
+            errors.push(wrapKeepingClass(e, `group ${g.key}`))
+          }
+        }
+      }
+      await Promise.all(Array.from({length: Math.max(1, Math.min(this.c.concurrency, groups.length))}, worker))
+      if (errors.length > 0) throw errors[0]
+      if (!rerun) break
+    }
+    await rm(this.workDir, {recursive: true, force: true})
+    this.log.info('compaction iterations done')
+  }
+
+  /** Work directories of groups that no longer need them (runutil.DeleteAll with the groups kept). */
+  private async removeStaleWork(keep: readonly string[]): Promise<void> {
+    const k = new Set(keep)
+    for (const name of await readdir(this.workDir).catch(() => [] as string[])) {
+      if (!k.has(name)) await rm(path.join(this.workDir, name), {recursive: true, force: true})
+    }
+  }
+
+  /** compactMainFn: compaction, (downsampling), retention, cleanup of partial uploads. */
+  async iteration(signal?: AbortSignal): Promise<void> {
+    const m = this.c.metrics
+    await this.compact(signal)
+    if (!this.c.downsamplingDisabled) this.log.warn('downsampling is not implemented by thanosts; raw blocks only (pass --downsampling.disable to silence this)')
+    else this.log.info('downsampling was explicitly disabled')
+    await this.syncer.syncMetas(signal)
+    await applyRetention(this.c.bucket, this.syncer.metas(), this.c.retention, this.log, () => m.blocksMarkedForDeletion.inc(), signal)
+    await cleanAbortedPartialUploads(
+      this.c.bucket,
+      this.syncer.partial(),
+      this.log,
+      {blocksCleaned: () => m.blocksCleaned.inc(), cleanupFailures: () => m.blockCleanupFailures.inc(), partialDeleteAttempts: () => m.partialUploadDeleteAttempts.inc()},
+      signal,
+    )
+    m.cleanups.inc()
+  }
+}

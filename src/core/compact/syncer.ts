@@ -1,0 +1,159 @@
+/**
+ * The compactor's view of the bucket (thanos pkg/compact/compact.go Syncer, with the filters
+ * cmd/thanos/compact.go installs, in its order): the store gateway's MetaFetcher and filters
+ * (storegateway/meta-fetcher.ts, filters.ts) are reused, with
+ * - consistency delay (--consistency-delay; the compactor's own blocks are trusted at once),
+ * - deletion marks older than --delete-delay / 2 (so a block meant to be deleted is still
+ *   seen while it has no replacement, and no compaction runs over a gap), all marks kept for
+ *   the cleaner,
+ * - the replica labels removed from the blocks' external labels (block.ReplicaLabelRemover):
+ *   replicas then fall in one group, where their overlap is merged vertically,
+ * - duplicates (blocks whose sources another block of the group covers), remembered: garbage
+ *   collection marks them for deletion,
+ * - no-compact-mark.json gathered, for the planner to leave those blocks out.
+ */
+import {NO_COMPACT_MARK_FILENAME, readMarker, type DeletionMark} from '../block/markers.js'
+import type {BlockMeta} from '../block/meta.js'
+import {mapConcurrent} from '../block/ranges.js'
+import {BlockCorruptionError, UnsupportedBlockFormatError} from '../block/errors.js'
+import type {Logger} from '../log.js'
+import type {Bucket} from '../objstore/bucket.js'
+import {consistencyDelayFilter, deduplicateFilter, ignoreDeletionMarkFilter} from '../storegateway/filters.js'
+import {MetaFetcher, type MetaFilter, type SyncedState} from '../storegateway/meta-fetcher.js'
+import {markForDeletion} from './block-ops.js'
+import {retry} from './errors.js'
+
+export interface SyncerOptions {
+  bucket: Bucket
+  consistencyDelayMs: number
+  deleteDelayMs: number
+  replicaLabels: readonly string[]
+  /** --block-meta-fetch-concurrency */
+  concurrency: number
+  logger: Logger
+}
+
+/** block.NewReplicaLabelRemover: the metas are replaced, never changed (the fetcher caches them). */
+export function replicaLabelRemover(replicaLabels: readonly string[], logger: Logger): MetaFilter {
+  return {
+    name: 'replica-label-remover',
+    filter(metas) {
+      if (replicaLabels.length === 0) return
+      for (const [id, m] of metas) {
+        const labels = {...m.thanos.labels}
+        for (const r of replicaLabels) delete labels[r]
+        if (Object.keys(labels).length === 0) {
+          logger.warn('block has no labels left, creating one', {[replicaLabels[0]!]: 'deduped'})
+          labels[replicaLabels[0]!] = 'deduped'
+        }
+        metas.set(id, {...m, thanos: {...m.thanos, labels}})
+      }
+    },
+  }
+}
+
+/** Runs `inner` and records the ids it removed. */
+function recordingRemoved(inner: MetaFilter, removed: Set<string>): MetaFilter {
+  return {
+    name: inner.name,
+    async filter(metas, count, signal) {
+      const before = [...metas.keys()]
+      removed.clear()
+      await inner.filter(metas, count, signal)
+      for (const id of before) if (!metas.has(id)) removed.add(id)
+    },
+  }
+}
+
+/** GatherNoCompactionMarkFilter: passes everything, notes the blocks marked no-compact. */
+function noCompactGatherer(bucket: Bucket, concurrency: number, logger: Logger, marked: Set<string>): MetaFilter {
+  return {
+    name: 'no-compact-mark',
+    async filter(metas, count: (s: SyncedState) => void, signal) {
+      const found = new Set<string>()
+      await mapConcurrent([...metas.keys()], Math.max(1, concurrency), async (id) => {
+        try {
+          if (await readMarker(bucket, id, NO_COMPACT_MARK_FILENAME, {signal})) {
+            found.add(id)
+            count('marked-for-no-compact')
+          }
+        } catch (e) {
+          if (e instanceof BlockCorruptionError || e instanceof UnsupportedBlockFormatError) {
+            logger.warn('found partial no-compact-mark.json; if we will see it happening often for the same block, consider manually deleting no-compact-mark.json from the object storage', {block: id, err: e})
+            return
+          }
+          throw e
+        }
+      })
+      marked.clear()
+      for (const id of found) marked.add(id)
+    },
+  }
+}
+
+export class Syncer {
+  private readonly fetcher: MetaFetcher
+  private blocks = new Map<string, BlockMeta>()
+  private partialBlocks = new Map<string, Error>()
+  /** All deletion marks seen at the last sync, by block. */
+  readonly deletionMarks = new Map<string, DeletionMark>()
+  readonly duplicates = new Set<string>()
+  readonly noCompact = new Set<string>()
+  synced: Record<SyncedState, number> | undefined
+
+  constructor(private readonly o: SyncerOptions) {
+    this.fetcher = new MetaFetcher(o.bucket, {
+      concurrency: o.concurrency,
+      logger: o.logger.with({component: 'block.MetaFetcher'}),
+      filters: [
+        consistencyDelayFilter(o.consistencyDelayMs, o.logger),
+        ignoreDeletionMarkFilter(o.bucket, o.deleteDelayMs / 2, o.concurrency, o.logger, this.deletionMarks),
+        replicaLabelRemover(o.replicaLabels, o.logger),
+        recordingRemoved(deduplicateFilter(), this.duplicates),
+        noCompactGatherer(o.bucket, o.concurrency, o.logger, this.noCompact),
+      ],
+    })
+  }
+
+  /** @throws RetryError when the bucket cannot be listed or its metas not all read. */
+  async syncMetas(signal?: AbortSignal): Promise<void> {
+    const s = signal ?? new AbortController().signal
+    let r
+    try {
+      r = await this.fetcher.fetch(s)
+    } catch (e) {
+      throw retry(e, 'sync')
+    }
+    if (r.failed.length > 0) throw retry(r.failed[0], 'sync: incomplete view of the bucket')
+    this.blocks = r.metas
+    this.partialBlocks = r.partial
+    this.synced = r.synced
+  }
+
+  metas(): Map<string, BlockMeta> {
+    return new Map(this.blocks)
+  }
+
+  /** Blocks without (or with a corrupt) meta.json at the last sync. */
+  partial(): Map<string, Error> {
+    return new Map(this.partialBlocks)
+  }
+
+  /**
+   * Syncer.GarbageCollect: blocks whose data another block already holds (the duplicates)
+   * get a deletion mark, unless they have one or were just deleted.
+   */
+  async garbageCollect(justDeleted: ReadonlySet<string>, onMarked: () => void, signal?: AbortSignal): Promise<void> {
+    for (const id of this.duplicates) {
+      if (this.deletionMarks.has(id) || justDeleted.has(id)) continue
+      signal?.throwIfAborted()
+      this.o.logger.info('marking outdated block for deletion', {block: id})
+      try {
+        if (await markForDeletion(this.o.bucket, id, 'outdated block', this.o.logger, {signal})) onMarked()
+      } catch (e) {
+        throw retry(e, `mark block ${id} for deletion`)
+      }
+      this.blocks.delete(id)
+    }
+  }
+}
