@@ -14,7 +14,7 @@ import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
-import {applyRangeWithHistograms, evalAggregateWithHistograms, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
+import {applyRangeWithHistograms, evalAggregateWithHistograms, presenceOnly, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
 import {callHistogramFunction, HISTOGRAM_RANGE_FUNCTIONS, HISTOGRAM_TRANSPARENT_FUNCTIONS} from './histogram-ops.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
@@ -562,6 +562,8 @@ export class Evaluator {
     const hv = callHistogramFunction(this, c, args, times)
     if (hv) return hv
     const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)
+    // timestamp() reads when a sample was taken, whatever its type
+    if (name === 'timestamp') return callInstantFunction(this, c, args.map((a) => (a.type === 'vector' ? {type: 'vector', series: presenceOnly(this, a.series)} : a)), times)
     return callInstantFunction(this, c, transparent ? args : args.map((a) => withoutHistograms(this, a)), times)
   }
 }
