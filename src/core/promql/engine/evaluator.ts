@@ -562,8 +562,8 @@ export class Evaluator {
     const hv = callHistogramFunction(this, c, args, times)
     if (hv) return hv
     const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)
-    // timestamp() reads when a sample was taken, whatever its type
-    if (name === 'timestamp') return callInstantFunction(this, c, args.map((a) => (a.type === 'vector' ? {type: 'vector', series: presenceOnly(this, a.series)} : a)), times)
+    // timestamp() and absent() read when (whether) there is a sample, whatever its type
+    if (name === 'timestamp' || name === 'absent') return callInstantFunction(this, c, args.map((a) => (a.type === 'vector' ? {type: 'vector', series: presenceOnly(this, a.series)} : a)), times)
     return callInstantFunction(this, c, transparent ? args : args.map((a) => withoutHistograms(this, a)), times)
   }
 }
