@@ -58,6 +58,11 @@ const PER_METRIC = [
   (m: string) => `${m} * -1`,
   (m: string) => `${m} + ${m}`,
   (m: string) => `${m} - ${m} offset 1m`,
+  (m: string) => `${m} == ${m} offset 15s`,
+  (m: string) => `${m} != bool ${m} offset 15s`,
+  (m: string) => `${m} / on() vector(2)`,
+  (m: string) => `vector(3) * on() ${m}`,
+  (m: string) => `timestamp(${m})`,
 ]
 
 const ALL = [
@@ -70,6 +75,7 @@ const ALL = [
   `histogram_quantile(0.99, sum by (__name__) (rate(${SELECTOR}[5m])))`,
   `${SELECTOR} and ${SELECTOR} offset 1m`,
   `label_replace(${SELECTOR}, "x", "$1", "__name__", "nh_(.*)")`,
+  `count by (__name__) (${SELECTOR})`,
 ]
 
 /**

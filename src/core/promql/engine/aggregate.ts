@@ -300,6 +300,8 @@ function selectK(op: string, groups: Map<string, {labels: Labels; members: StepS
         }
         o.vals[i] = s.vals[i]!
         o.has[i] = 1
+        // limitk/limit_ratio select histograms too (topk/bottomk only ever see floats)
+        if (s.hists) (o.hists ??= new Array(n))[i] = s.hists[i]
       }
     }
   }

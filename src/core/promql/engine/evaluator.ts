@@ -17,7 +17,7 @@ import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {isStepInvariant, unwrapParens} from './step-invariant.js'
 import {SampleLevel} from './sample-stats.js'
-import {applyRangeWithHistograms, evalAggregateWithHistograms, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
+import {applyRangeWithHistograms, evalAggregateWithHistograms, presenceOnly, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
 import {callHistogramFunction, HISTOGRAM_RANGE_FUNCTIONS, HISTOGRAM_TRANSPARENT_FUNCTIONS} from './histogram-ops.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
@@ -892,7 +892,10 @@ export class Evaluator {
     for (const a of c.args) args.push(await this.eval(a, times))
     const hv = callHistogramFunction(this, c, args, times)
     const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)
-    const v = hv ?? callInstantFunction(this, c, transparent ? args : args.map((a) => withoutHistograms(this, a)), times)
+    // timestamp() and absent() read when (whether) there is a sample, whatever its type
+    const presence = name === 'timestamp' || name === 'absent'
+    const fnArgs = presence ? args.map((a): EvalValue => (a.type === 'vector' ? {type: 'vector', series: presenceOnly(this, a.series)} : a)) : transparent ? args : args.map((a) => withoutHistograms(this, a))
+    const v = hv ?? callInstantFunction(this, c, fnArgs, times)
     // label_replace and label_join pass their argument's samples on as they are
     if (name === 'label_replace' || name === 'label_join') return v
     const arg0 = c.args[0] && unwrapParens(c.args[0])

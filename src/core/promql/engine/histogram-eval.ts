@@ -27,6 +27,7 @@ import type {EvalValue, RawSeries, StepSeries} from './types.js'
 export function evalAggregateWithHistograms(ev: Evaluator, e: AggregateExpr, input: StepSeries[], param: EvalValue | undefined, n: number): EvalValue {
   if (!input.some((s) => s.hists)) return evalAggregate(ev, e, input, param, n)
   if (e.op === 'count' || e.op === 'group') return evalAggregate(ev, e, presenceOnly(ev, input), param, n)
+  if (e.op === 'limitk' || e.op === 'limit_ratio') return evalAggregate(ev, e, input, param, n)
   if (e.op === 'sum' || e.op === 'avg') {
     const {hist, floats} = aggregateHistograms(ev, e, input, n)
     const f = evalAggregate(ev, e, floatSeries(ev, floats), param, n)
@@ -43,7 +44,7 @@ export function withHistogramBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, 
   let hist: StepSeries[] = []
   if (l.type === 'vector' && r.type === 'scalar') hist = histogramScalar(ev, e.op, l.series, r.vals, false)
   else if (l.type === 'scalar' && r.type === 'vector') hist = histogramScalar(ev, e.op, r.series, l.vals, true)
-  else if (l.type === 'vector' && r.type === 'vector' && !e.returnBool) {
+  else if (l.type === 'vector' && r.type === 'vector') {
     const vm = e.vectorMatching ?? {card: 'one-to-one' as const, matchingLabels: [], on: false, include: []}
     hist = histogramVector(ev, e, l.series, r.series, n, (ls) => signature(ls, vm), (a, b) => resultLabels(a, b, vm, e.op))
   }

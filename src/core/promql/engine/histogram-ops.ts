@@ -201,50 +201,81 @@ export function histogramScalar(ev: Evaluator, op: string, vs: StepSeries[], sc:
 }
 
 /**
- * The histogram steps of `a + b` and `a - b` between two vectors, one-to-one (sub makes a
- * gauge, engine.go vectorElemBinop); a step that cannot be computed has no result.
+ * The histogram steps of a vector/vector operation, one-to-one (engine.go vectorElemBinop):
+ * h + h, h - h (a gauge), h * f, f * h, h / f, and h == h, h != h (Equals; with bool a float
+ * 1 or 0, without it the lhs histogram where true). A step that cannot be computed has no
+ * result; other combinations have none (incompatible sample types).
  */
 export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], n: number, signature: (ls: Labels) => string, resultLabels: (l: Labels, r: Labels) => Labels): StepSeries[] {
   const op = e.op
-  if (op !== '+' && op !== '-') return []
+  if (!['+', '-', '*', '/', '==', '!='].includes(op)) return []
   const card = e.vectorMatching?.card ?? 'one-to-one'
   if (card !== 'one-to-one') return []
   const right = new Map<string, StepSeries[]>()
   for (const s of rhs) {
-    if (!s.hists) continue
     const k = signature(s.labels)
     const l = right.get(k)
     if (l) l.push(s)
     else right.set(k, [s])
   }
+  const cmp = op === '==' || op === '!='
   const out: StepSeries[] = []
   for (const l of lhs) {
-    if (!l.hists) continue
     const rs = right.get(signature(l.labels))
     if (!rs) continue
     for (const r of rs) {
+      if (!l.hists && !r.hists) continue
+      const vals = new Float64Array(n).fill(Number.NaN)
       const hists = new Array<FloatHistogram | undefined>(n)
       const has = new Uint8Array(n)
+      let anyHist = false
       let any = false
       for (let i = 0; i < n; i++) {
-        const a = l.hists[i]
-        const b = r.hists![i]
-        if (!l.has[i] || !r.has[i] || a === undefined || b === undefined) continue
-        const res = a.copy()
-        try {
-          if (op === '+') res.add(b)
-          else {
-            res.sub(b)
-            res.counterResetHint = CounterResetHint.Gauge
+        if (!l.has[i] || !r.has[i]) continue
+        const a = l.hists?.[i]
+        const b = r.hists?.[i]
+        if (a === undefined && b === undefined) continue
+        let res: FloatHistogram | undefined
+        if (cmp) {
+          if (a === undefined || b === undefined) continue
+          const truth = a.equals(b) === (op === '==')
+          if (e.returnBool) {
+            vals[i] = truth ? 1 : 0
+            has[i] = 1
+            any = true
+            continue
           }
-        } catch {
-          continue
+          if (!truth) continue
+          res = a
+        } else {
+          try {
+            if ((op === '+' || op === '-') && a && b) {
+              res = a.copy()
+              if (op === '+') res.add(b)
+              else {
+                res.sub(b)
+                res.counterResetHint = CounterResetHint.Gauge
+              }
+            } else if (op === '*' && a && !b) res = a.copy().mul(r.vals[i]!)
+            else if (op === '*' && !a && b) res = b.copy().mul(l.vals[i]!)
+            else if (op === '/' && a && !b) res = a.copy().div(r.vals[i]!)
+            else continue
+          } catch {
+            continue
+          }
+          res = res.compact(0)
         }
-        hists[i] = res.compact(0)
+        hists[i] = res
         has[i] = 1
+        anyHist = true
         any = true
       }
-      if (any) out.push(ev.markDropName({labels: resultLabels(l.labels, r.labels), vals: new Float64Array(n).fill(Number.NaN), has, hists}))
+      if (!any) continue
+      const labels = resultLabels(l.labels, r.labels)
+      const res: StepSeries = anyHist ? {labels, vals, has, hists} : {labels, vals, has}
+      // comparisons without bool keep the name (and its delayed removal mark); the rest drop it
+      if (!cmp || e.returnBool || ev.shouldDropName(l)) ev.markDropName(res)
+      out.push(res)
     }
   }
   return out

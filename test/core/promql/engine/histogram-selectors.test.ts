@@ -90,6 +90,13 @@ describe('native histograms through the engine and the API JSON', () => {
     assert.ok(c.value.type === 'vector' && c.value.samples[0]!.v === 3)
   })
 
+  it('absent() and timestamp() see histogram samples', async () => {
+    const a = await engine.instantQuery(q, 'absent(h)', 90_000)
+    assert.ok(a.value.type === 'vector' && a.value.samples.length === 0)
+    const t = await engine.instantQuery(q, 'timestamp(h)', 90_000)
+    assert.ok(t.value.type === 'vector' && t.value.samples[0]!.v === 60 && !t.value.samples[0]!.h)
+  })
+
   it('unary minus makes a gauge histogram', async () => {
     const r = await engine.instantQuery(q, '-h', 90_000)
     assert.ok(r.value.type === 'vector')
