@@ -13,8 +13,9 @@
  * an upload or delete through this bucket drops the key's handle, so a replaced object is
  * reopened.
  */
-import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle} from 'node:fs/promises'
+import {close as closeFd, createReadStream, createWriteStream, fstat, open as openFd, read as readFd} from 'node:fs'
+import {mkdir, open, readdir, readFile, rename, rm, rmdir, stat} from 'node:fs/promises'
+import {promisify} from 'node:util'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {BadDataError} from '../errors.js'
@@ -26,11 +27,18 @@ export interface FilesystemBucketConfig {
 
 let tmpSeq = 0
 
+// Plain descriptors, not FileHandles: a bucket dropped without close() (a test's) does not
+// make Node warn about handles closed by GC; positional reads are pread(2) either way.
+const openP = promisify(openFd)
+const fstatP = promisify(fstat)
+const readP = (fd: number, buf: Buffer, off: number, len: number, pos: number): Promise<number> =>
+  new Promise((resolve, reject) => readFd(fd, buf, off, len, pos, (e, n) => (e ? reject(e) : resolve(n))))
+
 /** Files kept open for ranged reads. */
 const MAX_OPEN_FILES = 256
 
 interface OpenFile {
-  fh: Promise<{fh: FileHandle; size: number}>
+  fh: Promise<{fd: number; size: number}>
   /** Reads in flight: an evicted file is closed when the last one ends. */
   users: number
   evicted: boolean
@@ -122,7 +130,7 @@ export class FilesystemBucket implements Bucket {
       const buf = Buffer.allocUnsafe(n)
       let read = 0
       while (read < n) {
-        const {bytesRead} = await h.fh.read(buf, read, n - read, offset + read)
+        const bytesRead = await readP(h.fd, buf, read, n - read, offset + read)
         if (bytesRead === 0) break
         read += bytesRead
       }
@@ -139,11 +147,11 @@ export class FilesystemBucket implements Bucket {
       this.files.delete(file)
       this.files.set(file, f)
     } else {
-      const opened = open(file, 'r').then(async (fh) => {
+      const opened = openP(file, 'r').then(async (fd) => {
         try {
-          return {fh, size: (await fh.stat()).size}
+          return {fd, size: (await fstatP(fd)).size}
         } catch (e) {
-          await fh.close().catch(() => {})
+          closeFd(fd, () => {})
           throw e
         }
       })
@@ -254,7 +262,7 @@ export class FilesystemBucket implements Bucket {
 
 function closeOpenFile(f: OpenFile): void {
   f.fh.then(
-    (h) => h.fh.close().catch(() => {}),
+    (h) => closeFd(h.fd, () => {}),
     () => {},
   )
 }
