@@ -306,6 +306,11 @@ directly and with real Thanos on the same topology, on one machine, in one run:
 - throughput streams every series of the data set through each sidecar's StoreAPI and, for
   comparison, straight from Prometheus's remote read;
 - peak RSS (VmHWM) of every process is read from \`/proc\`.
+- the store section serves the same blocks from a FILESYSTEM bucket (uploaded by \`thanos tools
+  bucket upload-blocks\` with \`{cluster="bench", replica="0"}\`) through \`thanosts store\` behind
+  \`thanosts query\` and through the real \`thanos store\` behind \`thanos query\`: a handful of the
+  dashboard queries cold (first answer after start) and warm, CPU per request, a full StoreAPI
+  Series straight from each store, each store's peak RSS (its own markers below the querier table).
 
 The reference is Prometheus 3 (until 2026-12 runs used Debian's 2.42, whose numbers are in the
 History below). Scrape timestamps sit off whole seconds and instant queries run off the minute (as
@@ -320,6 +325,7 @@ npm run bench -- --reps 15             # more repetitions (default 7 after 2 war
 npm run bench -- --cpu-prof            # CPU profiles of the sidecars and queriers (directory printed)
 npm run bench -- --keep                # leave everything running afterwards, print the URLs; Ctrl-C stops
 npm run bench -- --history 'after X'   # also append a line to the History section
+npm run bench -- --store-only          # only the store section (thanosts store vs thanos store); --no-store skips it
 npm run bench -- --smoke               # tiny data, 2 repetitions; does not touch this file unless --out is given
 node dist/bench/run.js --render .cache/bench/last-results.json --history 'label'   # re-render from saved results
 \`\`\`
