@@ -295,7 +295,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     const afterQueries = await peaks(c)
     const throughput = o.throughput ? await measureThroughput(c, meta, o) : undefined
     const atEnd = await peaks(c)
-    const memory: ProcessMemory[] = c.processes().map((p) => ({name: p.name, pid: p.pid, peakAfterQueries: afterQueries.get(p.name) ?? NaN, peakEnd: atEnd.get(p.name) ?? NaN}))
+    // Linux reports VmHWM as max(the recorded high-water mark, current RSS), and records the
+    // mark only now and then (per-thread RSS counters are folded in lazily): a later read can
+    // come out a little lower than an earlier one. The peak so far is the max of both reads.
+    const memory: ProcessMemory[] = c.processes().map((p) => {
+      const early = afterQueries.get(p.name) ?? NaN
+      return {name: p.name, pid: p.pid, peakAfterQueries: early, peakEnd: Math.max(early, atEnd.get(p.name) ?? NaN)}
+    })
     const geo = geomeans(results)
     const rssRatio = rssRatios(afterQueries)
     // After the cluster's phases, alone on the machine with the store processes (the cluster stays up, idle).
