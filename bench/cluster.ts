@@ -53,14 +53,14 @@ export interface ThanosComponent {
 
 const BIG_QUERY_LIMITS = ['--query.max-samples=1000000000', '--query.timeout=10m']
 
-async function startThanos(name: string, args: string[]): Promise<ThanosComponent> {
+export async function startThanos(name: string, args: string[]): Promise<ThanosComponent> {
   const [httpPort, grpcPort] = [await freePort(), await freePort()]
   const httpUrl = `http://127.0.0.1:${httpPort}`
   const proc = await startPeer(name, peer('thanos').path, [...args, `--http-address=127.0.0.1:${httpPort}`, `--grpc-address=127.0.0.1:${grpcPort}`, '--log.level=warn'], `${httpUrl}/-/ready`)
   return {name, proc, httpUrl, grpcAddress: `127.0.0.1:${grpcPort}`}
 }
 
-async function startNode(name: string, args: string[], cpuProfDir: string | undefined, httpPort: number, grpcPort: number): Promise<NodeComponent> {
+export async function startNode(name: string, args: string[], cpuProfDir: string | undefined, httpPort: number, grpcPort: number): Promise<NodeComponent> {
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, `--cpu-prof-name=${name}.cpuprofile`] : []
   const proc = startProcess(name, process.execPath, [
     ...nodeArgs,
@@ -83,7 +83,7 @@ async function startNode(name: string, args: string[], cpuProfDir: string | unde
 }
 
 /** Waits until the querier's /api/v1/stores lists `n` healthy stores. */
-async function waitStores(q: {name: string; httpUrl: string; proc: {output(): string}}, n: number, exited: () => boolean): Promise<void> {
+export async function waitStores(q: {name: string; httpUrl: string; proc: {output(): string}}, n: number, exited: () => boolean): Promise<void> {
   const deadline = Date.now() + 60_000
   for (;;) {
     try {

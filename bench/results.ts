@@ -5,6 +5,7 @@
 import {existsSync} from 'node:fs'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {renderStoreMarkdown, type StoreBenchResults} from './store-bench.js'
 
 /** The targets, in the order they are measured and shown. */
 export const TARGET_KEYS = ['prom', 'q1', 'q2', 't1', 't2'] as const
@@ -80,6 +81,8 @@ export interface BenchResults {
   rssRatio: {q1: number; q2: number; t1: number; t2: number; q1VsT1: number; q2VsT2: number}
   targets: Target[]
   processes: {name: string; pid: number}[]
+  /** The store gateway section (thanosts store vs thanos store), when it ran. */
+  store?: StoreBenchResults
   cpuProfDir?: string
 }
 
@@ -303,6 +306,11 @@ directly and with real Thanos on the same topology, on one machine, in one run:
 - throughput streams every series of the data set through each sidecar's StoreAPI and, for
   comparison, straight from Prometheus's remote read;
 - peak RSS (VmHWM) of every process is read from \`/proc\`.
+- the store section serves the same blocks from a FILESYSTEM bucket (uploaded by \`thanos tools
+  bucket upload-blocks\` with \`{cluster="bench", replica="0"}\`) through \`thanosts store\` behind
+  \`thanosts query\` and through the real \`thanos store\` behind \`thanos query\`: a handful of the
+  dashboard queries cold (first answer after start) and warm, CPU per request, a full StoreAPI
+  Series straight from each store, each store's peak RSS (its own markers below the querier table).
 
 The reference is Prometheus 3 (until 2026-12 runs used Debian's 2.42, whose numbers are in the
 History below). Scrape timestamps sit off whole seconds and instant queries run off the minute (as
@@ -317,6 +325,7 @@ npm run bench -- --reps 15             # more repetitions (default 7 after 2 war
 npm run bench -- --cpu-prof            # CPU profiles of the sidecars and queriers (directory printed)
 npm run bench -- --keep                # leave everything running afterwards, print the URLs; Ctrl-C stops
 npm run bench -- --history 'after X'   # also append a line to the History section
+npm run bench -- --store-only          # only the store section (thanosts store vs thanos store); --no-store skips it
 npm run bench -- --smoke               # tiny data, 2 repetitions; does not touch this file unless --out is given
 node dist/bench/run.js --render .cache/bench/last-results.json --history 'label'   # re-render from saved results
 \`\`\`
@@ -327,13 +336,28 @@ Numbers depend on the machine; compare runs made on the same machine.
 
 `
 
-/** Rewrites the generated section of `file`, keeping everything outside the markers. */
-export async function writeMarkdown(file: string, r: BenchResults, historyLabel?: string): Promise<void> {
+const STORE_START = '<!-- bench:store:start -->'
+const STORE_END = '<!-- bench:store:end -->'
+
+/** Replaces the text between `start` and `end` (markers included), or appends it after `after`'s end marker. */
+function replaceSection(text: string, start: string, end: string, body: string, after?: string): string {
+  const section = `${start}\n${body}\n${end}`
+  const a = text.indexOf(start)
+  const b = text.indexOf(end)
+  if (a >= 0 && b > a) return text.slice(0, a) + section + text.slice(b + end.length)
+  const at = after !== undefined ? text.indexOf(after) : -1
+  if (at >= 0) return `${text.slice(0, at + after!.length)}\n\n${section}${text.slice(at + after!.length)}`
+  return `${text.trimEnd()}\n\n${section}\n`
+}
+
+/**
+ * Rewrites the generated sections of `file` (the querier comparison, and the store section when
+ * the run has one), keeping everything outside the markers.
+ */
+export async function writeMarkdown(file: string, r: BenchResults, historyLabel?: string, o: {querierSection?: boolean} = {}): Promise<void> {
   let text = existsSync(file) ? await readFile(file, 'utf8') : `${HEADER}${START}\n${END}\n\n## History\n\n`
-  const section = `${START}\n${renderMarkdown(r)}\n${END}`
-  const a = text.indexOf(START)
-  const b = text.indexOf(END)
-  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`
+  if (o.querierSection !== false) text = replaceSection(text, START, END, renderMarkdown(r))
+  if (r.store) text = replaceSection(text, STORE_START, STORE_END, renderStoreMarkdown(r.store, `### Store gateway: thanosts store vs thanos store\n\nRun ${r.date}${r.smoke ? ' (smoke: tiny data, not meaningful numbers)' : ''} on thanosts \`${r.machine.commit}\`, same data set, ${r.warmups} warm-ups and ${r.reps} repetitions per query.`), END)
   if (historyLabel !== undefined) text = addHistoryLine(text, historyLine(r, historyLabel))
   await mkdir(path.dirname(file), {recursive: true})
   await writeFile(file, text)

@@ -13,6 +13,8 @@
  *   --cpu-prof         run sidecars and queriers with node --cpu-prof (profiles written at the end)
  *   --keep             leave every process running afterwards and print the URLs; Ctrl-C stops
  *   --no-throughput    skip the streaming throughput phase
+ *   --no-store         skip the store gateway section (thanosts store vs thanos store)
+ *   --store-only       run only the store gateway section (writes only its part of the markdown)
  *   --render FILE      run nothing: rewrite the markdown (--out, --history) from a saved results JSON
  */
 import {execFile} from 'node:child_process'
@@ -21,8 +23,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs, promisify} from 'node:util'
-import {gunzipSync} from 'node:zlib'
-import {Agent, request} from 'undici'
+import {Agent} from 'undici'
+import {timedQuery} from './http-query.js'
 import {killAll, pidAlive} from '../test/helpers/process.js'
 import {peer, prometheus3} from '../test/helpers/peers.js'
 import {cpuTimeMs, memoryOf, startCluster, type Cluster} from './cluster.js'
@@ -30,6 +32,7 @@ import {compareResponses, seriesCount, type ApiResponse} from './compare.js'
 import {ensureDataset, FULL_DATASET, SMOKE_DATASET, type DatasetMeta} from './dataset.js'
 import {QUERIES, queryForm, shapeOf, type BenchQuery} from './queries.js'
 import {decideTargets, geomeans, median, renderConsole, rssRatios, TARGET_KEYS, TARGET_LABEL, writeMarkdown, type BenchResults, type ProcessMemory, type QueryResult, type StreamSummary, type TargetKey} from './results.js'
+import {renderStoreConsole, runStoreBench, type StoreBenchResults} from './store-bench.js'
 import {streamRemoteRead, streamSidecar, type StreamResult} from './throughput.js'
 
 const execFileP = promisify(execFile)
@@ -50,6 +53,8 @@ export interface BenchOptions {
   keep: boolean
   throughput: boolean
   throughputRuns: number
+  store: boolean
+  storeOnly: boolean
   render?: string
   log: (s: string) => void
 }
@@ -69,6 +74,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'cpu-prof': {type: 'boolean', default: false},
       keep: {type: 'boolean', default: false},
       'no-throughput': {type: 'boolean', default: false},
+      'no-store': {type: 'boolean', default: false},
+      'store-only': {type: 'boolean', default: false},
       render: {type: 'string'},
     },
     strict: true,
@@ -94,6 +101,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     keep: values.keep!,
     throughput: !values['no-throughput'],
     throughputRuns: smoke ? 1 : 3,
+    store: !values['no-store'] || values['store-only']!,
+    storeOnly: values['store-only']!,
     render: values.render !== undefined ? path.resolve(values.render) : undefined,
     log: (s) => console.error(`[bench] ${s}`),
   }
@@ -119,31 +128,6 @@ async function machineInfo(): Promise<BenchResults['machine']> {
 interface Target {
   key: TargetKey
   url: string
-}
-
-/** One query against one target, timed until the whole body is read and parsed. */
-async function timedQuery(dispatcher: Agent, t: Target, form: {path: string; body: string}): Promise<{ms: number; res: ApiResponse}> {
-  const t0 = performance.now()
-  try {
-    const r = await request(t.url + form.path, {
-      method: 'POST',
-      dispatcher,
-      // Grafana's Go HTTP client asks for gzip and unpacks it: so do we, for every target
-      headers: {'content-type': 'application/x-www-form-urlencoded', 'accept-encoding': 'gzip'},
-      body: form.body,
-    })
-    const raw = Buffer.from(await r.body.arrayBuffer())
-    const text = (r.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString()
-    let res: ApiResponse
-    try {
-      res = JSON.parse(text) as ApiResponse
-    } catch {
-      res = {status: 'error', errorType: `HTTP ${r.statusCode}`, error: text.slice(0, 300)}
-    }
-    return {ms: performance.now() - t0, res}
-  } catch (e) {
-    return {ms: NaN, res: {status: 'error', errorType: 'request', error: (e as Error).message}}
-  }
 }
 
 /** CPU time used so far by each of the cluster's processes, by name. */
@@ -254,6 +238,25 @@ async function peaks(c: Cluster): Promise<Map<string, number>> {
 
 let running: Cluster | undefined
 
+/** The results of a --store-only run: the querier comparison's fields empty. */
+function emptyResults(o: BenchOptions, machine: BenchResults['machine'], meta: DatasetMeta): BenchResults {
+  return {
+    version: 2,
+    date: new Date().toISOString(),
+    smoke: o.smoke,
+    machine,
+    dataset: {hash: meta.hash, series: meta.series, samples: meta.samples, startMs: meta.startMs, endMs: meta.endMs, hours: meta.params.hours, scrapeIntervalMs: meta.params.scrapeIntervalMs},
+    warmups: o.warmups,
+    reps: o.reps,
+    queries: [],
+    geomean: geomeans([]),
+    memory: [],
+    rssRatio: rssRatios(new Map()),
+    targets: [],
+    processes: [],
+  }
+}
+
 /** Runs the whole benchmark; resolves with the results (processes stopped unless --keep). */
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const queries = QUERIES.filter((q) => !o.only || o.only.test(q.id))
@@ -266,6 +269,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     await mkdir(cpuProfDir, {recursive: true})
   }
   const machine = await machineInfo()
+  const storeBench = (): Promise<StoreBenchResults> => runStoreBench(meta, {reps: o.reps, warmups: o.warmups, streamRuns: o.throughputRuns, cpuProfDir, log: o.log})
+  if (o.storeOnly) return {...emptyResults(o, machine, meta), store: await storeBench(), cpuProfDir}
   const c = await startCluster({blocksDir: meta.blocksDir, cpuProfDir, log: o.log})
   running = c
   const dispatcher = new Agent({keepAliveTimeout: 60_000, headersTimeout: 900_000, bodyTimeout: 900_000})
@@ -290,9 +295,17 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     const afterQueries = await peaks(c)
     const throughput = o.throughput ? await measureThroughput(c, meta, o) : undefined
     const atEnd = await peaks(c)
-    const memory: ProcessMemory[] = c.processes().map((p) => ({name: p.name, pid: p.pid, peakAfterQueries: afterQueries.get(p.name) ?? NaN, peakEnd: atEnd.get(p.name) ?? NaN}))
+    // Linux reports VmHWM as max(the recorded high-water mark, current RSS), and records the
+    // mark only now and then (per-thread RSS counters are folded in lazily): a later read can
+    // come out a little lower than an earlier one. The peak so far is the max of both reads.
+    const memory: ProcessMemory[] = c.processes().map((p) => {
+      const early = afterQueries.get(p.name) ?? NaN
+      return {name: p.name, pid: p.pid, peakAfterQueries: early, peakEnd: Math.max(early, atEnd.get(p.name) ?? NaN)}
+    })
     const geo = geomeans(results)
     const rssRatio = rssRatios(afterQueries)
+    // After the cluster's phases, alone on the machine with the store processes (the cluster stays up, idle).
+    const store = o.store ? await storeBench() : undefined
     const res: BenchResults = {
       version: 2,
       date: new Date().toISOString(),
@@ -308,6 +321,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       rssRatio,
       targets: decideTargets({queries: results, geomean: geo, throughput, rssRatio}),
       processes: c.processes(),
+      ...(store ? {store} : {}),
       cpuProfDir,
     }
     return res
@@ -348,12 +362,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   const res = await runBench(o)
-  console.log(renderConsole(res))
+  if (!o.storeOnly) console.log(renderConsole(res))
+  if (res.store) console.log(renderStoreConsole(res.store))
   await mkdir(path.dirname(o.json), {recursive: true})
   await writeFile(o.json, JSON.stringify(res, null, 2))
   o.log(`results: ${o.json}`)
   if (o.out) {
-    await writeMarkdown(o.out, res, o.history)
+    await writeMarkdown(o.out, res, o.storeOnly ? undefined : o.history, {querierSection: !o.storeOnly})
     o.log(`markdown: ${o.out}`)
   }
   if (o.keep && running) {
@@ -366,7 +381,7 @@ async function main(): Promise<void> {
     if (res.cpuProfDir) console.log(`  CPU profiles will be written to ${res.cpuProfDir} on Ctrl-C`)
     await new Promise(() => {})
   }
-  const left = res.processes.filter((p) => pidAlive(p.pid))
+  const left = [...res.processes, ...(res.store?.processes ?? [])].filter((p) => pidAlive(p.pid))
   if (left.length > 0) o.log(`still alive after stop: ${left.map((p) => `${p.name} ${p.pid}`).join(', ')}`)
 }
 

@@ -11,12 +11,13 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {QUERIES} from '../../bench/queries.js'
 import {TARGET_KEYS, type BenchResults} from '../../bench/results.js'
+import {STORE_QUERY_IDS, STORE_SIDES} from '../../bench/store-bench.js'
 import {pidAlive, startProcess, type ManagedProcess} from '../helpers/process.js'
 
 const RUN_JS = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
 
 describe('bench harness (--smoke)', function () {
-  this.timeout(120_000)
+  this.timeout(240_000)
   let dir: string
   let results: BenchResults
   let markdown: string
@@ -80,8 +81,36 @@ describe('bench harness (--smoke)', function () {
     assert.match(markdown, /^## History$/m)
   })
 
+  it('serves the bucket from thanosts store and thanos store alike, each behind its querier', () => {
+    const s = results.store!
+    assert.ok(s, 'the store section ran')
+    assert.deepEqual(s.queries.map((q) => q.id).sort(), [...STORE_QUERY_IDS].sort())
+    for (const q of s.queries) {
+      assert.equal(q.diff, undefined, `${q.id}: ${q.diff}`)
+      assert.ok(q.series > 0, `${q.id}: no series`)
+      for (const side of STORE_SIDES) {
+        assert.ok(Number.isFinite(q.coldMs[side]) && q.coldMs[side] > 0, `${q.id} ${side} cold ${q.coldMs[side]}`)
+        assert.equal(q.times[side].length, results.reps)
+        assert.ok(Number.isFinite(q.warmMs[side]) && q.warmMs[side] > 0, `${q.id} ${side} warm ${q.warmMs[side]}`)
+        assert.ok(q.cpuMs[side].store >= 0 && q.cpuMs[side].querier >= 0)
+      }
+    }
+    // Both stores stream every series of the data set, chunk for chunk.
+    assert.equal(s.stream.ours.series, results.dataset.series)
+    assert.deepEqual([s.stream.ours.series, s.stream.ours.chunks, s.stream.ours.samples], [s.stream.theirs.series, s.stream.theirs.chunks, s.stream.theirs.samples])
+    assert.equal(s.stream.ours.samples, results.dataset.samples)
+    for (const side of STORE_SIDES) assert.ok(s.peakRss[side] > 0, `${side} store RSS ${s.peakRss[side]}`)
+    assert.ok(Number.isFinite(s.coldRatio) && Number.isFinite(s.warmRatio) && Number.isFinite(s.cpuRatio))
+    const a = markdown.indexOf('<!-- bench:store:start -->')
+    const b = markdown.indexOf('<!-- bench:store:end -->')
+    assert.ok(a > markdown.indexOf('<!-- bench:results:end -->') && b > a, 'the store section follows the querier section')
+    assert.match(markdown.slice(a, b), /thanosts store vs thanos store/)
+  })
+
   it('leaves no process behind', () => {
     assert.equal(results.processes.length, 10)
     for (const p of results.processes) assert.equal(pidAlive(p.pid), false, `${p.name} (pid ${p.pid}) still alive`)
+    assert.equal(results.store!.processes.length, 4)
+    for (const p of results.store!.processes) assert.equal(pidAlive(p.pid), false, `${p.name} (pid ${p.pid}) still alive`)
   })
 })

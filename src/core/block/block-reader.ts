@@ -34,6 +34,8 @@ export interface BlockReaderOptions {
   chunkSizeEstimate?: number
   /** GETs in flight per call. */
   concurrency?: number
+  /** Check chunk CRC32-Cs (default true; Thanos's store gateway does not, nor does ours). */
+  verifyChunkChecksums?: boolean
   /** The block's meta.json when the caller has already read it (the store gateway's meta fetcher): saves a GET. */
   meta?: BlockMeta
 }
@@ -96,6 +98,7 @@ export class BlockReader {
       sizeEstimate: opts.chunkSizeEstimate ?? meta.thanos.index_stats.chunk_max_size,
       concurrency: opts.concurrency,
       segmentSizes,
+      verifyChecksums: opts.verifyChunkChecksums,
     })
     return new BlockReader(meta, index, chunks)
   }
@@ -146,35 +149,38 @@ export class BlockReader {
     for (let b = 0; b < postings.length; b += batch) {
       opts.signal?.throwIfAborted()
       const entries = await this.index.series(postings.subarray(b, b + batch), opts, b + batch < postings.length ? postings[b + batch] : undefined)
-      const kept: {labels: Labels; metas: number[]}[] = []
+      // Flat arrays per batch, not an array per series: this loop runs for every series sent.
+      const keptLabels: Labels[] = []
+      const keptChunks: number[] = []
+      const times: number[] = []
       const refs: number[] = []
+      const skip = opts.skipChunks === true
       for (const e of entries) {
-        const metas: number[] = []
         const c = e.chunks
+        let k = 0
         for (let i = 0; i < c.length; i += 3) {
           if (c[i]! > maxt) break
           if (c[i + 1]! >= mint) {
-            metas.push(i)
-            if (opts.skipChunks) break
+            k++
+            if (skip) break
+            refs.push(c[i + 2]!)
+            times.push(c[i]!, c[i + 1]!)
           }
         }
-        if (metas.length === 0) continue
-        if (opts.skipChunks) {
-          kept.push({labels: e.labels, metas: []})
-          continue
-        }
-        for (const i of metas) refs.push(c[i + 2]!)
-        kept.push({labels: e.labels, metas: metas.flatMap((i) => [c[i]!, c[i + 1]!])})
+        if (k === 0) continue
+        keptLabels.push(e.labels)
+        keptChunks.push(skip ? 0 : k)
       }
       const raw = refs.length > 0 ? await this.chunks.load(refs, opts) : []
       let r = 0
-      for (const k of kept) {
-        const chunks: BlockChunk[] = []
-        for (let i = 0; i < k.metas.length; i += 2) {
-          const rc = raw[r++]!
-          chunks.push({minTime: k.metas[i]!, maxTime: k.metas[i + 1]!, encoding: rc.encoding, data: rc.data})
+      for (let s = 0; s < keptLabels.length; s++) {
+        const n = keptChunks[s]!
+        const chunks = new Array<BlockChunk>(n)
+        for (let i = 0; i < n; i++, r++) {
+          const rc = raw[r]!
+          chunks[i] = {minTime: times[2 * r]!, maxTime: times[2 * r + 1]!, encoding: rc.encoding, data: rc.data}
         }
-        yield {labels: k.labels, chunks}
+        yield {labels: keptLabels[s]!, chunks}
       }
     }
   }

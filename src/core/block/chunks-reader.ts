@@ -8,9 +8,10 @@
  * Many chunks are read at once with merged ranged reads (sorted refs, gaps up to maxGap as
  * Thanos's chunk partitioner). A record's length is only known once read, so each is read as
  * [offset, offset + estimate) bounded by the next wanted chunk; a longer one is fetched again
- * exactly. Thanos does not check chunk CRCs; we do (it costs a native CRC over bytes already
- * in memory) and report a mismatch as a BlockCorruptionError. Data are views into the read
- * buffers: no copy per chunk.
+ * exactly. By default each record's CRC32-C is checked (a mismatch is a BlockCorruptionError);
+ * the store gateway turns that off (`verifyChecksums: false`) as Thanos's bucketChunkReader
+ * does (pkg/store/bucket.go loadChunks skips the CRC): it was the biggest single cost of
+ * serving a large Series. Data are views into the read buffers: no copy per chunk.
  */
 import type {Bucket, BucketCallOptions} from '../objstore/bucket.js'
 import {crc32cOf, readBE32, type FileContext} from './decbuf.js'
@@ -52,6 +53,8 @@ export interface ChunksReaderOptions {
   concurrency?: number
   /** Segment sizes if known (meta.json `thanos.files`), to bound corrupt lengths. */
   segmentSizes?: ReadonlyMap<string, number>
+  /** Check each chunk record's CRC32-C (default true; the store gateway, as Thanos's, does not). */
+  verifyChecksums?: boolean
 }
 
 /** Splits a chunk ref into (segment index, offset); refuses refs a double cannot hold exactly. */
@@ -73,6 +76,7 @@ export class ChunksReader {
   private readonly maxGap: number
   private readonly estimate: number
   private readonly concurrency: number
+  private readonly verify: boolean
   private readonly headerChecks = new Map<number, Promise<void>>()
 
   constructor(
@@ -85,6 +89,7 @@ export class ChunksReader {
     this.maxGap = opts.maxGap ?? DEFAULT_MAX_GAP
     this.estimate = Math.max(16, opts.sizeEstimate ?? DEFAULT_CHUNK_SIZE_ESTIMATE)
     this.concurrency = opts.concurrency ?? 8
+    this.verify = opts.verifyChecksums ?? true
   }
 
   /** Lists `<block>/chunks/` (when meta.json has no segment_files). */
@@ -145,7 +150,7 @@ export class ChunksReader {
         const buf = await this.bucket.getRange(this.key(g.segment), part.start, part.end - part.start, opts)
         for (let r = part.first; r <= part.last; r++) {
           const start = g.ranges[r]!.start
-          const chunk = parseRecord(buf, start - part.start, part.start, this.ctx(g.segment)) ?? (await this.refetch(g.segment, start, buf.subarray(start - part.start), opts))
+          const chunk = parseRecord(buf, start - part.start, part.start, this.ctx(g.segment), this.verify) ?? (await this.refetch(g.segment, start, buf.subarray(start - part.start), opts))
           for (const i of g.members[r]!) out[i] = chunk
         }
       }),
@@ -183,7 +188,7 @@ export class ChunksReader {
       throw new BlockCorruptionError(this.block, ctx.file, start, `chunk record of ${size} bytes is impossible`)
     }
     const buf = await this.bucket.getRange(this.key(segment), start, size, opts)
-    const c = parseRecord(buf, 0, start, ctx)
+    const c = parseRecord(buf, 0, start, ctx, this.verify)
     if (!c) throw new BlockCorruptionError(this.block, ctx.file, start, `truncated: read ${buf.length} of ${size} chunk record bytes`)
     return c
   }
@@ -202,8 +207,8 @@ function recordSize(b: Uint8Array): number {
   return b.length >= 10 ? Number.MAX_SAFE_INTEGER : -1
 }
 
-/** The record at b[at] if complete in b (CRC-checked), else undefined. */
-function parseRecord(b: Uint8Array, at: number, base: number, ctx: FileContext): RawChunk | undefined {
+/** The record at b[at] if complete in b (CRC-checked when `verify`), else undefined. */
+function parseRecord(b: Uint8Array, at: number, base: number, ctx: FileContext, verify: boolean): RawChunk | undefined {
   let len = 0
   let mul = 1
   let i = 0
@@ -218,7 +223,7 @@ function parseRecord(b: Uint8Array, at: number, base: number, ctx: FileContext):
   const encAt = at + i + 1
   const dataEnd = encAt + 1 + len
   if (dataEnd + 4 > b.length) return undefined
-  if (crc32cOf(b, encAt, dataEnd) !== readBE32(b, dataEnd)) {
+  if (verify && crc32cOf(b, encAt, dataEnd) !== readBE32(b, dataEnd)) {
     throw new BlockCorruptionError(ctx.block, ctx.file, base + at, 'chunk record: CRC32-C mismatch')
   }
   return {encoding: b[encAt]!, data: b.subarray(encAt + 1, dataEnd)}

@@ -4,9 +4,18 @@
  * with directories suffixed by `/` and empty directories skipped; getRange clamps at the end;
  * upload creates parent directories (writing to a temp file renamed into place, so a reader never
  * sees half an object); delete removes empty parent directories up to the root.
+ *
+ * Unlike upstream (whose GetRange opens the file each call), ranged reads keep a bounded set of
+ * files open (least recently used closed first, all on close()): the store gateway reads a
+ * block's index and chunk segments by many small ranges, and open + fstat + close per range was
+ * a tenth of its CPU. Objects read by range are immutable block files (Thanos never rewrites a
+ * block's index or chunks; meta.json and markers are read whole, by get(), which always opens);
+ * an upload or delete through this bucket drops the key's handle, so a replaced object is
+ * reopened.
  */
-import {createReadStream, createWriteStream} from 'node:fs'
+import {close as closeFd, createReadStream, createWriteStream, fstat, open as openFd, read as readFd} from 'node:fs'
 import {mkdir, open, readdir, readFile, rename, rm, rmdir, stat} from 'node:fs/promises'
+import {promisify} from 'node:util'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {BadDataError} from '../errors.js'
@@ -18,9 +27,28 @@ export interface FilesystemBucketConfig {
 
 let tmpSeq = 0
 
+// Plain descriptors, not FileHandles: a bucket dropped without close() (a test's) does not
+// make Node warn about handles closed by GC; positional reads are pread(2) either way.
+const openP = promisify(openFd)
+const fstatP = promisify(fstat)
+const readP = (fd: number, buf: Buffer, off: number, len: number, pos: number): Promise<number> =>
+  new Promise((resolve, reject) => readFd(fd, buf, off, len, pos, (e, n) => (e ? reject(e) : resolve(n))))
+
+/** Files kept open for ranged reads. */
+const MAX_OPEN_FILES = 256
+
+interface OpenFile {
+  fh: Promise<{fd: number; size: number}>
+  /** Reads in flight: an evicted file is closed when the last one ends. */
+  users: number
+  evicted: boolean
+}
+
 export class FilesystemBucket implements Bucket {
   readonly name = 'FILESYSTEM'
   private readonly root: string
+  /** Insertion order = recency (a hit is moved to the end). */
+  private readonly files = new Map<string, OpenFile>()
 
   constructor(cfg: FilesystemBucketConfig) {
     if (!cfg.directory) throw new BadDataError('FILESYSTEM bucket: missing directory')
@@ -89,27 +117,72 @@ export class FilesystemBucket implements Bucket {
   async getRange(key: string, offset: number, length: number, opts: BucketCallOptions = {}): Promise<Buffer> {
     opts.signal?.throwIfAborted()
     if (offset < 0) throw new BadDataError(`negative offset ${offset} reading ${key}`)
-    let fh
+    const f = this.acquire(this.objectFile(key))
     try {
-      fh = await open(this.objectFile(key), 'r')
-    } catch (e) {
-      throw notFoundOr(e, key)
-    }
-    try {
-      const size = (await fh.stat()).size
-      const end = length < 0 ? size : Math.min(size, offset + length)
+      let h
+      try {
+        h = await f.fh
+      } catch (e) {
+        throw notFoundOr(e, key)
+      }
+      const end = length < 0 ? h.size : Math.min(h.size, offset + length)
       const n = Math.max(0, end - offset)
       const buf = Buffer.allocUnsafe(n)
       let read = 0
       while (read < n) {
-        const {bytesRead} = await fh.read(buf, read, n - read, offset + read)
+        const bytesRead = await readP(h.fd, buf, read, n - read, offset + read)
         if (bytesRead === 0) break
         read += bytesRead
       }
       return read === n ? buf : buf.subarray(0, read)
     } finally {
-      await fh.close()
+      this.release(f)
     }
+  }
+
+  /** The open file of `file`, opened (and its size read) on first use. */
+  private acquire(file: string): OpenFile {
+    let f = this.files.get(file)
+    if (f) {
+      this.files.delete(file)
+      this.files.set(file, f)
+    } else {
+      const opened = openP(file, 'r').then(async (fd) => {
+        try {
+          return {fd, size: (await fstatP(fd)).size}
+        } catch (e) {
+          closeFd(fd, () => {})
+          throw e
+        }
+      })
+      f = {fh: opened, users: 0, evicted: false}
+      // A failed open is not kept: the next read tries again (the object may appear).
+      opened.catch(() => this.drop(file, f!))
+      this.files.set(file, f)
+      for (const [k, old] of this.files) {
+        if (this.files.size <= MAX_OPEN_FILES) break
+        this.drop(k, old)
+      }
+    }
+    f.users++
+    return f
+  }
+
+  private release(f: OpenFile): void {
+    if (--f.users === 0 && f.evicted) closeOpenFile(f)
+  }
+
+  /** Forgets `file`'s handle, closing it once no read uses it. */
+  private drop(file: string, f: OpenFile): void {
+    if (this.files.get(file) === f) this.files.delete(file)
+    if (f.evicted) return
+    f.evicted = true
+    if (f.users === 0) closeOpenFile(f)
+  }
+
+  private forget(file: string): void {
+    const f = this.files.get(file)
+    if (f) this.drop(file, f)
   }
 
   async exists(key: string, opts: BucketCallOptions = {}): Promise<boolean> {
@@ -136,6 +209,7 @@ export class FilesystemBucket implements Bucket {
   async upload(key: string, body: Buffer | NodeJS.ReadableStream, opts: BucketCallOptions = {}): Promise<void> {
     opts.signal?.throwIfAborted()
     const dest = this.objectFile(key)
+    this.forget(dest)
     await mkdir(path.dirname(dest), {recursive: true})
     const tmp = `${dest}.tmp-upload-${process.pid}-${++tmpSeq}`
     try {
@@ -150,6 +224,8 @@ export class FilesystemBucket implements Bucket {
         await pipeline(body, createWriteStream(tmp), {signal: opts.signal})
       }
       await rename(tmp, dest)
+      // A read between forget() and the rename may have reopened the old file.
+      this.forget(dest)
     } catch (e) {
       await rm(tmp, {force: true})
       throw e
@@ -159,6 +235,8 @@ export class FilesystemBucket implements Bucket {
   async delete(key: string, opts: BucketCallOptions = {}): Promise<void> {
     opts.signal?.throwIfAborted()
     const f = this.objectFile(key)
+    // A directory key removes everything under it: drop those handles too.
+    for (const [file, h] of this.files) if (file === f || file.startsWith(f + path.sep)) this.drop(file, h)
     await rm(f, {force: true, recursive: true})
     // Remove parents left empty, as upstream, so iter does not list dead directories.
     for (let d = path.dirname(f); d.startsWith(this.root + path.sep); d = path.dirname(d)) {
@@ -175,7 +253,18 @@ export class FilesystemBucket implements Bucket {
     return createReadStream(this.objectFile(key))
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const all = [...this.files]
+    for (const [file, f] of all) this.drop(file, f)
+    await Promise.all(all.map(([, f]) => f.fh.then(() => undefined, () => undefined)))
+  }
+}
+
+function closeOpenFile(f: OpenFile): void {
+  f.fh.then(
+    (h) => closeFd(h.fd, () => {}),
+    () => {},
+  )
 }
 
 function isEnoent(e: unknown): boolean {

@@ -196,7 +196,7 @@ export class BucketStore implements StoreApiImpl {
       if (meta.thanos.downsample.resolution !== 0) {
         throw new UnsupportedBlockFormatError(meta.ulid, 'meta.json', `downsampled block (resolution ${meta.thanos.downsample.resolution} ms): thanosts serves raw blocks only`)
       }
-      const reader = await BlockReader.open(this.o.bucket, meta.ulid, {...this.o.reader, meta, signal})
+      const reader = await BlockReader.open(this.o.bucket, meta.ulid, {verifyChunkChecksums: false, ...this.o.reader, meta, signal})
       const ext = labelsFromRecord(meta.thanos.labels)
       const elapsed = (performance.now() - started) / 1000
       m.blockLoadDuration.observe(elapsed)

@@ -417,9 +417,9 @@ function seriesBodySize(s: StoreSeries): number {
   return n
 }
 
-/** Writes `field: Series` with its length known up front. */
-function writeSeriesField(w: ProtoWriter, field: number, s: StoreSeries): void {
-  w.lengthDelimited(field, seriesBodySize(s))
+/** Writes `field: Series` with its length known up front (`bodySize` if the caller has it). */
+function writeSeriesField(w: ProtoWriter, field: number, s: StoreSeries, bodySize = seriesBodySize(s)): void {
+  w.lengthDelimited(field, bodySize)
   for (const l of s.labels) {
     w.lengthDelimited(1, labelSize(l))
     w.string(1, l.name)
@@ -455,14 +455,19 @@ export function seriesResponseView(f: SeriesFrame): Buffer {
   return w.finish()
 }
 
+/** Scratch for seriesBatchResponseView's per-series sizes. */
+let batchSizes = new Float64Array(64)
+
 /** A SeriesResponse whose `batch` holds `series`, as a view like seriesResponseView. */
 export function seriesBatchResponseView(series: readonly StoreSeries[]): Buffer {
   const w = seriesWriter
   w.reset()
+  // Each series' size is needed twice (the batch's length, then its own): computed once.
+  const sizes = batchSizes.length >= series.length ? batchSizes : (batchSizes = new Float64Array(series.length * 2))
   let body = 0
-  for (const s of series) body += lenFieldSize(seriesBodySize(s))
+  for (let i = 0; i < series.length; i++) body += lenFieldSize((sizes[i] = seriesBodySize(series[i]!)))
   w.lengthDelimited(4, body)
-  for (const s of series) writeSeriesField(w, 1, s)
+  for (let i = 0; i < series.length; i++) writeSeriesField(w, 1, series[i]!, sizes[i]!)
   return w.finish()
 }
 

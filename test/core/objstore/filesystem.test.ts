@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {ObjectNotFoundError} from '../../../src/core/objstore/bucket.js'
 import {bucketFromConfig} from '../../../src/core/objstore/config.js'
 import {bucketConformance} from './conformance.js'
 import {thanosBucketLs, uploadMinimalBlock} from './thanos-ls.js'
@@ -61,5 +62,33 @@ describe('objstore FILESYSTEM bucket read by the real thanos', () => {
       tenant.map((m) => [m.ulid, m.thanos.labels]),
       [[ulids[1], {cluster: 'us1'}]],
     )
+  })
+})
+
+describe('objstore FILESYSTEM bucket: open files kept for ranged reads', () => {
+  it('reads many files concurrently, more than it keeps open, each its own bytes', async () => {
+    const b = bucketFromConfig(fsYaml(await tempDir()))
+    const n = 300
+    for (let i = 0; i < n; i++) await b.upload(`blk/f${i}`, Buffer.from(`file-${i}-${'x'.repeat(i % 7)}`))
+    const reads = await Promise.all(Array.from({length: n * 3}, (_, k) => b.getRange(`blk/f${k % n}`, 5, -1)))
+    reads.forEach((r, k) => assert.equal(r.toString(), `${k % n}-${'x'.repeat((k % n) % 7)}`))
+    await b.close()
+  })
+
+  it('sees an object replaced or deleted through the bucket, and reads again after close()', async () => {
+    const dir = await tempDir()
+    const b = bucketFromConfig(fsYaml(dir))
+    await b.upload('blk/index', Buffer.from('first version'))
+    assert.equal((await b.getRange('blk/index', 0, 5)).toString(), 'first')
+    await b.upload('blk/index', Buffer.from('second, longer version'))
+    assert.equal((await b.getRange('blk/index', 0, -1)).toString(), 'second, longer version')
+    await b.delete('blk')
+    await assert.rejects(b.getRange('blk/index', 0, 4), ObjectNotFoundError)
+    // A failed open is not cached: the object appearing later is read.
+    await b.upload('blk/index', Buffer.from('third'))
+    assert.equal((await b.getRange('blk/index', 0, -1)).toString(), 'third')
+    await b.close()
+    assert.equal((await b.getRange('blk/index', 1, 3)).toString(), 'hir')
+    await b.close()
   })
 })
