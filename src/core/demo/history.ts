@@ -122,20 +122,29 @@ export function historyOpenMetrics(cfg: Pick<HistoryConfig, 'instances' | 'endMs
   return out
 }
 
-/** Runs `fn` over `items`, `limit` at a time. */
+/**
+ * Runs `fn` over `items`, `limit` at a time. On the first failure (or abort) no more start, and
+ * it rejects only once those running have settled: nothing writes into the work dir after the
+ * caller removes it.
+ */
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0
+  let failed: {e: unknown} | undefined
   await Promise.all(
     Array.from({length: Math.min(limit, items.length)}, async () => {
-      while (next < items.length) {
-        signal?.throwIfAborted()
-        await fn(items[next++]!)
+      while (next < items.length && !failed) {
+        try {
+          signal?.throwIfAborted()
+          await fn(items[next++]!)
+        } catch (e) {
+          failed ??= {e}
+        }
       }
     }),
   )
+  if (failed) throw failed.e
 }
 
-/** Writes and uploads every replica's history; the blocks of all replicas are made at once. */
 /**
  * Writes and uploads every replica's history. Replicas whose histories are alike share the
  * blocks promtool writes (eu1/0 scrapes the same targets as us1/1, at the same offset): each
@@ -169,8 +178,10 @@ export async function writeHistory(cfg: HistoryConfig): Promise<History> {
   let told = 0
   await eachLimited(jobs, Math.max(4, 2 * availableParallelism()), async (j) => {
     try {
-      await execFileP(cfg.promtoolBinary, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', j.om, j.blocks], {maxBuffer: 16 << 20})
+      // an abort kills promtool; eachLimited waits for it to be gone
+      await execFileP(cfg.promtoolBinary, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', j.om, j.blocks], {maxBuffer: 16 << 20, signal: cfg.signal})
     } catch (e) {
+      cfg.signal?.throwIfAborted()
       const err = e as {stderr?: string; code?: string; message: string}
       const why = err.code === 'ENOENT' ? `${cfg.promtoolBinary} not found (--promtool.binary)` : (err.stderr || err.message).trim()
       throw new UnavailableError(`demo history: promtool failed: ${why}`)
