@@ -5,7 +5,9 @@
  * series has the gap; and asking the two replicas round-robin, as a plain load balancer in
  * front of them would, gives answers that disagree. The outage runs as `thanosts demo --outage`
  * runs it, and the explain command the demo then prints is run as printed: it names replica 1
- * over replica 0's outage.
+ * over replica 0's outage. The bucket: the store gateway is among the querier's stores, a range
+ * older than anything the Prometheus servers hold comes back from the history the demo put in
+ * the bucket, and the commands printed at start-up run as printed.
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
@@ -14,8 +16,9 @@ import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {startDemo, type RunningDemo} from '../../../src/core/demo/demo.js'
 import {explainView, outageWalkthrough, parseOutage, runOutage} from '../../../src/core/demo/outage.js'
+import {startupWalkthrough} from '../../../src/core/demo/walkthrough.js'
 import {nopLogger} from '../../../src/core/log.js'
-import {PROMETHEUS_BIN} from '../../helpers/prometheus.js'
+import {PROMETHEUS_BIN, PROMTOOL_BIN} from '../../helpers/prometheus.js'
 
 const execFileP = promisify(execFile)
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/run.js')
@@ -63,7 +66,7 @@ describe('demo: the HA-gap problem and its fix', function () {
 
   before(async function () {
     const portBase = 20000 + Math.floor(Math.random() * 20000)
-    demo = await startDemo({prometheusBinary: PROMETHEUS_BIN, portBase, scrapeInterval: '1s', logger: nopLogger})
+    demo = await startDemo({prometheusBinary: PROMETHEUS_BIN, promtoolBinary: PROMTOOL_BIN, portBase, scrapeInterval: '1s', logger: nopLogger})
     const said: string[] = []
     const w = await runOutage(demo, parseOutage('us1/0:8s'), 8_000, (l) => said.push(l))
     assert.ok(w)
@@ -197,6 +200,47 @@ describe('demo: the HA-gap problem and its fix', function () {
     const page = await fetch(ui)
     assert.equal(page.status, 200)
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/)
+  })
+
+  it('the store gateway over the bucket is one of the querier\'s stores, with every replica\'s blocks', async function () {
+    const r = (await (await fetch(`http://127.0.0.1:${demo.queryHttp}/api/v1/stores`)).json()) as {data: Record<string, {name: string; lastError: string | null; labelSets: Record<string, string>[]; minTime: number}[]>}
+    const store = (r.data.store ?? []).find((s) => s.name === `127.0.0.1:${demo.storeGrpc}`)
+    assert.ok(store, JSON.stringify(r.data))
+    assert.equal(store.lastError, null)
+    assert.deepEqual(store.labelSets.map((l) => `${l.cluster}/${l.replica}`).sort(), ['eu1/0', 'us1/0', 'us1/1'])
+    assert.ok(store.minTime <= demo.history!.from + 3_600_000, `the bucket's data starts ${new Date(store.minTime).toISOString()}`)
+    assert.equal((r.data.sidecar ?? []).length, 3)
+  })
+
+  it("a range older than the Prometheus servers' data comes back from the bucket", async function () {
+    const h = demo.history!
+    const time = String((h.to - 2 * 3_600_000) / 1000)
+    const query = 'count_over_time(up{cluster="us1", job="prometheus"}[1h])'
+    // Prometheus itself has nothing then
+    const own = (await (await fetch(`http://127.0.0.1:${demo.replicas[1]!.promPort}/api/v1/query?${new URLSearchParams({query, time})}`)).json()) as {data: {result: unknown[]}}
+    assert.deepEqual(own.data.result, [])
+    const r = (await (await fetch(`http://127.0.0.1:${demo.queryHttp}/api/v1/query?${new URLSearchParams({query, time})}`)).json()) as {data: {result: {metric: Record<string, string>; value: [number, string]}[]}}
+    assert.deepEqual(r.data.result.map((s) => s.metric.instance).sort(), demo.replicas.map((x) => `127.0.0.1:${x.promPort}`).sort())
+    // the history has a sample every 30 s: 120 an hour, deduplicated (one more where a replica switch lands)
+    for (const s of r.data.result) assert.ok(Math.abs(Number(s.value[1]) - 120) <= 1, `${s.metric.instance}: ${s.value[1]} samples in the hour`)
+  })
+
+  it('the commands printed at start-up run as printed; the history ones answer from days back', async function () {
+    const lines = startupWalkthrough(demo)
+    assert.ok(lines.some((l) => l.includes(`StoreAPI 127.0.0.1:${demo.storeGrpc}`) && l.includes('store gateway')), lines.join('\n'))
+    const cmds = lines.map((l) => l.trim()).filter((l) => l.startsWith('thanosts query-once'))
+    assert.equal(cmds.length, 6, lines.join('\n'))
+    for (const line of cmds) {
+      const words = shellWords(line)
+      const r = await execFileP('node', [BIN, ...words.slice(1)], {env: {...process.env, NO_COLOR: '1'}, maxBuffer: 16 << 20})
+      assert.ok(!/no data|0 series/.test(r.stdout.split('\n')[0]!), `${line}\n${r.stdout}`)
+      if (line.includes('[3d]')) {
+        // 3 days at 30 s: 8640 samples per target, the live ones on top
+        const values = r.stdout.split('\n').filter((l) => l.startsWith('│ 127.0.0.1')).map((l) => Number(l.split('│')[2]!.trim()))
+        assert.equal(values.length, 3, r.stdout)
+        for (const v of values) assert.ok(v >= 8600, `${v} samples over 3 days:\n${r.stdout}`)
+      }
+    }
   })
 
   it('--outage: a replica the demo does not have, or a bad duration, is a clear error', function () {
