@@ -9,7 +9,7 @@
  */
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {CounterResetHint} from '../../histogram/schema.js'
-import type {AggregateExpr, BinaryExpr} from '../parser/ast.js'
+import type {AggregateExpr, BinaryExpr, Call} from '../parser/ast.js'
 import {evalAggregate} from './aggregate.js'
 import {resultLabels, signature} from './binary.js'
 import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
@@ -177,10 +177,11 @@ export function subqueryHistogram(h: FloatHistogram | undefined): FloatHistogram
  * rate and friends and sum/avg_over_time a window holding both has no result, functions.go:
  * "encountered a mix of histograms and floats").
  */
-export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[]): StepSeries[] {
+export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[], call?: Call): StepSeries[] {
   const held: RawSeries[] = []
   const series = src.series.map((r): RangeInput => ({
     labels: r.labels,
+    metricName: r.metricName,
     read: () => {
       const s = r.read()
       if (!s.hs) return s
@@ -189,7 +190,8 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
       return {labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0)}
     },
   }))
-  const out = ev.applyRangeKernel({...src, series}, times, name, params)
+  // the call gives the float kernel's annotations their position
+  const out = ev.applyRangeKernel({...src, series}, times, name, params, call)
   const isCounter = name === 'rate' || name === 'increase' || name === 'irate'
   const isRate = name === 'rate' || name === 'irate'
   const instant = name === 'irate' || name === 'idelta'
