@@ -46,6 +46,12 @@ export interface EvalContext {
   /** per-step sample stats (Prometheus's promql-per-step-stats with stats=all) */
   perStepStats?: boolean
   /**
+   * Prometheus 3's --enable-feature=promql-delayed-name-removal (EngineOpts.EnableDelayedNameRemoval):
+   * a dropped __name__ is only marked and removed at the end of the query. Off, it goes where
+   * the function or operator drops it (DropMetricName/DropReserved in promql/functions.go, engine.go).
+   */
+  delayedNameRemoval?: boolean
+  /**
    * performance.now() past which evaluation stops (the query timeout): checked between series,
    * as a long synchronous loop never lets the timeout's timer fire.
    */
@@ -198,9 +204,45 @@ export class Evaluator {
     return this.spans.get(times) ?? times.length > 1
   }
 
-  markDropName(s: StepSeries): StepSeries {
-    this.dropName.add(s)
+  /** Whether __name__ drops are delayed to the end of the query (EvalContext.delayedNameRemoval). */
+  get delayedNameRemoval(): boolean {
+    return this.ctx.delayedNameRemoval ?? false
+  }
+
+  /**
+   * `s` loses its metric name: marked for the end of the query with delayed name removal, or
+   * now, in place (s is always the node's own new result series). `nameOnly`: without delayed
+   * removal only __name__ goes, not the type-and-unit labels (functions.go simpleHistogramFunc);
+   * the end of the query drops all three (cleanupMetricLabels, schema.IsMetadataLabel).
+   */
+  markDropName(s: StepSeries, nameOnly = false): StepSeries {
+    if (this.delayedNameRemoval) this.dropName.add(s)
+    else {
+      const before = s.labels.length
+      s.labels = s.labels.filter((l) => l.name !== METRIC_NAME && (nameOnly || (l.name !== '__type__' && l.name !== '__unit__')))
+      if (s.labels.length !== before) this.namesDropped++
+    }
     return s
+  }
+
+  /** How many series lost a label in markDropName without delayed name removal (see sameLabelset). */
+  private namesDropped = 0
+
+  /**
+   * Without delayed name removal, the per-step check of engine.go rangeEval (a series that a
+   * dropped name makes equal to another, at the same step, is an error; at other steps they are
+   * one series), run only when the node dropped a name since `mark` (namesDropped). `strict`:
+   * a range function's result, where any two equal label sets are an error (eval Call's
+   * `mat.ContainsSameLabelset()`), whatever their steps.
+   */
+  sameLabelset(series: StepSeries[], mark: number, strict = false): StepSeries[] {
+    if (this.delayedNameRemoval || this.namesDropped === mark || series.length < 2) return series
+    return mergeSameLabelset(series, strict)
+  }
+
+  /** A mark for sameLabelset. */
+  dropMark(): number {
+    return this.namesDropped
   }
 
   shouldDropName(s: StepSeries): boolean {
@@ -466,7 +508,11 @@ export class Evaluator {
         const v = await this.eval(e.expr, times)
         if (e.op === '+') return v
         if (v.type === 'scalar') return {type: 'scalar', vals: v.vals.map((x) => -x)}
-        if (v.type === 'vector') return {type: 'vector', series: v.series.map((s) => this.markDropName(negateHistograms(s, {labels: s.labels, vals: s.vals.map((x) => -x), has: s.has})))}
+        if (v.type === 'vector') {
+          // engine.go UnaryExpr: without delayed name removal, series the name drop makes equal are merged
+          const mark = this.dropMark()
+          return {type: 'vector', series: this.sameLabelset(v.series.map((s) => this.markDropName(negateHistograms(s, {labels: s.labels, vals: s.vals.map((x) => -x), has: s.has}))), mark)}
+        }
         return v
       }
       case 'VectorSelector':
@@ -474,7 +520,8 @@ export class Evaluator {
       case 'BinaryExpr': {
         const before = this.cur
         const [l, r] = [await this.eval(e.lhs, times), await this.eval(e.rhs, times)]
-        const v = evalBinary(this, e, withoutHistograms(l), withoutHistograms(r), times.length)
+        const mark = this.dropMark()
+        const v = sameLabelsetOf(this, evalBinary(this, e, withoutHistograms(l), withoutHistograms(r), times.length), mark)
         this.rangeEvalHeld(before, [l, r], v, times.length)
         return v
       }
@@ -861,10 +908,12 @@ export class Evaluator {
         params.push(v.vals)
       }
       validateRangeParams(name, params)
-      const series =
+      const mark = this.dropMark()
+      const applied =
         name === 'absent_over_time'
           ? absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], n, selectorOf(c.args[0]!))
           : this.applyRangeKernel(src, times, name, params, c)
+      const series = this.sameLabelset(applied, mark, true)
       // the subquery's points are let go; the parameters stay held, as upstream leaves them
       if (src.subqueryPoints) this.cur -= src.subqueryPoints
       return {type: 'vector', series}
@@ -881,7 +930,8 @@ export class Evaluator {
     if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times) && !isStepInvariant(c)) this.annotate(sortInRangeQueryWarning(c.posRange))
     const args: EvalValue[] = []
     for (const a of c.args) args.push(withoutHistograms(await this.eval(a, times)))
-    const v = callInstantFunction(this, c, args, times)
+    const mark = this.dropMark()
+    const v = sameLabelsetOf(this, callInstantFunction(this, c, args, times), mark)
     // label_replace and label_join pass their argument's samples on as they are
     if (name === 'label_replace' || name === 'label_join') return v
     const arg0 = c.args[0] && unwrapParens(c.args[0])
@@ -896,6 +946,45 @@ export class Evaluator {
     this.rangeEvalHeld(before, args, v, n)
     return v
   }
+}
+
+function sameLabelsetOf(ev: Evaluator, v: EvalValue, mark: number): EvalValue {
+  return v.type === 'vector' ? {type: 'vector', series: ev.sameLabelset(v.series, mark)} : v
+}
+
+/**
+ * Series with equal label sets as one (rangeEval's output series by label hash): an error where
+ * two have a sample at the same step, or, `strict`, at all.
+ */
+function mergeSameLabelset(series: StepSeries[], strict: boolean): StepSeries[] {
+  const byKey = new Map<string, number>()
+  const out: StepSeries[] = []
+  for (const s of series) {
+    const k = labelsKey(s.labels)
+    const at = byKey.get(k)
+    if (at === undefined) {
+      byKey.set(k, out.length)
+      out.push(s)
+      continue
+    }
+    if (strict) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+    const m = out[at]!
+    const merged: StepSeries = {labels: m.labels, vals: m.vals.slice(), has: m.has.slice()}
+    if (m.sampleTs || s.sampleTs) merged.sampleTs = m.sampleTs?.slice() ?? new Float64Array(m.has.length)
+    if (m.sampleSt || s.sampleSt) merged.sampleSt = m.sampleSt?.slice() ?? new Float64Array(m.has.length)
+    if (m.hists || s.hists) merged.hists = m.hists?.slice() ?? new Array<FloatHistogram | undefined>(m.has.length)
+    for (let i = 0; i < s.has.length; i++) {
+      if (!s.has[i]) continue
+      if (merged.has[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+      merged.has[i] = 1
+      merged.vals[i] = s.vals[i]!
+      if (merged.sampleTs) merged.sampleTs[i] = s.sampleTs?.[i] ?? 0
+      if (merged.sampleSt) merged.sampleSt[i] = s.sampleSt?.[i] ?? 0
+      if (merged.hists) merged.hists[i] = s.hists?.[i]
+    }
+    out[at] = merged
+  }
+  return out
 }
 
 /** Adds a value's samples at each step (a scalar has one at every step). */
