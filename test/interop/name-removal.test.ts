@@ -74,6 +74,8 @@ const EXPRESSIONS = [
   '{__name__=~"nr_a|nr_b"} * 2',
   'timestamp({__name__=~"nr_a|nr_b"})',
   'max_over_time(abs({__name__=~"nr_a|nr_b"})[1h:1m])',
+  // the "might not be a counter" info names the subquery's metric only while the name is pending
+  'rate(abs(nr_c)[5m:1m])',
   '{__name__=~"nr_c|nr_d"} > bool on(job, instance) group_left nr_e',
   'info(-target_info)',
   LR('info(-target_info)'),

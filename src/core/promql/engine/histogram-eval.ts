@@ -58,6 +58,8 @@ export function rangeWithoutHistograms(src: RangeSource, func: string): RangeSou
 function floatRange(r: RangeInput): RangeInput {
   return {
     labels: r.labels,
+    // a subquery's series keep the name their annotations print
+    metricName: r.metricName,
     read: () => {
       const s = r.read()
       return s.hs ? floatSamples(s) : s
