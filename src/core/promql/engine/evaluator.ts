@@ -95,13 +95,18 @@ export interface RangeInput {
    * results), for annotations: Prometheus keeps it on the series until the query's end.
    */
   readonly metricName?: string
+  /**
+   * A subquery's series whose name is due to be dropped (delayed name removal keeps it until the
+   * end of the query: engine.go's StorageSeries carry DropName into the range function).
+   */
+  readonly dropName?: boolean
   /** Samples without stale markers (range functions never see them). */
   read(): RawSeries
 }
 
 /** A range source series over arrays that are already there (subqueries). */
-function materialized(s: RawSeries, metricName?: string): RangeInput {
-  return {labels: s.labels, metricName, read: () => s}
+function materialized(s: RawSeries, metricName?: string, dropName = false): RangeInput {
+  return {labels: s.labels, metricName, dropName, read: () => s}
 }
 
 function metricNameOf(rs: RangeInput): string {
@@ -661,11 +666,12 @@ export class Evaluator {
         this.level.addBoth(0, s.ts.length)
         this.hold(s.ts.length)
       }
-      const r: RawSeries = {labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
+      // the end of the query: a pending name drop is applied (cleanupMetricLabels)
+      const r: RawSeries = {labels: rs.dropName ? withoutMetadata(s.labels) : s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
       if (s.hs) r.hs = s.hs.slice()
       out.push(r)
     }
-    return out
+    return src.series.some((rs) => rs.dropName) ? mergeRawSameLabelset(out) : out
   }
 
   private async evalMatrixSelector(m: MatrixSelector, times: Float64Array, func?: string): Promise<RangeSource> {
@@ -733,7 +739,9 @@ export class Evaluator {
       series.push(materialized({labels: [], ts: inner, vs: v.vals}))
       points += n
     } else if (v.type === 'vector') {
-      const finished = this.finish(v.series)
+      // with delayed name removal the names stay, marked (runSubquery does not clean up)
+      const delayed = this.delayedNameRemoval
+      const finished = delayed ? v.series : this.finish(v.series)
       for (let k = 0; k < finished.length; k++) {
         const s = finished[k]!
         const name = v.series[k]!.labels.find((l) => l.name === METRIC_NAME)?.value
@@ -749,7 +757,7 @@ export class Evaluator {
         points += ts.length
         const raw: RawSeries = {labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}
         if (hs) raw.hs = hs
-        series.push(materialized(raw, name ?? ''))
+        series.push(materialized(raw, name ?? '', delayed && this.dropName.has(s)))
       }
     }
     // the points are held already: the evaluation of the subquery's expression left them held
@@ -819,7 +827,7 @@ export class Evaluator {
       this.counterInfo(name, rs, argPos)
       this.hold(points)
       const res: StepSeries = {labels: s.labels, vals, has}
-      out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : this.markDropName(res))
+      out.push(KEEP_NAME_FUNCTIONS.has(name) && !rs.dropName ? res : this.markDropName(res))
     }
     return out
   }
@@ -946,6 +954,39 @@ export class Evaluator {
     this.rangeEvalHeld(before, args, v, n)
     return v
   }
+}
+
+function withoutMetadata(ls: Labels): Labels {
+  return ls.filter((l) => l.name !== METRIC_NAME && l.name !== '__type__' && l.name !== '__unit__')
+}
+
+/**
+ * Series of a matrix result that equal label sets make one (engine.go mergeSeriesWithSameLabelset):
+ * their samples in time order, two at the same time an error.
+ */
+function mergeRawSameLabelset(series: RawSeries[]): RawSeries[] {
+  const byKey = new Map<string, RawSeries[]>()
+  for (const s of series) {
+    const k = labelsKey(s.labels)
+    const list = byKey.get(k)
+    if (list) list.push(s)
+    else byKey.set(k, [s])
+  }
+  const out: RawSeries[] = []
+  for (const list of byKey.values()) {
+    if (list.length === 1) {
+      out.push(list[0]!)
+      continue
+    }
+    const points: {t: number; v: number; h: FloatHistogram | undefined}[] = []
+    for (const s of list) for (let i = 0; i < s.ts.length; i++) points.push({t: s.ts[i]!, v: s.vs[i]!, h: s.hs?.[i]})
+    points.sort((a, b) => a.t - b.t)
+    for (let i = 1; i < points.length; i++) if (points[i]!.t === points[i - 1]!.t) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+    const r: RawSeries = {labels: list[0]!.labels, ts: Float64Array.from(points, (p) => p.t), vs: Float64Array.from(points, (p) => p.v)}
+    if (list.some((s) => s.hs)) r.hs = points.map((p) => p.h)
+    out.push(r)
+  }
+  return out
 }
 
 function sameLabelsetOf(ev: Evaluator, v: EvalValue, mark: number): EvalValue {
