@@ -118,7 +118,9 @@ export function rangeWithoutHistograms(src: RangeSource, func: string): RangeSou
 function floatRange(r: RangeInput): RangeInput {
   return {
     labels: r.labels,
+    // a subquery's series keep the name their annotations print, and its pending drop
     metricName: r.metricName,
+    dropName: r.dropName,
     read: () => {
       const s = r.read()
       return s.hs ? floatSamples(s) : s
