@@ -184,6 +184,7 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
   const series = src.series.map((r): RangeInput => ({
     labels: r.labels,
     metricName: r.metricName,
+    dropName: r.dropName,
     read: () => {
       const s = r.read()
       if (!s.hs) return s
