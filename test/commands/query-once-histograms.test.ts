@@ -54,7 +54,12 @@ describe('thanosts query-once: native histograms', function () {
   before(async function () {
     prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, extraArgs: ['--web.enable-remote-write-receiver']})
     const samples = Array.from({length: N}, (_, k) => ({t: T0 + k * STEP, h: sample(k + 1)}))
-    await remoteWriteHistograms(prom.url, [{labels: {__name__: 'histogram_metric', job: 'nh'}, samples}])
+    // 25 populated buckets of 1 each: more than the table lists
+    const wide = Histogram.of({schema: 0, count: 25, sum: 25, positiveSpans: [0, 25], positiveBuckets: [1, ...new Array<number>(24).fill(0)]})
+    await remoteWriteHistograms(prom.url, [
+      {labels: {__name__: 'histogram_metric', job: 'nh'}, samples},
+      {labels: {__name__: 'histogram_wide', job: 'nh'}, samples: [{t: LAST, h: wide}]},
+    ])
     sidecar = await startSidecar(prom)
     store = ['--store', `127.0.0.1:${sidecar.grpcPort}`]
     querier = await runQuerier(querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, replicaLabels: ['replica'], httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
@@ -85,6 +90,17 @@ describe('thanosts query-once: native histograms', function () {
       assert.match(r.stdout, new RegExp(`\\(1,2\\]: ${3 * N}\\b`))
       assert.doesNotMatch(r.stdout, /undefined|NaN/)
     }
+  })
+
+  it('table: a histogram with many buckets lists the first 20 and counts the rest', async function () {
+    const r = await cli(['histogram_wide', '--time', at, ...store])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /count=25 sum=25/)
+    assert.equal((r.stdout.match(/\(\d+(\.\d+)?,\d+(\.\d+)?\]: 1\b/g) ?? []).length, 20, r.stdout)
+    assert.match(r.stdout, /… 5 more buckets \(--output json has them all\)/)
+    const json = await cli(['histogram_wide', '--time', at, ...store, '--output', 'json'])
+    const d = JSON.parse(json.stdout) as {result: {histogram: [number, {buckets: unknown[]}]}[]}
+    assert.equal(d.result[0]!.histogram[1].buckets.length, 25)
   })
 
   it('json: the API shape, histogram in place of value; local evaluation equals Prometheus', async function () {
