@@ -8,12 +8,12 @@
  * name the metric) and experimental functions (sort_by_label, histogram_quantiles, limit_ratio).
  */
 import assert from 'node:assert/strict'
-import {nopLogger} from '../../src/core/log.js'
-import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
+import type {RunningQuerier} from '../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {samples, type SeriesSpec} from '../helpers/openmetrics.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {apiPost, queryParams, type ApiAnswer} from '../helpers/prom-api.js'
+import {startQuerier} from '../helpers/querier.js'
 import {startSidecar} from '../helpers/sidecar.js'
 
 const START = Date.UTC(2026, 10, 20, 0, 0, 0)
@@ -143,13 +143,8 @@ describe('interop: PromQL annotations as Prometheus 3 gives them', function () {
       extraArgs: ['--enable-feature=promql-experimental-functions,promql-delayed-name-removal'],
     })
     sidecar = await startSidecar(prom)
-    querier = await runQuerier(querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, replicaLabels: ['replica'], httpGracePeriodMs: 300, grpcGracePeriodMs: 300, enableDelayedNameRemoval: true}))
+    querier = await startQuerier([`127.0.0.1:${sidecar.grpcPort}`], {replicaLabels: ['replica'], enableDelayedNameRemoval: true})
     url = `http://127.0.0.1:${querier.httpPort}`
-    const deadline = Date.now() + 30_000
-    while (querier.endpoints.storeRefs().length < 1) {
-      if (Date.now() > deadline) throw new Error('the querier does not see the sidecar')
-      await new Promise((r) => setTimeout(r, 100))
-    }
   })
 
   after(async function () {

@@ -8,12 +8,12 @@
  *   samplesRead, peakSamples, and per step for range queries), and the same timing keys.
  */
 import assert from 'node:assert/strict'
-import {nopLogger} from '../../src/core/log.js'
-import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
+import type {RunningQuerier} from '../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {samples, type SeriesSpec} from '../helpers/openmetrics.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {apiPost, queryParams, type ApiAnswer, type ApiParams} from '../helpers/prom-api.js'
+import {startQuerier} from '../helpers/querier.js'
 import {startSidecar} from '../helpers/sidecar.js'
 
 const T0 = Date.UTC(2026, 10, 20, 0, 0, 0)
@@ -48,22 +48,8 @@ describe('interop: query limits and stats as Prometheus 3', function () {
     this.timeout(120_000)
     prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, series: data, extraArgs: [`--query.max-samples=${MAX_SAMPLES}`, '--enable-feature=promql-per-step-stats,promql-extended-range-selectors,promql-experimental-functions']})
     sidecar = await startSidecar(prom)
-    querier = await runQuerier(
-      querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {
-        infoTimeoutMs: 2_000,
-        replicaLabels: ['replica'],
-        maxSamples: MAX_SAMPLES,
-        enablePerStepStats: true,
-        httpGracePeriodMs: 300,
-        grpcGracePeriodMs: 300,
-      }),
-    )
+    querier = await startQuerier([`127.0.0.1:${sidecar.grpcPort}`], {replicaLabels: ['replica'], maxSamples: MAX_SAMPLES, enablePerStepStats: true})
     url = `http://127.0.0.1:${querier.httpPort}`
-    const deadline = Date.now() + 30_000
-    while (querier.endpoints.storeRefs().length < 1) {
-      if (Date.now() > deadline) throw new Error('the querier does not see the sidecar')
-      await new Promise((r) => setTimeout(r, 100))
-    }
   })
 
   after(async function () {

@@ -9,13 +9,13 @@
  * labels (Prometheus orders aggregation output by a Go map).
  */
 import assert from 'node:assert/strict'
-import {nopLogger} from '../../src/core/log.js'
-import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
+import type {RunningQuerier} from '../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {nativeHistogramWriteSeries} from '../core/chunkenc/native-histogram-fixtures.js'
 import {remoteWriteHistograms} from '../helpers/native-histogram-remote-write.js'
 import {apiPost, queryParams} from '../helpers/prom-api.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
+import {startQuerier} from '../helpers/querier.js'
 import {startSidecar} from '../helpers/sidecar.js'
 
 const H2 = 2 * 3600_000
@@ -137,13 +137,8 @@ describe('interop: native histograms through our sidecar and querier equal Prome
     prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, extraArgs: ['--web.enable-remote-write-receiver']})
     await remoteWriteHistograms(prom.url, nativeHistogramWriteSeries(T0))
     sidecar = await startSidecar(prom)
-    querier = await runQuerier(querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, replicaLabels: ['replica'], httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
+    querier = await startQuerier([`127.0.0.1:${sidecar.grpcPort}`], {replicaLabels: ['replica']})
     url = `http://127.0.0.1:${querier.httpPort}`
-    const deadline = Date.now() + 30_000
-    while (querier.endpoints.storeRefs().length < 1) {
-      if (Date.now() > deadline) throw new Error('the querier does not see the sidecar')
-      await new Promise((r) => setTimeout(r, 100))
-    }
   })
 
   after(async function () {

@@ -10,14 +10,14 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {compareResponses, type ApiResponse} from '../../bench/compare.js'
-import {nopLogger} from '../../src/core/log.js'
-import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
+import type {RunningQuerier} from '../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {StoreClient} from '../../src/core/storeapi/store-client.js'
 import {prometheus3} from '../helpers/peers.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {apiGet, apiPost, queryParams, type ApiParams} from '../helpers/prom-api.js'
 import {floatExpr, generatedSeries} from '../helpers/promql-gen.js'
+import {startQuerier} from '../helpers/querier.js'
 import {startSidecar} from '../helpers/sidecar.js'
 
 const HOURS = 6
@@ -73,13 +73,8 @@ describe('interop: thanosts beside a real Prometheus 3', function () {
       extraArgs: ['--query.max-samples=100000000'],
     })
     sidecar = await startSidecar(prom)
-    querier = await runQuerier(querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, replicaLabels: ['replica'], httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
+    querier = await startQuerier([`127.0.0.1:${sidecar.grpcPort}`], {replicaLabels: ['replica']})
     url = `http://127.0.0.1:${querier.httpPort}`
-    const deadline = Date.now() + 30_000
-    while (querier.endpoints.storeRefs().length < 1) {
-      if (Date.now() > deadline) throw new Error('the querier does not see the sidecar')
-      await new Promise((r) => setTimeout(r, 100))
-    }
   })
 
   after(async function () {
