@@ -6,6 +6,7 @@
  * with upstream's message naming every overlapping block and the range they share.
  */
 import type {BlockMeta} from '../block/meta.js'
+import {formatOverlaps, overlappingBlocks} from '../block/overlaps.js'
 import {compareStrings} from '../labels/labels.js'
 
 export interface Group {
@@ -57,71 +58,6 @@ function combinedExtensions(metas: readonly BlockMeta[]): Record<string, unknown
     for (const k of Object.keys(combined)) if (!(k in e)) delete combined[k]
   }
   return combined
-}
-
-export interface Overlap {
-  /** The range all blocks of the overlap share. */
-  min: number
-  max: number
-  blocks: BlockMeta[]
-}
-
-/** tsdb.OverlappingBlocks: groups of blocks overlapping in time; `metas` sorted by minTime. */
-export function overlappingBlocks(metas: readonly BlockMeta[]): Overlap[] {
-  if (metas.length <= 1) return []
-  const overlaps: BlockMeta[][] = []
-  let pending: BlockMeta[] = [metas[0]!]
-  let continuous = true
-  for (const b of metas.slice(1)) {
-    const still: BlockMeta[] = []
-    for (const p of pending) {
-      if (b.minTime >= p.maxTime) {
-        continuous = false
-        continue
-      }
-      still.push(p)
-    }
-    pending = [...still, b]
-    if (still.length === 0) continue
-    if (continuous && overlaps.length > 0) {
-      overlaps[overlaps.length - 1]!.push(b)
-      continue
-    }
-    overlaps.push([...still, b])
-    continuous = true
-  }
-  return overlaps.map((blocks) => {
-    let min = 0
-    let max = Number.MAX_SAFE_INTEGER
-    for (const b of blocks) {
-      if (max > b.maxTime) max = b.maxTime
-      if (min < b.minTime) min = b.minTime
-    }
-    return {min, max, blocks}
-  })
-}
-
-/** Go's time.Duration String for whole seconds (`2h0m0s`, `45m0s`, `10s`, `0s`). */
-function goDuration(ms: number): string {
-  let s = Math.trunc(ms / 1000)
-  if (s === 0) return '0s'
-  const neg = s < 0
-  s = Math.abs(s)
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  const sec = s % 60
-  const out = h > 0 ? `${h}h${m}m${sec}s` : m > 0 ? `${m}m${sec}s` : `${sec}s`
-  return neg ? `-${out}` : out
-}
-
-/** tsdb.Overlaps.String: one line per overlap. */
-export function formatOverlaps(overlaps: readonly Overlap[]): string {
-  return overlaps
-    .map((o) => {
-      const blocks = o.blocks.map((m) => `<ulid: ${m.ulid}, mint: ${m.minTime}, maxt: ${m.maxTime}, range: ${goDuration(m.maxTime - m.minTime)}>`)
-      return `[mint: ${o.min}, maxt: ${o.max}, range: ${goDuration(o.max - o.min)}, blocks: ${o.blocks.length}]: ${blocks.join(', ')}`
-    })
-    .join('\n')
 }
 
 /**

@@ -5,6 +5,7 @@
  * --delete-delay. A retention of 0 keeps that resolution forever.
  */
 import {RESOLUTION_1H, RESOLUTION_5M, RESOLUTION_RAW, type BlockMeta} from '../block/meta.js'
+import {goSeconds} from '../block/overlaps.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from '../objstore/bucket.js'
 import {markForDeletion} from './block-ops.js'
@@ -30,15 +31,6 @@ function retentionOf(r: RetentionByResolution, resolution: number): number {
   }
 }
 
-/** Go's Duration.String for the whole-hour and minute values retention takes (e.g. 240h0m0s). */
-function goDuration(ms: number): string {
-  const s = Math.floor(ms / 1000)
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  const sec = s % 60
-  return h > 0 ? `${h}h${m}m${sec}s` : m > 0 ? `${m}m${sec}s` : `${sec}s`
-}
-
 /** @returns the blocks marked. */
 export async function applyRetention(bucket: Bucket, metas: ReadonlyMap<string, BlockMeta>, r: RetentionByResolution, logger: Logger, onMarked: () => void, signal?: AbortSignal, now = Date.now()): Promise<string[]> {
   logger.info('start optional retention')
@@ -50,7 +42,7 @@ export async function applyRetention(bucket: Bucket, metas: ReadonlyMap<string, 
     if (now <= maxTime + keep) continue
     logger.info('applying retention: marking block for deletion', {id, maxTime: new Date(maxTime).toISOString()})
     try {
-      if (await markForDeletion(bucket, id, `block exceeding retention of ${goDuration(keep)}`, logger, {signal})) onMarked()
+      if (await markForDeletion(bucket, id, `block exceeding retention of ${goSeconds(keep)}`, logger, {signal})) onMarked()
     } catch (e) {
       throw retry(e, 'delete block')
     }

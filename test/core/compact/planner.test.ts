@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict'
 import {emptyThanosMeta, type BlockMeta} from '../../../src/core/block/meta.js'
 import {newUlid} from '../../../src/core/block/ulid.js'
-import {formatOverlaps, groupBlocks, groupOverlaps, overlappingBlocks} from '../../../src/core/compact/group.js'
+import {formatOverlaps, overlappingBlocks} from '../../../src/core/block/overlaps.js'
+import {groupBlocks, groupOverlaps} from '../../../src/core/compact/group.js'
 import {plan, splitByRange} from '../../../src/core/compact/planner.js'
 
 let n = 0
