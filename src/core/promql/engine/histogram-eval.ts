@@ -11,6 +11,7 @@ import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {CounterResetHint} from '../../histogram/schema.js'
 import type {AggregateExpr, BinaryExpr} from '../parser/ast.js'
 import {evalAggregate} from './aggregate.js'
+import {histogramIgnoredInAggregationInfo} from './annotations.js'
 import {resultLabels, signature} from './binary.js'
 import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
 import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type WindowResult} from './histogram-ops.js'
@@ -33,8 +34,27 @@ export function evalAggregateWithHistograms(ev: Evaluator, e: AggregateExpr, inp
     const f = evalAggregate(ev, e, floatSeries(ev, floats), param, n)
     return f.type === 'vector' ? {type: 'vector', series: [...f.series, ...hist]} : f
   }
-  return evalAggregate(ev, e, floatSeries(ev, input), param, n)
+  const out = evalAggregate(ev, e, floatSeries(ev, input), param, n)
+  annotateIgnoredHistograms(ev, e, input, param)
+  return out
 }
+
+/**
+ * engine.go aggregation / aggregationK: min, max, stddev, stdvar, quantile and topk, bottomk
+ * skip each histogram sample with an info (the former at the aggregated expression, topk and
+ * bottomk at the whole aggregation). topk/bottomk look at no sample at a step whose k is
+ * below 1, nor at all when the aggregation fails on its parameter (evaluated before).
+ */
+function annotateIgnoredHistograms(ev: Evaluator, e: AggregateExpr, input: StepSeries[], param: EvalValue | undefined): void {
+  if (!IGNORING_AGGREGATIONS.has(e.op)) return
+  const k = e.op === 'topk' || e.op === 'bottomk' ? (param?.type === 'scalar' ? param.vals : undefined) : undefined
+  const seen = input.some((s) => s.hists?.some((h, i) => h !== undefined && s.has[i] && (k === undefined || k[i]! >= 1)))
+  if (!seen) return
+  const pos = e.op === 'topk' || e.op === 'bottomk' ? e.posRange : e.expr.posRange
+  ev.annotate(histogramIgnoredInAggregationInfo(e.op, pos))
+}
+
+const IGNORING_AGGREGATIONS = new Set(['min', 'max', 'stddev', 'stdvar', 'quantile', 'topk', 'bottomk'])
 
 /** Adds the histogram results of a binary operation to `res`, the float results. */
 export function withHistogramBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, r: EvalValue, res: EvalValue, n: number): EvalValue {

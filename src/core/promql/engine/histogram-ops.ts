@@ -4,12 +4,13 @@
  * from): histogram_count/sum/avg/stddev/stdvar/fraction/quantile (functions.go), sum and avg
  * aggregations (engine.go aggregation), and the arithmetic operators between histograms and
  * scalars or histograms (engine.go vectorElemBinop). Results are Compact(0)ed as Prometheus
- * does. Annotations are not produced here yet.
+ * does, with the annotations Prometheus emits for them (util/annotations/annotations.go).
  */
 import {ExecutionError} from '../../errors.js'
-import {FloatHistogram} from '../../histogram/float-histogram.js'
-import {CounterResetHint} from '../../histogram/schema.js'
-import {labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
+import {FloatHistogram, NHCB_BOUNDS_RECONCILED} from '../../histogram/float-histogram.js'
+import {CounterResetHint, HistogramError} from '../../histogram/schema.js'
+import {getLabel, labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
+import {histogramCounterResetCollisionWarning, mismatchedCustomBucketsHistogramsInfo, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning} from './annotations.js'
 import type {AggregateExpr, BinaryExpr, Call} from '../parser/ast.js'
 import {histogramFraction, histogramQuantile, histogramStdVar} from '../functions/native-histogram.js'
 import type {Evaluator} from './evaluator.js'
@@ -122,6 +123,8 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
       let count = 0
       let floats = false
       let bad = false
+      let resetSeen = false
+      let notResetSeen = false
       for (const s of g.members) {
         if (!s.has[i]) continue
         const h = s.hists?.[i]
@@ -131,17 +134,23 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
         }
         count++
         if (bad) continue
+        if (h.counterResetHint === CounterResetHint.CounterReset) resetSeen = true
+        else if (h.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true
         if (acc === undefined) acc = h.copy()
         else {
           try {
-            acc.add(h)
-          } catch {
+            if (acc.add(h) & NHCB_BOUNDS_RECONCILED) ev.annotate(mismatchedCustomBucketsHistogramsInfo(e.expr.posRange, 'aggregation'))
+          } catch (err) {
+            if (!(err instanceof HistogramError)) throw err
+            // handleAggregationError: named for the member that could not be added
+            ev.annotate(mixedExponentialCustomHistogramsWarning(getLabel(s.labels, METRIC_NAME), e.expr.posRange))
             bad = true
           }
         }
       }
       if (acc === undefined) continue
       if (floats) {
+        ev.annotate(mixedFloatsHistogramsAggWarning(e.expr.posRange))
         // a mix: no result at this step, for the float aggregation neither
         for (const s of g.members) {
           if (!s.has[i] || s.hists?.[i] !== undefined) continue
@@ -152,6 +161,8 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
         continue
       }
       if (bad) continue
+      // engine.go: checked on the groups that have a result
+      if (resetSeen && notResetSeen) ev.annotate(histogramCounterResetCollisionWarning(e.expr.posRange, 'aggregation'))
       if (e.op === 'avg') acc.div(count)
       hists[i] = acc.compact(0)
       vals[i] = Number.NaN
