@@ -62,8 +62,8 @@ export function withHistogramBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, 
   if (!(l.type === 'vector' && l.series.some((s) => s.hists)) && !(r.type === 'vector' && r.series.some((s) => s.hists))) return res
   if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return res
   let hist: StepSeries[] = []
-  if (l.type === 'vector' && r.type === 'scalar') hist = histogramScalar(ev, e.op, l.series, r.vals, false)
-  else if (l.type === 'scalar' && r.type === 'vector') hist = histogramScalar(ev, e.op, r.series, l.vals, true)
+  if (l.type === 'vector' && r.type === 'scalar') hist = histogramScalar(ev, e, l.series, r.vals, false)
+  else if (l.type === 'scalar' && r.type === 'vector') hist = histogramScalar(ev, e, r.series, l.vals, true)
   else if (l.type === 'vector' && r.type === 'vector') {
     const vm = e.vectorMatching ?? {card: 'one-to-one' as const, matchingLabels: [], on: false, include: []}
     hist = histogramVector(ev, e, l.series, r.series, n, (ls) => signature(ls, vm), (a, b) => resultLabels(a, b, vm, e.op))

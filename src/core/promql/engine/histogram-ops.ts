@@ -7,10 +7,10 @@
  * does, with the annotations Prometheus emits for them (util/annotations/annotations.go).
  */
 import {ExecutionError} from '../../errors.js'
-import {FloatHistogram, NHCB_BOUNDS_RECONCILED} from '../../histogram/float-histogram.js'
+import {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED} from '../../histogram/float-histogram.js'
 import {CounterResetHint, HistogramError} from '../../histogram/schema.js'
 import {getLabel, labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
-import {histogramCounterResetCollisionWarning, mismatchedCustomBucketsHistogramsInfo, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning} from './annotations.js'
+import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, type Annotation} from './annotations.js'
 import type {AggregateExpr, BinaryExpr, Call} from '../parser/ast.js'
 import {histogramFraction, histogramQuantile, histogramStdVar} from '../functions/native-histogram.js'
 import type {Evaluator} from './evaluator.js'
@@ -186,9 +186,16 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
  * makes a gauge, as Mul does) for a vector and a scalar. Other operators with a histogram
  * give no result (engine.go: incompatible sample types).
  */
-export function histogramScalar(ev: Evaluator, op: string, vs: StepSeries[], sc: Float64Array, scalarLeft: boolean): StepSeries[] {
+export function histogramScalar(ev: Evaluator, e: BinaryExpr, vs: StepSeries[], sc: Float64Array, scalarLeft: boolean): StepSeries[] {
+  const op = e.op
   const out: StepSeries[] = []
-  if (op !== '*' && !(op === '/' && !scalarLeft)) return out
+  if (op !== '*' && !(op === '/' && !scalarLeft)) {
+    // VectorscalarBinop: every histogram sample is an incompatible pair, without result
+    if (vs.some((s) => s.hists?.some((h, i) => h !== undefined && s.has[i]))) {
+      ev.annotate(scalarLeft ? incompatibleTypesInBinOpInfo('float', op, 'histogram', e.posRange) : incompatibleTypesInBinOpInfo('histogram', op, 'float', e.posRange))
+    }
+    return out
+  }
   for (const s of vs) {
     const hs = s.hists
     if (!hs) continue
@@ -219,9 +226,11 @@ export function histogramScalar(ev: Evaluator, op: string, vs: StepSeries[], sc:
  */
 export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], n: number, signature: (ls: Labels) => string, resultLabels: (l: Labels, r: Labels) => Labels): StepSeries[] {
   const op = e.op
-  if (!['+', '-', '*', '/', '==', '!='].includes(op)) return []
   const card = e.vectorMatching?.card ?? 'one-to-one'
-  if (card !== 'one-to-one') return []
+  if (card !== 'one-to-one') {
+    annotateIncompatiblePairs(ev, e, lhs, rhs, n, signature)
+    return []
+  }
   const right = new Map<string, StepSeries[]>()
   for (const s of rhs) {
     const k = signature(s.labels)
@@ -231,6 +240,8 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
   }
   const cmp = op === '==' || op === '!='
   const out: StepSeries[] = []
+  // VectorBinop keeps the last annotation of each step (lastErr)
+  const last = new Array<Annotation | undefined>(n)
   for (const l of lhs) {
     const rs = right.get(signature(l.labels))
     if (!rs) continue
@@ -246,6 +257,11 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
         const a = l.hists?.[i]
         const b = r.hists?.[i]
         if (a === undefined && b === undefined) continue
+        const bad = incompatiblePair(e, a !== undefined, b !== undefined)
+        if (bad) {
+          last[i] = bad
+          continue
+        }
         let res: FloatHistogram | undefined
         if (cmp) {
           if (a === undefined || b === undefined) continue
@@ -262,16 +278,22 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
           try {
             if ((op === '+' || op === '-') && a && b) {
               res = a.copy()
-              if (op === '+') res.add(b)
-              else {
-                res.sub(b)
-                res.counterResetHint = CounterResetHint.Gauge
+              const flags = op === '+' ? res.add(b) : res.sub(b)
+              if (op === '-') res.counterResetHint = CounterResetHint.Gauge
+              const what = op === '+' ? 'addition' : 'subtraction'
+              if (flags & NHCB_BOUNDS_RECONCILED) last[i] = mismatchedCustomBucketsHistogramsInfo(e.posRange, what)
+              if (flags & COUNTER_RESET_COLLISION) {
+                // vectorElemBinop returns the collision as its error: the pair has no result
+                last[i] = histogramCounterResetCollisionWarning(e.posRange, what)
+                continue
               }
             } else if (op === '*' && a && !b) res = a.copy().mul(r.vals[i]!)
             else if (op === '*' && !a && b) res = b.copy().mul(l.vals[i]!)
             else if (op === '/' && a && !b) res = a.copy().div(r.vals[i]!)
             else continue
-          } catch {
+          } catch (err) {
+            if (!(err instanceof HistogramError)) throw err
+            last[i] = incompatibleBucketLayoutInBinOpWarning(op, e.posRange)
             continue
           }
           res = res.compact(0)
@@ -289,7 +311,45 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
       out.push(res)
     }
   }
+  for (const a of last) if (a) ev.annotate(a)
   return out
+}
+
+/**
+ * vectorElemBinop's incompatible sample types: the info for a pair (a, b: which side is a
+ * histogram) the operator has no result for, undefined when it has one.
+ */
+function incompatiblePair(e: BinaryExpr, a: boolean, b: boolean): Annotation | undefined {
+  const op = e.op
+  let ok: boolean
+  if (a && b) ok = op === '+' || op === '-' || op === '==' || op === '!='
+  else if (a) ok = op === '*' || op === '/'
+  else if (b) ok = op === '*'
+  else return undefined
+  return ok ? undefined : incompatibleTypesInBinOpInfo(a ? 'histogram' : 'float', op, b ? 'histogram' : 'float', e.posRange)
+}
+
+/** The incompatible-types infos of a group_left/group_right operation with histograms (no histogram results). */
+function annotateIncompatiblePairs(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], n: number, signature: (ls: Labels) => string): void {
+  if (!lhs.some((s) => s.hists) && !rhs.some((s) => s.hists)) return
+  const right = new Map<string, StepSeries[]>()
+  for (const s of rhs) {
+    const k = signature(s.labels)
+    const l = right.get(k)
+    if (l) l.push(s)
+    else right.set(k, [s])
+  }
+  const last = new Array<Annotation | undefined>(n)
+  for (const l of lhs) {
+    for (const r of right.get(signature(l.labels)) ?? []) {
+      for (let i = 0; i < n; i++) {
+        if (!l.has[i] || !r.has[i]) continue
+        const bad = incompatiblePair(e, l.hists?.[i] !== undefined, r.hists?.[i] !== undefined)
+        if (bad) last[i] = bad
+      }
+    }
+  }
+  for (const a of last) if (a) ev.annotate(a)
 }
 
 /**
