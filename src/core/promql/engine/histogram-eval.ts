@@ -9,9 +9,11 @@
  */
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {CounterResetHint} from '../../histogram/schema.js'
-import type {AggregateExpr, BinaryExpr} from '../parser/ast.js'
+import type {AggregateExpr, BinaryExpr, Call, Expr, PositionRange} from '../parser/ast.js'
+import {getLabel, METRIC_NAME} from '../../labels/labels.js'
+import {unwrapParens} from './step-invariant.js'
 import {evalAggregate} from './aggregate.js'
-import {histogramIgnoredInAggregationInfo} from './annotations.js'
+import {histogramIgnoredInAggregationInfo, histogramIgnoredInMixedRangeInfo} from './annotations.js'
 import {resultLabels, signature} from './binary.js'
 import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
 import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type WindowResult} from './histogram-ops.js'
@@ -129,19 +131,61 @@ export function presenceOnly(ev: Evaluator, series: StepSeries[]): StepSeries[] 
  */
 const TYPE_AGNOSTIC_RANGE = new Set(['count_over_time', 'present_over_time', 'absent_over_time'])
 
-/** A range argument as a float-only range function reads it: histogram samples removed. */
-export function rangeWithoutHistograms(src: RangeSource, func: string): RangeSource {
+/**
+ * The float-only range functions that say so when a window held floats and histograms
+ * (functions.go: HistogramIgnoredInMixedRangeInfo, at the function's first argument).
+ */
+const MIXED_RANGE_INFO = new Set([
+  'min_over_time', 'max_over_time', 'ts_of_min_over_time', 'ts_of_max_over_time', 'stddev_over_time', 'stdvar_over_time',
+  'mad_over_time', 'quantile_over_time', 'deriv', 'predict_linear', 'double_exponential_smoothing',
+])
+
+/**
+ * A range argument as a float-only range function reads it: histogram samples removed, with
+ * the mixed-range info for each window of `c` that held both kinds.
+ */
+export function rangeWithoutHistograms(src: RangeSource, func: string, ev?: Evaluator, times?: Float64Array, c?: Call): RangeSource {
   if (TYPE_AGNOSTIC_RANGE.has(func)) return src
-  return {...src, series: src.series.map(floatRange)}
+  const check = ev && times && c && MIXED_RANGE_INFO.has(func) ? {ev, times, pos: argPos(c.args[0])} : undefined
+  return {...src, series: src.series.map((r) => floatRange(r, check && ((s) => {
+    if (windowsMixed(src, check.times, s)) check.ev.annotate(histogramIgnoredInMixedRangeInfo(r.metricName ?? getLabel(r.labels, METRIC_NAME), check.pos))
+  })))}
 }
 
-function floatRange(r: RangeInput): RangeInput {
+/** Prometheus's args[0].PositionRange(); a subquery's is the query's start (see evaluator.ts rangeArgPos). */
+function argPos(e: Expr | undefined): PositionRange {
+  if (!e) return {start: 0, end: 0}
+  const a = unwrapParens(e)
+  return a.kind === 'SubqueryExpr' ? {start: 0, end: 0} : e.posRange
+}
+
+/** Whether a window of some step (left-open, as the kernels read them) holds floats and histograms. */
+function windowsMixed(src: RangeSource, times: Float64Array, s: RawSeries): boolean {
+  const hs = s.hs!
+  for (let i = 0; i < times.length; i++) {
+    const end = (src.at ?? times[i]!) - src.offset
+    const from = upperBound(s.ts, end - src.range)
+    const to = upperBound(s.ts, end)
+    let f = false
+    let h = false
+    for (let k = from; k < to && !(f && h); k++) {
+      if (hs[k] === undefined) f = true
+      else h = true
+    }
+    if (f && h) return true
+  }
+  return false
+}
+
+function floatRange(r: RangeInput, onHists?: (s: RawSeries) => void): RangeInput {
   return {
     labels: r.labels,
     metricName: r.metricName,
     read: () => {
       const s = r.read()
-      return s.hs ? floatSamples(s) : s
+      if (!s.hs) return s
+      onHists?.(s)
+      return floatSamples(s)
     },
   }
 }
