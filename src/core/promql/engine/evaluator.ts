@@ -865,7 +865,7 @@ export class Evaluator {
       }
       validateRangeParams(name, params)
       if (HISTOGRAM_RANGE_FUNCTIONS.has(name) && !range.mode) {
-        const series = applyRangeWithHistograms(this, range, times, name, params)
+        const series = applyRangeWithHistograms(this, range, times, name, params, c)
         if (range.subqueryPoints) this.cur -= range.subqueryPoints
         return {type: 'vector', series}
       }

@@ -13,10 +13,10 @@ import type {AggregateExpr, BinaryExpr, Call, Expr, PositionRange} from '../pars
 import {getLabel, METRIC_NAME} from '../../labels/labels.js'
 import {unwrapParens} from './step-invariant.js'
 import {evalAggregate} from './aggregate.js'
-import {histogramIgnoredInAggregationInfo, histogramIgnoredInMixedRangeInfo} from './annotations.js'
+import {histogramIgnoredInAggregationInfo, histogramIgnoredInMixedRangeInfo, mixedFloatsHistogramsWarning} from './annotations.js'
 import {resultLabels, signature} from './binary.js'
 import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
-import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type WindowResult} from './histogram-ops.js'
+import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type HistogramIssues, type WindowResult} from './histogram-ops.js'
 import {KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {upperBound} from './evaluator.js'
@@ -241,15 +241,19 @@ export function subqueryHistogram(h: FloatHistogram | undefined): FloatHistogram
  * rate and friends and sum/avg_over_time a window holding both has no result, functions.go:
  * "encountered a mix of histograms and floats").
  */
-export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[]): StepSeries[] {
+export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[], c?: Call): StepSeries[] {
   const held: RawSeries[] = []
+  const names = new Map<RawSeries, string>()
+  const pos = argPos(c?.args[0])
   const series = src.series.map((r): RangeInput => ({
     labels: r.labels,
     read: () => {
       const s = r.read()
       if (!s.hs) return s
       // the arrays may be scratch reused by the next read: copy what is kept
-      held.push({labels: s.labels, ts: s.ts.slice(), vs: s.vs, hs: s.hs.slice()})
+      const kept: RawSeries = {labels: s.labels, ts: s.ts.slice(), vs: s.vs, hs: s.hs.slice()}
+      held.push(kept)
+      names.set(kept, r.metricName ?? getLabel(r.labels, METRIC_NAME))
       return {labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0)}
     },
   }))
@@ -260,6 +264,8 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
   const kernel = RANGE_KERNELS[name]!
   const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range, stOverlap: false}
   for (const s of held) {
+    const issues: HistogramIssues = {metricName: names.get(s)!, pos, add: (a) => ev.annotate(a)}
+    const mixed = () => ev.annotate(mixedFloatsHistogramsWarning(issues.metricName, pos))
     const n = times.length
     const vals = new Float64Array(n)
     const hists = new Array<FloatHistogram | undefined>(n)
@@ -299,15 +305,20 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
           break
         case 'sum_over_time':
         case 'avg_over_time':
-          r = histogramSumOverTime(hs, from, to, name === 'avg_over_time')
+          r = histogramSumOverTime(hs, from, to, name === 'avg_over_time', issues)
           break
         default: {
-          if (to - from < 2) continue
-          // a window with floats and histograms has no result (mixed samples)
+          // a window with floats and histograms has no result (mixed samples): extrapolatedRate
+          // looks at the whole window first, instantValue at its last two samples
+          if (instant && to - from < 2) continue
           let floats = false
           for (let k = instant ? to - 2 : from; k < to; k++) if (hs[k] === undefined) floats = true
-          if (floats) continue
-          r = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate)
+          if (floats) {
+            mixed()
+            continue
+          }
+          if (to - from < 2) continue
+          r = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate, issues) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate, issues)
         }
       }
       if (r === undefined) continue

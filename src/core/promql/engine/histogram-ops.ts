@@ -10,8 +10,8 @@ import {ExecutionError} from '../../errors.js'
 import {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED} from '../../histogram/float-histogram.js'
 import {CounterResetHint, HistogramError} from '../../histogram/schema.js'
 import {getLabel, labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
-import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, type Annotation} from './annotations.js'
-import type {AggregateExpr, BinaryExpr, Call} from '../parser/ast.js'
+import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, mixedFloatsHistogramsWarning, nativeHistogramNotCounterWarning, nativeHistogramNotGaugeWarning, type Annotation, type HistogramOperation} from './annotations.js'
+import type {AggregateExpr, BinaryExpr, Call, PositionRange} from '../parser/ast.js'
 import {histogramFraction, histogramQuantile, histogramStdVar} from '../functions/native-histogram.js'
 import type {Evaluator} from './evaluator.js'
 import {callInstantFunction} from './instant-functions.js'
@@ -357,6 +357,16 @@ function annotateIncompatiblePairs(ev: Evaluator, e: BinaryExpr, lhs: StepSeries
  * funcSumOverTime, funcAvgOverTime, funcLastOverTime, funcFirstOverTime, funcChanges,
  * funcResets).
  */
+/**
+ * Where a range function over histograms reports what it met (functions.go annotates at the
+ * function's first argument, named for the series).
+ */
+export interface HistogramIssues {
+  readonly metricName: string
+  readonly pos: PositionRange
+  add(a: Annotation): void
+}
+
 export const HISTOGRAM_RANGE_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'sum_over_time', 'avg_over_time', 'last_over_time', 'first_over_time', 'changes', 'resets'])
 
 /** A window's result: a histogram or a float; undefined for none. */
@@ -368,21 +378,34 @@ export type WindowResult = FloatHistogram | number | undefined
  * or histograms that cannot be added, has no result (functions.go: mixed floats and
  * histograms).
  */
-export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[], from: number, to: number, avg: boolean): FloatHistogram | undefined {
+export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[], from: number, to: number, avg: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   let acc: FloatHistogram | undefined
+  let resetSeen = false
+  let notResetSeen = false
+  let reconciled = false
   for (let k = from; k < to; k++) {
     const h = hs[k]
-    if (h === undefined) return undefined
+    if (h === undefined) {
+      issues?.add(mixedFloatsHistogramsWarning(issues.metricName, issues.pos))
+      return undefined
+    }
+    if (h.counterResetHint === CounterResetHint.CounterReset) resetSeen = true
+    else if (h.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true
     if (acc === undefined) acc = h.copy()
     else {
       try {
-        acc.add(h)
-      } catch {
+        if (acc.add(h) & NHCB_BOUNDS_RECONCILED) reconciled = true
+      } catch (err) {
+        if (!(err instanceof HistogramError)) throw err
+        // funcSumOverTime/funcAvgOverTime: this warning alone, the others are dropped
+        issues?.add(mixedExponentialCustomHistogramsWarning(issues.metricName, issues.pos))
         return undefined
       }
     }
   }
   if (acc === undefined) return undefined
+  if (issues && resetSeen && notResetSeen) issues.add(histogramCounterResetCollisionWarning(issues.pos, 'aggregation'))
+  if (issues && reconciled) issues.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, 'aggregation'))
   if (avg) acc.div(to - from)
   return acc.compact(0)
 }
@@ -418,12 +441,16 @@ export function histogramChangesOrResets(vs: Float64Array, hs: readonly (FloatHi
  * Undefined when there is no result (fewer than two samples, mixed exponential and custom
  * buckets).
  */
-export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], from: number, to: number, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean): FloatHistogram | undefined {
+export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], from: number, to: number, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   const count = to - from
   if (count < 2) return undefined
   let prev = hs[from]!
   const last = hs[to - 1]!
   let custom = prev.usesCustomBuckets()
+  const notCounter = () => issues?.add(nativeHistogramNotCounterWarning(issues.metricName, issues.pos))
+  const mixedSchemas = () => issues?.add(mixedExponentialCustomHistogramsWarning(issues.metricName, issues.pos))
+  const reconciled = (op: HistogramOperation) => issues?.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, op))
+  if (isCounter && (prev.counterResetHint === CounterResetHint.Gauge || last.counterResetHint === CounterResetHint.Gauge)) notCounter()
   if (isCounter) {
     const second = hs[from + 1]!
     if (second.detectReset(prev)) {
@@ -434,26 +461,37 @@ export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], f
       custom = second.usesCustomBuckets()
     }
   }
-  if (last.usesCustomBuckets() !== custom) return undefined
+  if (last.usesCustomBuckets() !== custom) {
+    mixedSchemas()
+    return undefined
+  }
   let minSchema = Math.min(last.schema, prev.schema)
   for (let k = from + 1; k < to - 1; k++) {
     const c = hs[k]!
     if (!isCounter) continue
+    if (c.counterResetHint === CounterResetHint.Gauge) notCounter()
     if (c.schema < minSchema) minSchema = c.schema
-    if (c.usesCustomBuckets() !== custom) return undefined
+    if (c.usesCustomBuckets() !== custom) {
+      mixedSchemas()
+      return undefined
+    }
   }
   const h = last.copyToSchema(minSchema)
   try {
-    h.sub(prev)
+    if (h.sub(prev) & NHCB_BOUNDS_RECONCILED) reconciled('subtraction')
     if (isCounter) {
       let p = prev
       for (let k = from + 1; k < to; k++) {
         const c = hs[k]!
-        if (c.detectReset(p)) h.add(p)
+        if (c.detectReset(p) && h.add(p) & NHCB_BOUNDS_RECONCILED) reconciled('addition')
         p = c
       }
+    } else if (hs[from]!.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge) {
+      issues?.add(nativeHistogramNotGaugeWarning(issues.metricName, issues.pos))
     }
-  } catch {
+  } catch (err) {
+    if (!(err instanceof HistogramError)) throw err
+    mixedSchemas()
     return undefined
   }
   const firstT = ts[from]!
@@ -482,16 +520,23 @@ export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], f
  * difference (irate: the last one alone when DetectReset says it reset), irate divided by
  * their distance in seconds. A gauge, Compact(0).
  */
-export function histogramInstantRate(ts: Float64Array, hs: readonly FloatHistogram[], to: number, isRate: boolean): FloatHistogram | undefined {
+export function histogramInstantRate(ts: Float64Array, hs: readonly FloatHistogram[], to: number, isRate: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   const a = hs[to - 2]!
   const b = hs[to - 1]!
   const dt = ts[to - 1]! - ts[to - 2]!
   if (dt === 0) return undefined
+  const aGauge = a.counterResetHint === CounterResetHint.Gauge
+  const bGauge = b.counterResetHint === CounterResetHint.Gauge
+  // irate is for counters, idelta for gauges
+  if (issues && isRate && (aGauge || bGauge)) issues.add(nativeHistogramNotCounterWarning(issues.metricName, issues.pos))
+  if (issues && !isRate && !(aGauge && bGauge)) issues.add(nativeHistogramNotGaugeWarning(issues.metricName, issues.pos))
   const r = b.copy()
   if (!isRate || !b.detectReset(a)) {
     try {
-      r.sub(a)
-    } catch {
+      if (r.sub(a) & NHCB_BOUNDS_RECONCILED) issues?.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, 'subtraction'))
+    } catch (err) {
+      if (!(err instanceof HistogramError)) throw err
+      issues?.add(mixedExponentialCustomHistogramsWarning(issues.metricName, issues.pos))
       return undefined
     }
   }
