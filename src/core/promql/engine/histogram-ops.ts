@@ -10,9 +10,9 @@ import {ExecutionError} from '../../errors.js'
 import {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED} from '../../histogram/float-histogram.js'
 import {CounterResetHint, HistogramError} from '../../histogram/schema.js'
 import {getLabel, labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
-import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, mixedFloatsHistogramsWarning, nativeHistogramNotCounterWarning, nativeHistogramNotGaugeWarning, type Annotation, type HistogramOperation} from './annotations.js'
+import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, mixedFloatsHistogramsWarning, nativeHistogramFractionNaNsInfo, nativeHistogramNotCounterWarning, nativeHistogramNotGaugeWarning, nativeHistogramQuantileNaNResultInfo, nativeHistogramQuantileNaNSkewInfo, type Annotation, type HistogramOperation} from './annotations.js'
 import type {AggregateExpr, BinaryExpr, Call, PositionRange} from '../parser/ast.js'
-import {histogramFraction, histogramQuantile, histogramStdVar} from '../functions/native-histogram.js'
+import {histogramFraction, histogramQuantile, histogramStdVar, type NanNote} from '../functions/native-histogram.js'
 import type {Evaluator} from './evaluator.js'
 import {callInstantFunction} from './instant-functions.js'
 import {withoutHistograms} from './histogram-eval.js'
@@ -34,7 +34,7 @@ export const HISTOGRAM_TRANSPARENT_FUNCTIONS = new Set(['label_replace', 'label_
 const hasHists = (v: EvalValue | undefined): boolean => v?.type === 'vector' && v.series.some((s) => s.hists)
 
 /** One float per histogram step of each series (simpleHistogramFunc); float steps are dropped. */
-function perHistogram(ev: Evaluator, series: StepSeries[], f: (h: FloatHistogram, step: number) => number): StepSeries[] {
+function perHistogram(ev: Evaluator, series: StepSeries[], f: (h: FloatHistogram, step: number, s: StepSeries) => number): StepSeries[] {
   const out: StepSeries[] = []
   for (const s of series) {
     const hs = s.hists
@@ -46,7 +46,7 @@ function perHistogram(ev: Evaluator, series: StepSeries[], f: (h: FloatHistogram
     for (let i = 0; i < n; i++) {
       const h = hs[i]
       if (!s.has[i] || h === undefined) continue
-      vals[i] = f(h, i)
+      vals[i] = f(h, i, s)
       has[i] = 1
       any = true
     }
@@ -65,14 +65,31 @@ export function callHistogramFunction(ev: Evaluator, c: Call, args: EvalValue[],
   if (stat) return {type: 'vector', series: args[0]?.type === 'vector' ? perHistogram(ev, args[0].series, stat) : []}
   if (name === 'histogram_quantile' && hasHists(args[1])) {
     const q = scalarArg(args[0], name)
-    const native = perHistogram(ev, (args[1] as {series: StepSeries[]}).series, (h, i) => histogramQuantile(q[i]!, h))
+    // quantile.go annotates NaN observations at the call's first argument
+    const pos = c.args[0]!.posRange
+    const note: NanNote = {nanResult: false, skewed: false}
+    const native = perHistogram(ev, (args[1] as {series: StepSeries[]}).series, (h, i, s) => {
+      note.nanResult = note.skewed = false
+      const r = histogramQuantile(q[i]!, h, note)
+      const metric = getLabel(s.labels, METRIC_NAME)
+      if (note.nanResult) ev.annotate(nativeHistogramQuantileNaNResultInfo(metric, pos))
+      if (note.skewed) ev.annotate(nativeHistogramQuantileNaNSkewInfo(metric, pos))
+      return r
+    })
     const classic = callInstantFunction(ev, c, [args[0]!, withoutHistograms(ev, args[1]!)], times)
     return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
   }
   if (name === 'histogram_fraction' && hasHists(args[2])) {
     const lo = scalarArg(args[0], name)
     const hi = scalarArg(args[1], name)
-    const native = perHistogram(ev, (args[2] as {series: StepSeries[]}).series, (h, i) => histogramFraction(lo[i]!, hi[i]!, h))
+    const pos = c.args[0]!.posRange
+    const note: NanNote = {nanResult: false, skewed: false}
+    const native = perHistogram(ev, (args[2] as {series: StepSeries[]}).series, (h, i, s) => {
+      note.skewed = false
+      const r = histogramFraction(lo[i]!, hi[i]!, h, note)
+      if (note.skewed) ev.annotate(nativeHistogramFractionNaNsInfo(getLabel(s.labels, METRIC_NAME), pos))
+      return r
+    })
     const classic = callInstantFunction(ev, c, [args[0]!, args[1]!, withoutHistograms(ev, args[2]!)], times)
     return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
   }
