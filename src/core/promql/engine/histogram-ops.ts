@@ -10,8 +10,9 @@ import {ExecutionError} from '../../errors.js'
 import {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED} from '../../histogram/float-histogram.js'
 import {CounterResetHint, HistogramError} from '../../histogram/schema.js'
 import {getLabel, labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
-import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, mixedFloatsHistogramsWarning, nativeHistogramFractionNaNsInfo, nativeHistogramNotCounterWarning, nativeHistogramNotGaugeWarning, nativeHistogramQuantileNaNResultInfo, nativeHistogramQuantileNaNSkewInfo, type Annotation, type HistogramOperation} from './annotations.js'
+import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedClassicNativeHistogramsWarning, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, mixedFloatsHistogramsWarning, nativeHistogramFractionNaNsInfo, nativeHistogramNotCounterWarning, nativeHistogramNotGaugeWarning, nativeHistogramQuantileNaNResultInfo, nativeHistogramQuantileNaNSkewInfo, type Annotation, type HistogramOperation} from './annotations.js'
 import type {AggregateExpr, BinaryExpr, Call, PositionRange} from '../parser/ast.js'
+import {parseGoFloat} from '../format-float.js'
 import {histogramFraction, histogramQuantile, histogramStdVar, type NanNote} from '../functions/native-histogram.js'
 import type {Evaluator} from './evaluator.js'
 import {callInstantFunction} from './instant-functions.js'
@@ -64,6 +65,7 @@ export function callHistogramFunction(ev: Evaluator, c: Call, args: EvalValue[],
   const stat = STATS[name]
   if (stat) return {type: 'vector', series: args[0]?.type === 'vector' ? perHistogram(ev, args[0].series, stat) : []}
   if (name === 'histogram_quantile' && hasHists(args[1])) {
+    args = [args[0]!, splitClassicNative(ev, args[1]!, c.args[1]!.posRange)]
     const q = scalarArg(args[0], name)
     // quantile.go annotates NaN observations at the call's first argument
     const pos = c.args[0]!.posRange
@@ -80,6 +82,7 @@ export function callHistogramFunction(ev: Evaluator, c: Call, args: EvalValue[],
     return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
   }
   if (name === 'histogram_fraction' && hasHists(args[2])) {
+    args = [args[0]!, args[1]!, splitClassicNative(ev, args[2]!, c.args[2]!.posRange)]
     const lo = scalarArg(args[0], name)
     const hi = scalarArg(args[1], name)
     const pos = c.args[0]!.posRange
@@ -94,6 +97,54 @@ export function callHistogramFunction(ev: Evaluator, c: Call, args: EvalValue[],
     return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
   }
   return undefined
+}
+
+/**
+ * engine.go resetHistograms: at a step where a native histogram has the labels of a classic
+ * histogram's buckets (its series without `le`, with a valid `le`), neither is evaluated and a
+ * warning names the metric (at the histogram argument). The value without those samples.
+ */
+function splitClassicNative(ev: Evaluator, v: EvalValue, pos: PositionRange): EvalValue {
+  if (v.type !== 'vector') return v
+  const classic = new Map<string, StepSeries[]>()
+  for (const s of v.series) {
+    const le = s.labels.find((l) => l.name === 'le')
+    if (!le || parseGoFloat(le.value) === undefined) continue
+    const k = labelsKey(s.labels.filter((l) => l.name !== 'le'))
+    const g = classic.get(k)
+    if (g) g.push(s)
+    else classic.set(k, [s])
+  }
+  if (classic.size === 0) return v
+  const masks = new Map<StepSeries, Uint8Array>()
+  const mask = (s: StepSeries, i: number): void => {
+    let m = masks.get(s)
+    if (!m) masks.set(s, (m = s.has.slice()))
+    m[i] = 0
+  }
+  for (const s of v.series) {
+    if (!s.hists) continue
+    const g = classic.get(labelsKey(s.labels))
+    if (!g) continue
+    for (let i = 0; i < s.has.length; i++) {
+      if (!s.has[i] || s.hists[i] === undefined) continue
+      const buckets = g.filter((b) => b.has[i] && b.hists?.[i] === undefined)
+      if (buckets.length === 0) continue
+      ev.annotate(mixedClassicNativeHistogramsWarning(getLabel(s.labels, METRIC_NAME), pos))
+      mask(s, i)
+      for (const b of buckets) mask(b, i)
+    }
+  }
+  if (masks.size === 0) return v
+  return {
+    type: 'vector',
+    series: v.series.map((s) => {
+      const m = masks.get(s)
+      if (!m) return s
+      const out: StepSeries = {...s, has: m}
+      return ev.shouldDropName(s) ? ev.markDropName(out) : out
+    }),
+  }
 }
 
 function scalarArg(v: EvalValue | undefined, name: string): Float64Array {
