@@ -15,7 +15,7 @@ import type {AggregateExpr, BinaryExpr, Call, PositionRange} from '../parser/ast
 import {parseGoFloat} from '../format-float.js'
 import {histogramFraction, histogramQuantile, histogramStdVar, type NanNote} from '../functions/native-histogram.js'
 import type {Evaluator} from './evaluator.js'
-import {callInstantFunction} from './instant-functions.js'
+import {callInstantFunction, quantileLabel, setLabel} from './instant-functions.js'
 import {withoutHistograms} from './histogram-eval.js'
 import type {EvalValue, StepSeries} from './types.js'
 
@@ -79,6 +79,29 @@ export function callHistogramFunction(ev: Evaluator, c: Call, args: EvalValue[],
       return r
     })
     const classic = callInstantFunction(ev, c, [args[0]!, withoutHistograms(ev, args[1]!)], times)
+    return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
+  }
+  if (name === 'histogram_quantiles' && hasHists(args[0])) {
+    // functions.go funcHistogramQuantiles: per quantile, the native histograms (labelled with
+    // it), then the classic buckets; NaN-observation infos at the histogram argument
+    const pos = c.args[0]!.posRange
+    const input = splitClassicNative(ev, args[0]!, pos)
+    const label = args[1]?.type === 'string' ? args[1].v : ''
+    const native: StepSeries[] = []
+    const note: NanNote = {nanResult: false, skewed: false}
+    for (let k = 2; k < args.length; k++) {
+      const q = scalarArg(args[k], name)
+      const lv = quantileLabel(q[0]!)
+      for (const s of perHistogram(ev, (input as {series: StepSeries[]}).series, (h, i, s) => {
+        note.nanResult = note.skewed = false
+        const r = histogramQuantile(q[i]!, h, note)
+        const metric = getLabel(s.labels, METRIC_NAME)
+        if (note.nanResult) ev.annotate(nativeHistogramQuantileNaNResultInfo(metric, pos))
+        if (note.skewed) ev.annotate(nativeHistogramQuantileNaNSkewInfo(metric, pos))
+        return r
+      })) native.push(ev.markDropName({...s, labels: setLabel(s.labels, label, lv)}))
+    }
+    const classic = callInstantFunction(ev, c, [withoutHistograms(ev, input), ...args.slice(1)], times)
     return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
   }
   if (name === 'histogram_fraction' && hasHists(args[2])) {
