@@ -257,7 +257,7 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
       return {labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0)}
     },
   }))
-  const out = ev.applyRangeKernel({...src, series}, times, name, params)
+  const out = ev.applyRangeKernel({...src, series}, times, name, params, c)
   const isCounter = name === 'rate' || name === 'increase' || name === 'irate'
   const isRate = name === 'rate' || name === 'irate'
   const instant = name === 'irate' || name === 'idelta'
