@@ -2,6 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 import {errorKind} from '../core/errors.js'
 import {evaluateOverStores} from '../core/query-once/local-source.js'
 import {runQueryOnce} from '../core/query-once/run.js'
+import {parseEngineFeatures} from '../core/promql/engine/features.js'
 import type {OutputFormat} from '../core/query-once/render.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
 
@@ -37,6 +38,7 @@ Exit codes: 0 ok, 1 query or store error, 2 usage error.`
     timeout: durationFlag({description: 'Query timeout.', default: 120_000, defaultHelp: async () => '2m'}),
     output: Flags.string({char: 'o', description: 'Output format.', options: ['table', 'json', 'csv'], default: 'table'}),
     'time-columns': Flags.boolean({description: 'Range results in a table: one column per timestamp instead of a summary.', default: false}),
+    'enable-feature': Flags.string({description: 'Comma separated feature names to enable, for local evaluation (--store). Valid options for now: promql-delayed-name-removal (__name__ removed only at the end of the query, as Prometheus 3\'s feature).', multiple: true, default: []}),
     explain: Flags.boolean({description: 'Also print which replica served which stretch of each series, with holes where no replica had data (thanosts queriers and --store).', default: false}),
     ...logFlags,
     // a one-shot command: only problems are worth printing by default
@@ -65,6 +67,7 @@ Exit codes: 0 ok, 1 query or store error, 2 usage error.`
           timeColumns: flags['time-columns'],
           color,
           explain: flags.explain,
+          enableDelayedNameRemoval: parseEngineFeatures(flags['enable-feature']).enableDelayedNameRemoval,
         },
         (q, cfg) => evaluateOverStores(q, cfg, logger),
       )

@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import {runQuerier} from '../core/query/querier.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
+import {parseEngineFeatures} from '../core/promql/engine/features.js'
 
 export default class Query extends Command {
   static override summary = 'Query many StoreAPI endpoints (sidecars, queriers) through one Prometheus-compatible HTTP API, deduplicating HA replicas.'
@@ -27,7 +28,7 @@ evaluates PromQL. Serves Prometheus's HTTP API v1 (Grafana works against it as a
     'query.timeout': durationFlag({description: 'Maximum time to process a query.', default: 120_000, defaultHelp: async () => '2m'}),
     'query.max-concurrent': Flags.integer({description: 'Maximum number of queries processed concurrently.', default: 20, min: 1}),
     'query.max-samples': Flags.integer({description: 'Maximum number of samples a single query can load into memory.', default: 50_000_000, min: 1}),
-    'enable-feature': Flags.string({description: 'Comma separated feature names to enable. Valid options for now: promql-per-step-stats (per-step sample counts in the stats of queries asking stats=all, as Prometheus\'s feature).', multiple: true, default: []}),
+    'enable-feature': Flags.string({description: 'Comma separated feature names to enable. Valid options for now: promql-per-step-stats (per-step sample counts in the stats of queries asking stats=all, as Prometheus\'s feature), promql-delayed-name-removal (__name__ removed only at the end of the query, as Prometheus 3\'s feature).', multiple: true, default: []}),
     'query.lookback-delta': durationFlag({description: 'The maximum lookback duration for retrieving metrics during expression evaluations (default 5m).'}),
     'grpc-client-tls-secure': Flags.boolean({description: 'Use TLS when talking to the gRPC stores.', default: false}),
     'grpc-client-tls-cert': Flags.string({description: 'TLS client certificate file (mutual TLS).', default: ''}),
@@ -76,7 +77,7 @@ evaluates PromQL. Serves Prometheus's HTTP API v1 (Grafana works against it as a
         queryTimeoutMs: flags['query.timeout'],
         maxConcurrent: flags['query.max-concurrent'],
         maxSamples: flags['query.max-samples'],
-        enablePerStepStats: flags['enable-feature'].flatMap((f) => f.split(',')).some((f) => f.trim() === 'promql-per-step-stats'),
+        ...parseEngineFeatures(flags['enable-feature']),
         lookbackDeltaMs: flags['query.lookback-delta'],
         routePrefix: flags['web.route-prefix'],
         externalPrefix: flags['web.external-prefix'],

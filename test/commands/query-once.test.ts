@@ -92,6 +92,18 @@ describe('thanosts query-once', function () {
     assert.ok(noDedup.stdout.trim().split('\n').length - 1 < 31, 'replica 0 alone shows the gap')
   })
 
+  it('--enable-feature=promql-delayed-name-removal: label_replace still reads __name__ after rate()', async function () {
+    const expr = 'label_replace(rate(demo_requests_total{job="api"}[5m]), "n", "$1", "__name__", "(.*)")'
+    const names = async (extra: string[]) => {
+      const r = await cli([expr, '--time', at, ...stores, '--query.replica-label', 'replica', '--output', 'json', ...extra])
+      assert.equal(r.code, 0, r.stderr)
+      return (JSON.parse(r.stdout) as {result: {metric: Record<string, string>}[]}).result.map((x) => x.metric.n ?? '')
+    }
+    // off by default, as Prometheus: the name is gone when label_replace runs
+    assert.deepEqual(await names([]), [''])
+    assert.deepEqual(await names(['--enable-feature', 'promql-delayed-name-removal']), ['demo_requests_total'])
+  })
+
   it('asks Prometheus itself with --query.url, and answers equal the local evaluation', async function () {
     const viaProm = await cli(['sum by (job) (rate(demo_requests_total[5m]))', '--time', String((T0 + 200 * STEP) / 1000), '--query.url', proms[1]!.url, '--output', 'json'])
     const local = await cli(['sum by (job) (rate(demo_requests_total[5m]))', '--time', String((T0 + 200 * STEP) / 1000), ...stores, '--query.replica-label', 'replica', '--output', 'json'])

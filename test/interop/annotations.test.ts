@@ -143,7 +143,7 @@ describe('interop: PromQL annotations as Prometheus 3 gives them', function () {
       extraArgs: ['--enable-feature=promql-experimental-functions,promql-delayed-name-removal'],
     })
     sidecar = await startSidecar(prom)
-    querier = await runQuerier(querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, replicaLabels: ['replica'], httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
+    querier = await runQuerier(querierConfig([`127.0.0.1:${sidecar.grpcPort}`], nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, replicaLabels: ['replica'], httpGracePeriodMs: 300, grpcGracePeriodMs: 300, enableDelayedNameRemoval: true}))
     url = `http://127.0.0.1:${querier.httpPort}`
     const deadline = Date.now() + 30_000
     while (querier.endpoints.storeRefs().length < 1) {

@@ -248,7 +248,7 @@ function usesNative(cmd: EvalCmd, native: readonly Labels[]): boolean {
 export async function runFile(file: string): Promise<FileResult> {
   const cmds = parseScript(readFileSync(file, 'utf8'))
   const q = new MemoryQueryable()
-  const engine = new Engine({timeout: 30_000})
+  const engine = new Engine({timeout: 30_000, enableDelayedNameRemoval: true})
   const r: FileResult = {file: path.basename(file), passed: 0, failed: 0, skipped: 0, failures: [], skippedLines: []}
   let native: Labels[] = []
   for (const cmd of cmds) {

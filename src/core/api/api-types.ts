@@ -20,14 +20,12 @@ export interface ApiHistogramValue {
 export type ApiHistogramPoint = [number, ApiHistogramValue]
 
 /**
- * A float sample has `value`, a native histogram sample `histogram` instead (never both).
- * `value` (and ApiMatrixSeries.values) stay typed as always present because the readers of
- * these shapes (query-once's renderers, the web UI) read floats only so far; for a histogram
- * sample they are absent at run time.
+ * A float sample has `value`, a native histogram sample `histogram` instead (never both;
+ * web/api/v1/json_codec.go marshalSampleJSON).
  */
 export interface ApiVectorSample {
   metric: Record<string, string>
-  value: ApiPoint
+  value?: ApiPoint
   histogram?: ApiHistogramPoint
 }
 
@@ -38,7 +36,7 @@ export interface ApiVectorSample {
  */
 export interface ApiMatrixSeries {
   metric: Record<string, string>
-  values: ApiPoint[]
+  values?: ApiPoint[]
   histograms?: ApiHistogramPoint[]
 }
 

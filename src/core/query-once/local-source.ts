@@ -35,7 +35,7 @@ export async function evaluateOverStores(q: ResolvedQuery, cfg: QueryOnceConfig,
       timeoutMs: cfg.timeoutMs,
       explain,
     })
-    const engine = new Engine({timeout: cfg.timeoutMs})
+    const engine = new Engine({timeout: cfg.timeoutMs, enableDelayedNameRemoval: cfg.enableDelayedNameRemoval})
     const expr = parseExpr(q.query)
     // the text, for the positions annotations print
     const opts = {query: q.query}

@@ -28,6 +28,8 @@ export interface QueryOnceConfig {
   color: boolean
   /** Also print which replica served which stretch of each series (explain=true). */
   explain?: boolean
+  /** --enable-feature=promql-delayed-name-removal, for local evaluation (--store) */
+  enableDelayedNameRemoval?: boolean
 }
 
 export interface ResolvedQuery {

@@ -54,6 +54,8 @@ export interface QuerierConfig {
   maxSamples: number
   /** --enable-feature=promql-per-step-stats: per-step sample counts for stats=all, as Prometheus's feature */
   enablePerStepStats?: boolean
+  /** --enable-feature=promql-delayed-name-removal: __name__ removed at the end of the query, as Prometheus 3's feature */
+  enableDelayedNameRemoval?: boolean
   lookbackDeltaMs?: number
   routePrefix: string
   /**
@@ -141,7 +143,7 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
   const proxy = new ProxyStore({stores: () => endpoints.storeRefs(), responseTimeoutMs: cfg.responseTimeoutMs, logger: log})
   // rules, targets, metadata, exemplars: fanned out to every endpoint that announces them
   const globalFanout = new GlobalViewFanout({endpoints: (a) => endpoints.globalViewEndpoints(a), logger: log})
-  const engine = new Engine({timeout: cfg.queryTimeoutMs, maxSamples: cfg.maxSamples, lookbackDelta: cfg.lookbackDeltaMs, enablePerStepStats: cfg.enablePerStepStats, logger: log})
+  const engine = new Engine({timeout: cfg.queryTimeoutMs, maxSamples: cfg.maxSamples, lookbackDelta: cfg.lookbackDeltaMs, enablePerStepStats: cfg.enablePerStepStats, enableDelayedNameRemoval: cfg.enableDelayedNameRemoval, logger: log})
   const gate = new ConcurrencyGate(cfg.maxConcurrent, registry)
   const duration = new Histogram({
     name: 'http_request_duration_seconds',

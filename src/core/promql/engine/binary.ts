@@ -52,10 +52,10 @@ const METADATA_LABELS = new Set([METRIC_NAME, '__type__', '__unit__'])
  * The labels of a vector-vector result (engine.go resultMetric): the lhs labels; without name,
  * type and unit after arithmetic; one-to-one, only the `on` labels (so a comparison with on()
  * drops __name__ unless it is listed) or all but the `ignoring` ones; then group_x's include
- * labels from the "one" side (rhs).
+ * labels from the "one" side (rhs). `dropName`: the bool comparison's name drop, when not delayed.
  */
-export function resultLabels(lhs: Labels, rhs: Labels, vm: VectorMatching, op: string): Labels {
-  let ls: Label[] = changesMetricSchema(op) ? lhs.filter((l) => !METADATA_LABELS.has(l.name)) : [...lhs]
+export function resultLabels(lhs: Labels, rhs: Labels, vm: VectorMatching, op: string, dropName = false): Labels {
+  let ls: Label[] = dropName || changesMetricSchema(op) ? lhs.filter((l) => !METADATA_LABELS.has(l.name)) : [...lhs]
   if (vm.card === 'one-to-one') {
     const names = new Set(vm.matchingLabels)
     ls = ls.filter((l) => names.has(l.name) === vm.on)
@@ -176,7 +176,9 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: 
     if (!m) labelCache.set(l, (m = new Map()))
     let x = m.get(r)
     if (!x) {
-      const labels = resultLabels(l, r, vm, op)
+      // a bool comparison drops the name here without delayed name removal (VectorBinop's
+      // dropMetricName), so that the match checks below see the labels without it
+      const labels = resultLabels(l, r, vm, op, dropsName && !ev.delayedNameRemoval)
       m.set(r, (x = {labels, key: labelsKey(labels)}))
     }
     return x

@@ -29,6 +29,12 @@ export interface EngineOptions {
   subqueryStep?: number
   /** Prometheus's --enable-feature=promql-per-step-stats: per-step sample counts for queries that ask (stats=all) */
   enablePerStepStats?: boolean
+  /**
+   * Prometheus 3's --enable-feature=promql-delayed-name-removal (EngineOpts.EnableDelayedNameRemoval,
+   * default off; promqltest runs with it): __name__ is removed at the end of the query, so
+   * functions reading labels still see it. Off, it goes where a function or operator drops it.
+   */
+  enableDelayedNameRemoval?: boolean
   logger?: Logger
 }
 
@@ -87,6 +93,7 @@ export class Engine {
       deadline: started + timeout,
       invariant: stepInvariantNodes(expr),
       perStepStats: (this.opts.enablePerStepStats ?? false) && (opts.perStepStats ?? false),
+      delayedNameRemoval: this.opts.enableDelayedNameRemoval ?? false,
     })
     // sort() warns where the evaluator's start and end differ, as engine.go (a one-step range too)
     ev.setSpan(times, start !== end)

@@ -46,6 +46,12 @@ export interface EvalContext {
   /** per-step sample stats (Prometheus's promql-per-step-stats with stats=all) */
   perStepStats?: boolean
   /**
+   * Prometheus 3's --enable-feature=promql-delayed-name-removal (EngineOpts.EnableDelayedNameRemoval):
+   * a dropped __name__ is only marked and removed at the end of the query. Off, it goes where
+   * the function or operator drops it (DropMetricName/DropReserved in promql/functions.go, engine.go).
+   */
+  delayedNameRemoval?: boolean
+  /**
    * performance.now() past which evaluation stops (the query timeout): checked between series,
    * as a long synchronous loop never lets the timeout's timer fire.
    */
@@ -89,13 +95,18 @@ export interface RangeInput {
    * results), for annotations: Prometheus keeps it on the series until the query's end.
    */
   readonly metricName?: string
+  /**
+   * A subquery's series whose name is due to be dropped (delayed name removal keeps it until the
+   * end of the query: engine.go's StorageSeries carry DropName into the range function).
+   */
+  readonly dropName?: boolean
   /** Samples without stale markers (range functions never see them). */
   read(): RawSeries
 }
 
 /** A range source series over arrays that are already there (subqueries). */
-function materialized(s: RawSeries, metricName?: string): RangeInput {
-  return {labels: s.labels, metricName, read: () => s}
+function materialized(s: RawSeries, metricName?: string, dropName = false): RangeInput {
+  return {labels: s.labels, metricName, dropName, read: () => s}
 }
 
 function metricNameOf(rs: RangeInput): string {
@@ -198,9 +209,45 @@ export class Evaluator {
     return this.spans.get(times) ?? times.length > 1
   }
 
-  markDropName(s: StepSeries): StepSeries {
-    this.dropName.add(s)
+  /** Whether __name__ drops are delayed to the end of the query (EvalContext.delayedNameRemoval). */
+  get delayedNameRemoval(): boolean {
+    return this.ctx.delayedNameRemoval ?? false
+  }
+
+  /**
+   * `s` loses its metric name: marked for the end of the query with delayed name removal, or
+   * now, in place (s is always the node's own new result series). `nameOnly`: without delayed
+   * removal only __name__ goes, not the type-and-unit labels (functions.go simpleHistogramFunc);
+   * the end of the query drops all three (cleanupMetricLabels, schema.IsMetadataLabel).
+   */
+  markDropName(s: StepSeries, nameOnly = false): StepSeries {
+    if (this.delayedNameRemoval) this.dropName.add(s)
+    else {
+      const before = s.labels.length
+      s.labels = s.labels.filter((l) => l.name !== METRIC_NAME && (nameOnly || (l.name !== '__type__' && l.name !== '__unit__')))
+      if (s.labels.length !== before) this.namesDropped++
+    }
     return s
+  }
+
+  /** How many series lost a label in markDropName without delayed name removal (see sameLabelset). */
+  private namesDropped = 0
+
+  /**
+   * Without delayed name removal, the per-step check of engine.go rangeEval (a series that a
+   * dropped name makes equal to another, at the same step, is an error; at other steps they are
+   * one series), run only when the node dropped a name since `mark` (namesDropped). `strict`:
+   * a range function's result, where any two equal label sets are an error (eval Call's
+   * `mat.ContainsSameLabelset()`), whatever their steps.
+   */
+  sameLabelset(series: StepSeries[], mark: number, strict = false): StepSeries[] {
+    if (this.delayedNameRemoval || this.namesDropped === mark || series.length < 2) return series
+    return mergeSameLabelset(series, strict)
+  }
+
+  /** A mark for sameLabelset. */
+  dropMark(): number {
+    return this.namesDropped
   }
 
   shouldDropName(s: StepSeries): boolean {
@@ -466,7 +513,11 @@ export class Evaluator {
         const v = await this.eval(e.expr, times)
         if (e.op === '+') return v
         if (v.type === 'scalar') return {type: 'scalar', vals: v.vals.map((x) => -x)}
-        if (v.type === 'vector') return {type: 'vector', series: v.series.map((s) => this.markDropName(negateHistograms(s, {labels: s.labels, vals: s.vals.map((x) => -x), has: s.has})))}
+        if (v.type === 'vector') {
+          // engine.go UnaryExpr: without delayed name removal, series the name drop makes equal are merged
+          const mark = this.dropMark()
+          return {type: 'vector', series: this.sameLabelset(v.series.map((s) => this.markDropName(negateHistograms(s, {labels: s.labels, vals: s.vals.map((x) => -x), has: s.has}))), mark)}
+        }
         return v
       }
       case 'VectorSelector':
@@ -474,10 +525,11 @@ export class Evaluator {
       case 'BinaryExpr': {
         const before = this.cur
         const [l, r] = [await this.eval(e.lhs, times), await this.eval(e.rhs, times)]
+        const mark = this.dropMark()
         // and/or/unless only test presence: histograms go through them (engine.go VectorAnd/Or/Unless)
         const setOp = e.op === 'and' || e.op === 'or' || e.op === 'unless'
         const res = setOp ? evalBinary(this, e, l, r, times.length) : evalBinary(this, e, withoutHistograms(this, l), withoutHistograms(this, r), times.length)
-        const v = withHistogramBinary(this, e, l, r, res, times.length)
+        const v = sameLabelsetOf(this, withHistogramBinary(this, e, l, r, res, times.length), mark)
         this.rangeEvalHeld(before, [l, r], v, times.length)
         return v
       }
@@ -617,11 +669,12 @@ export class Evaluator {
         this.level.addBoth(0, s.ts.length)
         this.hold(s.ts.length)
       }
-      const r: RawSeries = {labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
+      // the end of the query: a pending name drop is applied (cleanupMetricLabels)
+      const r: RawSeries = {labels: rs.dropName ? withoutMetadata(s.labels) : s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
       if (s.hs) r.hs = s.hs.slice()
       out.push(r)
     }
-    return out
+    return src.series.some((rs) => rs.dropName) ? mergeRawSameLabelset(out) : out
   }
 
   private async evalMatrixSelector(m: MatrixSelector, times: Float64Array, func?: string): Promise<RangeSource> {
@@ -689,7 +742,9 @@ export class Evaluator {
       series.push(materialized({labels: [], ts: inner, vs: v.vals}))
       points += n
     } else if (v.type === 'vector') {
-      const finished = this.finish(v.series)
+      // with delayed name removal the names stay, marked (runSubquery does not clean up)
+      const delayed = this.delayedNameRemoval
+      const finished = delayed ? v.series : this.finish(v.series)
       for (let k = 0; k < finished.length; k++) {
         const s = finished[k]!
         const name = v.series[k]!.labels.find((l) => l.name === METRIC_NAME)?.value
@@ -705,7 +760,7 @@ export class Evaluator {
         points += ts.length
         const raw: RawSeries = {labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}
         if (hs) raw.hs = hs
-        series.push(materialized(raw, name ?? ''))
+        series.push(materialized(raw, name ?? '', delayed && this.dropName.has(s)))
       }
     }
     // the points are held already: the evaluation of the subquery's expression left them held
@@ -775,7 +830,7 @@ export class Evaluator {
       this.counterInfo(name, rs, argPos)
       this.hold(points)
       const res: StepSeries = {labels: s.labels, vals, has}
-      out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : this.markDropName(res))
+      out.push(KEEP_NAME_FUNCTIONS.has(name) && !rs.dropName ? res : this.markDropName(res))
     }
     return out
   }
@@ -864,16 +919,18 @@ export class Evaluator {
         params.push(v.vals)
       }
       validateRangeParams(name, params)
+      const mark = this.dropMark()
       if (HISTOGRAM_RANGE_FUNCTIONS.has(name) && !range.mode) {
-        const series = applyRangeWithHistograms(this, range, times, name, params, c)
+        const series = this.sameLabelset(applyRangeWithHistograms(this, range, times, name, params, c), mark, true)
         if (range.subqueryPoints) this.cur -= range.subqueryPoints
         return {type: 'vector', series}
       }
       const src = rangeWithoutHistograms(range, name, this, times, c)
-      const series =
+      const applied =
         name === 'absent_over_time'
           ? absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], n, selectorOf(c.args[0]!))
           : this.applyRangeKernel(src, times, name, params, c)
+      const series = this.sameLabelset(applied, mark, true)
       // the subquery's points are let go; the parameters stay held, as upstream leaves them
       if (src.subqueryPoints) this.cur -= src.subqueryPoints
       return {type: 'vector', series}
@@ -895,7 +952,8 @@ export class Evaluator {
     // timestamp() and absent() read when (whether) there is a sample, whatever its type
     const presence = name === 'timestamp' || name === 'absent'
     const fnArgs = presence ? args.map((a): EvalValue => (a.type === 'vector' ? {type: 'vector', series: presenceOnly(this, a.series)} : a)) : transparent ? args : args.map((a) => withoutHistograms(this, a))
-    const v = hv ?? callInstantFunction(this, c, fnArgs, times)
+    const mark = this.dropMark()
+    const v = sameLabelsetOf(this, hv ?? callInstantFunction(this, c, fnArgs, times), mark)
     // label_replace and label_join pass their argument's samples on as they are
     if (name === 'label_replace' || name === 'label_join') return v
     const arg0 = c.args[0] && unwrapParens(c.args[0])
@@ -910,6 +968,78 @@ export class Evaluator {
     this.rangeEvalHeld(before, args, v, n)
     return v
   }
+}
+
+function withoutMetadata(ls: Labels): Labels {
+  return ls.filter((l) => l.name !== METRIC_NAME && l.name !== '__type__' && l.name !== '__unit__')
+}
+
+/**
+ * Series of a matrix result that equal label sets make one (engine.go mergeSeriesWithSameLabelset):
+ * their samples in time order, two at the same time an error.
+ */
+function mergeRawSameLabelset(series: RawSeries[]): RawSeries[] {
+  const byKey = new Map<string, RawSeries[]>()
+  for (const s of series) {
+    const k = labelsKey(s.labels)
+    const list = byKey.get(k)
+    if (list) list.push(s)
+    else byKey.set(k, [s])
+  }
+  const out: RawSeries[] = []
+  for (const list of byKey.values()) {
+    if (list.length === 1) {
+      out.push(list[0]!)
+      continue
+    }
+    const points: {t: number; v: number; h: FloatHistogram | undefined}[] = []
+    for (const s of list) for (let i = 0; i < s.ts.length; i++) points.push({t: s.ts[i]!, v: s.vs[i]!, h: s.hs?.[i]})
+    points.sort((a, b) => a.t - b.t)
+    for (let i = 1; i < points.length; i++) if (points[i]!.t === points[i - 1]!.t) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+    const r: RawSeries = {labels: list[0]!.labels, ts: Float64Array.from(points, (p) => p.t), vs: Float64Array.from(points, (p) => p.v)}
+    if (list.some((s) => s.hs)) r.hs = points.map((p) => p.h)
+    out.push(r)
+  }
+  return out
+}
+
+function sameLabelsetOf(ev: Evaluator, v: EvalValue, mark: number): EvalValue {
+  return v.type === 'vector' ? {type: 'vector', series: ev.sameLabelset(v.series, mark)} : v
+}
+
+/**
+ * Series with equal label sets as one (rangeEval's output series by label hash): an error where
+ * two have a sample at the same step, or, `strict`, at all.
+ */
+function mergeSameLabelset(series: StepSeries[], strict: boolean): StepSeries[] {
+  const byKey = new Map<string, number>()
+  const out: StepSeries[] = []
+  for (const s of series) {
+    const k = labelsKey(s.labels)
+    const at = byKey.get(k)
+    if (at === undefined) {
+      byKey.set(k, out.length)
+      out.push(s)
+      continue
+    }
+    if (strict) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+    const m = out[at]!
+    const merged: StepSeries = {labels: m.labels, vals: m.vals.slice(), has: m.has.slice()}
+    if (m.sampleTs || s.sampleTs) merged.sampleTs = m.sampleTs?.slice() ?? new Float64Array(m.has.length)
+    if (m.sampleSt || s.sampleSt) merged.sampleSt = m.sampleSt?.slice() ?? new Float64Array(m.has.length)
+    if (m.hists || s.hists) merged.hists = m.hists?.slice() ?? new Array<FloatHistogram | undefined>(m.has.length)
+    for (let i = 0; i < s.has.length; i++) {
+      if (!s.has[i]) continue
+      if (merged.has[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset')
+      merged.has[i] = 1
+      merged.vals[i] = s.vals[i]!
+      if (merged.sampleTs) merged.sampleTs[i] = s.sampleTs?.[i] ?? 0
+      if (merged.sampleSt) merged.sampleSt[i] = s.sampleSt?.[i] ?? 0
+      if (merged.hists) merged.hists[i] = s.hists?.[i]
+    }
+    out[at] = merged
+  }
+  return out
 }
 
 /** Adds a value's samples at each step (a scalar has one at every step). */

@@ -180,7 +180,9 @@ function windowsMixed(src: RangeSource, times: Float64Array, s: RawSeries): bool
 function floatRange(r: RangeInput, onHists?: (s: RawSeries) => void): RangeInput {
   return {
     labels: r.labels,
+    // a subquery's series keep the name their annotations print, and its pending drop
     metricName: r.metricName,
+    dropName: r.dropName,
     read: () => {
       const s = r.read()
       if (!s.hs) return s
@@ -241,12 +243,14 @@ export function subqueryHistogram(h: FloatHistogram | undefined): FloatHistogram
  * rate and friends and sum/avg_over_time a window holding both has no result, functions.go:
  * "encountered a mix of histograms and floats").
  */
-export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[], c?: Call): StepSeries[] {
+export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[], call?: Call): StepSeries[] {
   const held: RawSeries[] = []
   const names = new Map<RawSeries, string>()
-  const pos = argPos(c?.args[0])
+  const pos = argPos(call?.args[0])
   const series = src.series.map((r): RangeInput => ({
     labels: r.labels,
+    metricName: r.metricName,
+    dropName: r.dropName,
     read: () => {
       const s = r.read()
       if (!s.hs) return s
@@ -257,7 +261,8 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
       return {labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0)}
     },
   }))
-  const out = ev.applyRangeKernel({...src, series}, times, name, params, c)
+  // the call gives the float kernel's annotations their position
+  const out = ev.applyRangeKernel({...src, series}, times, name, params, call)
   const isCounter = name === 'rate' || name === 'increase' || name === 'irate'
   const isRate = name === 'rate' || name === 'irate'
   const instant = name === 'irate' || name === 'idelta'

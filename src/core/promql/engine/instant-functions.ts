@@ -262,7 +262,7 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       checkQuantiles(ev, q, c.args[0]!)
       const pos = argPos(c, 1)
       const log = new MonotonicityLog(n)
-      const series = classicHistogram(ev, vec(args[1], name), n, pos, quantileOf(q, log), times)
+      const series = classicHistogram(ev, vec(args[1], name), n, pos, quantileOf(ev, q, log), times)
       log.emit(ev, pos)
       return {type: 'vector', series}
     }
@@ -282,7 +282,7 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       const checked = new Set<string>()
       const log = new MonotonicityLog(n)
       for (const q of qs) {
-        for (const s of classicHistogram(ev, series, n, pos, quantileOf(q, log, checked), times)) {
+        for (const s of classicHistogram(ev, series, n, pos, quantileOf(ev, q, log, checked), times)) {
           out.push(ev.markDropName({...s, labels: setLabel(s.labels, label, quantileLabel(q[0]!))}))
         }
       }
@@ -348,7 +348,7 @@ class MonotonicityLog {
 }
 
 /** histogram_quantile of one group's buckets at step i, logging where counts were made monotonic. */
-function quantileOf(q: Float64Array, log: MonotonicityLog, checked?: Set<string>): (b: Bucket[], i: number, labels: Labels, ts: number) => number {
+function quantileOf(ev: Evaluator, q: Float64Array, log: MonotonicityLog, checked?: Set<string>): (b: Bucket[], i: number, labels: Labels, ts: number) => number {
   const mono: Monotonicity = {checked: false, forced: false, minBucket: 0, maxBucket: 0, maxDiff: 0}
   return (b, i, labels, ts) => {
     const v = histogramQuantile(q[i]!, b, mono)
@@ -357,10 +357,17 @@ function quantileOf(q: Float64Array, log: MonotonicityLog, checked?: Set<string>
       if (checked.has(key)) return v
       checked.add(key)
     }
-    // the group's metric name: names are dropped only at the end of the query
-    if (mono.forced) log.add(labels.find((l) => l.name === METRIC_NAME)?.value ?? '', i, ts, mono)
+    if (mono.forced) log.add(annotationName(ev, labels), i, ts, mono)
     return v
   }
+}
+
+/**
+ * The metric name histogram_quantile's annotations name: the group's own with delayed name
+ * removal, none without (functions.go: `if enh.enableDelayedNameRemoval` around each of them).
+ */
+function annotationName(ev: Evaluator, labels: Labels): string {
+  return ev.delayedNameRemoval ? (labels.find((l) => l.name === METRIC_NAME)?.value ?? '') : ''
 }
 
 /** The quantile as a label value: Go's shortest form with at least one decimal ("0.0", "0.25"). */
@@ -394,9 +401,9 @@ function dedupCheck(series: StepSeries[]): StepSeries[] {
 
 /**
  * Groups classic `le` bucket series by all their other labels, the name included, and applies
- * f per step (engine.go resetHistograms). The result keeps the name until the end of the query
- * (delayed removal), so buckets of two differently named histograms with otherwise equal
- * labels are two results that then collide, as upstream.
+ * f per step (engine.go resetHistograms). The result loses the name (at once, or at the end of
+ * the query with delayed removal), so buckets of two differently named histograms with
+ * otherwise equal labels are two results that then collide, as upstream.
  */
 function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, pos: PositionRange, f: (buckets: Bucket[], step: number, labels: Labels, ts: number) => number, times?: Float64Array): StepSeries[] {
   const groups = new Map<string, {labels: Labels; members: {le: number; s: StepSeries}[]}>()
@@ -406,7 +413,7 @@ function classicHistogram(ev: Evaluator, series: StepSeries[], n: number, pos: P
     // left out with a warning naming the metric (Prometheus 3 keeps names until the end)
     const upper = parseGoFloat(le)
     if (upper === undefined) {
-      if (s.has.includes(1)) ev.annotate(badBucketLabelWarning(s.labels.find((l) => l.name === METRIC_NAME)?.value ?? '', le, pos))
+      if (s.has.includes(1)) ev.annotate(badBucketLabelWarning(annotationName(ev, s.labels), le, pos))
       continue
     }
     const labels = s.labels.filter((l) => l.name !== 'le')

@@ -41,7 +41,7 @@ function alignData(series: RangeSeries[], start: number, end: number, step: numb
   for (let i = 0; i < n; i++) xs[i] = (start + i * step) / 1000
   const ys = series.map((s) => {
     const row = new Array<number | null>(n).fill(null)
-    for (const [t, v] of s.values) {
+    for (const [t, v] of s.values ?? []) {
       const i = Math.round((t * 1000 - start) / step)
       if (i >= 0 && i < n) row[i] = parseValue(v)
     }

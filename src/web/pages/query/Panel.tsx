@@ -14,7 +14,8 @@ import {ExplainBands} from './ExplainBands.js'
 import {ExplainTable} from './ExplainTable.js'
 import {ExpressionInput} from './ExpressionInput.js'
 import {GraphView} from './GraphView.js'
-import {resultSize, type QueryData, type RangeSeries} from './result-types.js'
+import {HistogramGraph} from './HistogramGraph.js'
+import {resultSize, type QueryData} from './result-types.js'
 import {TableView} from './TableView.js'
 
 export interface PanelProps {
@@ -181,16 +182,18 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
                 <strong>Empty query result.</strong> No series matched this expression in the selected range.
               </div>
             ) : (
+              <HistogramGraph series={outcome.data.result} render={(floats) => (
               <GraphView
-                series={outcome.data.result as RangeSeries[]}
+                series={floats}
                 start={outcome.start}
                 end={outcome.end}
                 step={outcome.step}
                 displayMode={panel.displayMode}
                 localTime={localTime}
                 onZoom={(from, to) => onChange({endTime: to, range: Math.max(1000, to - from)})}
-                below={outcome.explain && ((box) => <ExplainBands explain={outcome.explain!} series={outcome.data.result as RangeSeries[]} start={outcome.start} end={outcome.end} box={box} localTime={localTime} />)}
+                below={outcome.explain && ((box) => <ExplainBands explain={outcome.explain!} series={floats} start={outcome.start} end={outcome.end} box={box} localTime={localTime} />)}
               />
+              )} />
             )
           ) : (
             <div class="alert alert-error">This expression returns a {outcome.data.resultType}; the graph needs a range query over an instant vector or scalar.</div>

@@ -1,5 +1,10 @@
-/** Table tab: one row per series with its labels and value (or values, for a range vector). */
+/**
+ * Table tab: one row per series with its labels and value (or values, for a range vector).
+ * A native histogram sample (the API's `histogram` in place of `value`) shows its count, sum
+ * and buckets; histogram points of a range vector their count and sum, the buckets on hover.
+ */
 import {formatTime} from '../../lib/format.js'
+import {bucketRange, HistogramValue, histogramSummary} from './HistogramValue.js'
 import type {InstantSeries, QueryData, RangeSeries} from './result-types.js'
 import {SeriesLabels} from './SeriesLabels.js'
 
@@ -44,7 +49,7 @@ export function TableView({data, localTime}: {data: QueryData; localTime: boolea
                   <td class="series-cell">
                     <SeriesLabels metric={s.metric} />
                   </td>
-                  <td class="value-cell">{s.value[1]}</td>
+                  <td class="value-cell">{s.histogram ? <HistogramValue h={s.histogram[1]} /> : (s.value?.[1] ?? '')}</td>
                 </tr>
               ))
             : (shown as RangeSeries[]).map((s, i) => (
@@ -53,9 +58,9 @@ export function TableView({data, localTime}: {data: QueryData; localTime: boolea
                     <SeriesLabels metric={s.metric} />
                   </td>
                   <td class="value-cell">
-                    {s.values.map(([t, v], j) => (
-                      <div key={j} class="range-sample">
-                        {v} <span class="muted" title={formatTime(t * 1000, localTime)}>@{t}</span>
+                    {rangePoints(s).map(({t, text, title}, j) => (
+                      <div key={j} class="range-sample" title={title}>
+                        {text} <span class="muted" title={formatTime(t * 1000, localTime)}>@{t}</span>
                       </div>
                     ))}
                   </td>
@@ -65,4 +70,14 @@ export function TableView({data, localTime}: {data: QueryData; localTime: boolea
       </table>
     </>
   )
+}
+
+/** A range series' floats and histograms in time order (Prometheus writes them under separate keys). */
+function rangePoints(s: RangeSeries): {t: number; text: string; title?: string}[] {
+  const out: {t: number; text: string; title?: string}[] = (s.values ?? []).map(([t, v]) => ({t, text: v}))
+  for (const [t, h] of s.histograms ?? []) {
+    out.push({t, text: histogramSummary(h), title: (h.buckets ?? []).map((b) => `${bucketRange(b)}: ${b[3]}`).join('\n')})
+  }
+  if (s.values?.length && s.histograms?.length) out.sort((a, b) => a.t - b.t)
+  return out
 }
