@@ -6,8 +6,6 @@
  * overlap warning counts occurrences). Only when the answer is written are positions printed,
  * as ` (line:col)` of the expression that caused the annotation in the query text, and the
  * HTTP API keeps at most 10 of each kind (web/api/v1/api.go AsStrings(query, 10, 10)).
- *
- * Native-histogram annotations are not here: the engine has no native histograms.
  */
 import type {PositionRange} from '../parser/ast.js'
 import {formatGoG} from '../format-float.js'
@@ -185,6 +183,79 @@ class StartTimeOverlap implements Annotation {
 
 export function startTimeOverlapWarning(metricName: string, pos: PositionRange): Annotation {
   return new StartTimeOverlap(`${WARNING}: sample has start time that overlaps with previous sample timestamp for metric ${goQuote(metricName)}`, pos, 1)
+}
+
+/** A function over a range, or an aggregation, that met both floats and histograms. */
+export function mixedFloatsHistogramsWarning(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('warning', `${WARNING}: encountered a mix of histograms and floats for metric name ${goQuote(metricName)}`, pos)
+}
+
+export function mixedFloatsHistogramsAggWarning(pos: PositionRange): Annotation {
+  return new Plain('warning', `${WARNING}: encountered a mix of histograms and floats for aggregation`, pos)
+}
+
+/** histogram_quantile/histogram_fraction over both classic buckets and native histograms. */
+export function mixedClassicNativeHistogramsWarning(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('warning', withMetricName(`${WARNING}: vector contains a mix of classic and native histograms`, metricName), pos)
+}
+
+/** rate/increase/irate over a gauge histogram. */
+export function nativeHistogramNotCounterWarning(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('warning', `${WARNING}: this native histogram metric is not a counter: ${goQuote(metricName)}`, pos)
+}
+
+/** delta/idelta/deriv-like gauge functions over a counter histogram. */
+export function nativeHistogramNotGaugeWarning(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('warning', `${WARNING}: this native histogram metric is not a gauge: ${goQuote(metricName)}`, pos)
+}
+
+export function mixedExponentialCustomHistogramsWarning(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('warning', `${WARNING}: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${goQuote(metricName)}`, pos)
+}
+
+/** A binary operator over two histograms that cannot be combined (exponential with custom). */
+export function incompatibleBucketLayoutInBinOpWarning(operator: string, pos: PositionRange): Annotation {
+  return new Plain('warning', `${WARNING}: incompatible bucket layout encountered for binary operator ${operator}`, pos)
+}
+
+/** A binary operator over sample types it has no result for (e.g. histogram < float). */
+export function incompatibleTypesInBinOpInfo(lhsType: string, operator: string, rhsType: string, pos: PositionRange): Annotation {
+  return new Plain('info', `${INFO}: incompatible sample types encountered for binary operator ${goQuote(operator)}: ${lhsType} ${operator} ${rhsType}`, pos)
+}
+
+/** An aggregation of floats only (min, max, stddev, topk, quantile, ...) that skipped histograms. */
+export function histogramIgnoredInAggregationInfo(aggregation: string, pos: PositionRange): Annotation {
+  return new Plain('info', `${INFO}: ignored histogram in ${aggregation} aggregation`, pos)
+}
+
+/** A float function over a range holding both kinds: the histograms were left out. */
+export function histogramIgnoredInMixedRangeInfo(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('info', `${INFO}: ignored histograms in a range containing both floats and histograms for metric name ${goQuote(metricName)}`, pos)
+}
+
+export function nativeHistogramQuantileNaNResultInfo(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('info', withMetricName(`${INFO}: input to histogram_quantile has NaN observations, result is NaN`, metricName), pos)
+}
+
+export function nativeHistogramQuantileNaNSkewInfo(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('info', withMetricName(`${INFO}: input to histogram_quantile has NaN observations, result is skewed higher`, metricName), pos)
+}
+
+export function nativeHistogramFractionNaNsInfo(metricName: string, pos: PositionRange): Annotation {
+  return new Plain('info', withMetricName(`${INFO}: input to histogram_fraction has NaN observations, which are excluded from all fractions`, metricName), pos)
+}
+
+/** annotations.go HistogramOperation: what combined the histograms. */
+export type HistogramOperation = 'addition' | 'subtraction' | 'aggregation'
+
+/** Two counter histograms added/subtracted, one hinting a counter reset and the other not. */
+export function histogramCounterResetCollisionWarning(pos: PositionRange, op: HistogramOperation): Annotation {
+  return new Plain('warning', `${WARNING}: conflicting counter resets during histogram ${op}`, pos)
+}
+
+/** Custom-bucket histograms of different bounds reconciled to their common bounds. */
+export function mismatchedCustomBucketsHistogramsInfo(pos: PositionRange, op: HistogramOperation): Annotation {
+  return new Plain('info', `${INFO}: mismatched custom buckets were reconciled during ${op}`, pos)
 }
 
 /** A warning from storage (a store's partial response): text only, no position. */

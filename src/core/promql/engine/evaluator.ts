@@ -925,7 +925,7 @@ export class Evaluator {
         if (range.subqueryPoints) this.cur -= range.subqueryPoints
         return {type: 'vector', series}
       }
-      const src = rangeWithoutHistograms(range, name)
+      const src = rangeWithoutHistograms(range, name, this, times, c)
       const applied =
         name === 'absent_over_time'
           ? absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], n, selectorOf(c.args[0]!))

@@ -9,11 +9,14 @@
  */
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {CounterResetHint} from '../../histogram/schema.js'
-import type {AggregateExpr, BinaryExpr, Call} from '../parser/ast.js'
+import type {AggregateExpr, BinaryExpr, Call, Expr, PositionRange} from '../parser/ast.js'
+import {getLabel, METRIC_NAME} from '../../labels/labels.js'
+import {unwrapParens} from './step-invariant.js'
 import {evalAggregate} from './aggregate.js'
+import {histogramIgnoredInAggregationInfo, histogramIgnoredInMixedRangeInfo, mixedFloatsHistogramsWarning} from './annotations.js'
 import {resultLabels, signature} from './binary.js'
 import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
-import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type WindowResult} from './histogram-ops.js'
+import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type HistogramIssues, type WindowResult} from './histogram-ops.js'
 import {KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {upperBound} from './evaluator.js'
@@ -33,8 +36,27 @@ export function evalAggregateWithHistograms(ev: Evaluator, e: AggregateExpr, inp
     const f = evalAggregate(ev, e, floatSeries(ev, floats), param, n)
     return f.type === 'vector' ? {type: 'vector', series: [...f.series, ...hist]} : f
   }
-  return evalAggregate(ev, e, floatSeries(ev, input), param, n)
+  const out = evalAggregate(ev, e, floatSeries(ev, input), param, n)
+  annotateIgnoredHistograms(ev, e, input, param)
+  return out
 }
+
+/**
+ * engine.go aggregation / aggregationK: min, max, stddev, stdvar, quantile and topk, bottomk
+ * skip each histogram sample with an info (the former at the aggregated expression, topk and
+ * bottomk at the whole aggregation). topk/bottomk look at no sample at a step whose k is
+ * below 1, nor at all when the aggregation fails on its parameter (evaluated before).
+ */
+function annotateIgnoredHistograms(ev: Evaluator, e: AggregateExpr, input: StepSeries[], param: EvalValue | undefined): void {
+  if (!IGNORING_AGGREGATIONS.has(e.op)) return
+  const k = e.op === 'topk' || e.op === 'bottomk' ? (param?.type === 'scalar' ? param.vals : undefined) : undefined
+  const seen = input.some((s) => s.hists?.some((h, i) => h !== undefined && s.has[i] && (k === undefined || k[i]! >= 1)))
+  if (!seen) return
+  const pos = e.op === 'topk' || e.op === 'bottomk' ? e.posRange : e.expr.posRange
+  ev.annotate(histogramIgnoredInAggregationInfo(e.op, pos))
+}
+
+const IGNORING_AGGREGATIONS = new Set(['min', 'max', 'stddev', 'stdvar', 'quantile', 'topk', 'bottomk'])
 
 /** Adds the histogram results of a binary operation to `res`, the float results. */
 export function withHistogramBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, r: EvalValue, res: EvalValue, n: number): EvalValue {
@@ -42,8 +64,8 @@ export function withHistogramBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, 
   if (!(l.type === 'vector' && l.series.some((s) => s.hists)) && !(r.type === 'vector' && r.series.some((s) => s.hists))) return res
   if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return res
   let hist: StepSeries[] = []
-  if (l.type === 'vector' && r.type === 'scalar') hist = histogramScalar(ev, e.op, l.series, r.vals, false)
-  else if (l.type === 'scalar' && r.type === 'vector') hist = histogramScalar(ev, e.op, r.series, l.vals, true)
+  if (l.type === 'vector' && r.type === 'scalar') hist = histogramScalar(ev, e, l.series, r.vals, false)
+  else if (l.type === 'scalar' && r.type === 'vector') hist = histogramScalar(ev, e, r.series, l.vals, true)
   else if (l.type === 'vector' && r.type === 'vector') {
     const vm = e.vectorMatching ?? {card: 'one-to-one' as const, matchingLabels: [], on: false, include: []}
     hist = histogramVector(ev, e, l.series, r.series, n, (ls) => signature(ls, vm), (a, b) => resultLabels(a, b, vm, e.op))
@@ -109,13 +131,53 @@ export function presenceOnly(ev: Evaluator, series: StepSeries[]): StepSeries[] 
  */
 const TYPE_AGNOSTIC_RANGE = new Set(['count_over_time', 'present_over_time', 'absent_over_time'])
 
-/** A range argument as a float-only range function reads it: histogram samples removed. */
-export function rangeWithoutHistograms(src: RangeSource, func: string): RangeSource {
+/**
+ * The float-only range functions that say so when a window held floats and histograms
+ * (functions.go: HistogramIgnoredInMixedRangeInfo, at the function's first argument).
+ */
+const MIXED_RANGE_INFO = new Set([
+  'min_over_time', 'max_over_time', 'ts_of_min_over_time', 'ts_of_max_over_time', 'stddev_over_time', 'stdvar_over_time',
+  'mad_over_time', 'quantile_over_time', 'deriv', 'predict_linear', 'double_exponential_smoothing',
+])
+
+/**
+ * A range argument as a float-only range function reads it: histogram samples removed, with
+ * the mixed-range info for each window of `c` that held both kinds.
+ */
+export function rangeWithoutHistograms(src: RangeSource, func: string, ev?: Evaluator, times?: Float64Array, c?: Call): RangeSource {
   if (TYPE_AGNOSTIC_RANGE.has(func)) return src
-  return {...src, series: src.series.map(floatRange)}
+  const check = ev && times && c && MIXED_RANGE_INFO.has(func) ? {ev, times, pos: argPos(c.args[0])} : undefined
+  return {...src, series: src.series.map((r) => floatRange(r, check && ((s) => {
+    if (windowsMixed(src, check.times, s)) check.ev.annotate(histogramIgnoredInMixedRangeInfo(r.metricName ?? getLabel(r.labels, METRIC_NAME), check.pos))
+  })))}
 }
 
-function floatRange(r: RangeInput): RangeInput {
+/** Prometheus's args[0].PositionRange(); a subquery's is the query's start (see evaluator.ts rangeArgPos). */
+function argPos(e: Expr | undefined): PositionRange {
+  if (!e) return {start: 0, end: 0}
+  const a = unwrapParens(e)
+  return a.kind === 'SubqueryExpr' ? {start: 0, end: 0} : e.posRange
+}
+
+/** Whether a window of some step (left-open, as the kernels read them) holds floats and histograms. */
+function windowsMixed(src: RangeSource, times: Float64Array, s: RawSeries): boolean {
+  const hs = s.hs!
+  for (let i = 0; i < times.length; i++) {
+    const end = (src.at ?? times[i]!) - src.offset
+    const from = upperBound(s.ts, end - src.range)
+    const to = upperBound(s.ts, end)
+    let f = false
+    let h = false
+    for (let k = from; k < to && !(f && h); k++) {
+      if (hs[k] === undefined) f = true
+      else h = true
+    }
+    if (f && h) return true
+  }
+  return false
+}
+
+function floatRange(r: RangeInput, onHists?: (s: RawSeries) => void): RangeInput {
   return {
     labels: r.labels,
     // a subquery's series keep the name their annotations print, and its pending drop
@@ -123,7 +185,9 @@ function floatRange(r: RangeInput): RangeInput {
     dropName: r.dropName,
     read: () => {
       const s = r.read()
-      return s.hs ? floatSamples(s) : s
+      if (!s.hs) return s
+      onHists?.(s)
+      return floatSamples(s)
     },
   }
 }
@@ -181,6 +245,8 @@ export function subqueryHistogram(h: FloatHistogram | undefined): FloatHistogram
  */
 export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times: Float64Array, name: string, params: Float64Array[], call?: Call): StepSeries[] {
   const held: RawSeries[] = []
+  const names = new Map<RawSeries, string>()
+  const pos = argPos(call?.args[0])
   const series = src.series.map((r): RangeInput => ({
     labels: r.labels,
     metricName: r.metricName,
@@ -189,7 +255,9 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
       const s = r.read()
       if (!s.hs) return s
       // the arrays may be scratch reused by the next read: copy what is kept
-      held.push({labels: s.labels, ts: s.ts.slice(), vs: s.vs, hs: s.hs.slice()})
+      const kept: RawSeries = {labels: s.labels, ts: s.ts.slice(), vs: s.vs, hs: s.hs.slice()}
+      held.push(kept)
+      names.set(kept, r.metricName ?? getLabel(r.labels, METRIC_NAME))
       return {labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0)}
     },
   }))
@@ -201,6 +269,8 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
   const kernel = RANGE_KERNELS[name]!
   const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range, stOverlap: false}
   for (const s of held) {
+    const issues: HistogramIssues = {metricName: names.get(s)!, pos, add: (a) => ev.annotate(a)}
+    const mixed = () => ev.annotate(mixedFloatsHistogramsWarning(issues.metricName, pos))
     const n = times.length
     const vals = new Float64Array(n)
     const hists = new Array<FloatHistogram | undefined>(n)
@@ -240,15 +310,20 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
           break
         case 'sum_over_time':
         case 'avg_over_time':
-          r = histogramSumOverTime(hs, from, to, name === 'avg_over_time')
+          r = histogramSumOverTime(hs, from, to, name === 'avg_over_time', issues)
           break
         default: {
-          if (to - from < 2) continue
-          // a window with floats and histograms has no result (mixed samples)
+          // a window with floats and histograms has no result (mixed samples): extrapolatedRate
+          // looks at the whole window first, instantValue at its last two samples
+          if (instant && to - from < 2) continue
           let floats = false
           for (let k = instant ? to - 2 : from; k < to; k++) if (hs[k] === undefined) floats = true
-          if (floats) continue
-          r = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate)
+          if (floats) {
+            mixed()
+            continue
+          }
+          if (to - from < 2) continue
+          r = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate, issues) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate, issues)
         }
       }
       if (r === undefined) continue

@@ -4,16 +4,18 @@
  * from): histogram_count/sum/avg/stddev/stdvar/fraction/quantile (functions.go), sum and avg
  * aggregations (engine.go aggregation), and the arithmetic operators between histograms and
  * scalars or histograms (engine.go vectorElemBinop). Results are Compact(0)ed as Prometheus
- * does. Annotations are not produced here yet.
+ * does, with the annotations Prometheus emits for them (util/annotations/annotations.go).
  */
 import {ExecutionError} from '../../errors.js'
-import {FloatHistogram} from '../../histogram/float-histogram.js'
-import {CounterResetHint} from '../../histogram/schema.js'
-import {labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
-import type {AggregateExpr, BinaryExpr, Call} from '../parser/ast.js'
-import {histogramFraction, histogramQuantile, histogramStdVar} from '../functions/native-histogram.js'
+import {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED} from '../../histogram/float-histogram.js'
+import {CounterResetHint, HistogramError} from '../../histogram/schema.js'
+import {getLabel, labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
+import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedClassicNativeHistogramsWarning, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, mixedFloatsHistogramsWarning, nativeHistogramFractionNaNsInfo, nativeHistogramNotCounterWarning, nativeHistogramNotGaugeWarning, nativeHistogramQuantileNaNResultInfo, nativeHistogramQuantileNaNSkewInfo, type Annotation, type HistogramOperation} from './annotations.js'
+import type {AggregateExpr, BinaryExpr, Call, PositionRange} from '../parser/ast.js'
+import {parseGoFloat} from '../format-float.js'
+import {histogramFraction, histogramQuantile, histogramStdVar, type NanNote} from '../functions/native-histogram.js'
 import type {Evaluator} from './evaluator.js'
-import {callInstantFunction} from './instant-functions.js'
+import {callInstantFunction, quantileLabel, setLabel} from './instant-functions.js'
 import {withoutHistograms} from './histogram-eval.js'
 import type {EvalValue, StepSeries} from './types.js'
 
@@ -33,7 +35,7 @@ export const HISTOGRAM_TRANSPARENT_FUNCTIONS = new Set(['label_replace', 'label_
 const hasHists = (v: EvalValue | undefined): boolean => v?.type === 'vector' && v.series.some((s) => s.hists)
 
 /** One float per histogram step of each series (simpleHistogramFunc); float steps are dropped. */
-function perHistogram(ev: Evaluator, series: StepSeries[], f: (h: FloatHistogram, step: number) => number): StepSeries[] {
+function perHistogram(ev: Evaluator, series: StepSeries[], f: (h: FloatHistogram, step: number, s: StepSeries) => number): StepSeries[] {
   const out: StepSeries[] = []
   for (const s of series) {
     const hs = s.hists
@@ -45,7 +47,7 @@ function perHistogram(ev: Evaluator, series: StepSeries[], f: (h: FloatHistogram
     for (let i = 0; i < n; i++) {
       const h = hs[i]
       if (!s.has[i] || h === undefined) continue
-      vals[i] = f(h, i)
+      vals[i] = f(h, i, s)
       has[i] = 1
       any = true
     }
@@ -63,19 +65,109 @@ export function callHistogramFunction(ev: Evaluator, c: Call, args: EvalValue[],
   const stat = STATS[name]
   if (stat) return {type: 'vector', series: args[0]?.type === 'vector' ? perHistogram(ev, args[0].series, stat) : []}
   if (name === 'histogram_quantile' && hasHists(args[1])) {
+    args = [args[0]!, splitClassicNative(ev, args[1]!, c.args[1]!.posRange)]
     const q = scalarArg(args[0], name)
-    const native = perHistogram(ev, (args[1] as {series: StepSeries[]}).series, (h, i) => histogramQuantile(q[i]!, h))
+    // quantile.go annotates NaN observations at the call's first argument
+    const pos = c.args[0]!.posRange
+    const note: NanNote = {nanResult: false, skewed: false}
+    const native = perHistogram(ev, (args[1] as {series: StepSeries[]}).series, (h, i, s) => {
+      note.nanResult = note.skewed = false
+      const r = histogramQuantile(q[i]!, h, note)
+      const metric = getLabel(s.labels, METRIC_NAME)
+      if (note.nanResult) ev.annotate(nativeHistogramQuantileNaNResultInfo(metric, pos))
+      if (note.skewed) ev.annotate(nativeHistogramQuantileNaNSkewInfo(metric, pos))
+      return r
+    })
     const classic = callInstantFunction(ev, c, [args[0]!, withoutHistograms(ev, args[1]!)], times)
     return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
   }
+  if (name === 'histogram_quantiles' && hasHists(args[0])) {
+    // functions.go funcHistogramQuantiles: per quantile, the native histograms (labelled with
+    // it), then the classic buckets; NaN-observation infos at the histogram argument
+    const pos = c.args[0]!.posRange
+    const input = splitClassicNative(ev, args[0]!, pos)
+    const label = args[1]?.type === 'string' ? args[1].v : ''
+    const native: StepSeries[] = []
+    const note: NanNote = {nanResult: false, skewed: false}
+    for (let k = 2; k < args.length; k++) {
+      const q = scalarArg(args[k], name)
+      const lv = quantileLabel(q[0]!)
+      for (const s of perHistogram(ev, (input as {series: StepSeries[]}).series, (h, i, s) => {
+        note.nanResult = note.skewed = false
+        const r = histogramQuantile(q[i]!, h, note)
+        const metric = getLabel(s.labels, METRIC_NAME)
+        if (note.nanResult) ev.annotate(nativeHistogramQuantileNaNResultInfo(metric, pos))
+        if (note.skewed) ev.annotate(nativeHistogramQuantileNaNSkewInfo(metric, pos))
+        return r
+      })) native.push(ev.markDropName({...s, labels: setLabel(s.labels, label, lv)}))
+    }
+    const classic = callInstantFunction(ev, c, [withoutHistograms(ev, input), ...args.slice(1)], times)
+    return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
+  }
   if (name === 'histogram_fraction' && hasHists(args[2])) {
+    args = [args[0]!, args[1]!, splitClassicNative(ev, args[2]!, c.args[2]!.posRange)]
     const lo = scalarArg(args[0], name)
     const hi = scalarArg(args[1], name)
-    const native = perHistogram(ev, (args[2] as {series: StepSeries[]}).series, (h, i) => histogramFraction(lo[i]!, hi[i]!, h))
+    const pos = c.args[0]!.posRange
+    const note: NanNote = {nanResult: false, skewed: false}
+    const native = perHistogram(ev, (args[2] as {series: StepSeries[]}).series, (h, i, s) => {
+      note.skewed = false
+      const r = histogramFraction(lo[i]!, hi[i]!, h, note)
+      if (note.skewed) ev.annotate(nativeHistogramFractionNaNsInfo(getLabel(s.labels, METRIC_NAME), pos))
+      return r
+    })
     const classic = callInstantFunction(ev, c, [args[0]!, args[1]!, withoutHistograms(ev, args[2]!)], times)
     return {type: 'vector', series: [...native, ...(classic.type === 'vector' ? classic.series : [])]}
   }
   return undefined
+}
+
+/**
+ * engine.go resetHistograms: at a step where a native histogram has the labels of a classic
+ * histogram's buckets (its series without `le`, with a valid `le`), neither is evaluated and a
+ * warning names the metric (at the histogram argument). The value without those samples.
+ */
+function splitClassicNative(ev: Evaluator, v: EvalValue, pos: PositionRange): EvalValue {
+  if (v.type !== 'vector') return v
+  const classic = new Map<string, StepSeries[]>()
+  for (const s of v.series) {
+    const le = s.labels.find((l) => l.name === 'le')
+    if (!le || parseGoFloat(le.value) === undefined) continue
+    const k = labelsKey(s.labels.filter((l) => l.name !== 'le'))
+    const g = classic.get(k)
+    if (g) g.push(s)
+    else classic.set(k, [s])
+  }
+  if (classic.size === 0) return v
+  const masks = new Map<StepSeries, Uint8Array>()
+  const mask = (s: StepSeries, i: number): void => {
+    let m = masks.get(s)
+    if (!m) masks.set(s, (m = s.has.slice()))
+    m[i] = 0
+  }
+  for (const s of v.series) {
+    if (!s.hists) continue
+    const g = classic.get(labelsKey(s.labels))
+    if (!g) continue
+    for (let i = 0; i < s.has.length; i++) {
+      if (!s.has[i] || s.hists[i] === undefined) continue
+      const buckets = g.filter((b) => b.has[i] && b.hists?.[i] === undefined)
+      if (buckets.length === 0) continue
+      ev.annotate(mixedClassicNativeHistogramsWarning(getLabel(s.labels, METRIC_NAME), pos))
+      mask(s, i)
+      for (const b of buckets) mask(b, i)
+    }
+  }
+  if (masks.size === 0) return v
+  return {
+    type: 'vector',
+    series: v.series.map((s) => {
+      const m = masks.get(s)
+      if (!m) return s
+      const out: StepSeries = {...s, has: m}
+      return ev.shouldDropName(s) ? ev.markDropName(out) : out
+    }),
+  }
 }
 
 function scalarArg(v: EvalValue | undefined, name: string): Float64Array {
@@ -122,6 +214,8 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
       let count = 0
       let floats = false
       let bad = false
+      let resetSeen = false
+      let notResetSeen = false
       for (const s of g.members) {
         if (!s.has[i]) continue
         const h = s.hists?.[i]
@@ -131,17 +225,23 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
         }
         count++
         if (bad) continue
+        if (h.counterResetHint === CounterResetHint.CounterReset) resetSeen = true
+        else if (h.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true
         if (acc === undefined) acc = h.copy()
         else {
           try {
-            acc.add(h)
-          } catch {
+            if (acc.add(h) & NHCB_BOUNDS_RECONCILED) ev.annotate(mismatchedCustomBucketsHistogramsInfo(e.expr.posRange, 'aggregation'))
+          } catch (err) {
+            if (!(err instanceof HistogramError)) throw err
+            // handleAggregationError: named for the member that could not be added
+            ev.annotate(mixedExponentialCustomHistogramsWarning(getLabel(s.labels, METRIC_NAME), e.expr.posRange))
             bad = true
           }
         }
       }
       if (acc === undefined) continue
       if (floats) {
+        ev.annotate(mixedFloatsHistogramsAggWarning(e.expr.posRange))
         // a mix: no result at this step, for the float aggregation neither
         for (const s of g.members) {
           if (!s.has[i] || s.hists?.[i] !== undefined) continue
@@ -152,6 +252,8 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
         continue
       }
       if (bad) continue
+      // engine.go: checked on the groups that have a result
+      if (resetSeen && notResetSeen) ev.annotate(histogramCounterResetCollisionWarning(e.expr.posRange, 'aggregation'))
       if (e.op === 'avg') acc.div(count)
       hists[i] = acc.compact(0)
       vals[i] = Number.NaN
@@ -175,9 +277,16 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
  * makes a gauge, as Mul does) for a vector and a scalar. Other operators with a histogram
  * give no result (engine.go: incompatible sample types).
  */
-export function histogramScalar(ev: Evaluator, op: string, vs: StepSeries[], sc: Float64Array, scalarLeft: boolean): StepSeries[] {
+export function histogramScalar(ev: Evaluator, e: BinaryExpr, vs: StepSeries[], sc: Float64Array, scalarLeft: boolean): StepSeries[] {
+  const op = e.op
   const out: StepSeries[] = []
-  if (op !== '*' && !(op === '/' && !scalarLeft)) return out
+  if (op !== '*' && !(op === '/' && !scalarLeft)) {
+    // VectorscalarBinop: every histogram sample is an incompatible pair, without result
+    if (vs.some((s) => s.hists?.some((h, i) => h !== undefined && s.has[i]))) {
+      ev.annotate(scalarLeft ? incompatibleTypesInBinOpInfo('float', op, 'histogram', e.posRange) : incompatibleTypesInBinOpInfo('histogram', op, 'float', e.posRange))
+    }
+    return out
+  }
   for (const s of vs) {
     const hs = s.hists
     if (!hs) continue
@@ -208,9 +317,11 @@ export function histogramScalar(ev: Evaluator, op: string, vs: StepSeries[], sc:
  */
 export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], n: number, signature: (ls: Labels) => string, resultLabels: (l: Labels, r: Labels) => Labels): StepSeries[] {
   const op = e.op
-  if (!['+', '-', '*', '/', '==', '!='].includes(op)) return []
   const card = e.vectorMatching?.card ?? 'one-to-one'
-  if (card !== 'one-to-one') return []
+  if (card !== 'one-to-one') {
+    annotateIncompatiblePairs(ev, e, lhs, rhs, n, signature)
+    return []
+  }
   const right = new Map<string, StepSeries[]>()
   for (const s of rhs) {
     const k = signature(s.labels)
@@ -220,6 +331,8 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
   }
   const cmp = op === '==' || op === '!='
   const out: StepSeries[] = []
+  // VectorBinop keeps the last annotation of each step (lastErr)
+  const last = new Array<Annotation | undefined>(n)
   for (const l of lhs) {
     const rs = right.get(signature(l.labels))
     if (!rs) continue
@@ -235,6 +348,11 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
         const a = l.hists?.[i]
         const b = r.hists?.[i]
         if (a === undefined && b === undefined) continue
+        const bad = incompatiblePair(e, a !== undefined, b !== undefined)
+        if (bad) {
+          last[i] = bad
+          continue
+        }
         let res: FloatHistogram | undefined
         if (cmp) {
           if (a === undefined || b === undefined) continue
@@ -251,16 +369,22 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
           try {
             if ((op === '+' || op === '-') && a && b) {
               res = a.copy()
-              if (op === '+') res.add(b)
-              else {
-                res.sub(b)
-                res.counterResetHint = CounterResetHint.Gauge
+              const flags = op === '+' ? res.add(b) : res.sub(b)
+              if (op === '-') res.counterResetHint = CounterResetHint.Gauge
+              const what = op === '+' ? 'addition' : 'subtraction'
+              if (flags & NHCB_BOUNDS_RECONCILED) last[i] = mismatchedCustomBucketsHistogramsInfo(e.posRange, what)
+              if (flags & COUNTER_RESET_COLLISION) {
+                // vectorElemBinop returns the collision as its error: the pair has no result
+                last[i] = histogramCounterResetCollisionWarning(e.posRange, what)
+                continue
               }
             } else if (op === '*' && a && !b) res = a.copy().mul(r.vals[i]!)
             else if (op === '*' && !a && b) res = b.copy().mul(l.vals[i]!)
             else if (op === '/' && a && !b) res = a.copy().div(r.vals[i]!)
             else continue
-          } catch {
+          } catch (err) {
+            if (!(err instanceof HistogramError)) throw err
+            last[i] = incompatibleBucketLayoutInBinOpWarning(op, e.posRange)
             continue
           }
           res = res.compact(0)
@@ -278,7 +402,45 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
       out.push(res)
     }
   }
+  for (const a of last) if (a) ev.annotate(a)
   return out
+}
+
+/**
+ * vectorElemBinop's incompatible sample types: the info for a pair (a, b: which side is a
+ * histogram) the operator has no result for, undefined when it has one.
+ */
+function incompatiblePair(e: BinaryExpr, a: boolean, b: boolean): Annotation | undefined {
+  const op = e.op
+  let ok: boolean
+  if (a && b) ok = op === '+' || op === '-' || op === '==' || op === '!='
+  else if (a) ok = op === '*' || op === '/'
+  else if (b) ok = op === '*'
+  else return undefined
+  return ok ? undefined : incompatibleTypesInBinOpInfo(a ? 'histogram' : 'float', op, b ? 'histogram' : 'float', e.posRange)
+}
+
+/** The incompatible-types infos of a group_left/group_right operation with histograms (no histogram results). */
+function annotateIncompatiblePairs(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], n: number, signature: (ls: Labels) => string): void {
+  if (!lhs.some((s) => s.hists) && !rhs.some((s) => s.hists)) return
+  const right = new Map<string, StepSeries[]>()
+  for (const s of rhs) {
+    const k = signature(s.labels)
+    const l = right.get(k)
+    if (l) l.push(s)
+    else right.set(k, [s])
+  }
+  const last = new Array<Annotation | undefined>(n)
+  for (const l of lhs) {
+    for (const r of right.get(signature(l.labels)) ?? []) {
+      for (let i = 0; i < n; i++) {
+        if (!l.has[i] || !r.has[i]) continue
+        const bad = incompatiblePair(e, l.hists?.[i] !== undefined, r.hists?.[i] !== undefined)
+        if (bad) last[i] = bad
+      }
+    }
+  }
+  for (const a of last) if (a) ev.annotate(a)
 }
 
 /**
@@ -286,6 +448,16 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
  * funcSumOverTime, funcAvgOverTime, funcLastOverTime, funcFirstOverTime, funcChanges,
  * funcResets).
  */
+/**
+ * Where a range function over histograms reports what it met (functions.go annotates at the
+ * function's first argument, named for the series).
+ */
+export interface HistogramIssues {
+  readonly metricName: string
+  readonly pos: PositionRange
+  add(a: Annotation): void
+}
+
 export const HISTOGRAM_RANGE_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'sum_over_time', 'avg_over_time', 'last_over_time', 'first_over_time', 'changes', 'resets'])
 
 /** A window's result: a histogram or a float; undefined for none. */
@@ -297,21 +469,34 @@ export type WindowResult = FloatHistogram | number | undefined
  * or histograms that cannot be added, has no result (functions.go: mixed floats and
  * histograms).
  */
-export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[], from: number, to: number, avg: boolean): FloatHistogram | undefined {
+export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[], from: number, to: number, avg: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   let acc: FloatHistogram | undefined
+  let resetSeen = false
+  let notResetSeen = false
+  let reconciled = false
   for (let k = from; k < to; k++) {
     const h = hs[k]
-    if (h === undefined) return undefined
+    if (h === undefined) {
+      issues?.add(mixedFloatsHistogramsWarning(issues.metricName, issues.pos))
+      return undefined
+    }
+    if (h.counterResetHint === CounterResetHint.CounterReset) resetSeen = true
+    else if (h.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true
     if (acc === undefined) acc = h.copy()
     else {
       try {
-        acc.add(h)
-      } catch {
+        if (acc.add(h) & NHCB_BOUNDS_RECONCILED) reconciled = true
+      } catch (err) {
+        if (!(err instanceof HistogramError)) throw err
+        // funcSumOverTime/funcAvgOverTime: this warning alone, the others are dropped
+        issues?.add(mixedExponentialCustomHistogramsWarning(issues.metricName, issues.pos))
         return undefined
       }
     }
   }
   if (acc === undefined) return undefined
+  if (issues && resetSeen && notResetSeen) issues.add(histogramCounterResetCollisionWarning(issues.pos, 'aggregation'))
+  if (issues && reconciled) issues.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, 'aggregation'))
   if (avg) acc.div(to - from)
   return acc.compact(0)
 }
@@ -347,12 +532,16 @@ export function histogramChangesOrResets(vs: Float64Array, hs: readonly (FloatHi
  * Undefined when there is no result (fewer than two samples, mixed exponential and custom
  * buckets).
  */
-export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], from: number, to: number, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean): FloatHistogram | undefined {
+export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], from: number, to: number, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   const count = to - from
   if (count < 2) return undefined
   let prev = hs[from]!
   const last = hs[to - 1]!
   let custom = prev.usesCustomBuckets()
+  const notCounter = () => issues?.add(nativeHistogramNotCounterWarning(issues.metricName, issues.pos))
+  const mixedSchemas = () => issues?.add(mixedExponentialCustomHistogramsWarning(issues.metricName, issues.pos))
+  const reconciled = (op: HistogramOperation) => issues?.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, op))
+  if (isCounter && (prev.counterResetHint === CounterResetHint.Gauge || last.counterResetHint === CounterResetHint.Gauge)) notCounter()
   if (isCounter) {
     const second = hs[from + 1]!
     if (second.detectReset(prev)) {
@@ -363,26 +552,37 @@ export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], f
       custom = second.usesCustomBuckets()
     }
   }
-  if (last.usesCustomBuckets() !== custom) return undefined
+  if (last.usesCustomBuckets() !== custom) {
+    mixedSchemas()
+    return undefined
+  }
   let minSchema = Math.min(last.schema, prev.schema)
   for (let k = from + 1; k < to - 1; k++) {
     const c = hs[k]!
     if (!isCounter) continue
+    if (c.counterResetHint === CounterResetHint.Gauge) notCounter()
     if (c.schema < minSchema) minSchema = c.schema
-    if (c.usesCustomBuckets() !== custom) return undefined
+    if (c.usesCustomBuckets() !== custom) {
+      mixedSchemas()
+      return undefined
+    }
   }
   const h = last.copyToSchema(minSchema)
   try {
-    h.sub(prev)
+    if (h.sub(prev) & NHCB_BOUNDS_RECONCILED) reconciled('subtraction')
     if (isCounter) {
       let p = prev
       for (let k = from + 1; k < to; k++) {
         const c = hs[k]!
-        if (c.detectReset(p)) h.add(p)
+        if (c.detectReset(p) && h.add(p) & NHCB_BOUNDS_RECONCILED) reconciled('addition')
         p = c
       }
+    } else if (hs[from]!.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge) {
+      issues?.add(nativeHistogramNotGaugeWarning(issues.metricName, issues.pos))
     }
-  } catch {
+  } catch (err) {
+    if (!(err instanceof HistogramError)) throw err
+    mixedSchemas()
     return undefined
   }
   const firstT = ts[from]!
@@ -411,16 +611,23 @@ export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], f
  * difference (irate: the last one alone when DetectReset says it reset), irate divided by
  * their distance in seconds. A gauge, Compact(0).
  */
-export function histogramInstantRate(ts: Float64Array, hs: readonly FloatHistogram[], to: number, isRate: boolean): FloatHistogram | undefined {
+export function histogramInstantRate(ts: Float64Array, hs: readonly FloatHistogram[], to: number, isRate: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   const a = hs[to - 2]!
   const b = hs[to - 1]!
   const dt = ts[to - 1]! - ts[to - 2]!
   if (dt === 0) return undefined
+  const aGauge = a.counterResetHint === CounterResetHint.Gauge
+  const bGauge = b.counterResetHint === CounterResetHint.Gauge
+  // irate is for counters, idelta for gauges
+  if (issues && isRate && (aGauge || bGauge)) issues.add(nativeHistogramNotCounterWarning(issues.metricName, issues.pos))
+  if (issues && !isRate && !(aGauge && bGauge)) issues.add(nativeHistogramNotGaugeWarning(issues.metricName, issues.pos))
   const r = b.copy()
   if (!isRate || !b.detectReset(a)) {
     try {
-      r.sub(a)
-    } catch {
+      if (r.sub(a) & NHCB_BOUNDS_RECONCILED) issues?.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, 'subtraction'))
+    } catch (err) {
+      if (!(err instanceof HistogramError)) throw err
+      issues?.add(mixedExponentialCustomHistogramsWarning(issues.metricName, issues.pos))
       return undefined
     }
   }

@@ -80,7 +80,7 @@ function str(v: EvalValue | undefined, name: string): string {
   return v.v
 }
 
-function setLabel(ls: Labels, name: string, value: string): Labels {
+export function setLabel(ls: Labels, name: string, value: string): Labels {
   const out: Label[] = ls.filter((l) => l.name !== name)
   if (value !== '') out.push({name, value})
   return sortLabels(out)
@@ -371,7 +371,7 @@ function annotationName(ev: Evaluator, labels: Labels): string {
 }
 
 /** The quantile as a label value: Go's shortest form with at least one decimal ("0.0", "0.25"). */
-function quantileLabel(q: number): string {
+export function quantileLabel(q: number): string {
   const s = formatGoFloat(q)
   return /^-?\d+$/.test(s) ? `${s}.0` : s
 }
