@@ -15,7 +15,7 @@ import {Annotations, possibleNonCounterInfo, sortInRangeQueryWarning, startTimeO
 import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
-import {isStepInvariant, unwrapParens} from './step-invariant.js'
+import {unwrapParens} from './step-invariant.js'
 import {SampleLevel} from './sample-stats.js'
 import {applyRangeWithHistograms, evalAggregateWithHistograms, presenceOnly, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
 import {callHistogramFunction, HISTOGRAM_RANGE_FUNCTIONS, HISTOGRAM_TRANSPARENT_FUNCTIONS} from './histogram-ops.js'
@@ -942,9 +942,9 @@ export class Evaluator {
       this.rangeEvalHeld(this.cur, operands, v, n)
       return v
     }
-    // engine.go: sorting is ineffective where results are ordered by labels, unless the call
-    // is step invariant (evaluated once, at a single time)
-    if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times) && !isStepInvariant(c)) this.annotate(sortInRangeQueryWarning(c.posRange))
+    // engine.go: sorting is ineffective where results are ordered by labels; a step-invariant
+    // subtree is evaluated over one step (evalStepInvariant), so it gives no warning, as upstream
+    if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times)) this.annotate(sortInRangeQueryWarning(c.posRange))
     const args: EvalValue[] = []
     for (const a of c.args) args.push(await this.eval(a, times))
     const hv = callHistogramFunction(this, c, args, times)
@@ -1060,7 +1060,7 @@ function presenceTotal(v: EvalValue): number {
   return n
 }
 
-function selectorOf(e: Expr): VectorSelector | undefined {
+export function selectorOf(e: Expr): VectorSelector | undefined {
   if (e.kind === 'VectorSelector') return e
   if (e.kind === 'MatrixSelector') return e.vectorSelector
   if (e.kind === 'ParenExpr') return selectorOf(e.expr)

@@ -13,7 +13,7 @@ import {histogramFraction, histogramQuantile, type Bucket, type Monotonicity} fr
 import {parseGoFloat} from '../format-float.js'
 import {badBucketLabelWarning, forcedMonotonicityInfo, invalidQuantileWarning} from './annotations.js'
 import {unwrapParens} from './step-invariant.js'
-import {absentSeries, type Evaluator} from './evaluator.js'
+import {absentSeries, selectorOf, type Evaluator} from './evaluator.js'
 import type {EvalValue, StepSeries} from './types.js'
 
 export const KEEP_NAME_FUNCTIONS = new Set(['last_over_time', 'first_over_time', 'sort', 'sort_desc', 'sort_by_label', 'sort_by_label_desc', 'label_replace', 'label_join'])
@@ -94,12 +94,6 @@ function validLabelName(n: string): boolean {
 /** Carries `from`'s pending __name__ drop over to `to`, unless `dst` (the label set) is the name. */
 function keepDrop(ev: Evaluator, from: StepSeries, to: StepSeries, dst: string): StepSeries {
   return dst !== METRIC_NAME && ev.shouldDropName(from) ? ev.markDropName(to) : to
-}
-
-function selectorOf(e: Expr | undefined) {
-  let x = e
-  while (x && x.kind === 'ParenExpr') x = x.expr
-  return x && x.kind === 'VectorSelector' ? x : undefined
 }
 
 export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], times: Float64Array): EvalValue {
@@ -189,7 +183,7 @@ export function callInstantFunction(ev: Evaluator, c: Call, args: EvalValue[], t
       }
     }
     case 'absent':
-      return {type: 'vector', series: absentSeries(vec(args[0], name), n, selectorOf(c.args[0]))}
+      return {type: 'vector', series: absentSeries(vec(args[0], name), n, c.args[0] && selectorOf(c.args[0]))}
     case 'sort':
     case 'sort_desc': {
       const series = vec(args[0], name)

@@ -5,7 +5,8 @@
  * those that do not depend on the evaluation time). The engine evaluates them over the first
  * step only, as a child evaluator there does, so that their samples are counted as upstream
  * counts them (once, then one more per further step), and what Prometheus sees during their
- * evaluation differs as there (e.g. no "sort in a range query" warning under one).
+ * evaluation differs as there: they run over a single step, so e.g. no "sort in a range query"
+ * warning is given under one.
  */
 import type {Expr} from '../parser/ast.js'
 
@@ -20,42 +21,6 @@ export function unwrapParens(e: Expr): Expr {
   let x = e
   while (x.kind === 'ParenExpr') x = x.expr
   return x
-}
-
-/**
- * Whether `e` is step invariant, so that it (or an ancestor) is evaluated once: selectors and
- * subqueries with @ (or @ start()/end()), literals, and everything built from step-invariant
- * parts alone, except calls of time-dependent functions (timestamp() of an @ selector itself
- * excepted).
- */
-export function isStepInvariant(e: Expr): boolean {
-  switch (e.kind) {
-    case 'VectorSelector':
-      return e.timestamp !== undefined || e.startOrEnd !== undefined
-    case 'MatrixSelector':
-      return isStepInvariant(e.vectorSelector)
-    case 'SubqueryExpr':
-      return e.timestamp !== undefined || e.startOrEnd !== undefined
-    case 'AggregateExpr':
-      return isStepInvariant(e.expr)
-    case 'BinaryExpr':
-      return isStepInvariant(e.lhs) && isStepInvariant(e.rhs)
-    case 'Call': {
-      const args = e.args.map(unwrapParens)
-      const all = args.every(isStepInvariant)
-      if (!TIME_DEPENDENT.has(e.func.name)) return all
-      return e.func.name === 'timestamp' && all && args.every((a) => a.kind === 'VectorSelector')
-    }
-    case 'ParenExpr':
-    case 'UnaryExpr':
-      return isStepInvariant(e.expr)
-    case 'NumberLiteral':
-    case 'StringLiteral':
-    case 'StepInvariantExpr':
-      return true
-    case 'DurationExpr':
-      return false
-  }
 }
 
 /** The nodes to evaluate once (the top expression itself when the whole query is invariant). */
