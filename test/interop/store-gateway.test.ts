@@ -29,7 +29,6 @@ import {bucketFromConfig} from '../../src/core/objstore/config.js'
 import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
 import {StoreClient} from '../../src/core/storeapi/store-client.js'
 import {runStoreGateway, type RunningStoreGateway, type StoreGatewayConfig} from '../../src/core/storegateway/store-gateway.js'
-import {parseTimeOrDuration} from '../../src/core/storegateway/time-or-duration.js'
 import type {LabelsQuery, SeriesQuery} from '../../src/core/storepb/store-types.js'
 import {storeSamples, uploadBlocksDir} from '../helpers/bucket-blocks.js'
 import {peer, startPeer, startThanosQuery, type PeerProcess, type ThanosQueryHandle} from '../helpers/peers.js'
@@ -39,29 +38,14 @@ import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {startSeaweedS3, type SeaweedS3} from '../helpers/s3.js'
 import {remoteWriteHistograms} from '../helpers/native-histogram-remote-write.js'
 import {nativeHistogramWriteSeries} from '../core/chunkenc/native-histogram-fixtures.js'
+import {storeGatewayConfig} from '../helpers/store-gateway.js'
 
 const execFileP = promisify(execFile)
 const H = 3_600_000
 const DROP = new Set(['cluster'])
 
 function gatewayConfig(o: Partial<StoreGatewayConfig>): StoreGatewayConfig {
-  return {
-    grpcAddress: '127.0.0.1:0',
-    httpAddress: '127.0.0.1:0',
-    grpcGracePeriodMs: 300,
-    httpGracePeriodMs: 300,
-    syncIntervalMs: 900_000,
-    blockSyncConcurrency: 4,
-    blockMetaFetchConcurrency: 8,
-    minTime: parseTimeOrDuration('0000-01-01T00:00:00Z'),
-    maxTime: parseTimeOrDuration('9999-12-31T23:59:59Z'),
-    consistencyDelayMs: 0,
-    ignoreDeletionMarksDelayMs: 24 * H,
-    seriesLimit: 0,
-    samplesLimit: 0,
-    logger: nopLogger,
-    ...o,
-  }
+  return storeGatewayConfig({syncIntervalMs: 900_000, ...o})
 }
 
 /** Two stores' Series answers as comparable text: labels, then every decoded sample. */

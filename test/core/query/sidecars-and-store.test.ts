@@ -20,12 +20,12 @@ import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {querierConfig, runQuerier, type RunningQuerier} from '../../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
 import {runStoreGateway, type RunningStoreGateway} from '../../../src/core/storegateway/store-gateway.js'
-import {parseTimeOrDuration} from '../../../src/core/storegateway/time-or-duration.js'
 import {uploadBackfilled} from '../../helpers/bucket-blocks.js'
 import {samples, type SeriesSpec} from '../../helpers/openmetrics.js'
 import {startThanosQuery, type ThanosQueryHandle} from '../../helpers/peers.js'
 import {startPrometheusSet, type PrometheusHandle} from '../../helpers/prometheus.js'
 import {startSidecar} from '../../helpers/sidecar.js'
+import {storeGatewayConfig} from '../../helpers/store-gateway.js'
 
 const T0 = Date.UTC(2024, 8, 2, 0, 0, 7)
 const STEP = 15_000
@@ -99,23 +99,7 @@ describe('thanosts query over sidecars and a store gateway holding the same bloc
     await uploadBackfilled(bucket, {series: replicaSeries('0'), ext: {cluster: 'us1', replica: '0'}})
     await uploadBackfilled(bucket, {series: replicaSeries('1', SHIPPED_1), ext: {cluster: 'us1', replica: '1'}})
     sidecars = await Promise.all(proms.map((p) => startSidecar(p)))
-    gateway = await runStoreGateway({
-      bucket,
-      grpcAddress: '127.0.0.1:0',
-      httpAddress: '127.0.0.1:0',
-      grpcGracePeriodMs: 300,
-      httpGracePeriodMs: 300,
-      syncIntervalMs: 900_000,
-      blockSyncConcurrency: 4,
-      blockMetaFetchConcurrency: 8,
-      minTime: parseTimeOrDuration('0000-01-01T00:00:00Z'),
-      maxTime: parseTimeOrDuration('9999-12-31T23:59:59Z'),
-      consistencyDelayMs: 0,
-      ignoreDeletionMarksDelayMs: 24 * 3_600_000,
-      seriesLimit: 0,
-      samplesLimit: 0,
-      logger: nopLogger,
-    })
+    gateway = await runStoreGateway(storeGatewayConfig({bucket, syncIntervalMs: 900_000}))
     const endpoints = [...sidecars.map((s) => `127.0.0.1:${s.grpcPort}`), `127.0.0.1:${gateway.grpcPort}`]
     const cfg = {infoTimeoutMs: 2_000, replicaLabels: ['replica'], httpGracePeriodMs: 300, grpcGracePeriodMs: 300, flags: {'query.replica-label': 'replica'}}
     both = await runQuerier(querierConfig(endpoints, nopLogger, cfg))

@@ -12,11 +12,11 @@ import type {Bucket} from '../../../src/core/objstore/bucket.js'
 import {bucketFromConfig} from '../../../src/core/objstore/config.js'
 import {StoreClient} from '../../../src/core/storeapi/store-client.js'
 import {runStoreGateway, type RunningStoreGateway} from '../../../src/core/storegateway/store-gateway.js'
-import {parseTimeOrDuration} from '../../../src/core/storegateway/time-or-duration.js'
 import {storeSamples, uploadBackfilled} from '../../helpers/bucket-blocks.js'
 import {samples} from '../../helpers/openmetrics.js'
 import {startSeaweedS3, type SeaweedS3} from '../../helpers/s3.js'
 import {seaweedOutage, type SeaweedOutage} from '../../helpers/seaweed-restart.js'
+import {storeGatewayConfig} from '../../helpers/store-gateway.js'
 
 const HOUR = 3_600_000
 const T0 = Date.UTC(2024, 0, 1, 12)
@@ -38,23 +38,9 @@ describe('store gateway through an S3 outage', function () {
     const yaml = s3.objstoreYaml({extra: {max_retries: 0}})
     bucket = bucketFromConfig(yaml)
     await uploadBackfilled(bucket, {series: [up('a', T0)], ext: {cluster: 'one'}})
-    gw = await runStoreGateway({
-      objstoreConfig: yaml,
-      grpcAddress: '127.0.0.1:0',
-      httpAddress: '127.0.0.1:0',
-      grpcGracePeriodMs: 200,
-      httpGracePeriodMs: 200,
-      syncIntervalMs: 3_600_000,
-      blockSyncConcurrency: 2,
-      blockMetaFetchConcurrency: 4,
-      minTime: parseTimeOrDuration('0000-01-01T00:00:00Z'),
-      maxTime: parseTimeOrDuration('9999-12-31T23:59:59Z'),
-      consistencyDelayMs: 0,
-      ignoreDeletionMarksDelayMs: 24 * HOUR,
-      seriesLimit: 0,
-      samplesLimit: 0,
-      logger: createLogger({write: (l) => lines.push(l)}),
-    })
+    gw = await runStoreGateway(
+      storeGatewayConfig({objstoreConfig: yaml, grpcGracePeriodMs: 200, httpGracePeriodMs: 200, blockSyncConcurrency: 2, blockMetaFetchConcurrency: 4, logger: createLogger({write: (l) => lines.push(l)})}),
+    )
     client = new StoreClient(`127.0.0.1:${gw.grpcPort}`)
   })
 

@@ -12,38 +12,21 @@ import {Registry} from 'prom-client'
 import {CanceledError} from '../../../src/core/errors.js'
 import {labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
-import {nopLogger} from '../../../src/core/log.js'
 import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {StoreClient} from '../../../src/core/storeapi/store-client.js'
 import {SeriesGate} from '../../../src/core/storegateway/series-gate.js'
 import {runStoreGateway, type RunningStoreGateway, type StoreGatewayConfig} from '../../../src/core/storegateway/store-gateway.js'
-import {parseTimeOrDuration} from '../../../src/core/storegateway/time-or-duration.js'
 import {uploadBackfilled} from '../../helpers/bucket-blocks.js'
 import {samples} from '../../helpers/openmetrics.js'
 import {freePort} from '../../helpers/ports.js'
 import {RawGrpcClient, upstreamEncode} from '../../helpers/upstream-protos.js'
+import {storeGatewayConfig} from '../../helpers/store-gateway.js'
 
 const HOUR = 3_600_000
 const T0 = Date.UTC(2024, 0, 1, 12)
 
 function config(o: Partial<StoreGatewayConfig>): StoreGatewayConfig {
-  return {
-    grpcAddress: '127.0.0.1:0',
-    httpAddress: '127.0.0.1:0',
-    grpcGracePeriodMs: 200,
-    httpGracePeriodMs: 200,
-    syncIntervalMs: 200,
-    blockSyncConcurrency: 2,
-    blockMetaFetchConcurrency: 4,
-    minTime: parseTimeOrDuration('0000-01-01T00:00:00Z'),
-    maxTime: parseTimeOrDuration('9999-12-31T23:59:59Z'),
-    consistencyDelayMs: 0,
-    ignoreDeletionMarksDelayMs: 24 * HOUR,
-    seriesLimit: 0,
-    samplesLimit: 0,
-    logger: nopLogger,
-    ...o,
-  }
+  return storeGatewayConfig({grpcGracePeriodMs: 200, httpGracePeriodMs: 200, syncIntervalMs: 200, blockSyncConcurrency: 2, blockMetaFetchConcurrency: 4, ...o})
 }
 
 const up = (job: string, start: number) => ({metric: 'up', labels: {job}, samples: samples(start, 60_000, 60, (i) => i)})
