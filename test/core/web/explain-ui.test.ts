@@ -8,16 +8,15 @@
  * hovering says, what the request asked. Screenshots go to test-artifacts/ui/explain-*.png.
  */
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
-import {chromium, type Browser, type BrowserContext, type Page} from 'playwright-core'
+import type {Browser, BrowserContext, Page} from 'playwright-core'
 import {nopLogger} from '../../../src/core/log.js'
 import {querierConfig, runQuerier, type RunningQuerier} from '../../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
 import {samples} from '../../helpers/openmetrics.js'
 import {startPrometheusSet, type PrometheusHandle} from '../../helpers/prometheus.js'
 import {startSidecar} from '../../helpers/sidecar.js'
+import {ARTIFACTS, launchBrowser} from '../../helpers/browser.js'
 
 // page.evaluate runs these in the browser; the test program has no DOM library (see ui.test.ts)
 interface ElementLike {
@@ -27,8 +26,6 @@ interface ElementLike {
 declare const document: {elementFromPoint(x: number, y: number): ElementLike | null}
 declare function getComputedStyle(el: unknown): {fill: string; backgroundColor: string}
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
-const ARTIFACTS = path.resolve('test-artifacts/ui')
 const MIN = 60_000
 const HOUR = 60 * MIN
 const SCRAPE = 15_000
@@ -56,13 +53,7 @@ describe('explain deduplication in the web UI: replica bands under the graph, in
 
   before(async function () {
     this.timeout(120_000)
-    if (!existsSync(CHROMIUM)) {
-      console.warn(`    skipping the browser tests: no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; or set CHROMIUM_BIN)`)
-      this.skip()
-    }
-    if (!existsSync(path.resolve('dist/web/index.html'))) throw new Error('dist/web is missing: run `npm run build` (it bundles the UI)')
-    await mkdir(ARTIFACTS, {recursive: true})
-    const launching = chromium.launch({executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']})
+    const launching = launchBrowser()
     END = Math.floor(Date.now() / MIN) * MIN - 10 * MIN
     t0 = END - 5 * HOUR + OFFSET
     outageA = [END - 2.5 * HOUR, END - 2 * HOUR]

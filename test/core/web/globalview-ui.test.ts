@@ -6,22 +6,19 @@
  * (globalview-fixture.ts). Screenshots go to test-artifacts/ui/.
  */
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
-import {chromium, type Browser, type BrowserContext, type Page} from 'playwright-core'
+import type {Browser, BrowserContext, Page} from 'playwright-core'
 import {nopLogger} from '../../../src/core/log.js'
 import {querierConfig, runQuerier, type RunningQuerier} from '../../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
 import type {PrometheusHandle} from '../../helpers/prometheus.js'
 import {startSidecar} from '../../helpers/sidecar.js'
 import {startExemplarTarget, startGlobalViewPrometheus, waitForGlobalViewData, writeRuleFiles, type ExemplarTarget, type RuleFiles} from '../sidecar/globalview-fixture.js'
+import {ARTIFACTS, launchBrowser} from '../../helpers/browser.js'
 
 // page.evaluate runs this in the browser; the test program has no DOM library (see ui.test.ts)
 declare const document: {elementFromPoint(x: number, y: number): {closest(selector: string): unknown} | null}
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
-const ARTIFACTS = path.resolve('test-artifacts/ui')
 
 describe('Alerts, Rules and Targets pages and metadata completion in headless Chromium, over real Prometheus replicas', function () {
   this.timeout(60_000)
@@ -37,13 +34,7 @@ describe('Alerts, Rules and Targets pages and metadata completion in headless Ch
 
   before(async function () {
     this.timeout(150_000)
-    if (!existsSync(CHROMIUM)) {
-      console.warn(`    skipping the browser tests: no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; or set CHROMIUM_BIN)`)
-      this.skip()
-    }
-    if (!existsSync(path.resolve('dist/web/index.html'))) throw new Error('dist/web is missing: run `npm run build` (it bundles the UI)')
-    await mkdir(ARTIFACTS, {recursive: true})
-    const launching = chromium.launch({executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']})
+    const launching = launchBrowser()
     target = await startExemplarTarget()
     files = await writeRuleFiles()
     for (const replica of ['r0', 'r1']) proms.push(await startGlobalViewPrometheus(3, replica, files, target))

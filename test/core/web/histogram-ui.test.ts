@@ -5,10 +5,8 @@
  * functions of histograms and, for raw histogram series, says the table has them.
  */
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
-import {chromium, type Browser, type BrowserContext, type Page} from 'playwright-core'
+import type {Browser, BrowserContext, Page} from 'playwright-core'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
 import {nopLogger} from '../../../src/core/log.js'
 import {querierConfig, runQuerier, type RunningQuerier} from '../../../src/core/query/querier.js'
@@ -16,6 +14,7 @@ import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
 import {remoteWriteHistograms} from '../../helpers/native-histogram-remote-write.js'
 import {startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
 import {startSidecar} from '../../helpers/sidecar.js'
+import {ARTIFACTS, launchBrowser} from '../../helpers/browser.js'
 
 interface CanvasLike {
   width: number
@@ -24,8 +23,6 @@ interface CanvasLike {
 }
 declare const document: {querySelector(selector: string): CanvasLike | null}
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
-const ARTIFACTS = path.resolve('test-artifacts/ui')
 const STEP = 15_000
 const N = 120 // 30 minutes
 // set in before(), see ui.test.ts
@@ -48,15 +45,9 @@ describe('web UI over native histograms (headless Chromium, Prometheus 3, our si
 
   before(async function () {
     this.timeout(90_000)
-    if (!existsSync(CHROMIUM)) {
-      console.warn(`    skipping the browser tests: no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; or set CHROMIUM_BIN)`)
-      this.skip()
-    }
-    if (!existsSync(path.resolve('dist/web/index.html'))) throw new Error('dist/web is missing: run `npm run build` (it bundles the UI)')
-    await mkdir(ARTIFACTS, {recursive: true})
     LAST = Math.floor((Date.now() - 60_000) / STEP) * STEP
     const t0 = LAST - (N - 1) * STEP
-    const launching = chromium.launch({executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']})
+    const launching = launchBrowser()
     prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, extraArgs: ['--web.enable-remote-write-receiver']})
     const samples = Array.from({length: N}, (_, k) => ({t: t0 + k * STEP, h: sample(k + 1)}))
     await remoteWriteHistograms(prom.url, [{labels: {__name__: 'histogram_metric', job: 'nh'}, samples}])

@@ -6,16 +6,15 @@
  * the UI under a prefix. Screenshots go to test-artifacts/ui/ for people to look at.
  */
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
-import {chromium, type Browser, type BrowserContext, type Page} from 'playwright-core'
+import type {Browser, BrowserContext, Page} from 'playwright-core'
 import {nopLogger} from '../../../src/core/log.js'
 import {querierConfig, runQuerier, type QuerierConfig, type RunningQuerier} from '../../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../../src/core/sidecar/sidecar.js'
 import {samples, type SeriesSpec} from '../../helpers/openmetrics.js'
 import {startPrometheusSet, type PrometheusHandle} from '../../helpers/prometheus.js'
 import {startSidecar} from '../../helpers/sidecar.js'
+import {ARTIFACTS, launchBrowser} from '../../helpers/browser.js'
 
 // Functions passed to page.evaluate run in the browser. The test program is compiled without the
 // DOM library (it would type Node's globals as the browser's), so the few browser globals those
@@ -29,8 +28,6 @@ declare const document: {querySelector(selector: string): CanvasLike | null}
 declare const location: {search: string}
 declare function getComputedStyle(el: unknown): {backgroundColor: string}
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
-const ARTIFACTS = path.resolve('test-artifacts/ui')
 const STEP = 30_000
 // Two hours of data ending at the last whole step before now: a 1h graph is full, and an
 // instant query at "now" finds samples within the 5m lookback for the whole run.
@@ -72,13 +69,7 @@ describe('web UI in headless Chromium, over real Prometheus replicas, sidecars a
     this.timeout(90_000)
     END = Math.floor(Date.now() / STEP) * STEP
     START = END - (COUNT - 1) * STEP
-    if (!existsSync(CHROMIUM)) {
-      console.warn(`    skipping the browser tests: no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; or set CHROMIUM_BIN)`)
-      this.skip()
-    }
-    if (!existsSync(path.resolve('dist/web/index.html'))) throw new Error('dist/web is missing: run `npm run build` (it bundles the UI)')
-    await mkdir(ARTIFACTS, {recursive: true})
-    const launching = chromium.launch({executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']})
+    const launching = launchBrowser()
     proms = await startPrometheusSet([
       {externalLabels: {cluster: 'eu1', replica: '0'}, series: replicaSeries(0)},
       {externalLabels: {cluster: 'eu1', replica: '1'}, series: replicaSeries(1)},
