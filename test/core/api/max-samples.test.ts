@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict'
-import {createServer, type Server} from 'node:http'
-import type {AddressInfo} from 'node:net'
-import {PrometheusApi} from '../../../src/core/api/api.js'
-import {labelsFromRecord} from '../../../src/core/labels/labels.js'
-import {nopLogger} from '../../../src/core/log.js'
 import {Engine} from '../../../src/core/promql/engine/engine.js'
-import {MemoryQueryable} from '../../../src/core/promql/memory-queryable.js'
+import {serveApi} from '../../helpers/api-server.js'
 import {samples, type SeriesSpec} from '../../helpers/openmetrics.js'
 import {startPrometheus, type PrometheusHandle} from '../../helpers/prometheus.js'
 
@@ -21,30 +16,16 @@ const data: SeriesSpec[] = [0, 1, 2].map((k) => ({metric: 'x', labels: {k: Strin
 describe('api: queries over max samples are refused with 422, as Prometheus', function () {
   this.timeout(120_000)
   let prom: PrometheusHandle
-  let server: Server
+  let api: Awaited<ReturnType<typeof serveApi>> | undefined
   let ours: string
 
   before(async () => {
     prom = await startPrometheus({version: 3, series: data, extraArgs: [`--query.max-samples=${MAX}`]})
-    const q = new MemoryQueryable()
-    for (const s of data) q.add(labelsFromRecord({__name__: s.metric, ...s.labels}), s.samples.map(([t]) => t), s.samples.map(([, v]) => v))
-    const api = new PrometheusApi({
-      engine: new Engine({maxSamples: MAX}),
-      queryable: () => q,
-      defaults: {replicaLabels: [], partialResponse: false, queryTimeoutMs: 30_000},
-      flags: {},
-      buildInfo: {},
-      logger: nopLogger,
-    })
-    server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://localhost')
-      void api.handle(req, res, url, url.pathname)
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    ours = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    api = await serveApi(new Engine({maxSamples: MAX}), data)
+    ours = api.url
   })
   after(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+    await api?.close()
     await prom?.stop()
   })
 
