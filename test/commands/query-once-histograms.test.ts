@@ -5,10 +5,6 @@
  * buckets, JSON is the API's shape, CSV carries count and sum in their own columns.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {promisify} from 'node:util'
 import {Histogram} from '../../src/core/histogram/histogram.js'
 import {nopLogger} from '../../src/core/log.js'
 import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
@@ -16,10 +12,9 @@ import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {remoteWriteHistograms} from '../helpers/native-histogram-remote-write.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {startSidecar} from '../helpers/sidecar.js'
+import {runCli} from '../helpers/cli.js'
 
 // as sidecar.test.ts (importing it from there would run its tests too)
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/run.js')
-const execFileP = promisify(execFile)
 const STEP = 15_000
 const N = 40
 // recent enough for the remote-write receiver's head block
@@ -34,15 +29,7 @@ function sample(i: number): Histogram {
   return Histogram.of({schema: 0, zeroThreshold: 0.001, zeroCount: i, count: 6 * i, sum: 10 * i, positiveSpans: [0, 2], positiveBuckets: [2 * i, i]})
 }
 
-async function cli(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  try {
-    const r = await execFileP('node', [BIN, 'query-once', ...args], {env: {...process.env, NO_COLOR: '1'}})
-    return {code: 0, stdout: r.stdout, stderr: r.stderr}
-  } catch (e) {
-    const err = e as {code: number; stdout: string; stderr: string}
-    return {code: err.code, stdout: err.stdout, stderr: err.stderr}
-  }
-}
+const cli = (args: string[]) => runCli(['query-once', ...args])
 
 describe('thanosts query-once: native histograms', function () {
   this.timeout(120_000)

@@ -4,30 +4,19 @@
  * Prometheus's own HTTP API.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
-import {promisify} from 'node:util'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {startSidecar} from '../helpers/sidecar.js'
 import {samples} from '../helpers/openmetrics.js'
 import {startPrometheusSet, type PrometheusHandle} from '../helpers/prometheus.js'
 import {nopLogger} from '../../src/core/log.js'
 import {querierConfig, runQuerier, type RunningQuerier} from '../../src/core/query/querier.js'
-import {BIN} from './sidecar.test.js'
+import {runCli} from '../helpers/cli.js'
 
-const execFileP = promisify(execFile)
 const T0 = Date.UTC(2024, 5, 1)
 const STEP = 15_000
 const N = 240 // 1h
 
-async function cli(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  try {
-    const r = await execFileP('node', [BIN, 'query-once', ...args], {env: {...process.env, NO_COLOR: '1'}})
-    return {code: 0, stdout: r.stdout, stderr: r.stderr}
-  } catch (e) {
-    const err = e as {code: number; stdout: string; stderr: string}
-    return {code: err.code, stdout: err.stdout, stderr: err.stderr}
-  }
-}
+const cli = (args: string[]) => runCli(['query-once', ...args])
 
 describe('thanosts query-once', function () {
   this.timeout(120_000)

@@ -1,15 +1,13 @@
 /** `thanosts sidecar` as a user runs it: the real CLI entry, a real Prometheus. */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {freePort} from '../helpers/ports.js'
 import {startProcess, waitForHttpOk} from '../helpers/process.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
+import {BIN} from '../helpers/cli.js'
 
 const execFileP = promisify(execFile)
-export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/run.js')
 
 describe('thanosts CLI: sidecar', function () {
   this.timeout(60_000)

@@ -4,7 +4,6 @@ import {execFile} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {Matcher, MatchType} from '../../src/core/labels/matcher.js'
 import {FilesystemBucket} from '../../src/core/objstore/filesystem.js'
@@ -13,9 +12,9 @@ import {storeSamples, uploadBackfilled} from '../helpers/bucket-blocks.js'
 import {samples} from '../helpers/openmetrics.js'
 import {freePort} from '../helpers/ports.js'
 import {startProcess, waitForHttpOk} from '../helpers/process.js'
+import {BIN} from '../helpers/cli.js'
 
 const execFileP = promisify(execFile)
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/run.js')
 const HOUR = 3_600_000
 const T0 = Date.UTC(2024, 0, 1, 12)
 

@@ -7,8 +7,6 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {INSTANT_OFFSET_MS, QUERIES} from '../../bench/queries.js'
 import type {ApiExplain, ApiExplainInput} from '../../src/core/api/api-types.js'
@@ -20,9 +18,9 @@ import {samples} from '../helpers/openmetrics.js'
 import {startPrometheusSet, type PrometheusHandle} from '../helpers/prometheus.js'
 import {apiPost, queryParams, type ApiParams} from '../helpers/prom-api.js'
 import {startSidecar} from '../helpers/sidecar.js'
+import {BIN} from '../helpers/cli.js'
 
 const execFileP = promisify(execFile)
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/run.js')
 const MIN = 60_000
 const HOUR = 60 * MIN
 const S = GAP_SCRAPE_MS / 1000

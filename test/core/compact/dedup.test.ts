@@ -21,7 +21,6 @@ import assert from 'node:assert/strict'
 import {cp, mkdtemp, readdir, readFile, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {parseMeta, type BlockMeta} from '../../../src/core/block/meta.js'
 import {labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
@@ -33,8 +32,8 @@ import {startThanosQuery, type ThanosQueryHandle} from '../../helpers/peers.js'
 import {freePort} from '../../helpers/ports.js'
 import {filesystemBucketYaml, runThanosCompact, runToEnd, startThanosStore, thanosBucketVerify, type RunResult, type ThanosStoreHandle} from '../../helpers/thanos-bucket.js'
 import {thanosBucketLs, type LsBlock} from '../objstore/thanos-ls.js'
+import {BIN} from '../../helpers/cli.js'
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/run.js')
 const HOUR = 3_600_000
 const MIN = 60_000
 const T0 = Date.UTC(2024, 0, 1)

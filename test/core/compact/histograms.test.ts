@@ -12,7 +12,6 @@ import assert from 'node:assert/strict'
 import {cp, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {ChunkEncoding} from '../../../src/core/block/chunks-reader.js'
 import {writeBlock} from '../../../src/core/block/writer/write-block.js'
 import {encodeFloatHistogramChunks, encodeHistogramChunks, FloatHistogramDecodeIterator, HistogramDecodeIterator} from '../../../src/core/chunkenc/index.js'
@@ -25,8 +24,8 @@ import {uploadBlockDir} from '../../../src/core/shipper/upload.js'
 import {StoreClient} from '../../../src/core/storeapi/store-client.js'
 import {freePort} from '../../helpers/ports.js'
 import {filesystemBucketYaml, runThanosCompact, runToEnd, startThanosStore, type RunResult, type ThanosStoreHandle} from '../../helpers/thanos-bucket.js'
+import {BIN} from '../../helpers/cli.js'
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/run.js')
 const MIN = 60_000
 const T0 = Date.UTC(2024, 0, 1)
 const STEP = 15_000

@@ -11,7 +11,6 @@ import {execFile} from 'node:child_process'
 import {cp, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {newUlid} from '../../../src/core/block/ulid.js'
 import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
@@ -21,9 +20,9 @@ import {freePort} from '../../helpers/ports.js'
 import {startProcess, waitForHttpOk} from '../../helpers/process.js'
 import {backfill} from '../../helpers/prometheus.js'
 import {filesystemBucketYaml, runThanosCompact, runToEnd, type RunResult} from '../../helpers/thanos-bucket.js'
+import {BIN} from '../../helpers/cli.js'
 
 const execFileP = promisify(execFile)
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/run.js')
 const HOUR = 3_600_000
 const T0 = Date.UTC(2024, 0, 1)
 const COMMON = ['--consistency-delay=0s', '--downsampling.disable', '--log.level=debug']

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {labelsToString} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
 import {nopLogger} from '../../../src/core/log.js'
@@ -21,8 +20,8 @@ import {freePort} from '../../helpers/ports.js'
 import {startSeaweedS3, type SeaweedS3} from '../../helpers/s3.js'
 import {runToEnd, startThanosStore, type RunResult, type ThanosStoreHandle} from '../../helpers/thanos-bucket.js'
 import {thanosBucketLs} from '../objstore/thanos-ls.js'
+import {BIN} from '../../helpers/cli.js'
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/run.js')
 const HOUR = 3_600_000
 const T0 = Date.UTC(2024, 0, 1)
 

@@ -11,17 +11,15 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {startDemo, type RunningDemo} from '../../../src/core/demo/demo.js'
 import {explainView, outageWalkthrough, parseOutage, runOutage} from '../../../src/core/demo/outage.js'
 import {startupWalkthrough} from '../../../src/core/demo/walkthrough.js'
 import {nopLogger} from '../../../src/core/log.js'
 import {PROMETHEUS_BIN, PROMTOOL_BIN} from '../../helpers/prometheus.js'
+import {BIN} from '../../helpers/cli.js'
 
 const execFileP = promisify(execFile)
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/run.js')
 
 /** Words of a printed command line as a POSIX shell splits it (single quotes only: all the demo prints). */
 function shellWords(line: string): string[] {
