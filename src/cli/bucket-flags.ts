@@ -11,7 +11,8 @@ import {parseTimeOrDuration, type TimeOrDuration} from '../core/storegateway/tim
 const OBJSTORE_HELP = 'YAML file that contains object store configuration. See format details: https://thanos.io/tip/thanos/storage.md/#configuration'
 
 export const objstoreFlags = {
-  'objstore.config-file': Flags.string({description: OBJSTORE_HELP, helpValue: '<file-path>'}),
+  // extflag.RegisterPathOrContent: the file flag says "Path to", the content flag "Content of"
+  'objstore.config-file': Flags.string({description: `Path to ${OBJSTORE_HELP}`, helpValue: '<file-path>'}),
   'objstore.config': Flags.string({description: `Alternative to 'objstore.config-file' flag (mutually exclusive). Content of ${OBJSTORE_HELP}`, helpValue: '<content>'}),
 }
 

@@ -4,8 +4,8 @@ import {ThanostsError} from '../core/errors.js'
 import {objstoreConfigFromFlags} from '../core/objstore/config.js'
 import type {HashFunc} from '../core/shipper/upload.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
+import {objstoreFlags} from '../cli/bucket-flags.js'
 
-const OBJSTORE_HELP = 'YAML file that contains object store configuration. See format details: https://thanos.io/tip/thanos/storage.md/#configuration'
 const RETENTION_HELP = (what: string): string => `How long to retain ${what} in bucket. Setting this to 0d will retain samples of this resolution forever`
 
 export default class Compact extends Command {
@@ -29,8 +29,7 @@ and /-/ready on --http-address. Downsampling is not implemented.`
     'http-address': Flags.string({description: 'Listen host:port for HTTP endpoints.', default: '0.0.0.0:10902'}),
     'http-grace-period': durationFlag({description: 'Time to wait after an interrupt received for HTTP Server.', default: 120_000, defaultHelp: async () => '2m'}),
     'data-dir': Flags.string({description: 'Data directory in which to cache blocks and process compactions.', default: './data'}),
-    'objstore.config-file': Flags.string({description: `Path to ${OBJSTORE_HELP}`, helpValue: '<file-path>'}),
-    'objstore.config': Flags.string({description: `Alternative to 'objstore.config-file' flag (mutually exclusive). Content of ${OBJSTORE_HELP}`, helpValue: '<content>'}),
+    ...objstoreFlags,
     'consistency-delay': durationFlag({
       description: 'Minimum age of fresh (non-compacted) blocks before they are being processed. Malformed blocks older than the maximum of consistency-delay and 48h0m0s will be removed.',
       default: 1_800_000,

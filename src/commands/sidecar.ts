@@ -5,6 +5,7 @@ import {objstoreConfigFromFlags} from '../core/objstore/config.js'
 import {MIN_INT64} from '../core/prometheus/prometheus-client.js'
 import {runSidecar} from '../core/sidecar/sidecar.js'
 import {durationFlag, loggerFromFlags, logFlags} from '../cli/flags.js'
+import {objstoreFlags} from '../cli/bucket-flags.js'
 
 export default class Sidecar extends Command {
   static override summary = 'Serve one Prometheus over the Thanos StoreAPI (gRPC), next to it.'
@@ -35,14 +36,7 @@ of --tsdb.path, oldest first, within 30 s of Prometheus writing it, as Thanos's 
     'reloader.watch-interval': durationFlag({description: 'Controls how often the reloader re-reads config and rules.', default: 180_000, defaultHelp: async () => '3m'}),
     'reloader.retry-interval': durationFlag({description: 'Controls how often the reloader retries a failed reload.', default: 5_000, defaultHelp: async () => '5s'}),
     'tsdb.path': Flags.string({description: 'Data directory of TSDB.', default: './data'}),
-    'objstore.config-file': Flags.string({
-      description: 'Path to YAML file that contains object store configuration. See format details: https://thanos.io/tip/thanos/storage.md/#configuration',
-      helpValue: '<file-path>',
-    }),
-    'objstore.config': Flags.string({
-      description: "Alternative to 'objstore.config-file' flag (mutually exclusive). Content of YAML file that contains object store configuration. See format details: https://thanos.io/tip/thanos/storage.md/#configuration",
-      helpValue: '<content>',
-    }),
+    ...objstoreFlags,
     'shipper.upload-compacted': Flags.boolean({
       description: 'If true shipper will try to upload compacted blocks as well. Useful for migration purposes. Works only if compaction is disabled on Prometheus. Do it once and then disable the flag when done.',
       default: false,
