@@ -2,13 +2,14 @@
  * tools/: the offline bucket tools of `thanos tools bucket` (cmd/thanos/tools_bucket.go): this
  * file runs `ls` (registerBucketLs) and `inspect` (registerBucketInspect) against a bucket
  * config; the text they print is in ls-format.ts and inspect-table.ts, Go's text formats in
- * go-text.ts and go-csv.ts, the relabelling that selects blocks for `ls` in selector-relabel.ts.
+ * go-text.ts and go-csv.ts; the relabelling that selects blocks for `ls` is the store gateway's
+ * (storegateway/selector-relabel.ts).
  *
  * Both read the block list the way the store gateway does (storegateway/meta-fetcher.ts, the
  * BaseFetcher of pkg/block/fetcher.go): blocks without a meta.json or with a corrupt one are
  * left out with a warning; any other read failure is an error (`incomplete view`), as Thanos's
  * Fetch, and nothing is printed. `ls` applies Thanos's filters for it: relabelling on external
- * labels (--selector.relabel-config, selector-relabel.ts), time partition (--min-time/--max-time)
+ * labels (--selector.relabel-config), time partition (--min-time/--max-time)
  * and, with --exclude-delete, every block with a deletion mark
  * (IgnoreDeletionMarkFilter with delay 0). `inspect` applies none; it selects on external labels.
  *
@@ -19,13 +20,13 @@ import {BadDataError, TimeoutError, UnavailableError} from '../errors.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from '../objstore/bucket.js'
 import {bucketFromConfig} from '../objstore/config.js'
-import {ignoreDeletionMarkFilter, timePartitionFilter} from '../storegateway/filters.js'
+import {ignoreDeletionMarkFilter, labelShardedFilter, timePartitionFilter} from '../storegateway/filters.js'
 import {MetaFetcher, type MetaFilter} from '../storegateway/meta-fetcher.js'
 import type {TimeOrDuration} from '../storegateway/time-or-duration.js'
 import {goUnquote} from './go-text.js'
 import {formatInspect, type InspectColumn, type InspectOutput} from './inspect-table.js'
 import {lsPrinter, type LsOutput} from './ls-format.js'
-import {labelShardedFilter, parseSelectorRelabel} from './selector-relabel.js'
+import {parseSelectorRelabelConfig} from '../storegateway/selector-relabel.js'
 
 /** block.FetcherConcurrency: meta.json reads in flight. */
 const FETCHER_CONCURRENCY = 32
@@ -44,7 +45,7 @@ export interface BucketLsConfig extends BucketToolConfig {
   excludeDelete: boolean
   minTime: TimeOrDuration
   maxTime: TimeOrDuration
-  /** --selector.relabel-config(-file) content: relabelling that selects blocks (selector-relabel.ts). */
+  /** --selector.relabel-config(-file) content: relabelling that selects blocks (storegateway/selector-relabel.ts). */
   selectorRelabelConfig?: string
 }
 
@@ -58,7 +59,8 @@ export interface BucketInspectConfig extends BucketToolConfig {
 /** `thanos tools bucket ls`: one line (or JSON document) per block. Returns how many were printed. */
 export async function runBucketLs(cfg: BucketLsConfig): Promise<number> {
   const print = lsPrinter(cfg.output)
-  const relabel = cfg.selectorRelabelConfig === undefined ? [] : parseSelectorRelabel(cfg.selectorRelabelConfig)
+  // the store gateway's --selector.relabel-config: the same LabelShardedMetaFilter (pkg/block/fetcher.go)
+  const relabel = parseSelectorRelabelConfig(cfg.selectorRelabelConfig ?? '')
   const metas = await withBucket(cfg, (bucket) => {
     const filters: MetaFilter[] = [labelShardedFilter(relabel), timePartitionFilter(cfg.minTime, cfg.maxTime)]
     if (cfg.excludeDelete) filters.push(ignoreDeletionMarkFilter(bucket, 0, FETCHER_CONCURRENCY, cfg.logger))
