@@ -117,11 +117,6 @@ export function goEnglishInt(n: number): string {
   return neg ? `-${grouped}` : grouped
 }
 
-/** Go's byte-wise string order (UTF-8 bytes: code point order, not UTF-16 units). */
-export function compareGoStrings(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
-}
-
 /**
  * strconv.Unquote of a Go string literal: `"..."` with Go escapes, `` `...` `` raw, or a
  * one-character `'...'`. @throws BadDataError `invalid syntax` as strconv.ErrSyntax.

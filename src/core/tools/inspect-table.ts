@@ -12,7 +12,8 @@ import Table from 'cli-table3'
 import {RESOLUTION_1H, RESOLUTION_5M, RESOLUTION_RAW, type BlockMeta} from '../block/meta.js'
 import {BadDataError} from '../errors.js'
 import {goCsvRecord} from './go-csv.js'
-import {compareGoStrings, goDurationMs, goEnglishInt, goRfc3339Utc, parseGoDuration, parseGoRfc3339, parseGoUint, unixSeconds} from './go-text.js'
+import {goDurationMs, goEnglishInt, goRfc3339Utc, parseGoDuration, parseGoRfc3339, parseGoUint, unixSeconds} from './go-text.js'
+import {compareStrings} from '../labels/labels.js'
 
 export const INSPECT_COLUMNS = ['ULID', 'FROM', 'UNTIL', 'RANGE', 'UNTIL-DOWN', '#SERIES', '#SAMPLES', '#CHUNKS', 'COMP-LEVEL', 'COMP-FAILED', 'LABELS', 'RESOLUTION', 'SOURCE'] as const
 export type InspectColumn = (typeof INSPECT_COLUMNS)[number]
@@ -43,7 +44,7 @@ export function untilNextDownsamplingMs(m: BlockMeta): number | undefined {
 }
 
 export function sortedLabelKeys(labels: Record<string, string>): string[] {
-  return Object.keys(labels).sort(compareGoStrings)
+  return Object.keys(labels).sort(compareStrings)
 }
 
 /** A block's row, each cell as Thanos prints it. */
@@ -79,7 +80,7 @@ export function compareCells(a: string, b: string): number {
     const y = parse(b)
     if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0
   }
-  return compareGoStrings(a, b)
+  return compareStrings(a, b)
 }
 
 /** Rows in Thanos's order: the sort columns in turn, then the ULID. */
