@@ -6,9 +6,10 @@
  * and timestamps as unix seconds (ms precision), so clients
  * that parse Prometheus answers (Grafana, promtool, our query-once) read ours unchanged.
  */
-import {formatApiFloat, histogramJson, histogramToApi} from '../histogram/json.js'
+import {histogramJson, histogramToApi} from '../histogram/json.js'
 import {labelsToRecord} from '../labels/labels.js'
 import type {QueryValue} from '../promql/engine/types.js'
+import {formatApiFloat} from '../promql/format-float.js'
 import type {ApiHistogramPoint, ApiMatrixSeries, ApiPoint, ApiQueryData, ApiVectorSample} from './api-types.js'
 
 function point(t: number, v: number): ApiPoint {

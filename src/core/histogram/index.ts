@@ -13,7 +13,7 @@ export {bucketBound, exponentialBound, ldexp, pow2, targetIndex} from './bounds.
 export {AllBucketIterator, Bucket, ForwardBucketIterator, ReverseBucketIterator, type BucketSource} from './buckets.js'
 export {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED, type FloatHistogramInit} from './float-histogram.js'
 export {Histogram, type HistogramInit} from './histogram.js'
-export {formatApiFloat, histogramJson, histogramToApi, type ApiHistogram, type ApiHistogramBucket} from './json.js'
+export {histogramJson, histogramToApi, type ApiHistogram, type ApiHistogramBucket} from './json.js'
 export {bucketIndices, compactSide, EMPTY_BUCKETS, EMPTY_SPANS, spanBucketCount, spansMatch, type Side} from './layout.js'
 export {
   CounterResetHint,

@@ -23,8 +23,6 @@ export interface ApiHistogram {
   buckets?: ApiHistogramBucket[]
 }
 
-// every float of the API as Prometheus's jsonutil.MarshalFloat writes it
-export {formatApiFloat}
 
 function boundaryRule(lowerInclusive: boolean, upperInclusive: boolean): number {
   if (lowerInclusive) return upperInclusive ? 3 : 1
