@@ -48,6 +48,12 @@ export interface QueryOptions {
   query?: string
   /** stats=all: per-step sample counts, when the engine enables them */
   perStepStats?: boolean
+  /**
+   * The request's own timeout in ms (the API's `timeout`), at most the engine's. Zero or less
+   * is a deadline that has passed: the query times out before it starts, as Prometheus's
+   * engine finds its context done at "expression evaluation".
+   */
+  timeout?: number
 }
 
 export class Engine {
@@ -70,7 +76,8 @@ export class Engine {
     if (!instant && ty !== 'scalar' && ty !== 'vector') {
       throw new BadDataError(`invalid expression type "${ty === 'matrix' ? 'range vector' : ty}" for range query, must be Scalar or instant Vector`)
     }
-    const timeout = this.opts.timeout ?? 120_000
+    const timeout = Math.min(this.opts.timeout ?? 120_000, opts.timeout ?? Infinity)
+    if (timeout <= 0) throw new TimeoutError('query timed out in expression evaluation')
     const timeoutSignal = AbortSignal.timeout(timeout)
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeoutSignal]) : timeoutSignal
     const n = instant ? 1 : Math.floor((end - start) / step) + 1
