@@ -491,6 +491,8 @@ export class Evaluator {
         const out: StepSeries = {labels: s.labels, vals: new Float64Array(n).fill(s.vals[0]!), has: new Uint8Array(n).fill(1)}
         if (s.sampleTs) out.sampleTs = new Float64Array(n).fill(s.sampleTs[0]!)
         if (s.sampleSt) out.sampleSt = new Float64Array(n).fill(s.sampleSt[0]!)
+        // a histogram is repeated too (histograms in step series are never changed in place)
+        if (s.hists) out.hists = new Array<FloatHistogram | undefined>(n).fill(s.hists[0])
         return this.dropName.has(s) ? this.markDropName(out) : out
       })
     this.hold(series.length * (n - 1))
