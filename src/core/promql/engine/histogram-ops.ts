@@ -14,6 +14,7 @@ import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWa
 import type {AggregateExpr, BinaryExpr, Call, PositionRange} from '../parser/ast.js'
 import {parseGoFloat} from '../format-float.js'
 import {histogramFraction, histogramQuantile, histogramStdVar, type NanNote} from '../functions/native-histogram.js'
+import {HistogramMean} from '../functions/histogram-mean.js'
 import type {Evaluator} from './evaluator.js'
 import {callInstantFunction, quantileLabel, setLabel} from './instant-functions.js'
 import {withoutHistograms} from './histogram-eval.js'
@@ -186,9 +187,9 @@ function groupLabels(ls: Labels, grouping: string[], without: boolean): Labels {
 }
 
 /**
- * sum and avg over input with histograms: per group and step, the histograms added (a copy of
- * the first, then add(), which reconciles schemas and zero buckets and merges hints), avg
- * divided by the member count. A step of a group with floats and histograms has no result
+ * sum and avg over input with histograms: per group and step, the histograms added with Kahan
+ * compensation (HistogramMean: kahanAdd reconciles schemas and zero buckets and merges hints),
+ * avg as a direct mean until the sum would overflow, then incrementally. A step of a group with floats and histograms has no result
  * (engine.go: "cannot aggregate histogram sample with a float64 sample"), nor one where the
  * histograms cannot be added (exponential with custom buckets). Returns the histogram results
  * and the input for the float aggregation, without those mixed steps.
@@ -211,8 +212,7 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
     const hists = new Array<FloatHistogram | undefined>(n)
     let any = false
     for (let i = 0; i < n; i++) {
-      let acc: FloatHistogram | undefined
-      let count = 0
+      let acc: HistogramMean | undefined
       let floats = false
       let bad = false
       let resetSeen = false
@@ -224,11 +224,10 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
           floats = true
           continue
         }
-        count++
         if (bad) continue
         if (h.counterResetHint === CounterResetHint.CounterReset) resetSeen = true
         else if (h.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true
-        if (acc === undefined) acc = h.copy()
+        if (acc === undefined) acc = new HistogramMean(h, e.op === 'avg')
         else {
           try {
             if (acc.add(h) & NHCB_BOUNDS_RECONCILED) ev.annotate(mismatchedCustomBucketsHistogramsInfo(e.expr.posRange, 'aggregation'))
@@ -255,8 +254,7 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
       if (bad) continue
       // engine.go: checked on the groups that have a result
       if (resetSeen && notResetSeen) ev.annotate(histogramCounterResetCollisionWarning(e.expr.posRange, 'aggregation'))
-      if (e.op === 'avg') acc.div(count)
-      hists[i] = acc.compact(0)
+      hists[i] = acc.result().compact(0)
       vals[i] = Number.NaN
       has[i] = 1
       any = true
@@ -471,13 +469,13 @@ export const HISTOGRAM_RANGE_FUNCTIONS = new Set(['rate', 'increase', 'delta', '
 export type WindowResult = FloatHistogram | number | undefined
 
 /**
- * sum_over_time / avg_over_time of a window of histograms only: the sum (a copy of the first,
- * then add()), avg divided by the sample count; Compact(0). A window that also holds floats,
+ * sum_over_time / avg_over_time of a window of histograms only: the compensated sum or mean
+ * (HistogramMean, as functions.go funcSumOverTime / funcAvgOverTime); Compact(0). A window that also holds floats,
  * or histograms that cannot be added, has no result (functions.go: mixed floats and
  * histograms).
  */
 export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[], from: number, to: number, avg: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
-  let acc: FloatHistogram | undefined
+  let acc: HistogramMean | undefined
   let resetSeen = false
   let notResetSeen = false
   let reconciled = false
@@ -489,7 +487,7 @@ export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[]
     }
     if (h.counterResetHint === CounterResetHint.CounterReset) resetSeen = true
     else if (h.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true
-    if (acc === undefined) acc = h.copy()
+    if (acc === undefined) acc = new HistogramMean(h, avg)
     else {
       try {
         if (acc.add(h) & NHCB_BOUNDS_RECONCILED) reconciled = true
@@ -504,8 +502,7 @@ export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[]
   if (acc === undefined) return undefined
   if (issues && resetSeen && notResetSeen) issues.add(histogramCounterResetCollisionWarning(issues.pos, 'aggregation'))
   if (issues && reconciled) issues.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, 'aggregation'))
-  if (avg) acc.div(to - from)
-  return acc.compact(0)
+  return acc.result().compact(0)
 }
 
 /**
