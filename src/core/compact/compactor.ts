@@ -22,6 +22,9 @@
  * retention, and clean aborted partial uploads. Between compaction and retention, unless
  * --downsampling.disable, two downsampling passes (downsample-bucket.ts), the second so that a
  * 5m block made by the first can be downsampled to 1h in the same iteration.
+ * With --wait, run.ts also calls cleanPartialUploads every --compact.cleanup-interval (one at a
+ * time with the iteration's, as upstream's cleanMtx) and progress() every
+ * --compact.progress-interval.
  */
 import {mkdir, readdir, rm} from 'node:fs/promises'
 import path from 'node:path'
@@ -35,7 +38,10 @@ import {wrapKeepingClass} from './errors.js'
 import {groupBlocks} from './group.js'
 import type {MergeFunc} from './merge-chunks.js'
 import type {CompactMetrics} from './metrics.js'
+import {compactionProgress, downsampleProgress, retentionProgress} from './progress.js'
 import {applyRetention, type RetentionByResolution} from './retention.js'
+import type {SelectorRelabelRule} from '../storegateway/selector-relabel.js'
+import type {TimeOrDuration} from '../storegateway/time-or-duration.js'
 import {Syncer} from './syncer.js'
 
 export interface CompactorConfig {
@@ -51,12 +57,29 @@ export interface CompactorConfig {
   /** --compact.concurrency */
   concurrency: number
   blockMetaFetchConcurrency: number
-  hashFunc: HashFunc
-  downsamplingDisabled: boolean
+  /** --block-files-concurrency: files of a compacted block uploaded at once. */
+  blockFilesConcurrency?: number
+  /** --compact.blocks-fetch-concurrency: input blocks of a plan opened at once. */
+  blocksFetchConcurrency?: number
   /** --downsample.concurrency (default 1) */
   downsampleConcurrency?: number
+  minTime?: TimeOrDuration
+  maxTime?: TimeOrDuration
+  selector?: readonly SelectorRelabelRule[]
+  /** --deduplication.replica-label as given (unsplit), hidden from the selector. */
+  selectorIgnoredLabels?: readonly string[]
+  hashFunc: HashFunc
+  downsamplingDisabled: boolean
   logger: Logger
   metrics: CompactMetrics
+}
+
+export interface Progress {
+  compactions: number
+  compactionBlocks: number
+  deletionBlocks: number
+  /** Undefined with downsampling disabled. */
+  downsampleBlocks?: number
 }
 
 export class Compactor {
@@ -71,8 +94,16 @@ export class Compactor {
       deleteDelayMs: c.deleteDelayMs,
       replicaLabels: c.replicaLabels,
       concurrency: c.blockMetaFetchConcurrency,
+      minTime: c.minTime,
+      maxTime: c.maxTime,
+      selector: c.selector,
+      selectorIgnoredLabels: c.selectorIgnoredLabels,
       logger: c.logger,
     })
+  }
+
+  get config(): Readonly<CompactorConfig> {
+    return this.c
   }
 
   get workDir(): string {
@@ -113,6 +144,8 @@ export class Compactor {
               mergeFunc: this.c.mergeFunc,
               noCompact: this.syncer.noCompact,
               hashFunc: this.c.hashFunc,
+              blockFilesConcurrency: this.c.blockFilesConcurrency ?? 1,
+              blocksFetchConcurrency: this.c.blocksFetchConcurrency ?? 1,
               logger: this.log,
               signal,
               onMarkedForDeletion: () => m.blocksMarkedForDeletion.inc(),
@@ -183,13 +216,42 @@ export class Compactor {
     else this.log.info('downsampling was explicitly disabled')
     await this.syncer.syncMetas(signal)
     await applyRetention(this.c.bucket, this.syncer.metas(), this.c.retention, this.log, () => m.blocksMarkedForDeletion.inc(), signal)
-    await cleanAbortedPartialUploads(
-      this.c.bucket,
-      this.syncer.partial(),
-      this.log,
-      {blocksCleaned: () => m.blocksCleaned.inc(), cleanupFailures: () => m.blockCleanupFailures.inc(), partialDeleteAttempts: () => m.partialUploadDeleteAttempts.inc()},
-      signal,
-    )
-    m.cleanups.inc()
+    await this.cleanPartialUploads(signal)
+  }
+
+  private cleaning: Promise<void> = Promise.resolve()
+
+  /**
+   * cleanPartialMarked: aborted partial uploads of the last sync deleted, counted in
+   * thanos_compact_block_cleanup_loops_total; one run at a time.
+   */
+  cleanPartialUploads(signal?: AbortSignal): Promise<void> {
+    const m = this.c.metrics
+    const run = async (): Promise<void> => {
+      await cleanAbortedPartialUploads(
+        this.c.bucket,
+        this.syncer.partial(),
+        this.log,
+        {blocksCleaned: () => m.blocksCleaned.inc(), cleanupFailures: () => m.blockCleanupFailures.inc(), partialDeleteAttempts: () => m.partialUploadDeleteAttempts.inc()},
+        signal,
+      )
+      m.cleanups.inc()
+    }
+    const next = this.cleaning.then(run, run)
+    this.cleaning = next.catch(() => undefined)
+    return next
+  }
+
+  /** The progress loop's body: a sync, then what is left to compact, delete by retention, downsample. */
+  async progress(signal?: AbortSignal): Promise<Progress> {
+    await this.syncer.syncMetas(signal)
+    const groups = groupBlocks(this.syncer.metas().values())
+    const p = compactionProgress(groups, this.c.ranges, this.syncer.noCompact)
+    return {
+      compactions: p.compactions,
+      compactionBlocks: p.blocks,
+      deletionBlocks: retentionProgress(groups, this.c.retention),
+      downsampleBlocks: this.c.downsamplingDisabled ? undefined : downsampleProgress(groups),
+    }
   }
 }

@@ -87,3 +87,26 @@ function downsampleMetrics(registers: Registry[]): DownsampleMetrics {
     duration: (resolution, seconds) => duration.observe({resolution}, seconds),
   }
 }
+
+export interface ProgressMetrics {
+  todoCompactions: Gauge
+  todoCompactionBlocks: Gauge
+  todoDeletionBlocks: Gauge
+  /** Absent with --downsampling.disable, as upstream registers it only with downsampling on. */
+  todoDownsampleBlocks?: Gauge
+}
+
+/**
+ * The --compact.progress-interval gauges (pkg/compact/compact.go NewCompactionProgressCalculator,
+ * NewRetentionProgressCalculator, NewDownsampleProgressCalculator): registered only when the
+ * progress loop runs (--wait and a non-zero interval), as upstream.
+ */
+export function progressMetrics(registry: Registry, downsampling: boolean): ProgressMetrics {
+  const registers = [registry]
+  return {
+    todoCompactions: new Gauge({name: 'thanos_compact_todo_compactions', help: 'number of compactions to be done', registers}),
+    todoCompactionBlocks: new Gauge({name: 'thanos_compact_todo_compaction_blocks', help: 'number of blocks planned to be compacted', registers}),
+    todoDeletionBlocks: new Gauge({name: 'thanos_compact_todo_deletion_blocks', help: 'number of blocks that have crossed their retention period', registers}),
+    todoDownsampleBlocks: downsampling ? new Gauge({name: 'thanos_compact_todo_downsample_blocks', help: 'number of blocks to be downsampled', registers}) : undefined,
+  }
+}
