@@ -210,6 +210,36 @@ describe('promql/engine histogram-trim', function () {
       assert.deepEqual(r.infos, ['PromQL info: incompatible sample types encountered for binary operator ">/": histogram >/ histogram (1:1)'])
     })
 
+    it('group_left and group_right: the many side\'s labels (name included), the one side\'s group labels, as Prometheus 3.14 answers', async () => {
+      // the data and the answers of promtool test rules (Prometheus 3.14) on it
+      const g = new MemoryQueryable()
+      const small = FloatHistogram.of({schema: -53, sum: 10, count: 2, customValues: [5, 10, 15, 20], positiveSpans: [0, 2], positiveBuckets: [1, 1]})
+      g.add(labelsFromRecord({__name__: 'h', job: 'a', i: '1'}), [0], [NaN], undefined, undefined, [cbh()])
+      g.add(labelsFromRecord({__name__: 'h', job: 'a', i: '2'}), [0], [NaN], undefined, undefined, [small])
+      g.add(labelsFromRecord({__name__: 'hj', job: 'a'}), [0], [NaN], undefined, undefined, [cbh()])
+      g.add(labelsFromRecord({__name__: 'f', job: 'a', extra: 'e1'}), [0], [13])
+      g.add(labelsFromRecord({__name__: 'fm', job: 'a', i: '1'}), [0], [15])
+      g.add(labelsFromRecord({__name__: 'fm', job: 'a', i: '2'}), [0], [7.5])
+      const rows = async (query: string): Promise<[Record<string, string>, object][]> => {
+        const r = await engine.instantQuery(g, query, MIN)
+        assert.deepEqual(r.infos, [], query)
+        return r.value.type === 'vector' ? r.value.samples.map((x) => [labelsToRecord(x.labels), summary(x.h!)]) : []
+      }
+      const cut = {count: 9.4, sum: 75.1, zc: 0, ps: [0, 3], pb: [1, 6, 4 * (3 / 5)], ns: [], nb: []}
+      assert.deepEqual(await rows('h </ on(job) group_left(extra) f'), [
+        [{__name__: 'h', extra: 'e1', i: '1', job: 'a'}, {...cut, count: 1 + 6 + 4 * (3 / 5), sum: 2.5 + 7.5 * 6 + 11.5 * (4 * (3 / 5))}],
+        [{__name__: 'h', extra: 'e1', i: '2', job: 'a'}, summary(small)],
+      ])
+      assert.deepEqual(await rows('hj </ on(job) group_right fm'), [
+        [{__name__: 'fm', i: '1', job: 'a'}, {count: 11, sum: 97.5, zc: 0, ps: [0, 3], pb: [1, 6, 4], ns: [], nb: []}],
+        [{__name__: 'fm', i: '2', job: 'a'}, {count: 4, sum: 21.25, zc: 0, ps: [0, 2], pb: [1, 3], ns: [], nb: []}],
+      ])
+      assert.deepEqual(await rows('h * on(job) group_left(extra) f'), [
+        [{extra: 'e1', i: '1', job: 'a'}, {count: 195, sum: 2242.5, zc: 0, ps: [0, 5], pb: [13, 78, 52, 39, 13], ns: [], nb: []}],
+        [{extra: 'e1', i: '2', job: 'a'}, {count: 26, sum: 130, zc: 0, ps: [0, 2], pb: [13, 13], ns: [], nb: []}],
+      ])
+    })
+
     it('two scalars are an execution error, as engine.go scalarBinop panics with', async () => {
       await assert.rejects(engine.instantQuery(q, '1 </ 2', MIN), (e: unknown) => {
         assert.ok(e instanceof ExecutionError)
