@@ -80,7 +80,8 @@ export class ChunkSeries implements Series {
       if (c.maxTime < floor) continue
       if (isHistogramChunk(c) || c.iterator !== undefined) {
         const it = iteratorFor(c, this.decode)
-        hs ??= []
+        // The histogram side channel only for histogram chunks: the engine treats a block with one differently.
+        if (isHistogramChunk(c)) hs ??= []
         n = drainIterator(it, ts, vs, stale, n, floor, hi, hs)
         if (it.atT() > hi) break
       } else if (this.decode === decodeXorChunk) {

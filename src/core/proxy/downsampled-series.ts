@@ -80,8 +80,9 @@ export function downsampledSeries(labels: Labels, chunks: readonly StoreChunk[],
       if (c.aggrs === undefined) return c
       const cnt = pick(c, Aggr.COUNT)
       const sum = pick(c, Aggr.SUM)
-      // `data` is the count chunk: its header holds the sample count, the same as the sum's.
-      return {minTime: c.minTime, maxTime: c.maxTime, data: cnt.data, iterator: () => new AverageIterator(iteratorFor(cnt, decode), iteratorFor(sum, decode))}
+      // `data` is the count chunk: its header holds the sample count, the same as the sum's;
+      // the encoding is the sum's, so a histogram sum's averages are read as histograms.
+      return {minTime: c.minTime, maxTime: c.maxTime, encoding: sum.encoding, data: cnt.data, iterator: () => new AverageIterator(iteratorFor(cnt, decode), iteratorFor(sum, decode))}
     })
     return new ChunkSeries(labels, averaged, mint, maxt, decode)
   }
@@ -225,7 +226,8 @@ export class CounterSeries implements Series {
         if (lastT > hi) break outer
       }
     }
-    const block: SampleBlock = {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: new Uint8Array(n)}
+    // The engine keeps the largest arrays it is given for the next series: all three alike.
+    const block: SampleBlock = {ts: ts.subarray(0, n), vs: vs.subarray(0, n), stale: new Uint8Array(ts.length).subarray(0, n)}
     if (hs) {
       hs.length = n
       block.hs = hs
