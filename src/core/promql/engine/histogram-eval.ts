@@ -127,10 +127,11 @@ export function presenceOnly(ev: Evaluator, series: StepSeries[]): StepSeries[] 
 }
 
 /**
- * Range functions that only count or test samples (functions.go: count_over_time,
- * present_over_time, absent_over_time read no values): histogram samples stay.
+ * Range functions that only count or test samples or read their timestamps (functions.go:
+ * count_over_time, present_over_time, absent_over_time, ts_of_first_over_time,
+ * ts_of_last_over_time read no values): histogram samples stay.
  */
-const TYPE_AGNOSTIC_RANGE = new Set(['count_over_time', 'present_over_time', 'absent_over_time'])
+const TYPE_AGNOSTIC_RANGE = new Set(['count_over_time', 'present_over_time', 'absent_over_time', 'ts_of_first_over_time', 'ts_of_last_over_time'])
 
 /**
  * The float-only range functions that say so when a window held floats and histograms
