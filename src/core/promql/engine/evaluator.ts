@@ -18,8 +18,10 @@ import {statsHistograms} from './histogram-stats.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {unwrapParens} from './step-invariant.js'
 import {SampleLevel} from './sample-stats.js'
+import {smoothedSeries} from './smoothed-selector.js'
+import {extendedRateWithHistograms, windowHasHistogram} from './extended-histogram.js'
 import {applyRangeWithHistograms, evalAggregateWithHistograms, presenceOnly, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
-import {callHistogramFunction, HISTOGRAM_RANGE_FUNCTIONS, HISTOGRAM_TRANSPARENT_FUNCTIONS} from './histogram-ops.js'
+import {callHistogramFunction, HISTOGRAM_RANGE_FUNCTIONS, HISTOGRAM_TRANSPARENT_FUNCTIONS, type HistogramIssues} from './histogram-ops.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
 
@@ -571,10 +573,17 @@ export class Evaluator {
     const scratch = new SampleScratch()
     const out: StepSeries[] = []
     const level = this.level
-    const perStep = (level.totalPerStep !== undefined || level.readPerStep !== undefined) && !vs.smoothed
+    const perStep = level.totalPerStep !== undefined || level.readPerStep !== undefined
     for (const sel of selected) {
       this.checkDeadline()
       const s = this.readSeries(scratch, sel, lo, hi)
+      if (vs.smoothed) {
+        const name = sel.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
+        const r = smoothedSeries(s, sel.labels, eff, lookback, {metricName: name, pos: vs.posRange, add: (a) => this.annotate(a)})
+        if (r) out.push(r)
+        this.holdSmoothedWindows(s, eff)
+        continue
+      }
       const st = s.stale
       const n = eff.length
       const vals = new Float64Array(n)
@@ -602,11 +611,6 @@ export class Evaluator {
         if (idx < 0 || s.ts[idx]! <= t - lookback || st[idx]) continue
         vals[i] = s.vs[idx]!
         if (shs) hists![i] = shs[idx]
-        // `smoothed`: interpolate linearly to t from the samples around it
-        const nx = idx + 1
-        if (vs.smoothed && !shs && s.ts[idx]! < t && nx < s.ts.length && !st[nx] && s.ts[nx]! < t + lookback) {
-          vals[i] = s.vs[idx]! + ((s.vs[nx]! - s.vs[idx]!) * (t - s.ts[idx]!)) / (s.ts[nx]! - s.ts[idx]!)
-        }
         has[i] = 1
         sampleTs[i] = s.ts[idx]!
         if (sampleSt) sampleSt[i] = sts![idx]!
@@ -620,15 +624,12 @@ export class Evaluator {
           if (perStep) level.addBoth(i, 1)
         }
         // Prometheus's evalSeries counts each sample it finds (smoothSeries, for `smoothed`, counts none)
-        if (!vs.smoothed) {
-          if (!perStep) level.addBoth(0, points)
-          this.hold(points)
-        }
+        if (!perStep) level.addBoth(0, points)
+        this.hold(points)
         const res: StepSeries = {labels: sel.labels, vals, has, sampleTs, sampleSt}
         if (hists) res.hists = hists
         out.push(res)
       }
-      if (vs.smoothed) this.holdSmoothedWindows(s, eff)
     }
     return {type: 'vector', series: out}
   }
@@ -877,6 +878,8 @@ export class Evaluator {
     const smoothed = src.mode === 'smoothed'
     const out: StepSeries[] = []
     const level = this.level
+    const pos = rangeArgPos(call?.args[0])
+    const issues = (rs: RangeInput): HistogramIssues => ({metricName: metricNameOf(rs), pos, add: (a) => this.annotate(a)})
     for (const rs of src.series) {
       this.checkDeadline()
       const s = rs.read()
@@ -884,6 +887,8 @@ export class Evaluator {
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
       let any = false
+      let floats = false
+      let hists: (FloatHistogram | undefined)[] | undefined
       let points = 0
       let window = 0
       let lastWindow = 0
@@ -898,14 +903,21 @@ export class Evaluator {
         if (to - from > window) window = to - from
         level.addTotal(i, to - from)
         if (i === 0 || src.at === undefined) level.addRead(i, i === 0 ? to - from : to - upperBound(s.ts, Math.max(start - lookback, (smoothed ? end + lookback : end) - level.interval)))
-        let v: number | undefined
-        if (name === 'changes' || name === 'resets') v = anchoredChangesOrResets(s.ts, s.vs, s.st, from, to, start, name === 'resets')
+        let v: number | FloatHistogram | undefined
+        if (name === 'changes' || name === 'resets') v = anchoredChangesOrResets(s.ts, s.vs, s.st, from, to, start, name === 'resets', s.hs)
+        else if (s.hs && windowHasHistogram(s.hs, from, to)) v = extendedRateWithHistograms(s, from, to, start, end, src.range, smoothed, name, issues(rs))
         else {
           v = extendedRate(s.ts, s.vs, from, to, start, end, smoothed, name !== 'delta')
           if (v !== undefined && name === 'rate') v /= src.range / 1000
         }
         if (v === undefined) continue
-        vals[i] = v
+        if (typeof v === 'number') {
+          vals[i] = v
+          floats = true
+        } else {
+          vals[i] = Number.NaN
+          ;(hists ??= new Array<FloatHistogram | undefined>(n))[i] = v
+        }
         has[i] = 1
         any = true
         points++
@@ -913,9 +925,10 @@ export class Evaluator {
       this.checkHeldWith(window)
       this.checkHeldWith(lastWindow + points)
       if (!any) continue
-      this.counterInfo(name, rs, rangeArgPos(call?.args[0]))
+      // engine.go: the non-counter info looks at float results only
+      if (floats) this.counterInfo(name, rs, rangeArgPos(call?.args[0]))
       this.hold(points)
-      out.push(this.markDropName({labels: s.labels, vals, has}))
+      out.push(this.markDropName(hists ? {labels: s.labels, vals, has, hists} : {labels: s.labels, vals, has}))
     }
     return out
   }
@@ -943,7 +956,8 @@ export class Evaluator {
         if (range.subqueryPoints) this.cur -= range.subqueryPoints
         return {type: 'vector', series}
       }
-      const src = rangeWithoutHistograms(range, name, this, times, c)
+      // anchored/smoothed windows take histograms as they are (applyExtendedKernel)
+      const src = range.mode ? range : rangeWithoutHistograms(range, name, this, times, c)
       const applied =
         name === 'absent_over_time'
           ? absentSeries(src.series.length > 0 ? this.applyRangeKernel(src, times, 'count_over_time', []) : [], n, selectorOf(c.args[0]!))

@@ -5,10 +5,11 @@
  * delta before the range start (and, smoothed, as far after its end): the samples [from, to)
  * of typed arrays, stale markers already removed.
  */
+import type {FloatHistogram} from '../../histogram/float-histogram.js'
 import {isStartTimestampReset} from './range-kernels.js'
 
 /** The first index in [lo, hi) whose timestamp satisfies pred (hi when none), as Go's sort.Search. */
-function search(ts: Float64Array, lo: number, hi: number, pred: (t: number) => boolean): number {
+export function search(ts: Float64Array, lo: number, hi: number, pred: (t: number) => boolean): number {
   let a = lo
   let b = hi
   while (a < b) {
@@ -66,8 +67,13 @@ export function extendedRate(
 
 /**
  * changes/resets over an anchored window: from the last sample at or before the range start
- * (or the first one when none is), provided some sample lies after the start. Start
- * timestamps count as resets as for plain windows.
+ * (or the first one when none is), provided some sample lies after the start (functions.go
+ * pickFirstSampleIndices: the anchor is the later of the last float and the last histogram
+ * at or before the start, which in one time-ordered series is simply the last sample there).
+ * Start timestamps count as resets as for plain windows. With `hs`, samples may be native
+ * histograms (funcChanges, funcResets): a switch between a float and a histogram counts as a
+ * change and as a reset; between histograms, changes counts what is not equal, resets what
+ * DetectReset (or a start timestamp) says reset.
  */
 export function anchoredChangesOrResets(
   ts: Float64Array,
@@ -77,16 +83,25 @@ export function anchoredChangesOrResets(
   to: number,
   rangeStart: number,
   resets: boolean,
+  hs?: readonly (FloatHistogram | undefined)[],
 ): number | undefined {
   const lastLE = search(ts, from, to, (t) => t > rangeStart) - 1
   if (lastLE + 1 >= to) return undefined
   const first = lastLE < from ? from : lastLE
   let n = 0
   for (let i = first + 1; i < to; i++) {
+    const ha = hs?.[i - 1]
+    const hb = hs?.[i]
+    const stReset = resets && st !== undefined && isStartTimestampReset(st[i - 1]!, ts[i - 1]!, st[i]!, ts[i]!)
+    if (ha !== undefined || hb !== undefined) {
+      if (ha === undefined || hb === undefined) n++
+      else if (resets ? stReset || hb.detectReset(ha) : !hb.equals(ha)) n++
+      continue
+    }
     const prev = vs[i - 1]!
     const cur = vs[i]!
     if (resets) {
-      if (cur < prev || (st !== undefined && isStartTimestampReset(st[i - 1]!, ts[i - 1]!, st[i]!, ts[i]!))) n++
+      if (cur < prev || stReset) n++
     } else if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) n++
   }
   return n

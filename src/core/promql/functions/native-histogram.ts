@@ -100,7 +100,7 @@ export function histogramQuantile(q: number, h: FloatHistogram, note?: NanNote):
 }
 
 /** generic.go Bucket.FractionBelow: how much of the bucket lies below v. */
-function fractionBelow(v: number, lower: number, upper: number, linear: boolean): number {
+export function fractionBelow(v: number, lower: number, upper: number, linear: boolean): number {
   if (linear) return (v - lower) / (upper - lower)
   const logLower = goLog2(Math.abs(lower))
   const logUpper = goLog2(Math.abs(upper))

@@ -241,6 +241,8 @@ func run(r req) (out resp) {
 		return resp{H: fromFH(a.Mul(fl(r.F)))}
 	case "div":
 		return resp{H: fromFH(a.Div(fl(r.F)))}
+	case "trimUpper", "trimLower":
+		return resp{H: fromFH(a.TrimBuckets(fl(r.F), r.Op == "trimUpper"))}
 	case "copyToSchema":
 		return resp{H: fromFH(a.CopyToSchema(int32(r.N)))}
 	case "validate":
