@@ -180,6 +180,7 @@ describe('interop: native histograms through our sidecar and querier equal Prome
     const ats = [T0 + 10 * 60_000 + 3_000, T0 + 61 * 60_000].map((timeMs) => ({timeMs}))
     const failures: string[] = []
     let annotated = 0
+    let conflicts = 0
     for (const expr of exprs) {
       for (const at of [...ats, {startMs: T0, endMs: END, stepMs: 45_000}]) {
         const {path, params} = queryParams(expr, at)
@@ -192,9 +193,12 @@ describe('interop: native histograms through our sidecar and querier equal Prome
         const o = pick(ours.body)
         if (t !== o) failures.push(`${expr} ${JSON.stringify(at)}:\n  ours   ${o}\n  theirs ${t}`)
         if (t !== '{"warnings":[],"infos":[]}') annotated++
+        if (t.includes('conflicting counter resets')) conflicts++
       }
     }
     assert.deepEqual(failures, [], `${failures.length} answers differ:\n${failures.slice(0, 30).join('\n')}`)
     assert.ok(annotated > 20, `answers had annotations (${annotated})`)
+    // hints decided by statistics decoding (histogram_count(sum_over_time(...)) and the like)
+    assert.ok(conflicts > 0, `answers warned of conflicting counter resets (${conflicts})`)
   })
 })
