@@ -47,7 +47,7 @@ export function histogramStatsSelectors(top: Expr): Set<VectorSelector> {
           break
         }
       }
-      if (p.kind === 'BinaryExpr' && TRIM_OPERATORS.has(p.op as string)) {
+      if (p.kind === 'BinaryExpr' && TRIM_OPERATORS.has(p.op)) {
         skip = false
         break
       }

@@ -37,6 +37,8 @@ describe('histogram statistics decoding', () => {
     assert.deepEqual(statsNames('histogram_quantile(0.5, histogram_count(a))'), [])
     assert.deepEqual(statsNames('histogram_fraction(0, 1, a) + histogram_count(sum_over_time(histogram_count(b)[5m:1m]))'), [])
     assert.deepEqual(statsNames('a + rate(b[5m])'), [])
+    // the trim operators need the buckets
+    assert.deepEqual(statsNames('histogram_count(a </ 2) + histogram_sum(b * 2)'), ['b'])
   })
 
   it('keeps count, sum, schema and known hints; decides Unknown ones against the histogram read before', () => {
