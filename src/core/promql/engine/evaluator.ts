@@ -9,7 +9,7 @@ import {MatchType} from '../../labels/matcher.js'
 import {children, type Call, type Expr, type MatrixSelector, type PositionRange, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
 import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
-import {anchoredChangesOrResets, extendedRate} from '../functions/extended-range.js'
+import {anchoredChangesOrResets, extendFloats, extendedRate} from '../functions/extended-range.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {Annotations, possibleNonCounterInfo, sortInRangeQueryWarning, startTimeOverlapWarning, storageWarning, invalidQuantileWarning, type Annotation} from './annotations.js'
 import {evalBinary} from './binary.js'
@@ -665,7 +665,15 @@ export class Evaluator {
     const out: RawSeries[] = []
     for (const rs of src.series) {
       // read() may reuse its arrays: copy each series out
-      const s = rs.read()
+      let s = rs.read()
+      if (src.mode) {
+        // engine.go matrixSelector: the window extended to the range's edges (extendFloats)
+        if (s.hs && windowHasHistogram(s.hs, 0, s.ts.length)) throw new ExecutionError(`${src.mode} modifier is not supported with histograms`)
+        const end = (src.at ?? times[0]!) - src.offset
+        const x = extendFloats(s.ts, s.vs, end - src.range, end, src.mode === 'smoothed')
+        if (!x) continue
+        s = {labels: s.labels, ...x}
+      }
       if (e.kind === 'MatrixSelector') {
         this.level.addBoth(0, s.ts.length)
         this.hold(s.ts.length)

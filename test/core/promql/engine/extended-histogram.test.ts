@@ -115,6 +115,11 @@ describe('promql/engine extended-histogram: anchored and smoothed over native hi
       assert.deepEqual(sel.warnings, ['PromQL warning: encountered a mix of histograms and floats for metric name "mx" (1:17)'])
     })
 
+    it('a range vector of histograms under anchored or smoothed is refused as a result (engine.go matrixSelector)', async () => {
+      await assert.rejects(engine.instantQuery(q, 'hc[30s] anchored', 60_000), /anchored modifier is not supported with histograms/)
+      await assert.rejects(engine.instantQuery(q, 'mx[1m] smoothed', 60_000), /smoothed modifier is not supported with histograms/)
+    })
+
     it('a histogram result carries no possible-non-counter info (engine.go looks at float results)', async () => {
       const r = await engine.instantQuery(q, 'increase(hc[1m] anchored)', 60_000)
       assert.deepEqual(r.infos ?? [], [])
