@@ -845,12 +845,6 @@ export class Evaluator {
   }
 
   /**
-   * `anchored` and `smoothed` range selectors (Prometheus 3 extended range selectors, the
-   * PROM-52 proposal): no extrapolation. Each step's window reaches back by the lookback delta
-   * before the range start (smoothed: also after its end), as Prometheus selects it; the
-   * kernels in functions/extended-range.ts pick the boundary samples from there.
-   */
-  /**
    * rate and increase over a series without a counter's name suffix: an info, once the series
    * has a result (engine.go, after the matrix function's steps; not with the type-and-unit
    * labels feature, whose __type__ check the engine does not make).
@@ -861,6 +855,13 @@ export class Evaluator {
     if (metric !== '' && !COUNTER_SUFFIXES.some((x) => metric.endsWith(x))) this.annotate(possibleNonCounterInfo(metric, pos))
   }
 
+  /**
+   * `anchored` and `smoothed` range selectors (Prometheus 3 extended range selectors, the
+   * PROM-52 proposal): no extrapolation. Each step's window reaches back by the lookback delta
+   * before the range start (smoothed: also after its end), as Prometheus selects it; the
+   * kernels in functions/extended-range.ts (floats, changes/resets) and
+   * engine/extended-histogram.ts (windows with histograms) pick the boundary samples from there.
+   */
   private applyExtendedKernel(src: RangeSource, times: Float64Array, name: string, call?: Call): StepSeries[] {
     const supported = src.mode === 'anchored' ? ['changes', 'delta', 'increase', 'rate', 'resets'] : ['delta', 'increase', 'rate']
     if (!supported.includes(name)) throw new ExecutionError(`${src.mode} modifier can only be used with: ${supported.join(', ')} - not with ${name}`)
