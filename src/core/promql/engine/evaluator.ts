@@ -880,6 +880,7 @@ export class Evaluator {
       let any = false
       let floats = false
       let hists: (FloatHistogram | undefined)[] | undefined
+      const hIssues = s.hs ? issues(rs) : undefined
       let points = 0
       let window = 0
       let lastWindow = 0
@@ -896,7 +897,7 @@ export class Evaluator {
         if (i === 0 || src.at === undefined) level.addRead(i, i === 0 ? to - from : to - upperBound(s.ts, Math.max(start - lookback, (smoothed ? end + lookback : end) - level.interval)))
         let v: number | FloatHistogram | undefined
         if (name === 'changes' || name === 'resets') v = anchoredChangesOrResets(s.ts, s.vs, s.st, from, to, start, name === 'resets', s.hs)
-        else if (s.hs && windowHasHistogram(s.hs, from, to)) v = extendedRateWithHistograms(s, from, to, start, end, src.range, smoothed, name, issues(rs))
+        else if (s.hs && windowHasHistogram(s.hs, from, to)) v = extendedRateWithHistograms(s, from, to, start, end, src.range, smoothed, name, hIssues!)
         else {
           v = extendedRate(s.ts, s.vs, from, to, start, end, smoothed, name !== 'delta')
           if (v !== undefined && name === 'rate') v /= src.range / 1000
