@@ -29,6 +29,7 @@ import {
   isExponentialSchema,
 } from './schema.js'
 import {checkCustomBounds, checkSpans, sameBits, sameBucketBits} from './validate.js'
+import {kahanAddSides, kahanCompactSide, kahanReduceSide, kahanStep, kahanStepOut} from './kahan-layout.js'
 
 /** Bit of add()/sub()'s result: one operand had CounterReset, the other NotCounterReset. */
 export const COUNTER_RESET_COLLISION = 1
@@ -210,6 +211,112 @@ export class FloatHistogram {
     return this.addOrSub(other, true)
   }
 
+  /**
+   * A compensation histogram for kahanAdd (Prometheus's newCompensationHistogram): this
+   * histogram's hint, schema, zero threshold, spans and custom bounds, all counts 0.
+   */
+  compensation(): FloatHistogram {
+    const c = new FloatHistogram()
+    c.counterResetHint = this.counterResetHint
+    c.schema = this.schema
+    c.zeroThreshold = this.zeroThreshold
+    c.customValues = this.customValues
+    c.positiveSpans = this.positiveSpans
+    c.negativeSpans = this.negativeSpans
+    c.positiveBuckets = this.positiveBuckets.length === 0 ? EMPTY_BUCKETS : new Float64Array(this.positiveBuckets.length)
+    if (!this.usesCustomBuckets()) c.negativeBuckets = this.negativeBuckets.length === 0 ? EMPTY_BUCKETS : new Float64Array(this.negativeBuckets.length)
+    return c
+  }
+
+  /**
+   * add() with Kahan-Neumaier compensation (Prometheus's FloatHistogram.KahanAdd): `c` holds
+   * the compensation of every count, the sum and every bucket, in this histogram's layout (from
+   * compensation() before the first call, then passed to each further one); it follows every
+   * change of layout. The compensated result is this histogram plus `c`, added at the end with
+   * add(). Same flags and errors as add().
+   */
+  kahanAdd(other: FloatHistogram, c: FloatHistogram): number {
+    if (this.usesCustomBuckets() !== other.usesCustomBuckets()) throw new HistogramError('incompatible_schema')
+    let flags = this.adjustCounterReset(other) ? COUNTER_RESET_COLLISION : 0
+    if (!this.usesCustomBuckets()) {
+      const otherZeroCount = this.reconcileZeroBuckets(other, c)
+      const otherCompZeroCount = otherZeroCompOut
+      this.zeroCount = kahanStep(otherZeroCount, this.zeroCount, c.zeroCount)
+      c.zeroCount = kahanStepOut.c
+      this.zeroCount = kahanStep(otherCompZeroCount, this.zeroCount, c.zeroCount)
+      c.zeroCount = kahanStepOut.c
+    }
+    this.count = kahanStep(other.count, this.count, c.count)
+    c.count = kahanStepOut.c
+    this.sum = kahanStep(other.sum, this.sum, c.sum)
+    c.sum = kahanStepOut.c
+    if (this.usesCustomBuckets()) {
+      if (customBoundsMatch(this.customValues, other.customValues)) {
+        const p = kahanAddSides(this.schema, this.zeroThreshold, this.positiveSpans, this.positiveBuckets, c.positiveBuckets, other.positiveSpans, other.positiveBuckets, null)
+        this.positiveSpans = p.spans
+        this.positiveBuckets = p.buckets
+        c.positiveBuckets = p.comp
+      } else {
+        flags |= NHCB_BOUNDS_RECONCILED
+        const bounds = intersectCustomBounds(this.customValues, other.customValues)
+        const p = addCustomSidesMismatched(false, this.positiveSpans, this.positiveBuckets, this.customValues, other.positiveSpans, other.positiveBuckets, other.customValues, bounds, c.positiveBuckets)
+        this.positiveSpans = p.spans
+        this.positiveBuckets = p.buckets
+        c.positiveBuckets = p.comp
+        this.customValues = bounds
+        c.customValues = bounds
+      }
+      c.positiveSpans = this.positiveSpans
+      return flags
+    }
+    let hPosSpans = this.positiveSpans
+    let hPos = this.positiveBuckets
+    let cPos = c.positiveBuckets
+    let hNegSpans = this.negativeSpans
+    let hNeg = this.negativeBuckets
+    let cNeg = c.negativeBuckets
+    let oPosSpans = other.positiveSpans
+    let oPos = other.positiveBuckets
+    let oCPos: Float64Array | null = null
+    let oNegSpans = other.negativeSpans
+    let oNeg = other.negativeBuckets
+    let oCNeg: Float64Array | null = null
+    if (other.schema < this.schema) {
+      const p = kahanReduceSide(hPosSpans, hPos, cPos, this.schema, other.schema)
+      const n = kahanReduceSide(hNegSpans, hNeg, cNeg, this.schema, other.schema)
+      ;({spans: hPosSpans, buckets: hPos, comp: cPos} = p)
+      ;({spans: hNegSpans, buckets: hNeg, comp: cNeg} = n)
+      this.schema = other.schema
+    } else if (other.schema > this.schema) {
+      // other's merged buckets get a compensation of their own
+      if (oPos.length > 0) ({spans: oPosSpans, buckets: oPos, comp: oCPos} = kahanReduceSide(oPosSpans, oPos, new Float64Array(oPos.length), other.schema, this.schema))
+      if (oNeg.length > 0) ({spans: oNegSpans, buckets: oNeg, comp: oCNeg} = kahanReduceSide(oNegSpans, oNeg, new Float64Array(oNeg.length), other.schema, this.schema))
+    }
+    const p = kahanAddSides(this.schema, this.zeroThreshold, hPosSpans, hPos, cPos, oPosSpans, oPos, oCPos)
+    const n = kahanAddSides(this.schema, this.zeroThreshold, hNegSpans, hNeg, cNeg, oNegSpans, oNeg, oCNeg)
+    this.positiveSpans = p.spans
+    this.positiveBuckets = p.buckets
+    this.negativeSpans = n.spans
+    this.negativeBuckets = n.buckets
+    c.positiveBuckets = p.comp
+    c.negativeBuckets = n.comp
+    c.schema = this.schema
+    c.zeroThreshold = this.zeroThreshold
+    c.positiveSpans = this.positiveSpans
+    c.negativeSpans = this.negativeSpans
+    return flags
+  }
+
+  /** Whether a count, the sum, a bucket or a custom bound is ±Inf (Prometheus's HasOverflow). */
+  hasOverflow(): boolean {
+    if (isInf(this.zeroCount) || isInf(this.count) || isInf(this.sum)) return true
+    for (const b of [this.positiveBuckets, this.negativeBuckets, this.customValues]) {
+      if (b === null) continue
+      for (let i = 0; i < b.length; i++) if (isInf(b[i]!)) return true
+    }
+    return false
+  }
+
   private addOrSub(other: FloatHistogram, negate: boolean): number {
     if (this.usesCustomBuckets() !== other.usesCustomBuckets()) throw new HistogramError('incompatible_schema')
     let flags = this.adjustCounterReset(other) ? COUNTER_RESET_COLLISION : 0
@@ -294,33 +401,44 @@ export class FloatHistogram {
    * reconcileZeroBuckets): the larger threshold wins, raised further to a bucket boundary
    * where it would cut a populated bucket. This histogram is changed (buckets inside its new
    * zero bucket are folded in and removed, and then it is compacted); returns the zero count
-   * `other` would have with the common threshold.
+   * `other` would have with the common threshold, and leaves the compensation of that sum in
+   * otherZeroCompOut. With `c` (kahanAdd) this histogram's compensation follows: its bucket
+   * compensations go into its zero count's.
    */
-  private reconcileZeroBuckets(other: FloatHistogram): number {
+  private reconcileZeroBuckets(other: FloatHistogram, c?: FloatHistogram): number {
     let otherZeroCount = other.zeroCount
+    let otherComp = 0
     let otherThreshold = other.zeroThreshold
     while (otherThreshold !== this.zeroThreshold) {
       if (this.zeroThreshold > otherThreshold) {
         otherZeroCount = other.zeroCountForLargerThreshold(this.zeroThreshold)
         otherThreshold = thresholdOut
+        otherComp = zeroCompOut
       }
       if (otherThreshold > this.zeroThreshold) {
-        this.zeroCount = this.zeroCountForLargerThreshold(otherThreshold)
+        this.zeroCount = this.zeroCountForLargerThreshold(otherThreshold, c)
         this.zeroThreshold = thresholdOut
-        this.trimBucketsInZeroBucket()
+        if (c) c.zeroCount = zeroCompOut
+        this.trimBucketsInZeroBucket(c)
       }
     }
+    otherZeroCompOut = otherComp
     return otherZeroCount
   }
 
   /**
    * The zero count this histogram would have with the larger threshold `larger`. When that
    * threshold falls inside a populated bucket it is raised to the bucket's far boundary; the
-   * threshold used is left in `thresholdOut`.
+   * threshold used is left in `thresholdOut`. The buckets are summed in compensated steps, the
+   * compensation left in `zeroCompOut`: starting from c's zero count, with c's compensation of
+   * each bucket after it when `c` is given. (As Prometheus, a restart after a raise on the
+   * negative side starts the count over but not the compensation.)
    */
-  private zeroCountForLargerThreshold(larger: number): number {
+  private zeroCountForLargerThreshold(larger: number, c?: FloatHistogram): number {
+    let comp = c ? c.zeroCount : 0
     if (larger === this.zeroThreshold) {
       thresholdOut = larger
+      zeroCompOut = comp
       return this.zeroCount
     }
     if (larger < this.zeroThreshold) throw new Error(`new threshold ${larger} is less than old threshold ${this.zeroThreshold}`)
@@ -329,10 +447,18 @@ export class FloatHistogram {
       // Positive buckets from zero up, then negative ones from zero down, as Prometheus sums them.
       for (const side of SIDES) {
         const it = scratchA.init(this, side === 1)
+        const cb = c ? (side === 1 ? c.positiveBuckets : c.negativeBuckets) : undefined
+        let pos = 0
         while (it.next()) {
           const lowerAbs = bucketBound(it.index - 1, this.schema, null)
           if (lowerAbs >= larger) break
-          zeroCount += it.count
+          zeroCount = kahanStep(it.count, zeroCount, comp)
+          comp = kahanStepOut.c
+          if (cb) {
+            zeroCount = kahanStep(cb[pos]!, zeroCount, comp)
+            comp = kahanStepOut.c
+          }
+          pos++
           const upperAbs = bucketBound(it.index, this.schema, null)
           if (upperAbs > larger) {
             if (it.count !== 0) {
@@ -345,23 +471,41 @@ export class FloatHistogram {
         }
       }
       thresholdOut = larger
+      zeroCompOut = comp
       return zeroCount
     }
   }
 
-  /** Empties the buckets inside the zero bucket (their counts are in the zero count already), then compacts. */
-  private trimBucketsInZeroBucket(): void {
+  /**
+   * Empties the buckets inside the zero bucket (their counts are in the zero count already),
+   * then compacts; with `c`, its compensations of those buckets too, and both are compacted
+   * together (a bucket stays while its count or its compensation is not 0).
+   */
+  private trimBucketsInZeroBucket(c?: FloatHistogram): void {
     const zt = this.zeroThreshold
     for (const side of SIDES) {
       const buckets = side === 1 ? this.positiveBuckets : this.negativeBuckets
+      const cb = c ? (side === 1 ? c.positiveBuckets : c.negativeBuckets) : undefined
       const it = scratchA.init(this, side === 1)
       let i = 0
       while (it.next()) {
         if (bucketBound(it.index - 1, this.schema, null) >= zt) break
+        if (cb) cb[i] = 0
         buckets[i++] = 0
       }
     }
-    this.compact(0)
+    if (!c) {
+      this.compact(0)
+      return
+    }
+    const p = kahanCompactSide(this.positiveSpans, this.positiveBuckets, c.positiveBuckets)
+    const n = kahanCompactSide(this.negativeSpans, this.negativeBuckets, c.negativeBuckets)
+    this.positiveSpans = p.spans
+    this.positiveBuckets = p.buckets
+    c.positiveBuckets = p.comp
+    this.negativeSpans = n.spans
+    this.negativeBuckets = n.buckets
+    c.negativeBuckets = n.comp
   }
 
   /** Compaction as Prometheus's Compact(maxEmptyBuckets); PromQL results are compact(0)ed. */
@@ -492,6 +636,14 @@ const SIDES = [1, 0] as const
 
 /** Second result of zeroCountForLargerThreshold (synchronous, so one module-level slot). */
 let thresholdOut = 0
+/** Third result of zeroCountForLargerThreshold: the compensation of the zero count. */
+let zeroCompOut = 0
+/** Second result of reconcileZeroBuckets: the compensation of other's zero count. */
+let otherZeroCompOut = 0
+
+function isInf(v: number): boolean {
+  return v === Infinity || v === -Infinity
+}
 
 function scale(b: Float64Array, f: number): void {
   for (let i = 0; i < b.length; i++) b[i]! *= f

@@ -356,8 +356,10 @@ export function intersectCustomBounds(a: Float64Array | null, b: Float64Array | 
  * A ± B for custom-bucket histograms with different bounds, both mapped onto `bounds` (their
  * intersection): a bucket goes to the first target bound at or above its own upper bound, the
  * +Inf bucket to the target +Inf bucket. Buckets are summed in order, A's first; the result
- * keeps only buckets that are not zero (Prometheus's addCustomBucketsWithMismatches also keeps
- * a zero sum whose Kahan compensation is not zero, e.g. 1e20 + 1 - 1e20).
+ * keeps only buckets whose sum or Kahan compensation is not zero (a zero sum may carry a
+ * compensation, e.g. 1e20 + 1 - 1e20), as Prometheus's addCustomBucketsWithMismatches. With
+ * `compA` (FloatHistogram.kahanAdd) each of A's buckets is followed by its compensation, and
+ * the result's compensation is returned in `comp`.
  */
 export function addCustomSidesMismatched(
   negate: boolean,
@@ -368,11 +370,12 @@ export function addCustomSidesMismatched(
   bucketsB: Float64Array,
   boundsB: Float64Array | null,
   bounds: Float64Array | null,
-): Side {
+  compA?: Float64Array,
+): Side & {comp: Float64Array} {
   const nT = (bounds === null ? 0 : bounds.length) + 1
   const sum = new Float64Array(nT)
   const comp = new Float64Array(nT)
-  const map = (spans: Int32Array, buckets: Float64Array, own: Float64Array | null, neg: boolean): void => {
+  const map = (spans: Int32Array, buckets: Float64Array, own: Float64Array | null, neg: boolean, ownComp?: Float64Array): void => {
     let src = 0
     let i = 0
     let t = 0
@@ -388,22 +391,25 @@ export function addCustomSidesMismatched(
           target = t
         }
         kahanInc(neg ? -buckets[i]! : buckets[i]!, sum, comp, target)
+        if (ownComp) kahanInc(ownComp[i]!, sum, comp, target)
       }
     }
   }
-  map(spansA, bucketsA, boundsA, false)
+  map(spansA, bucketsA, boundsA, false, compA)
   map(spansB, bucketsB, boundsB, negate)
   const outSpans: number[] = []
   const out: number[] = []
+  const outComp: number[] = []
   let last = -2
   for (let i = 0; i < nT; i++) {
     if (sum[i] === 0 && comp[i] === 0) continue
     if (out.length > 0 && i === last + 1) outSpans[outSpans.length - 1]!++
     else outSpans.push(out.length === 0 ? i : i - last - 1, 1)
     out.push(sum[i]!)
+    outComp.push(comp[i]!)
     last = i
   }
-  return {spans: Int32Array.from(outSpans), buckets: Float64Array.from(out)}
+  return {spans: Int32Array.from(outSpans), buckets: Float64Array.from(out), comp: Float64Array.from(outComp)}
 }
 
 /** Neumaier's compensated step, as Prometheus's util/kahansum.Inc, on element i of (sum, comp). */

@@ -250,6 +250,54 @@ describe('FloatHistogram against Prometheus (differential)', function () {
     assert.ok(compared > 2000 && panics < 100, `compared ${compared}, Prometheus panicked ${panics} times`)
   })
 
+  it('kahanAdd: the same sum, compensation, layout and flags as Prometheus\'s KahanAdd', async () => {
+    // values that cancel (±1e100 around small ones) so that the compensation is not 0
+    const cancelling = fc.constantFrom(1e100, -1e100, 1, 0.1, 5.3, 1e50, -1e50, 1e-6, 1.7976931348623157e308, 1e308)
+    const heavy = arbFloatHistogram().chain((h) =>
+      fc.record({h: fc.constant(h), sum: cancelling, zc: cancelling, c: cancelling, pos: fc.array(cancelling, {minLength: h.positiveBuckets.length, maxLength: h.positiveBuckets.length})}).map(({h, sum, zc, c, pos}) => {
+        const out = h.copy()
+        out.sum = sum
+        out.zeroCount = Math.abs(zc)
+        out.count = Math.abs(c)
+        out.positiveBuckets = Float64Array.from(pos, Math.abs)
+        return out
+      }),
+    )
+    const series = fc.sample(
+      fc.oneof(
+        fc.array(fc.oneof(arbFloatHistogram(), rich, heavy), {minLength: 2, maxLength: 6}),
+        fc.array(arbCustomHistogram(CUSTOM_POOL), {minLength: 2, maxLength: 5}),
+        fc.tuple(arbFloatHistogram(), arbCustomHistogram(CUSTOM_POOL)).map(([a, b]) => [a, b]),
+      ),
+      2000,
+    )
+    const answers = await theirs(series.map((hs) => ({op: 'kahanSum', hs: hs.map(wire)})))
+    let compared = 0
+    let compensated = 0
+    series.forEach((hs, i) => {
+      const r = answers[i]!
+      if (r.panic) return
+      const what = `kahanSum #${i}: ${JSON.stringify(hs.map(wire))}`
+      const sum = hs[0]!.copy()
+      let c: FloatHistogram | undefined
+      let flags = 0
+      try {
+        for (const h of hs.slice(1)) flags |= sum.kahanAdd(h, (c ??= sum.compensation()))
+      } catch (e) {
+        assert.equal((e as Error).message, r.err, what)
+        return
+      }
+      assert.equal(r.err, undefined, what)
+      assert.deepEqual(norm(wire(sum)), norm(r.h), `${what}: sum`)
+      assert.deepEqual(norm({...wire(c!), hint: 0}), norm({...r.comp!, hint: 0}), `${what}: compensation`)
+      assert.equal((flags & COUNTER_RESET_COLLISION) !== 0, r.collision ?? false, what)
+      assert.equal((flags & NHCB_BOUNDS_RECONCILED) !== 0, r.reconciled ?? false, what)
+      if (c!.sum !== 0 || c!.positiveBuckets.some((x) => x !== 0)) compensated++
+      compared++
+    })
+    assert.ok(compared > 1000 && compensated > 100, `compared ${compared}, with a compensation ${compensated}`)
+  })
+
   it('compact(n), copyToSchema, mul and div: same as Prometheus', async () => {
     const cases = fc.sample(fc.tuple(fc.oneof(arbFloatHistogram(), rich, arbCustomHistogram(CUSTOM_POOL)), fc.integer({min: 0, max: 3}), fc.constantFrom(0, -0, 2, -3, 0.1, NaN, Infinity)), 1500)
     const reqs: OracleRequest[] = []

@@ -62,6 +62,8 @@ export interface OracleResponse {
   json?: string
   /** Hex of each chunk's bytes. */
   chunks?: string[]
+  /** For 'kahanSum': the compensation histogram. */
+  comp?: WireHistogram
 }
 
 const dv = new DataView(new ArrayBuffer(8))

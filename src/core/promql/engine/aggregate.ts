@@ -6,11 +6,18 @@ import {labelsHash} from '../functions/xxhash64.js'
 import {kahanOut, kahanSumInc} from '../functions/kahan.js'
 import {quantileOfSorted, sortNaNFirst} from '../functions/quantile.js'
 import {kahanMean} from '../functions/range-kernels.js'
+import {histogramString} from '../functions/native-histogram.js'
+import {isWellFormedUtf16} from '../parser/lexer.js'
 import type {AggregateExpr} from '../parser/ast.js'
 import {invalidQuantileWarning, invalidRatioWarning} from './annotations.js'
 import type {Evaluator} from './evaluator.js'
 import {unwrapParens} from './step-invariant.js'
 import type {EvalValue, StepSeries} from './types.js'
+
+/** A Go-quoted string (strconv.Quote) of a value whose invalid UTF-8 bytes are lone surrogates (lexer.ts decodeUtf8Escaped). */
+function goQuoteBytes(s: string): string {
+  return JSON.stringify(s).replace(/\\udc([89a-f][0-9a-f])/gi, (_, b: string) => `\\x${b.toLowerCase()}`)
+}
 
 function groupLabels(ls: Labels, grouping: string[], without: boolean): Labels {
   if (without) {
@@ -60,8 +67,12 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, input: StepSeries
       if (min(p) < -1) ev.annotate(invalidRatioWarning(min(p), -1, pos))
       return {type: 'vector', series: selectK(e.op, groups, input.length, p, n, ev)}
     }
-    case 'count_values':
-      return {type: 'vector', series: countValues(param?.type === 'string' ? param.v : '', groups, n)}
+    case 'count_values': {
+      const label = param?.type === 'string' ? param.v : ''
+      // engine.go: checked before anything is counted; any valid UTF-8 but the empty string
+      if (label === '' || !isWellFormedUtf16(label)) throw new ExecutionError(`invalid label name ${goQuoteBytes(label)}`)
+      return {type: 'vector', series: countValues(label, groups, n, e.without && e.grouping.includes(label))}
+    }
     case 'quantile':
       // engine.go rangeEvalAgg, before any group is looked at: NaN, then the extremes over
       // all steps (Go's math.Max/Min, where a NaN makes both NaN)
@@ -309,13 +320,20 @@ function selectK(op: string, groups: Map<string, {labels: Labels; members: StepS
   return ordered
 }
 
-function countValues(label: string, groups: Map<string, {labels: Labels; members: StepSeries[]}>, n: number): StepSeries[] {
+/**
+ * count_values (engine.go aggregationCountValues): the value as a label (a float as
+ * strconv.FormatFloat 'f' -1, a histogram as its String()), replacing a label of that name,
+ * then counted per group; `dropped` when the label is one `without` removes again.
+ */
+function countValues(label: string, groups: Map<string, {labels: Labels; members: StepSeries[]}>, n: number, dropped: boolean): StepSeries[] {
   const out = new Map<string, StepSeries>()
   for (const g of groups.values()) {
     for (let i = 0; i < n; i++) {
       for (const s of g.members) {
         if (!s.has[i]) continue
-        const labels = sortLabels([...g.labels.filter((l) => l.name !== label), {name: label, value: formatGoFloat(s.vals[i]!)}])
+        const h = s.hists?.[i]
+        const rest = g.labels.filter((l) => l.name !== label)
+        const labels = dropped ? rest : sortLabels([...rest, {name: label, value: h ? histogramString(h) : formatGoFloat(s.vals[i]!)}])
         const key = labelsKey(labels)
         let o = out.get(key)
         if (!o) {

@@ -2,7 +2,9 @@
 import {ExecutionError} from '../../errors.js'
 import {labelsKey, labelsToGoString, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import type {BinaryExpr, VectorMatching} from '../parser/ast.js'
+import {incompatibleTypesInBinOpInfo} from './annotations.js'
 import type {Evaluator} from './evaluator.js'
+import {isTrimOp} from './histogram-trim.js'
 import type {EvalValue, StepSeries} from './types.js'
 
 const COMPARISON = new Set(['==', '!=', '>', '<', '>=', '<='])
@@ -29,7 +31,8 @@ export function arith(op: string, a: number, b: number): number {
     case '>=': return a >= b ? 1 : 0
     case '<=': return a <= b ? 1 : 0
   }
-  throw new ExecutionError(`operator "${op}" not allowed here`)
+  // the trim operators (engine.go scalarBinop panics with this for them) and anything unknown
+  throw new ExecutionError(`operator "${op}" not allowed for Scalar operations`)
 }
 
 export function signature(ls: Labels, vm: VectorMatching): string {
@@ -76,6 +79,13 @@ export function evalBinary(ev: Evaluator, e: BinaryExpr, l: EvalValue, r: EvalVa
     const vals = new Float64Array(n)
     for (let i = 0; i < n; i++) vals[i] = arith(op, l.vals[i]!, r.vals[i]!)
     return {type: 'scalar', vals}
+  }
+  if (isTrimOp(op) && (l.type === 'scalar') !== (r.type === 'scalar')) {
+    // the trim operators take a histogram on the left (histogram-ops.ts): a float sample with a
+    // scalar has no result, only the info vectorElemBinop returns (incompatible sample types)
+    const vs = l.type === 'vector' ? l.series : r.type === 'vector' ? r.series : []
+    if (vs.some((s) => s.has.includes(1))) ev.annotate(incompatibleTypesInBinOpInfo('float', op, 'float', e.posRange))
+    return {type: 'vector', series: []}
   }
   if (l.type === 'vector' && r.type === 'scalar') return {type: 'vector', series: vectorScalar(ev, l.series, r.vals, op, e.returnBool, false, dropsName)}
   if (l.type === 'scalar' && r.type === 'vector') return {type: 'vector', series: vectorScalar(ev, r.series, l.vals, op, e.returnBool, true, dropsName)}
@@ -188,6 +198,8 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: 
   const rmap = new Map<string, number>()
   const matched = new Map<string, Set<string> | true>()
   const noFill = fillR === undefined && fillL === undefined
+  const trim = isTrimOp(op)
+  let trimInfo = false
   for (let i = 0; i < n; i++) {
     // engine.go VectorBinop short-circuits a step where either side is empty (both, with a fill
     // modifier): nothing can match, so neither side's duplicates are an error there
@@ -209,6 +221,12 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: 
       rmap.set(sig, k)
     })
     const binop = (lLabels: Labels, lv: number, rLabels: Labels, rv: number, sig: string): void => {
+      if (trim) {
+        // vectorElemBinop: floats cannot be trimmed; the pair has no result and, returning
+        // before the match checks, cannot be a duplicate match either
+        trimInfo = true
+        return
+      }
       const [a, b] = swap ? [rv, lv] : [lv, rv]
       const v = arith(op, a, b)
       const res = result(lLabels, rLabels)
@@ -258,6 +276,7 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: 
       }
     }
   }
+  if (trimInfo) ev.annotate(incompatibleTypesInBinOpInfo('float', op, 'float', e.posRange))
   return [...out.values()]
 }
 

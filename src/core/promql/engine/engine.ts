@@ -13,6 +13,7 @@ import type {Queryable} from '../queryable.js'
 import {ALLOCATION_CAP, Evaluator} from './evaluator.js'
 import {samplesStats, type QueryStats} from './sample-stats.js'
 import {stepInvariantNodes} from './step-invariant.js'
+import {histogramStatsSelectors} from './histogram-stats.js'
 import type {QueryResult, QueryValue, RangeSeries} from './types.js'
 
 export type {QueryResult, QueryValue, InstantSample, RangeSeries} from './types.js'
@@ -99,6 +100,7 @@ export class Engine {
       signal,
       deadline: started + timeout,
       invariant: stepInvariantNodes(expr),
+      statsSelectors: histogramStatsSelectors(expr),
       perStepStats: (this.opts.enablePerStepStats ?? false) && (opts.perStepStats ?? false),
       delayedNameRemoval: this.opts.enableDelayedNameRemoval ?? false,
     })

@@ -14,6 +14,7 @@ import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {Annotations, possibleNonCounterInfo, sortInRangeQueryWarning, startTimeOverlapWarning, storageWarning, invalidQuantileWarning, type Annotation} from './annotations.js'
 import {evalBinary} from './binary.js'
 import {evalInfo} from './info.js'
+import {statsHistograms} from './histogram-stats.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {unwrapParens} from './step-invariant.js'
 import {SampleLevel} from './sample-stats.js'
@@ -45,6 +46,8 @@ export interface EvalContext {
   signal: AbortSignal
   /** the nodes Prometheus evaluates once for all steps (step-invariant.ts) */
   invariant?: Set<Expr>
+  /** the selectors read as histogram statistics (histogram-stats.ts) */
+  statsSelectors?: Set<VectorSelector>
   /** per-step sample stats (Prometheus's promql-per-step-stats with stats=all) */
   perStepStats?: boolean
   /**
@@ -493,6 +496,8 @@ export class Evaluator {
         const out: StepSeries = {labels: s.labels, vals: new Float64Array(n).fill(s.vals[0]!), has: new Uint8Array(n).fill(1)}
         if (s.sampleTs) out.sampleTs = new Float64Array(n).fill(s.sampleTs[0]!)
         if (s.sampleSt) out.sampleSt = new Float64Array(n).fill(s.sampleSt[0]!)
+        // a histogram is repeated too (histograms in step series are never changed in place)
+        if (s.hists) out.hists = new Array<FloatHistogram | undefined>(n).fill(s.hists[0])
         return this.dropName.has(s) ? this.markDropName(out) : out
       })
     this.hold(series.length * (n - 1))
@@ -558,7 +563,11 @@ export class Evaluator {
   }
 
   private async evalVectorSelector(vs: VectorSelector, times: Float64Array): Promise<EvalValue> {
-    const {eff, lo, hi} = this.vectorSelectorRange(vs, times)
+    const stats = this.ctx.statsSelectors?.has(vs) === true
+    const range = this.vectorSelectorRange(vs, times)
+    const {eff, hi} = range
+    // statistics compare with the sample at the lookback's start too
+    const lo = stats ? range.lo - 1 : range.lo
     const lookback = this.ctx.lookbackDelta
     const selected = await this.selectSeries(vs, lo, hi, {})
     const scratch = new SampleScratch()
@@ -582,7 +591,7 @@ export class Evaluator {
       const sampleTs = new Float64Array(n)
       const sts = s.st
       const sampleSt = sts ? new Float64Array(n) : undefined
-      const shs = s.hs
+      const shs = stats ? statsHistograms(s, eff, lookback) : s.hs
       const hists: (FloatHistogram | undefined)[] | undefined = shs ? new Array<FloatHistogram | undefined>(n) : undefined
       let any = false
       for (let i = 0; i < n; i++) {
@@ -688,16 +697,25 @@ export class Evaluator {
 
   private async evalMatrixSelector(m: MatrixSelector, times: Float64Array, func?: string): Promise<RangeSource> {
     const vs = m.vectorSelector
-    const {lo, hi, range, offset, mode} = this.matrixSelectorRange(m, times)
+    const sel0 = this.matrixSelectorRange(m, times)
+    const {hi, range, offset, mode} = sel0
+    // histogram statistics compare with the sample at the window's start too (histogram-stats.ts)
+    const stats = this.ctx.statsSelectors?.has(vs) === true ? this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset) : undefined
+    const lo = stats ? sel0.lo - 1 : sel0.lo
     const selected = await this.selectSeries(vs, lo, hi, {range, func})
     const scratch = new SampleScratch()
     const at = this.fixedAt(vs.timestamp, vs.startOrEnd)
     // one evaluation time (or one fixed by @): what is decoded is the one window Prometheus holds
     const window = !mode && (times.length === 1 || at !== undefined)
+    const decode = (sel: Series): SampleBlock => {
+      const b = this.readSeries(scratch, sel, lo, hi, window)
+      if (stats && b.hs) b.hs = statsHistograms(b, stats, range)
+      return b
+    }
     const series = selected.map((sel): RangeInput => ({
       labels: sel.labels,
       // range functions never see stale markers
-      read: () => ({labels: sel.labels, ...withoutStale(this.readSeries(scratch, sel, lo, hi, window))}),
+      read: () => ({labels: sel.labels, ...withoutStale(decode(sel))}),
     }))
     return {series, range, offset, at, selector: vs, mode}
   }

@@ -30,7 +30,8 @@ import type {EvalValue, RawSeries, StepSeries} from './types.js'
 export function evalAggregateWithHistograms(ev: Evaluator, e: AggregateExpr, input: StepSeries[], param: EvalValue | undefined, n: number): EvalValue {
   if (!input.some((s) => s.hists)) return evalAggregate(ev, e, input, param, n)
   if (e.op === 'count' || e.op === 'group') return evalAggregate(ev, e, presenceOnly(ev, input), param, n)
-  if (e.op === 'limitk' || e.op === 'limit_ratio') return evalAggregate(ev, e, input, param, n)
+  // limitk/limit_ratio select histograms, count_values counts them by their String()
+  if (e.op === 'limitk' || e.op === 'limit_ratio' || e.op === 'count_values') return evalAggregate(ev, e, input, param, n)
   if (e.op === 'sum' || e.op === 'avg') {
     const {hist, floats} = aggregateHistograms(ev, e, input, n)
     const f = evalAggregate(ev, e, floatSeries(ev, floats), param, n)

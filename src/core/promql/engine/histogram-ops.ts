@@ -14,9 +14,11 @@ import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWa
 import type {AggregateExpr, BinaryExpr, Call, PositionRange} from '../parser/ast.js'
 import {parseGoFloat} from '../format-float.js'
 import {histogramFraction, histogramQuantile, histogramStdVar, type NanNote} from '../functions/native-histogram.js'
+import {HistogramMean} from '../functions/histogram-mean.js'
 import type {Evaluator} from './evaluator.js'
 import {callInstantFunction, quantileLabel, setLabel} from './instant-functions.js'
 import {withoutHistograms} from './histogram-eval.js'
+import {isTrimOp, trimHistogram} from './histogram-trim.js'
 import type {EvalValue, StepSeries} from './types.js'
 
 type Stat = (h: FloatHistogram) => number
@@ -185,9 +187,9 @@ function groupLabels(ls: Labels, grouping: string[], without: boolean): Labels {
 }
 
 /**
- * sum and avg over input with histograms: per group and step, the histograms added (a copy of
- * the first, then add(), which reconciles schemas and zero buckets and merges hints), avg
- * divided by the member count. A step of a group with floats and histograms has no result
+ * sum and avg over input with histograms: per group and step, the histograms added with Kahan
+ * compensation (HistogramMean: kahanAdd reconciles schemas and zero buckets and merges hints),
+ * avg as a direct mean until the sum would overflow, then incrementally. A step of a group with floats and histograms has no result
  * (engine.go: "cannot aggregate histogram sample with a float64 sample"), nor one where the
  * histograms cannot be added (exponential with custom buckets). Returns the histogram results
  * and the input for the float aggregation, without those mixed steps.
@@ -210,8 +212,7 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
     const hists = new Array<FloatHistogram | undefined>(n)
     let any = false
     for (let i = 0; i < n; i++) {
-      let acc: FloatHistogram | undefined
-      let count = 0
+      let acc: HistogramMean | undefined
       let floats = false
       let bad = false
       let resetSeen = false
@@ -223,11 +224,10 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
           floats = true
           continue
         }
-        count++
         if (bad) continue
         if (h.counterResetHint === CounterResetHint.CounterReset) resetSeen = true
         else if (h.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true
-        if (acc === undefined) acc = h.copy()
+        if (acc === undefined) acc = new HistogramMean(h, e.op === 'avg')
         else {
           try {
             if (acc.add(h) & NHCB_BOUNDS_RECONCILED) ev.annotate(mismatchedCustomBucketsHistogramsInfo(e.expr.posRange, 'aggregation'))
@@ -254,8 +254,7 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
       if (bad) continue
       // engine.go: checked on the groups that have a result
       if (resetSeen && notResetSeen) ev.annotate(histogramCounterResetCollisionWarning(e.expr.posRange, 'aggregation'))
-      if (e.op === 'avg') acc.div(count)
-      hists[i] = acc.compact(0)
+      hists[i] = acc.result().compact(0)
       vals[i] = Number.NaN
       has[i] = 1
       any = true
@@ -274,13 +273,15 @@ export function aggregateHistograms(ev: Evaluator, e: AggregateExpr, input: Step
 
 /**
  * The histogram steps of `h * s`, `s * h`, `h / s` (Mul/Div, Compact(0); a negative factor
- * makes a gauge, as Mul does) for a vector and a scalar. Other operators with a histogram
+ * makes a gauge, as Mul does) and of the trims `h </ s`, `h >/ s` (histogram-trim.ts; they keep
+ * the series' name) for a vector and a scalar. Other operators with a histogram
  * give no result (engine.go: incompatible sample types).
  */
 export function histogramScalar(ev: Evaluator, e: BinaryExpr, vs: StepSeries[], sc: Float64Array, scalarLeft: boolean): StepSeries[] {
   const op = e.op
   const out: StepSeries[] = []
-  if (op !== '*' && !(op === '/' && !scalarLeft)) {
+  const trim = isTrimOp(op) && !scalarLeft
+  if (op !== '*' && !(op === '/' && !scalarLeft) && !trim) {
     // VectorscalarBinop: every histogram sample is an incompatible pair, without result
     if (vs.some((s) => s.hists?.some((h, i) => h !== undefined && s.has[i]))) {
       ev.annotate(scalarLeft ? incompatibleTypesInBinOpInfo('float', op, 'histogram', e.posRange) : incompatibleTypesInBinOpInfo('histogram', op, 'float', e.posRange))
@@ -298,20 +299,22 @@ export function histogramScalar(ev: Evaluator, e: BinaryExpr, vs: StepSeries[], 
       const h = hs[i]
       if (!s.has[i] || h === undefined) continue
       const r = h.copy()
-      if (op === '*') r.mul(sc[i]!)
-      else r.div(sc[i]!)
-      hists[i] = r.compact(0)
+      if (trim) hists[i] = trimHistogram(r, sc[i]!, op === '</')
+      else hists[i] = (op === '*' ? r.mul(sc[i]!) : r.div(sc[i]!)).compact(0)
       has[i] = 1
       any = true
     }
-    if (any) out.push(ev.markDropName({labels: s.labels, vals: new Float64Array(n).fill(Number.NaN), has, hists}))
+    if (!any) continue
+    const res: StepSeries = {labels: s.labels, vals: new Float64Array(n).fill(Number.NaN), has, hists}
+    // trimming keeps what the series measures: its name stays (engine.go changesMetricSchema)
+    out.push(!trim || ev.shouldDropName(s) ? ev.markDropName(res) : res)
   }
   return out
 }
 
 /**
  * The histogram steps of a vector/vector operation, one-to-one (engine.go vectorElemBinop):
- * h + h, h - h (a gauge), h * f, f * h, h / f, and h == h, h != h (Equals; with bool a float
+ * h + h, h - h (a gauge), h * f, f * h, h / f, h </ f, h >/ f (histogram-trim.ts), and h == h, h != h (Equals; with bool a float
  * 1 or 0, without it the lhs histogram where true). A step that cannot be computed has no
  * result; other combinations have none (incompatible sample types).
  */
@@ -381,13 +384,15 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
             } else if (op === '*' && a && !b) res = a.copy().mul(r.vals[i]!)
             else if (op === '*' && !a && b) res = b.copy().mul(l.vals[i]!)
             else if (op === '/' && a && !b) res = a.copy().div(r.vals[i]!)
+            else if (isTrimOp(op) && a && !b) res = trimHistogram(a.copy(), r.vals[i]!, op === '</')
             else continue
           } catch (err) {
             if (!(err instanceof HistogramError)) throw err
             last[i] = incompatibleBucketLayoutInBinOpWarning(op, e.posRange)
             continue
           }
-          res = res.compact(0)
+          // a trim compacts only when it changed something (TrimBuckets), as vectorElemBinop returns it
+          if (!isTrimOp(op)) res = res.compact(0)
         }
         hists[i] = res
         has[i] = 1
@@ -397,8 +402,8 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
       if (!any) continue
       const labels = resultLabels(l.labels, r.labels)
       const res: StepSeries = anyHist ? {labels, vals, has, hists} : {labels, vals, has}
-      // comparisons without bool keep the name (and its delayed removal mark); the rest drop it
-      if (!cmp || e.returnBool || ev.shouldDropName(l)) ev.markDropName(res)
+      // comparisons without bool and trims keep the name (and its delayed removal mark); the rest drop it
+      if ((!cmp && !isTrimOp(op)) || e.returnBool || ev.shouldDropName(l)) ev.markDropName(res)
       out.push(res)
     }
   }
@@ -414,7 +419,7 @@ function incompatiblePair(e: BinaryExpr, a: boolean, b: boolean): Annotation | u
   const op = e.op
   let ok: boolean
   if (a && b) ok = op === '+' || op === '-' || op === '==' || op === '!='
-  else if (a) ok = op === '*' || op === '/'
+  else if (a) ok = op === '*' || op === '/' || isTrimOp(op)
   else if (b) ok = op === '*'
   else return undefined
   return ok ? undefined : incompatibleTypesInBinOpInfo(a ? 'histogram' : 'float', op, b ? 'histogram' : 'float', e.posRange)
@@ -464,13 +469,13 @@ export const HISTOGRAM_RANGE_FUNCTIONS = new Set(['rate', 'increase', 'delta', '
 export type WindowResult = FloatHistogram | number | undefined
 
 /**
- * sum_over_time / avg_over_time of a window of histograms only: the sum (a copy of the first,
- * then add()), avg divided by the sample count; Compact(0). A window that also holds floats,
+ * sum_over_time / avg_over_time of a window of histograms only: the compensated sum or mean
+ * (HistogramMean, as functions.go funcSumOverTime / funcAvgOverTime); Compact(0). A window that also holds floats,
  * or histograms that cannot be added, has no result (functions.go: mixed floats and
  * histograms).
  */
 export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[], from: number, to: number, avg: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
-  let acc: FloatHistogram | undefined
+  let acc: HistogramMean | undefined
   let resetSeen = false
   let notResetSeen = false
   let reconciled = false
@@ -482,7 +487,7 @@ export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[]
     }
     if (h.counterResetHint === CounterResetHint.CounterReset) resetSeen = true
     else if (h.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true
-    if (acc === undefined) acc = h.copy()
+    if (acc === undefined) acc = new HistogramMean(h, avg)
     else {
       try {
         if (acc.add(h) & NHCB_BOUNDS_RECONCILED) reconciled = true
@@ -497,8 +502,7 @@ export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[]
   if (acc === undefined) return undefined
   if (issues && resetSeen && notResetSeen) issues.add(histogramCounterResetCollisionWarning(issues.pos, 'aggregation'))
   if (issues && reconciled) issues.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, 'aggregation'))
-  if (avg) acc.div(to - from)
-  return acc.compact(0)
+  return acc.result().compact(0)
 }
 
 /**

@@ -104,9 +104,12 @@ export async function evalInfo(ev: Evaluator, c: Call, times: Float64Array, oper
   const bySig = new Map<string, number>()
   for (let i = 0; i < n; i++) {
     bySig.clear()
+    // combineWithInfoVector: nothing to join at a step without base samples
+    if (!base.series.some((s) => s.has[i])) continue
     for (let k = 0; k < infos.length; k++) {
       const s = infos[k]!
       if (!s.has[i]) continue
+      if (s.hists?.[i] !== undefined) throw new ExecutionError('info sample should be float')
       const prev = bySig.get(infoSigs[k]!)
       // the newest info sample wins; two at the same time are a conflict
       if (prev === undefined) bySig.set(infoSigs[k]!, k)
@@ -149,6 +152,8 @@ export async function evalInfo(ev: Evaluator, c: Call, times: Float64Array, oper
       else if (o.has[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset')
       o.vals[i] = s.vals[i]!
       o.has[i] = 1
+      const h = s.hists?.[i]
+      if (h !== undefined) (o.hists ??= new Array(n))[i] = h
     }
   }
   return {type: 'vector', series: [...out.values()]}

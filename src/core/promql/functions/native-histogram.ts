@@ -5,8 +5,9 @@
  * custom buckets and the zero bucket linearly. Logarithms and powers of two as Go computes
  * them (go-math.ts), so results equal Prometheus's to the bit.
  */
-import {AllBucketIterator} from '../../histogram/buckets.js'
+import {AllBucketIterator, ForwardBucketIterator} from '../../histogram/buckets.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
+import {formatGoG} from '../format-float.js'
 import {goExp2, goLog2} from './go-math.js'
 import {kahanOut, kahanSumInc} from './kahan.js'
 
@@ -99,7 +100,7 @@ export function histogramQuantile(q: number, h: FloatHistogram, note?: NanNote):
 }
 
 /** generic.go Bucket.FractionBelow: how much of the bucket lies below v. */
-function fractionBelow(v: number, lower: number, upper: number, linear: boolean): number {
+export function fractionBelow(v: number, lower: number, upper: number, linear: boolean): number {
   if (linear) return (v - lower) / (upper - lower)
   const logLower = goLog2(Math.abs(lower))
   const logUpper = goLog2(Math.abs(upper))
@@ -195,4 +196,26 @@ export function histogramStdVar(h: FloatHistogram): number {
   }
   variance += c
   return variance / h.count
+}
+
+const sideIt = new ForwardBucketIterator()
+
+/**
+ * A histogram as Prometheus prints it (model/histogram FloatHistogram.String, the label value
+ * count_values makes of a histogram sample): count and sum, then every populated bucket from
+ * the lowest to the highest, the zero bucket between the negative and positive ones, each as
+ * its bounds (Bucket.String: `[` / `(` by inclusiveness) and count; numbers as Go's %g.
+ */
+export function histogramString(h: FloatHistogram): string {
+  const parts = [`{count:${formatGoG(h.count)}, sum:${formatGoG(h.sum)}`]
+  const bucket = (b: ForwardBucketIterator): string =>
+    `${b.lowerInclusive ? '[' : '('}${formatGoG(b.lower)},${formatGoG(b.upper)}${b.upperInclusive ? ']' : ')'}:${formatGoG(b.count)}`
+  const negative: string[] = []
+  sideIt.init(h, false)
+  while (sideIt.next()) if (sideIt.count !== 0) negative.push(bucket(sideIt.bounds()))
+  for (let i = negative.length - 1; i >= 0; i--) parts.push(negative[i]!)
+  if (h.zeroCount !== 0) parts.push(`[${formatGoG(-h.zeroThreshold)},${formatGoG(h.zeroThreshold)}]:${formatGoG(h.zeroCount)}`)
+  sideIt.init(h, true)
+  while (sideIt.next()) if (sideIt.count !== 0) parts.push(bucket(sideIt.bounds()))
+  return parts.join(', ') + '}'
 }

@@ -44,6 +44,8 @@ export type BinaryOp =
   | '<'
   | '>='
   | '<='
+  | '</'
+  | '>/'
   | 'and'
   | 'or'
   | 'unless'

@@ -13,6 +13,7 @@ export type TokenKind =
   | 'STRING'
   | '(' | ')' | '{' | '}' | '[' | ']' | ',' | ':' | '@'
   | '=' | '==' | '!=' | '=~' | '!~' | '<' | '<=' | '>' | '>='
+  | '</' | '>/' // the native histogram trim operators (lex.go TRIM_UPPER, TRIM_LOWER)
   | '+' | '-' | '*' | '/' | '%' | '^'
 
 export interface Token {
@@ -53,6 +54,7 @@ export function describeToken(t: Token): string {
     }
     case '+': case '-': case '*': case '/': case '%': case '^':
     case '==': case '!=': case '<': case '<=': case '>': case '>=': case '=~': case '!~':
+    case '</': case '>/':
       return `<op:${t.kind}>`
     default:
       return JSON.stringify(t.kind)
@@ -116,7 +118,8 @@ export function lex(input: string): Token[] {
       continue
     }
     const two = input.slice(i, i + 2)
-    if (two === '==' || two === '!=' || two === '=~' || two === '!~' || two === '<=' || two === '>=') {
+    // as lex.go, `<` or `>` directly followed by `/` is always a trim operator
+    if (two === '==' || two === '!=' || two === '=~' || two === '!~' || two === '<=' || two === '>=' || two === '</' || two === '>/') {
       push(two as TokenKind, 2)
       continue
     }

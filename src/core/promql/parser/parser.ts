@@ -39,6 +39,9 @@ const PRECEDENCE: Record<string, number> = {
   '<': 3,
   '>=': 3,
   '>': 3,
+  // generated_parser.y: the trim operators share the comparisons' precedence
+  '</': 3,
+  '>/': 3,
   '+': 4,
   '-': 4,
   '*': 5,

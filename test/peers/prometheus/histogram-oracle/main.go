@@ -53,6 +53,7 @@ type resp struct {
 	Panic     string   `json:"panic,omitempty"`
 	JSON      string   `json:"json,omitempty"`
 	Chunks    []string `json:"chunks,omitempty"`
+	Comp      *hist    `json:"comp,omitempty"`
 }
 
 func fl(s string) float64 {
@@ -192,6 +193,28 @@ func run(r req) (out resp) {
 	if r.Op == "chunks" {
 		return encodeChunks(r)
 	}
+	if r.Op == "kahanSum" {
+		// hs[0] plus every further one through KahanAdd: the sum and its compensation as they
+		// are before the compensation is added in, and the collision/reconciled flags of any add.
+		sum := toFH(r.Hs[0])
+		var c *histogram.FloatHistogram
+		out := resp{}
+		for _, w := range r.Hs[1:] {
+			var coll, rec bool
+			var err error
+			c, coll, rec, err = sum.KahanAdd(toFH(w), c)
+			if err != nil {
+				return resp{Err: err.Error()}
+			}
+			out.Collision = out.Collision || coll
+			out.Reconcile = out.Reconcile || rec
+		}
+		out.H = fromFH(sum)
+		if c != nil {
+			out.Comp = fromFH(c)
+		}
+		return out
+	}
 	a := toFH(r.A)
 	switch r.Op {
 	case "add", "sub":
@@ -218,6 +241,8 @@ func run(r req) (out resp) {
 		return resp{H: fromFH(a.Mul(fl(r.F)))}
 	case "div":
 		return resp{H: fromFH(a.Div(fl(r.F)))}
+	case "trimUpper", "trimLower":
+		return resp{H: fromFH(a.TrimBuckets(fl(r.F), r.Op == "trimUpper"))}
 	case "copyToSchema":
 		return resp{H: fromFH(a.CopyToSchema(int32(r.N)))}
 	case "validate":
