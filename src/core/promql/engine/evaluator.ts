@@ -675,6 +675,8 @@ export class Evaluator {
     for (const rs of src.series) {
       // read() may reuse its arrays: copy each series out
       let s = rs.read()
+      // held as selected (matrixIterSlice); an extended window counts its extended points
+      if (e.kind === 'MatrixSelector') this.hold(s.ts.length)
       if (src.mode) {
         // engine.go matrixSelector: the window extended to the range's edges (extendFloats)
         if (s.hs && windowHasHistogram(s.hs, 0, s.ts.length)) throw new ExecutionError(`${src.mode} modifier is not supported with histograms`)
@@ -683,10 +685,7 @@ export class Evaluator {
         if (!x) continue
         s = {labels: s.labels, ...x}
       }
-      if (e.kind === 'MatrixSelector') {
-        this.level.addBoth(0, s.ts.length)
-        this.hold(s.ts.length)
-      }
+      if (e.kind === 'MatrixSelector') this.level.addBoth(0, s.ts.length)
       // the end of the query: a pending name drop is applied (cleanupMetricLabels)
       const r: RawSeries = {labels: rs.dropName ? withoutMetadata(s.labels) : s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
       if (s.hs) r.hs = s.hs.slice()
