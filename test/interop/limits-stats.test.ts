@@ -141,6 +141,7 @@ describe('interop: query limits and stats as Prometheus 3', function () {
     // a range vector result extended to the range's edges (engine.go extendFloats)
     'x[5m] anchored',
     'x[5m] smoothed',
+    'timestamp(x smoothed)',
     // info(): the base and info series held while joined
     'info(m)',
     'sum by (version) (info(rate(m[5m])))',

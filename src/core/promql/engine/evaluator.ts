@@ -350,6 +350,11 @@ export class Evaluator {
   }
 
   private readonly prefetched = new Map<VectorSelector, Prefetched[]>()
+  /**
+   * Smoothed selectors read as plain ones: timestamp()'s and start_timestamp()'s argument, which
+   * Prometheus reads sample by sample (engine.go rangeEvalTimestampFunctionOverVectorSelector).
+   */
+  private readonly unsmoothed = new Set<VectorSelector>()
 
   private takePrefetched(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<SeriesSet> | undefined {
     const list = this.prefetched.get(vs)
@@ -577,7 +582,7 @@ export class Evaluator {
     for (const sel of selected) {
       this.checkDeadline()
       const s = this.readSeries(scratch, sel, lo, hi)
-      if (vs.smoothed) {
+      if (vs.smoothed && !this.unsmoothed.has(vs)) {
         const name = sel.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
         const r = smoothedSeries(s, sel.labels, eff, lookback, {metricName: name, pos: vs.posRange, add: (a) => this.annotate(a)})
         if (r) out.push(r)
@@ -987,6 +992,8 @@ export class Evaluator {
     // subtree is evaluated over one step (evalStepInvariant), so it gives no warning, as upstream
     if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times)) this.annotate(sortInRangeQueryWarning(c.posRange))
     const args: EvalValue[] = []
+    const sel = (name === 'timestamp' || name === 'start_timestamp') && c.args[0] && unwrapParens(c.args[0])
+    if (sel && sel.kind === 'VectorSelector' && sel.smoothed) this.unsmoothed.add(sel)
     for (const a of c.args) args.push(await this.eval(a, times))
     const hv = callHistogramFunction(this, c, args, times)
     const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)
