@@ -584,7 +584,9 @@ export class Evaluator {
       const s = this.readSeries(scratch, sel, lo, hi)
       if (vs.smoothed && !this.unsmoothed.has(vs)) {
         const name = sel.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
-        const r = smoothedSeries(s, sel.labels, eff, lookback, {metricName: name, pos: vs.posRange, add: (a) => this.annotate(a)})
+        // statistics as the stats iterator reads each step's window (t - lookback, t + lookback]
+        const b = stats && s.hs ? {...s, hs: statsHistograms(s, eff.map((t) => t + lookback), 2 * lookback)} : s
+        const r = smoothedSeries(b, sel.labels, eff, lookback, {metricName: name, pos: vs.posRange, add: (a) => this.annotate(a)})
         if (r) out.push(r)
         this.holdSmoothedWindows(s, eff)
         continue
@@ -704,7 +706,11 @@ export class Evaluator {
     const sel0 = this.matrixSelectorRange(m, times)
     const {hi, range, offset, mode} = sel0
     // histogram statistics compare with the sample at the window's start too (histogram-stats.ts)
-    const stats = this.ctx.statsSelectors?.has(vs) === true ? this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset) : undefined
+    let stats = this.ctx.statsSelectors?.has(vs) === true ? this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset) : undefined
+    // anchored/smoothed windows reach back the lookback delta further (smoothed: past the end too)
+    const lookback = mode ? this.ctx.lookbackDelta : 0
+    if (stats && mode === 'smoothed') stats = stats.map((t) => t + lookback)
+    const statsDelta = range + (mode === 'smoothed' ? 2 : 1) * lookback
     const lo = stats ? sel0.lo - 1 : sel0.lo
     const selected = await this.selectSeries(vs, lo, hi, {range, func})
     const scratch = new SampleScratch()
@@ -713,7 +719,7 @@ export class Evaluator {
     const window = !mode && (times.length === 1 || at !== undefined)
     const decode = (sel: Series): SampleBlock => {
       const b = this.readSeries(scratch, sel, lo, hi, window)
-      if (stats && b.hs) b.hs = statsHistograms(b, stats, range)
+      if (stats && b.hs) b.hs = statsHistograms(b, stats, statsDelta)
       return b
     }
     const series = selected.map((sel): RangeInput => ({
