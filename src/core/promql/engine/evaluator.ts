@@ -584,8 +584,10 @@ export class Evaluator {
       const s = this.readSeries(scratch, sel, lo, hi)
       if (vs.smoothed && !this.unsmoothed.has(vs)) {
         const name = sel.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
-        // statistics as the stats iterator reads each step's window (t - lookback, t + lookback]
-        const b = stats && s.hs ? {...s, hs: statsHistograms(s, eff.map((t) => t + lookback), 2 * lookback)} : s
+        // statistics as smoothSeries's iterator reads them: up to t + lookback, buffering the
+        // query's span and twice the lookback (engine.go), so it seeks only past a longer gap
+        const span = times[times.length - 1]! - times[0]!
+        const b = stats && s.hs ? {...s, hs: statsHistograms(s, eff.map((t) => t + lookback), span + 2 * lookback)} : s
         const r = smoothedSeries(b, sel.labels, eff, lookback, {metricName: name, pos: vs.posRange, add: (a) => this.annotate(a)})
         if (r) out.push(r)
         this.holdSmoothedWindows(s, eff)
