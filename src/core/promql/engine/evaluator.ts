@@ -579,15 +579,15 @@ export class Evaluator {
     const out: StepSeries[] = []
     const level = this.level
     const perStep = level.totalPerStep !== undefined || level.readPerStep !== undefined
+    // statistics as smoothSeries's iterator reads them: up to t + lookback, buffering the query's
+    // span and twice the lookback (engine.go), so it seeks only past a longer gap
+    const smoothedStats = stats && vs.smoothed ? {ends: eff.map((t) => t + lookback), delta: times[times.length - 1]! - times[0]! + 2 * lookback} : undefined
     for (const sel of selected) {
       this.checkDeadline()
       const s = this.readSeries(scratch, sel, lo, hi)
       if (vs.smoothed && !this.unsmoothed.has(vs)) {
         const name = sel.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
-        // statistics as smoothSeries's iterator reads them: up to t + lookback, buffering the
-        // query's span and twice the lookback (engine.go), so it seeks only past a longer gap
-        const span = times[times.length - 1]! - times[0]!
-        const b = stats && s.hs ? {...s, hs: statsHistograms(s, eff.map((t) => t + lookback), span + 2 * lookback)} : s
+        const b = smoothedStats && s.hs ? {...s, hs: statsHistograms(s, smoothedStats.ends, smoothedStats.delta)} : s
         const r = smoothedSeries(b, sel.labels, eff, lookback, {metricName: name, pos: vs.posRange, add: (a) => this.annotate(a)})
         if (r) out.push(r)
         this.holdSmoothedWindows(s, eff)
