@@ -20,6 +20,7 @@ import path from 'node:path'
 import {BlockReader} from '../block/block-reader.js'
 import {BlockCorruptionError, UnsupportedBlockFormatError} from '../block/errors.js'
 import type {BlockMeta, BlockMetaCompaction} from '../block/meta.js'
+import {mapConcurrent} from '../block/ranges.js'
 import {newUlid} from '../block/ulid.js'
 import {writeBlock} from '../block/writer/write-block.js'
 import {BadDataError} from '../errors.js'
@@ -45,6 +46,10 @@ export interface GroupCompactOptions {
   /** Blocks with a no-compact-mark.json. */
   noCompact: ReadonlySet<string>
   hashFunc: HashFunc
+  /** --block-files-concurrency: files uploaded at once (default 1). */
+  blockFilesConcurrency?: number
+  /** --compact.blocks-fetch-concurrency: input blocks opened at once (default all). */
+  blocksFetchConcurrency?: number
   logger: Logger
   signal?: AbortSignal
   /** Counts for /metrics. */
@@ -105,7 +110,7 @@ export async function compactGroup(g: Group, o: GroupCompactOptions): Promise<Gr
   const begin = Date.now()
   let readers: BlockReader[]
   try {
-    readers = await Promise.all(toCompact.map((m) => BlockReader.open(o.bucket, m.ulid, {meta: m, signal: o.signal})))
+    readers = await mapConcurrent(toCompact, o.blocksFetchConcurrency ?? toCompact.length, (m) => BlockReader.open(o.bucket, m.ulid, {meta: m, signal: o.signal}))
   } catch (e) {
     if (e instanceof BlockCorruptionError || e instanceof UnsupportedBlockFormatError) throw new HaltError(`block with not healthy index found: ${(e as Error).message}`, {cause: e})
     throw retry(e, `open blocks ${toCompact.map((m) => m.ulid).join(', ')}`)
@@ -157,7 +162,7 @@ export async function compactGroup(g: Group, o: GroupCompactOptions): Promise<Gr
     }
     const up = Date.now()
     try {
-      await uploadBlockDir(path.join(dir, ulid), {bucket: o.bucket, hashFunc: o.hashFunc, concurrency: 1, logger: log, signal: o.signal})
+      await uploadBlockDir(path.join(dir, ulid), {bucket: o.bucket, hashFunc: o.hashFunc, concurrency: o.blockFilesConcurrency ?? 1, logger: log, signal: o.signal})
     } catch (e) {
       throw retry(e, `upload of ${ulid} failed`)
     }

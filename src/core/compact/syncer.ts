@@ -2,6 +2,11 @@
  * The compactor's view of the bucket (thanos pkg/compact/compact.go Syncer, with the filters
  * cmd/thanos/compact.go installs, in its order): the store gateway's MetaFetcher and filters
  * (storegateway/meta-fetcher.ts, filters.ts) are reused, with
+ * - --min-time / --max-time: only blocks overlapping the range are compacted, kept, retained
+ *   (TimePartitionMetaFilter);
+ * - --selector.relabel-config: only blocks the rules keep (LabelShardedMetaFilter); the rules
+ *   see the external labels without the --deduplication.replica-label ones, as upstream passes
+ *   the flag's values to the filter (unsplit: a comma-separated value names no label there);
  * - consistency delay (--consistency-delay; the compactor's own blocks are trusted at once),
  * - deletion marks older than --delete-delay / 2 (so a block meant to be deleted is still
  *   seen while it has no replacement, and no compaction runs over a gap), all marks kept for
@@ -11,15 +16,19 @@
  * - duplicates (blocks whose sources another block of the group covers), remembered: garbage
  *   collection marks them for deletion,
  * - no-compact-mark.json gathered, for the planner to leave those blocks out.
+ * Syncs that overlap (the --wait background loops and an iteration) share one fetch, as
+ * upstream's singleflight in SyncMetas.
  */
-import {NO_COMPACT_MARK_FILENAME, readMarker, type DeletionMark} from '../block/markers.js'
+import {NO_COMPACT_MARK_FILENAME, NO_DOWNSAMPLE_MARK_FILENAME, readMarker, type DeletionMark} from '../block/markers.js'
 import type {BlockMeta} from '../block/meta.js'
 import {mapConcurrent} from '../block/ranges.js'
 import {BlockCorruptionError, UnsupportedBlockFormatError} from '../block/errors.js'
 import type {Logger} from '../log.js'
 import type {Bucket} from '../objstore/bucket.js'
-import {consistencyDelayFilter, deduplicateFilter, ignoreDeletionMarkFilter} from '../storegateway/filters.js'
-import {MetaFetcher, type MetaFilter, type SyncedState} from '../storegateway/meta-fetcher.js'
+import {consistencyDelayFilter, deduplicateFilter, ignoreDeletionMarkFilter, labelShardedFilter, timePartitionFilter} from '../storegateway/filters.js'
+import {MetaFetcher, type FetchResult, type MetaFilter, type SyncedState} from '../storegateway/meta-fetcher.js'
+import type {SelectorRelabelRule} from '../storegateway/selector-relabel.js'
+import {parseTimeOrDuration, type TimeOrDuration} from '../storegateway/time-or-duration.js'
 import {markForDeletion} from './block-ops.js'
 import {retry} from './errors.js'
 
@@ -30,7 +39,39 @@ export interface SyncerOptions {
   replicaLabels: readonly string[]
   /** --block-meta-fetch-concurrency */
   concurrency: number
+  /** --min-time / --max-time; all time when absent. */
+  minTime?: TimeOrDuration
+  maxTime?: TimeOrDuration
+  /** --selector.relabel-config, parsed; every block when empty. */
+  selector?: readonly SelectorRelabelRule[]
+  /** The --deduplication.replica-label values as given, hidden from the selector. */
+  selectorIgnoredLabels?: readonly string[]
   logger: Logger
+}
+
+export const MIN_TIME_DEFAULT = parseTimeOrDuration('0000-01-01T00:00:00Z')
+export const MAX_TIME_DEFAULT = parseTimeOrDuration('9999-12-31T23:59:59Z')
+
+/**
+ * LabelShardedMetaFilter with dedup replica labels (block.NewLabelShardedMetaFilter(relabel,
+ * replicaLabels...)): the store gateway's filter run over copies of the metas without those labels.
+ */
+export function selectorFilter(rules: readonly SelectorRelabelRule[], ignored: readonly string[]): MetaFilter {
+  const inner = labelShardedFilter(rules)
+  if (ignored.length === 0) return inner
+  return {
+    name: inner.name,
+    async filter(metas, count, signal) {
+      const view = new Map<string, BlockMeta>()
+      for (const [id, m] of metas) {
+        const labels = {...m.thanos.labels}
+        for (const l of ignored) delete labels[l]
+        view.set(id, {...m, thanos: {...m.thanos, labels}})
+      }
+      await inner.filter(view, count, signal)
+      for (const id of [...metas.keys()]) if (!view.has(id)) metas.delete(id)
+    },
+  }
 }
 
 /** block.NewReplicaLabelRemover: the metas are replaced, never changed (the fetcher caches them). */
@@ -66,20 +107,27 @@ function recordingRemoved(inner: MetaFilter, removed: Set<string>): MetaFilter {
 }
 
 /** GatherNoCompactionMarkFilter: passes everything, notes the blocks marked no-compact. */
-function noCompactGatherer(bucket: Bucket, concurrency: number, logger: Logger, marked: Set<string>): MetaFilter {
+/**
+ * GatherNoCompactionMarkFilter / GatherNoDownsampleMarkFilter: records which blocks carry the
+ * marker (the blocks stay in the view; the planner or the downsampler leaves them alone). A
+ * marker that does not parse is warned about and ignored, as upstream.
+ */
+function markGatherer(bucket: Bucket, file: typeof NO_COMPACT_MARK_FILENAME | typeof NO_DOWNSAMPLE_MARK_FILENAME, concurrency: number, logger: Logger, marked: Set<string>): MetaFilter {
   return {
-    name: 'no-compact-mark',
+    name: file.replace(/\.json$/, ''),
     async filter(metas, count: (s: SyncedState) => void, signal) {
       const found = new Set<string>()
       await mapConcurrent([...metas.keys()], Math.max(1, concurrency), async (id) => {
         try {
-          if (await readMarker(bucket, id, NO_COMPACT_MARK_FILENAME, {signal})) {
+          if (await readMarker(bucket, id, file, {signal})) {
             found.add(id)
-            count('marked-for-no-compact')
+            // thanos_blocks_meta_synced counts no-compact marks; the no-downsample state is
+            // not among the fetcher's default states, so it is not exported here
+            if (file === NO_COMPACT_MARK_FILENAME) count('marked-for-no-compact')
           }
         } catch (e) {
           if (e instanceof BlockCorruptionError || e instanceof UnsupportedBlockFormatError) {
-            logger.warn('found partial no-compact-mark.json; if we will see it happening often for the same block, consider manually deleting no-compact-mark.json from the object storage', {block: id, err: e})
+            logger.warn(`found partial ${file}; if we will see it happening often for the same block, consider manually deleting ${file} from the object storage`, {block: id, err: e})
             return
           }
           throw e
@@ -99,6 +147,8 @@ export class Syncer {
   readonly deletionMarks = new Map<string, DeletionMark>()
   readonly duplicates = new Set<string>()
   readonly noCompact = new Set<string>()
+  /** Blocks with a no-downsample-mark.json at the last sync. */
+  readonly noDownsample = new Set<string>()
   synced: Record<SyncedState, number> | undefined
 
   constructor(private readonly o: SyncerOptions) {
@@ -106,21 +156,33 @@ export class Syncer {
       concurrency: o.concurrency,
       logger: o.logger.with({component: 'block.MetaFetcher'}),
       filters: [
+        timePartitionFilter(o.minTime ?? MIN_TIME_DEFAULT, o.maxTime ?? MAX_TIME_DEFAULT),
+        selectorFilter(o.selector ?? [], o.selectorIgnoredLabels ?? []),
         consistencyDelayFilter(o.consistencyDelayMs, o.logger),
         ignoreDeletionMarkFilter(o.bucket, o.deleteDelayMs / 2, o.concurrency, o.logger, this.deletionMarks),
         replicaLabelRemover(o.replicaLabels, o.logger),
         recordingRemoved(deduplicateFilter(), this.duplicates),
-        noCompactGatherer(o.bucket, o.concurrency, o.logger, this.noCompact),
+        markGatherer(o.bucket, NO_COMPACT_MARK_FILENAME, o.concurrency, o.logger, this.noCompact),
+        markGatherer(o.bucket, NO_DOWNSAMPLE_MARK_FILENAME, o.concurrency, o.logger, this.noDownsample),
       ],
     })
   }
+
+  private inFlight: Promise<FetchResult> | undefined
 
   /** @throws RetryError when the bucket cannot be listed or its metas not all read. */
   async syncMetas(signal?: AbortSignal): Promise<void> {
     const s = signal ?? new AbortController().signal
     let r
     try {
-      r = await this.fetcher.fetch(s)
+      if (!this.inFlight) {
+        this.inFlight = this.fetcher.fetch(s)
+        const clear = (): void => {
+          this.inFlight = undefined
+        }
+        this.inFlight.then(clear, clear)
+      }
+      r = await this.inFlight
     } catch (e) {
       throw retry(e, 'sync')
     }
