@@ -112,7 +112,7 @@ describe('interop: native histograms through our sidecar and querier equal Prome
 
   before(async function () {
     this.timeout(120_000)
-    prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, extraArgs: ['--web.enable-remote-write-receiver']})
+    prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, extraArgs: ['--web.enable-remote-write-receiver', '--enable-feature=promql-extended-range-selectors']})
     await remoteWriteHistograms(prom.url, nativeHistogramWriteSeries(T0))
     sidecar = await startSidecar(prom)
     querier = await startQuerier([`127.0.0.1:${sidecar.grpcPort}`], {replicaLabels: ['replica']})
@@ -165,6 +165,45 @@ describe('interop: native histograms through our sidecar and querier equal Prome
     const r = await compare(exprs)
     assert.deepEqual(r.failures, [], `${r.failures.length} of ${exprs.length * 6} answers differ:\n${r.failures.slice(0, 30).join('\n')}`)
     assert.ok(r.nonEmpty > exprs.length, `answers had data (${r.nonEmpty})`)
+  })
+
+  it('anchored and smoothed range selectors: results and annotations', async function () {
+    const exprs = METRICS.flatMap((m) => [
+      `rate(${m}[5m] anchored)`,
+      `increase(${m}[3m] anchored)`,
+      `delta(${m}[4m] anchored)`,
+      `rate(${m}[5m] smoothed)`,
+      `increase(${m}[3m] smoothed)`,
+      `delta(${m}[4m] smoothed)`,
+      `histogram_quantile(0.5, rate(${m}[5m] smoothed))`,
+      `changes(${m}[10m] anchored)`,
+      `resets(${m}[10m] anchored)`,
+      `${m} smoothed`,
+      `${m} offset 2m smoothed`,
+      // a range vector of histograms under either modifier is an error
+      `${m}[3m] anchored`,
+    ])
+    const r = await compare(exprs)
+    assert.deepEqual(r.failures, [], `${r.failures.length} of ${exprs.length * 6} answers differ:\n${r.failures.slice(0, 30).join('\n')}`)
+    assert.ok(r.histograms > exprs.length, `histograms were compared (${r.histograms})`)
+    const failures: string[] = []
+    let annotated = 0
+    for (const expr of exprs) {
+      for (const at of [{timeMs: T0 + 10 * 60_000 + 3_000}, {timeMs: T0 + 61 * 60_000}, {startMs: T0, endMs: END, stepMs: 45_000}]) {
+        const {path, params} = queryParams(expr, at)
+        const [theirs, ours] = await Promise.all([apiPost(prom.url, path, params), apiPost(url, path, params)])
+        const pick = (b: unknown): string => {
+          const a = b as {warnings?: string[]; infos?: string[]}
+          return JSON.stringify({warnings: [...(a.warnings ?? [])].sort(), infos: [...(a.infos ?? [])].sort()})
+        }
+        const t = pick(theirs.body)
+        const o = pick(ours.body)
+        if (t !== o) failures.push(`${expr} ${JSON.stringify(at)}:\n  ours   ${o}\n  theirs ${t}`)
+        if (t !== '{"warnings":[],"infos":[]}') annotated++
+      }
+    }
+    assert.deepEqual(failures, [], `${failures.length} answers differ:\n${failures.slice(0, 30).join('\n')}`)
+    assert.ok(annotated > 10, `answers had annotations (${annotated})`)
   })
 
   it("annotations: the warnings and infos of histogram queries are Prometheus's, positions included", async function () {
