@@ -4,7 +4,8 @@
  * on instant and range queries, and stays in the URL (`g0.max_source_resolution`) across a
  * reload. The querier reads our store gateway over a bucket with one 2 h raw block and its 5m
  * copy (our downsampler, src/core/downsample/downsample.ts): 'Only raw data' counts the raw
- * samples, 'Max 1h downsampling' the 5m windows (no 1h block: the coarsest there is).
+ * samples, 'Max 1h downsampling' the 5m windows (no 1h block: the coarsest there is); on the
+ * graph 'Auto downsampling' is a fifth of the step. Screenshots: test-artifacts/ui/downsampling-*.png.
  */
 import assert from 'node:assert/strict'
 import {mkdtemp, rm} from 'node:fs/promises'
@@ -91,16 +92,26 @@ describe('max source resolution in the web UI: Thanos\'s downsampling select, se
     queries: {path: string; form: URLSearchParams}[]
     /** The instant queries' answers, in order: the request's max_source_resolution and the first series' value. */
     answers: {msr: string | null; value: string | undefined}[]
+    /** The range queries' answers: the request's max_source_resolution and the first series' values. */
+    ranges: {msr: string | null; values: string[] | undefined}[]
   }
 
   async function open(query: Record<string, string>): Promise<Opened> {
     const page = await context.newPage()
     const queries: Opened['queries'] = []
     const answers: Opened['answers'] = []
+    const ranges: Opened['ranges'] = []
     page.on('pageerror', (e) => pageErrors.push(e.message))
     page.on('response', (r) => {
-      if (!/\/api\/v1\/query$/.test(new URL(r.url()).pathname)) return
       const msr = new URLSearchParams(r.request().postData() ?? '').get('max_source_resolution')
+      if (/\/api\/v1\/query_range$/.test(new URL(r.url()).pathname)) {
+        void r.json().then(
+          (b: {data?: {result?: {values: [number, string][]}[]}}) => ranges.push({msr, values: b.data?.result?.[0]?.values.map((v) => v[1])}),
+          () => ranges.push({msr, values: undefined}),
+        )
+        return
+      }
+      if (!/\/api\/v1\/query$/.test(new URL(r.url()).pathname)) return
       void r.json().then(
         (b: {data?: {result?: {value: [number, string]}[]}}) => answers.push({msr, value: b.data?.result?.[0]?.value[1]}),
         () => answers.push({msr, value: undefined}),
@@ -111,7 +122,7 @@ describe('max source resolution in the web UI: Thanos\'s downsampling select, se
       if (/\/api\/v1\/query(_range)?$/.test(p)) queries.push({path: p, form: new URLSearchParams(r.postData() ?? '')})
     })
     await page.goto(`${base}/query?${new URLSearchParams(query)}`)
-    return {page, queries, answers}
+    return {page, queries, answers, ranges}
   }
 
   async function until(what: () => boolean | Promise<boolean>, label: string): Promise<void> {
@@ -151,7 +162,8 @@ describe('max source resolution in the web UI: Thanos\'s downsampling select, se
       const o = await open({'g0.expr': 'ui_ds_temp', 'g0.tab': tab, 'g0.range_input': '1h', 'g0.end_input': new Date(T + 90 * MIN).toISOString()})
       const endpoint = tab === 'table' ? '/api/v1/query' : '/api/v1/query_range'
       await until(() => o.queries.length > 0, 'the first request')
-      for (const [value] of [...CHOICES.slice(1), CHOICES[0]!]) {
+      // from the default 0s through the others and back to it
+      for (const value of ['5m', '1h', 'auto', '0s']) {
         const before = o.queries.length
         await select(o.page).selectOption(value)
         await until(() => o.queries.length > before, `a request after choosing ${value}`)
@@ -192,6 +204,31 @@ describe('max source resolution in the web UI: Thanos\'s downsampling select, se
     assert.equal(await choose(o, '5m'), '12')
     assert.equal(await choose(o, '0s'), '120')
     await o.page.screenshot({path: path.join(ARTIFACTS, 'downsampling-table.png'), fullPage: true})
+    await o.page.close()
+  })
+
+  it("the graph: 'Auto downsampling' reads the 5m block at a 30m step (a fifth of it: 6m), 'Only raw data' the raw one", async function () {
+    const o = await open({
+      'g0.expr': 'count_over_time(ui_ds_temp[1h])',
+      'g0.tab': 'graph',
+      'g0.range_input': '30m',
+      'g0.end_input': new Date(T + 100 * MIN).toISOString(),
+      'g0.res_type': 'fixed',
+      'g0.res_step': '1800',
+    })
+    const answer = async (value: string | null): Promise<string[] | undefined> => {
+      const n = o.ranges.length
+      if (value !== null) await select(o.page).selectOption(value)
+      await until(() => o.ranges.length > n, 'a range answer')
+      const a = o.ranges[o.ranges.length - 1]!
+      assert.equal(a.msr, value ?? '0s')
+      return a.values
+    }
+    // T+70m and T+100m: the hour before each, 120 samples raw, 12 windows at 5m
+    assert.deepEqual(await answer(null), ['120', '120'])
+    assert.deepEqual(await answer('auto'), ['12', '12'])
+    assert.deepEqual(await answer('0s'), ['120', '120'])
+    assert.deepEqual(await answer('1h'), ['12', '12'])
     await o.page.close()
   })
 })
