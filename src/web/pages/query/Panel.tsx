@@ -1,8 +1,8 @@
 /**
  * One query panel: expression editor, Table/Graph tabs, Thanos's deduplication and partial
  * response switches (and "Explain deduplication", issue 18), Thanos's downsampling choice, time
- * controls, and the result with its warnings or error. Settings live in the page's URL state; a change that alters the answer
- * re-runs the last executed query.
+ * controls, and the result with its warnings or error. Settings live in the page's URL state; a
+ * change that alters the answer re-runs the last executed query.
  */
 import {useEffect, useRef, useState} from 'preact/hooks'
 import type {ApiExplain} from '../../../core/api/api-types.js'
@@ -208,7 +208,7 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
   )
 }
 
-/** Thanos's "Max Resolution" select; a value from a link that is none of its four is shown as it is. */
+/** Thanos's max source resolution select (GraphControls.tsx); a value from a link that is none of its four is shown as it is. */
 function MaxSourceResolution({value, onChange}: {value: string; onChange: (v: string) => void}) {
   const known = MAX_SOURCE_RESOLUTIONS.some((o) => o.value === value)
   return (
