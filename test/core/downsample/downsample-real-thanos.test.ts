@@ -33,9 +33,10 @@ import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
 import {nopLogger} from '../../../src/core/log.js'
 import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
 import {uploadBlockDir} from '../../../src/core/shipper/upload.js'
-import {prometheus3} from '../../helpers/peers.js'
+import {prometheus3, startThanosQuery} from '../../helpers/peers.js'
 import {uploadBlocksDir} from '../../helpers/bucket-blocks.js'
-import {thanosBucketVerify} from '../../helpers/thanos-bucket.js'
+import {startThanosStore, thanosBucketVerify} from '../../helpers/thanos-bucket.js'
+import {apiPost, queryParams} from '../../helpers/prom-api.js'
 import {bucketMetas, runThanosDownsample} from '../../helpers/thanos-downsample.js'
 import {nativeHistogramSeries, prng} from '../chunkenc/native-histogram-fixtures.js'
 
@@ -305,6 +306,52 @@ describe('downsample: against the real thanos tools bucket downsample', function
     const n1 = g1.aggregates[AggrType.Count]!.length
     assert.ok(n1 >= SPAN / HOUR && n1 <= SPAN / HOUR + g5.chunks.length, `${n1} 1h windows`)
     assert.ok(g1.chunks.length >= 2, `${g1.chunks.length} 1h chunks`)
+  })
+
+  it('the real thanos store and query answer from our downsampled blocks as from thanos\'s', async () => {
+    const procs: {stop(): Promise<void>}[] = []
+    try {
+      const urls: string[] = []
+      for (const [name, dir, blocks] of [
+        ['ours', oursDir, [ours.prom.m5, ours.prom.h1, ours.ours.m5, ours.ours.h1]],
+        ['thanos', bucketDir, [thanos.prom.m5, thanos.prom.h1, thanos.ours.m5, thanos.ours.h1]],
+      ] as const) {
+        const storeDir = path.join(root, `store-${name}`)
+        const bucket = new FilesystemBucket({directory: storeDir})
+        for (const m of blocks) {
+          if (name === 'ours') await uploadBlockDir(path.join(dir, m.ulid), {bucket, hashFunc: '', concurrency: 1, logger: nopLogger})
+          else await cp(path.join(dir, m.ulid), path.join(storeDir, m.ulid), {recursive: true})
+        }
+        const store = await startThanosStore(storeDir)
+        procs.push(store)
+        const q = await startThanosQuery({endpoints: [store.grpcAddress]})
+        procs.push(q)
+        urls.push(q.url)
+      }
+      const queries = [
+        'sum_over_time(ds_gauge[1h])',
+        'count_over_time(ds_gauge[1h])',
+        'min_over_time(ds_gauge[1h])',
+        'max_over_time(ds_gauge[1h])',
+        'avg_over_time(ds_irregular[3h])',
+        'rate(ds_requests_total[2h])',
+        'increase(ds_requests_total[6h])',
+        'ds_edges',
+        'count_over_time(ds_stale[1h])',
+        'histogram_count(rate(nh_long_slow[1h]))',
+      ]
+      for (const res of ['5m', '1h']) {
+        for (const expr of queries) {
+          const {path: p, params} = queryParams(expr, {startMs: T0 + HOUR, endMs: T0 + SPAN - HOUR, stepMs: HOUR}, {max_source_resolution: res})
+          const [a, b] = await Promise.all(urls.map((u) => apiPost(u, p, params)))
+          assert.equal(a!.code, b!.code, `${expr} @${res}: ${a!.text.slice(0, 300)} / ${b!.text.slice(0, 300)}`)
+          assert.deepEqual(a!.body, b!.body, `${expr} @${res}`)
+          if (!expr.startsWith('histogram')) assert.ok((a!.body.data as {result: unknown[]}).result.length > 0, `${expr} @${res}: some data: ${a!.text.slice(0, 300)}`)
+        }
+      }
+    } finally {
+      for (const p of procs.reverse()) await p.stop()
+    }
   })
 
   it('thanos tools bucket verify finds no issue in our downsampled blocks', async () => {
