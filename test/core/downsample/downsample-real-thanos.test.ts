@@ -26,6 +26,7 @@ import {writeBlock, type WriterSeries} from '../../../src/core/block/writer/writ
 import {encodeFloatHistogramChunks, encodeHistogramChunks, encodeXorChunks, STALE_NAN} from '../../../src/core/chunkenc/index.js'
 import {AggrType, CHUNK_ENC_AGGR, decodeAggr, isAggrAbsent} from '../../../src/core/downsample/aggr-chunk.js'
 import {downsampleBlock, RES_1H, RES_5M} from '../../../src/core/downsample/downsample.js'
+import {downsampleFloatBatch} from '../../../src/core/downsample/float-downsample.js'
 import {FloatHistogram} from '../../../src/core/histogram/float-histogram.js'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
 import {labelsToString} from '../../../src/core/labels/labels.js'
@@ -136,6 +137,44 @@ function ourSeries(): WriterSeries[] {
   return out.sort((a, b) => (a.labels[0]!.value < b.labels[0]!.value ? -1 : 1))
 }
 
+/**
+ * A 5m block as Thanos's issue 5272 left some: aggregate chunks, but also raw XOR chunks and
+ * empty ones, which the 1h step turns into 5m aggregates or drops.
+ */
+function strayChunkSeries(): WriterSeries[] {
+  const rawT: number[] = []
+  const rawV: number[] = []
+  for (let t = 0; t < SPAN; t += 5 * MIN) {
+    rawT.push(T0 + t)
+    rawV.push((rawT.length % 29) * 1.5)
+  }
+  const raw = xor(rawT, rawV)
+  const empty = {minTime: raw[3]!.maxTime + 1, maxTime: raw[3]!.maxTime + 1, encoding: ChunkEncoding.XOR, data: Uint8Array.of(0, 0)}
+  // Half aggregates of 60s samples (12h batches), half raw chunks of the same samples.
+  const mixed: WriterSeries['chunks'][number][] = []
+  const half = 5 * 24 * HOUR
+  for (let b = 0; b < half; b += 12 * HOUR) {
+    const t = new Float64Array(12 * 60)
+    const v = new Float64Array(12 * 60)
+    for (let i = 0; i < t.length; i++) {
+      t[i] = T0 + b + i * MIN
+      v[i] = (b / MIN + i) % 1000
+    }
+    mixed.push(downsampleFloatBatch(t, v, t.length, RES_5M))
+  }
+  const mt: number[] = []
+  const mv: number[] = []
+  for (let t = half; t < SPAN; t += MIN) {
+    mt.push(T0 + t)
+    mv.push((t / MIN) % 1000)
+  }
+  mixed.push(...xor(mt, mv))
+  return [
+    {labels: [{name: '__name__', value: 'ds_fix_mixed'}], chunks: mixed},
+    {labels: [{name: '__name__', value: 'ds_fix_raw'}], chunks: [...raw.slice(0, 4), empty, ...raw.slice(4)]},
+  ]
+}
+
 function xor(t: number[], v: number[]): {minTime: number; maxTime: number; encoding: number; data: Uint8Array}[] {
   return encodeXorChunks(t, v).map((c) => ({...c, encoding: ChunkEncoding.XOR}))
 }
@@ -201,7 +240,8 @@ describe('downsample: against the real thanos tools bucket downsample', function
   let thanosOutput = ''
   /** Raw block ULIDs by source, then the blocks thanos made of each. */
   const raw: Record<'prom' | 'ours', string> = {prom: '', ours: ''}
-  const thanos: Record<'prom' | 'ours', {m5: BlockMeta; h1: BlockMeta}> = {} as never
+  const thanos: Record<'prom' | 'ours' | 'fix', {m5: BlockMeta; h1: BlockMeta}> = {} as never
+  let fixH1: BlockMeta
   const ours: Record<'prom' | 'ours', {m5: BlockMeta; h1: BlockMeta; h1FromThanos: BlockMeta}> = {} as never
   let oursDir: string
 
@@ -231,11 +271,14 @@ describe('downsample: against the real thanos tools bucket downsample', function
       assert.ok(h1, `${k}: a 1h block`)
       ours[k] = {m5, h1, h1FromThanos: undefined as never}
     }
-    const snapshot = path.join(root, 'raw-only')
-    await cp(bucketDir, snapshot, {recursive: true})
-    thanosOutput = await runThanosDownsample(bucketDir, (metas) => metas.filter((x) => x.thanos.downsample.resolution === RES_1H).length >= 2)
+    // fix: a 5m block with stray raw and empty chunks.
+    const fixLocal = path.join(root, 'fix-5m')
+    const fm = await writeBlock(strayChunkSeries(), {dir: fixLocal, minTime: T0, maxTime: T0 + SPAN, thanos: {labels: {src: 'fix'}, source: 'compactor', resolution: RES_5M}})
+    await uploadBlockDir(path.join(fixLocal, fm!.ulid), {bucket, hashFunc: '', concurrency: 1, logger: nopLogger})
+    fixH1 = (await downsampleBlock(await BlockReader.open(bucket, fm!.ulid), {dir: oursDir, resolution: RES_1H}))!
+    thanosOutput = await runThanosDownsample(bucketDir, (metas) => metas.filter((x) => x.thanos.downsample.resolution === RES_1H).length >= 3)
     for (const meta of await bucketMetas(bucketDir)) {
-      const k = meta.thanos.labels.src as 'prom' | 'ours'
+      const k = meta.thanos.labels.src as 'prom' | 'ours' | 'fix'
       thanos[k] ??= {} as never
       if (meta.thanos.downsample.resolution === RES_5M) thanos[k].m5 = meta
       if (meta.thanos.downsample.resolution === RES_1H) thanos[k].h1 = meta
@@ -280,6 +323,17 @@ describe('downsample: against the real thanos tools bucket downsample', function
       }
     })
   }
+
+  it('a 5m block with stray raw and empty chunks (thanos issue 5272) → 1h as thanos', async () => {
+    const theirs = await dump(bucketDir, thanos.fix.h1.ulid)
+    assertSameDownsampled(await dump(oursDir, fixH1.ulid), theirs, 'fix 1h')
+    assert.deepEqual(
+      theirs.map((s) => s.labels),
+      ['ds_fix_mixed', 'ds_fix_raw'],
+    )
+    for (const f of ['numSamples', 'numSeries', 'numChunks'] as const) assert.equal(fixH1.stats[f], thanos.fix.h1.stats[f], f)
+    assert.match(thanosOutput, /expected downsampled chunk .* got an empty/, 'thanos met the empty chunk')
+  })
 
   it('the input had what the test is about: histograms, stale markers, a float→histogram series', async () => {
     const d = await dump(bucketDir, thanos.ours.m5.ulid)
