@@ -51,12 +51,13 @@ const ALL_SERIES = [new Matcher(MatchType.RE, '__name__', '.*')]
 
 /**
  * Downsamples the block `reader` reads to `opts.resolution` into a new block in `opts.dir`.
- * @returns the new block's meta, or undefined when no series had a sample to aggregate (no
- *   block is written then; Thanos would write an empty one).
+ * A block with nothing to aggregate (only NaNs, stale markers) still gives a block, empty, as
+ * Thanos's: its upload tells the compactor the source is downsampled.
+ * @returns the new block's meta.
  * @throws BadDataError when the target resolution is not above the block's, for chunks that
  *   overlap within a series, and for chunks that cannot be downsampled.
  */
-export async function downsampleBlock(reader: BlockReader, opts: DownsampleBlockOptions): Promise<BlockMeta | undefined> {
+export async function downsampleBlock(reader: BlockReader, opts: DownsampleBlockOptions): Promise<BlockMeta> {
   const meta = reader.meta
   const inRes = meta.thanos.downsample.resolution
   if (inRes >= opts.resolution) throw new BadDataError(`block ${meta.ulid}: target resolution ${opts.resolution} not lower than existing one ${inRes}`)
@@ -91,8 +92,10 @@ export async function downsampleBlock(reader: BlockReader, opts: DownsampleBlock
     compaction: meta.compaction,
     thanos: {labels: meta.thanos.labels, resolution: opts.resolution, source: 'compactor', extensions: meta.thanos.extensions},
     signal: opts.signal,
+    keepEmpty: true,
   })
-  if (out) log.info('finalized downsampled block', {mint: out.minTime, maxt: out.maxTime, ulid: out.ulid, resolution: opts.resolution})
+  if (!out) throw new Error('writeBlock wrote no block despite keepEmpty')
+  log.info('finalized downsampled block', {mint: out.minTime, maxt: out.maxTime, ulid: out.ulid, resolution: opts.resolution})
   return out
 }
 

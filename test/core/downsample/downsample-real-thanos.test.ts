@@ -240,8 +240,9 @@ describe('downsample: against the real thanos tools bucket downsample', function
   let thanosOutput = ''
   /** Raw block ULIDs by source, then the blocks thanos made of each. */
   const raw: Record<'prom' | 'ours', string> = {prom: '', ours: ''}
-  const thanos: Record<'prom' | 'ours' | 'fix', {m5: BlockMeta; h1: BlockMeta}> = {} as never
+  const thanos: Record<'prom' | 'ours' | 'fix' | 'nan', {m5: BlockMeta; h1: BlockMeta}> = {} as never
   let fixH1: BlockMeta
+  let nanM5: BlockMeta
   const ours: Record<'prom' | 'ours', {m5: BlockMeta; h1: BlockMeta; h1FromThanos: BlockMeta}> = {} as never
   let oursDir: string
 
@@ -276,9 +277,20 @@ describe('downsample: against the real thanos tools bucket downsample', function
     const fm = await writeBlock(strayChunkSeries(), {dir: fixLocal, minTime: T0, maxTime: T0 + SPAN, thanos: {labels: {src: 'fix'}, source: 'compactor', resolution: RES_5M}})
     await uploadBlockDir(path.join(fixLocal, fm!.ulid), {bucket, hashFunc: '', concurrency: 1, logger: nopLogger})
     fixH1 = (await downsampleBlock(await BlockReader.open(bucket, fm!.ulid), {dir: oursDir, resolution: RES_1H}))!
+    // nan: a 40h block with nothing to aggregate.
+    const nanLocal = path.join(root, 'nan-raw')
+    const nm = await writeBlock([{labels: [{name: '__name__', value: 'ds_nan'}], chunks: xor([T0, T0 + HOUR, T0 + 40 * HOUR], [NaN, STALE_NAN, NaN])}], {
+      dir: nanLocal,
+      minTime: T0,
+      maxTime: T0 + 40 * HOUR + 1,
+      thanos: {labels: {src: 'nan'}, source: 'sidecar'},
+    })
+    await uploadBlockDir(path.join(nanLocal, nm!.ulid), {bucket, hashFunc: '', concurrency: 1, logger: nopLogger})
+    nanM5 = await downsampleBlock(await BlockReader.open(bucket, nm!.ulid), {dir: oursDir, resolution: RES_5M})
+    // The first pass (raw → 5m) ends before the second (5m → 1h) starts: three 1h blocks mean all 5m ones are there.
     thanosOutput = await runThanosDownsample(bucketDir, (metas) => metas.filter((x) => x.thanos.downsample.resolution === RES_1H).length >= 3)
     for (const meta of await bucketMetas(bucketDir)) {
-      const k = meta.thanos.labels.src as 'prom' | 'ours' | 'fix'
+      const k = meta.thanos.labels.src as 'prom' | 'ours' | 'fix' | 'nan'
       thanos[k] ??= {} as never
       if (meta.thanos.downsample.resolution === RES_5M) thanos[k].m5 = meta
       if (meta.thanos.downsample.resolution === RES_1H) thanos[k].h1 = meta
@@ -333,6 +345,15 @@ describe('downsample: against the real thanos tools bucket downsample', function
     )
     for (const f of ['numSamples', 'numSeries', 'numChunks'] as const) assert.equal(fixH1.stats[f], thanos.fix.h1.stats[f], f)
     assert.match(thanosOutput, /expected downsampled chunk .* got an empty/, 'thanos met the empty chunk')
+  })
+
+  it('a block with nothing to aggregate gives an empty 5m block, as thanos', async () => {
+    assert.ok(thanos.nan.m5, 'thanos wrote a 5m block')
+    assert.deepEqual(await dump(bucketDir, thanos.nan.m5.ulid), [])
+    assert.deepEqual(await dump(oursDir, nanM5.ulid), [])
+    assert.equal(nanM5.minTime, thanos.nan.m5.minTime)
+    assert.equal(nanM5.maxTime, thanos.nan.m5.maxTime)
+    for (const f of ['numSamples', 'numSeries', 'numChunks'] as const) assert.equal(nanM5.stats[f], thanos.nan.m5.stats[f], f)
   })
 
   it('the input had what the test is about: histograms, stale markers, a float→histogram series', async () => {
@@ -411,9 +432,9 @@ describe('downsample: against the real thanos tools bucket downsample', function
   it('thanos tools bucket verify finds no issue in our downsampled blocks', async () => {
     const dir = path.join(root, 'verify')
     const bucket = new FilesystemBucket({directory: dir})
-    for (const k of ['prom', 'ours'] as const) for (const m of [ours[k].m5, ours[k].h1]) await uploadBlockDir(path.join(oursDir, m.ulid), {bucket, hashFunc: '', concurrency: 1, logger: nopLogger})
+    for (const m of [ours.prom.m5, ours.prom.h1, ours.ours.m5, ours.ours.h1, fixH1, nanM5]) await uploadBlockDir(path.join(oursDir, m.ulid), {bucket, hashFunc: '', concurrency: 1, logger: nopLogger})
     const log = await thanosBucketVerify(dir)
     assert.doesNotMatch(log, /level=(warn|error)/, log)
-    assert.equal(log.match(/msg="no issue"/g)?.length, 4, log)
+    assert.equal(log.match(/msg="no issue"/g)?.length, 6, log)
   })
 })

@@ -148,11 +148,17 @@ describe('downsample/downsampleBlock', function () {
     await assert.rejects(readdir(dir), /ENOENT/)
   })
 
-  it('writes no block when no series has a sample to aggregate', async () => {
+  it('writes an empty block when no series has a sample to aggregate, as Thanos', async () => {
     const m = await writeBlock([series('only_nan', [T0, T0 + 1000], [NaN, NaN])], {dir: path.join(root, 'nan-raw'), thanos: {labels: {x: 'y'}}})
     const r = await BlockReader.open(new FilesystemBucket({directory: path.join(root, 'nan-raw')}), m!.ulid)
-    assert.equal(await downsampleBlock(r, {dir: path.join(root, 'nan-out'), resolution: RES_5M}), undefined)
-    assert.deepEqual(await readdir(path.join(root, 'nan-out')).catch(() => []), [])
+    const out = await downsampleBlock(r, {dir: path.join(root, 'nan-out'), resolution: RES_5M})
+    assert.deepEqual(out.stats, {})
+    assert.equal(out.minTime, T0)
+    assert.equal(out.maxTime, T0 + 1001)
+    const back = await BlockReader.open(new FilesystemBucket({directory: path.join(root, 'nan-out')}), out.ulid)
+    const got = []
+    for await (const s of back.series([new Matcher(MatchType.RE, '__name__', '.*')], -Infinity, Infinity)) got.push(s)
+    assert.equal(got.length, 0)
   })
 
   it('stops on an aborted signal and leaves no block behind', async () => {
