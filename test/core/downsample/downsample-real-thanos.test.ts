@@ -14,7 +14,7 @@
  * The thanos 5m blocks are downsampled to 1h by us too, so each step is checked on the same input.
  */
 import assert from 'node:assert/strict'
-import {cp, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
+import {cp, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {execFile} from 'node:child_process'
@@ -345,6 +345,24 @@ describe('downsample: against the real thanos tools bucket downsample', function
     )
     for (const f of ['numSamples', 'numSeries', 'numChunks'] as const) assert.equal(fixH1.stats[f], thanos.fix.h1.stats[f], f)
     assert.match(thanosOutput, /expected downsampled chunk .* got an empty/, 'thanos met the empty chunk')
+  })
+
+  it('chunk segment files and index are the very bytes thanos wrote (every series kept, so the same symbols)', async () => {
+    const pairs: [BlockMeta, BlockMeta][] = [
+      [ours.prom.m5, thanos.prom.m5],
+      [ours.prom.h1FromThanos, thanos.prom.h1],
+      [ours.ours.m5, thanos.ours.m5],
+      [ours.ours.h1FromThanos, thanos.ours.h1],
+      [fixH1, thanos.fix.h1],
+    ]
+    for (const [o, t] of pairs) {
+      assert.deepEqual(o.thanos.segment_files, ['000001'])
+      for (const f of ['index', 'chunks/000001']) {
+        const a = await readFile(path.join(oursDir, o.ulid, f))
+        const b = await readFile(path.join(bucketDir, t.ulid, f))
+        assert.ok(a.equals(b), `${t.thanos.labels.src} ${t.thanos.downsample.resolution}: ${f} differs (${a.length} vs ${b.length} bytes)`)
+      }
+    }
   })
 
   it('a block with nothing to aggregate gives an empty 5m block, as thanos', async () => {
