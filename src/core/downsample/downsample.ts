@@ -74,7 +74,8 @@ export async function downsampleBlock(reader: BlockReader, opts: DownsampleBlock
       try {
         chunks = ds.downsample(cs, what)
       } catch (e) {
-        if (e instanceof BadDataError && !e.message.startsWith('block ')) throw new BadDataError(`${what()}: ${e.message}`, {cause: e})
+        // Bad chunk data: name the block and series (the cause keeps the precise error).
+        if (e instanceof BadDataError) throw new BadDataError(`${what()}: ${e.message}`, {cause: e})
         throw e
       }
       if (chunks.length === 0) {
@@ -173,15 +174,12 @@ class SeriesDownsampler {
       this.buf.expand(c.encoding, c.data)
       this.downsampleRaw(RES_5M, fixed)
     }
-    if (fixed.length === 0) return
     let start = 0
-    let hist = isHistogramAggrChunk(fixed[0]!.data)
     for (let i = 1; i <= fixed.length; i++) {
-      const h = i < fixed.length ? isHistogramAggrChunk(fixed[i]!.data) : !hist
-      if (h === hist) continue
+      const hist = isHistogramAggrChunk(fixed[start]!.data)
+      if (i < fixed.length && isHistogramAggrChunk(fixed[i]!.data) === hist) continue
       this.downsampleAggrRun(fixed.slice(start, i), hist, out)
       start = i
-      hist = h
     }
   }
 

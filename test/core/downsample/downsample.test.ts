@@ -13,7 +13,7 @@ import {ChunkEncoding} from '../../../src/core/block/chunks-reader.js'
 import {newUlid} from '../../../src/core/block/ulid.js'
 import {writeBlock, type WriterSeries} from '../../../src/core/block/writer/write-block.js'
 import {encodeXorChunks} from '../../../src/core/chunkenc/xor-encoder.js'
-import {AggrType, decodeAggr, isAggrAbsent} from '../../../src/core/downsample/aggr-chunk.js'
+import {AggrType, CHUNK_ENC_AGGR, decodeAggr, isAggrAbsent} from '../../../src/core/downsample/aggr-chunk.js'
 import {downsampleBlock, RES_1H, RES_5M} from '../../../src/core/downsample/downsample.js'
 import {targetChunkCount, windowEnd} from '../../../src/core/downsample/windows.js'
 import {BadDataError} from '../../../src/core/errors.js'
@@ -159,6 +159,22 @@ describe('downsample/downsampleBlock', function () {
     const got = []
     for await (const s of back.series([new Matcher(MatchType.RE, '__name__', '.*')], -Infinity, Infinity)) got.push(s)
     assert.equal(got.length, 0)
+  })
+
+  it('a malformed aggregate chunk is a BadDataError naming the block and series', async () => {
+    const dir = path.join(root, 'bad-5m')
+    const m = await writeBlock([{labels: [{name: '__name__', value: 'broken'}], chunks: [{minTime: T0, maxTime: T0 + HOUR, encoding: CHUNK_ENC_AGGR, data: Uint8Array.of(0x05, 1, 0)}]}], {
+      dir,
+      minTime: T0,
+      maxTime: T0 + 2 * HOUR,
+      thanos: {labels: {x: 'y'}, resolution: RES_5M},
+    })
+    const r = await BlockReader.open(new FilesystemBucket({directory: dir}), m!.ulid)
+    await assert.rejects(
+      downsampleBlock(r, {dir: path.join(root, 'bad-out'), resolution: RES_1H}),
+      (e: unknown) => e instanceof BadDataError && e.message.includes(`block ${m!.ulid}: series broken`) && (e.cause as Error).message.includes('runs past'),
+    )
+    assert.deepEqual(await readdir(path.join(root, 'bad-out')).catch(() => []), [], 'no block left behind')
   })
 
   it('stops on an aborted signal and leaves no block behind', async () => {
