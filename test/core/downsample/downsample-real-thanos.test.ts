@@ -134,6 +134,21 @@ function ourSeries(): WriterSeries[] {
     mh.samples.map((x) => x.h as Histogram),
   ).map((c) => ({...c, encoding: ChunkEncoding.Histogram}))
   out.push({labels: [{name: '__name__', value: 'ds_mixed'}], chunks: [...xor(mt, mv), ...hist]})
+  // The other way round, histograms then floats, in a stretch of its own.
+  const back = encodeHistogramChunks(
+    mh.samples.map((x) => T0 + 60 * HOUR + x.t),
+    mh.samples.map((x) => x.h as Histogram),
+  ).map((c) => ({...c, encoding: ChunkEncoding.Histogram}))
+  const bt = mt.map((t) => t + 10 * HOUR + 420 * 15_000)
+  out.push({labels: [{name: '__name__', value: 'ds_mixed_back'}], chunks: [...back, ...xor(bt, mv)]})
+  // Histograms whose sum is NaN (not a stale marker) are left out of the aggregates.
+  const nt: number[] = []
+  const nh: Histogram[] = []
+  for (let i = 0; i < 300; i++) {
+    nt.push(T0 + 70 * HOUR + i * 20_000)
+    nh.push(Histogram.of({schema: 0, count: 2 * i + 1, zeroCount: 1, sum: i % 10 === 3 ? NaN : i * 0.5, positiveSpans: [0, 1], positiveBuckets: [2 * i]}))
+  }
+  out.push({labels: [{name: '__name__', value: 'ds_hist_nan'}], chunks: encodeHistogramChunks(nt, nh).map((c) => ({...c, encoding: ChunkEncoding.Histogram}))})
   return out.sort((a, b) => (a.labels[0]!.value < b.labels[0]!.value ? -1 : 1))
 }
 
@@ -383,6 +398,9 @@ describe('downsample: against the real thanos tools bucket downsample', function
     // Counts add up to the raw samples less stale markers, in 5m and in 1h.
     const total = (x: DumpedSeries): number => x.aggregates[AggrType.Count]!.reduce((a, l) => a + Number(l.split(' ')[1]), 0)
     assert.equal(total(d.find((s) => s.labels === 'ds_stale')!), 600 - 12)
+    assert.equal(total(d.find((s) => s.labels === 'ds_hist_nan')!), 300 - 30)
+    const back = d.find((s) => s.labels === 'ds_mixed_back')!
+    assert.ok(back.aggregates[AggrType.Min]!.length > 0 && back.aggregates[AggrType.Sum]!.some((l) => l.includes(' s')), 'ds_mixed_back has both kinds')
     const h1 = await dump(bucketDir, thanos.ours.h1.ulid)
     assert.equal(total(h1.find((s) => s.labels === 'ds_stale')!), 600 - 12)
     assert.equal(total(h1.find((s) => s.labels === 'ds_span')!), SPAN / (5 * MIN))
