@@ -7,8 +7,9 @@
  *   sample-buffer.ts         one series' expanded samples (typed arrays, reused)
  *   float-downsample.ts      float series: raw → aggregates, aggregates → coarser aggregates
  *   histogram-downsample.ts  native histogram series, the same two steps
+ *   plan.ts                  planDownsampling: which blocks a pass downsamples (downsampleBucket)
  *   downsample.ts (this)     downsampleBlock: one block, series by series, to a new block
- * It does not decide which blocks to downsample or when (the compactor's run loop), and does
+ * It does not run passes, download, upload or mark blocks (the compactor's run loop), and does
  * not read aggregates for queries (the store gateway).
  *
  * downsampleBlock follows downsample.Downsample: the input is read through BlockReader by

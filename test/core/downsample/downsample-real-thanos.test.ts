@@ -27,6 +27,7 @@ import {encodeFloatHistogramChunks, encodeHistogramChunks, encodeXorChunks, STAL
 import {AggrType, CHUNK_ENC_AGGR, decodeAggr, isAggrAbsent} from '../../../src/core/downsample/aggr-chunk.js'
 import {downsampleBlock, RES_1H, RES_5M} from '../../../src/core/downsample/downsample.js'
 import {downsampleFloatBatch} from '../../../src/core/downsample/float-downsample.js'
+import {planDownsampling} from '../../../src/core/downsample/plan.js'
 import {FloatHistogram} from '../../../src/core/histogram/float-histogram.js'
 import {Histogram} from '../../../src/core/histogram/histogram.js'
 import {labelsToString} from '../../../src/core/labels/labels.js'
@@ -258,6 +259,7 @@ describe('downsample: against the real thanos tools bucket downsample', function
   const thanos: Record<'prom' | 'ours' | 'fix' | 'nan', {m5: BlockMeta; h1: BlockMeta}> = {} as never
   let fixH1: BlockMeta
   let nanM5: BlockMeta
+  let metasBefore: BlockMeta[] = []
   const ours: Record<'prom' | 'ours', {m5: BlockMeta; h1: BlockMeta; h1FromThanos: BlockMeta}> = {} as never
   let oursDir: string
 
@@ -302,6 +304,7 @@ describe('downsample: against the real thanos tools bucket downsample', function
     })
     await uploadBlockDir(path.join(nanLocal, nm!.ulid), {bucket, hashFunc: '', concurrency: 1, logger: nopLogger})
     nanM5 = await downsampleBlock(await BlockReader.open(bucket, nm!.ulid), {dir: oursDir, resolution: RES_5M})
+    metasBefore = await bucketMetas(bucketDir)
     // The first pass (raw → 5m) ends before the second (5m → 1h) starts: three 1h blocks mean all 5m ones are there.
     thanosOutput = await runThanosDownsample(bucketDir, (metas) => metas.filter((x) => x.thanos.downsample.resolution === RES_1H).length >= 3)
     for (const meta of await bucketMetas(bucketDir)) {
@@ -387,6 +390,20 @@ describe('downsample: against the real thanos tools bucket downsample', function
     assert.equal(nanM5.minTime, thanos.nan.m5.minTime)
     assert.equal(nanM5.maxTime, thanos.nan.m5.maxTime)
     for (const f of ['numSamples', 'numSeries', 'numChunks'] as const) assert.equal(nanM5.stats[f], thanos.nan.m5.stats[f], f)
+  })
+
+  it('planDownsampling picks the blocks thanos downsampled, and nothing once it has', async () => {
+    const first = planDownsampling(metasBefore)
+    assert.deepEqual(first.map((j) => [j.meta.thanos.labels.src, j.resolution]).sort(), [
+      ['fix', RES_1H],
+      ['nan', RES_5M],
+      ['ours', RES_5M],
+      ['prom', RES_5M],
+    ])
+    // What thanos made in its first pass: a 5m block of each raw block the plan named.
+    const made = (await bucketMetas(bucketDir)).filter((m) => !metasBefore.some((b) => b.ulid === m.ulid))
+    for (const j of first.filter((x) => x.resolution === RES_5M)) assert.ok(made.some((m) => m.thanos.downsample.resolution === RES_5M && m.compaction.sources!.join() === j.meta.compaction.sources!.join()), `thanos downsampled ${j.meta.ulid}`)
+    assert.deepEqual(planDownsampling(await bucketMetas(bucketDir)), [])
   })
 
   it('the input had what the test is about: histograms, stale markers, a float→histogram series', async () => {
