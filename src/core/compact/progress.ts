@@ -13,7 +13,7 @@
 import type {BlockMeta} from '../block/meta.js'
 import {RES_1H, RES_5M} from '../downsample/downsample.js'
 import {compactedMeta} from './compact-group.js'
-import {downsamplePlan} from './downsample-bucket.js'
+import {planDownsampling} from '../downsample/plan.js'
 import type {Group} from './group.js'
 import {plan} from './planner.js'
 import type {RetentionByResolution} from './retention.js'
@@ -59,7 +59,5 @@ export function retentionProgress(groups: readonly Group[], retention: Retention
 
 /** DownsampleProgressCalculator: the blocks the next downsampling pass would take (the same rule). */
 export function downsampleProgress(groups: readonly Group[]): number {
-  const metas = new Map<string, BlockMeta>()
-  for (const g of groups) for (const m of g.metasByMinTime) metas.set(m.ulid, m)
-  return downsamplePlan(metas).length
+  return planDownsampling(groups.flatMap((g) => g.metasByMinTime)).length
 }
