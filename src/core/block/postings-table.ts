@@ -183,8 +183,9 @@ interface Scanned {
 function scan(buf: Buffer, base: number, dataEnd: number, postingsStart: number, postingsEnd: number, v1: boolean, ctx: FileContext): Scanned | 'unsorted' {
   const d = new Decbuf(buf, base, ctx, 4, dataEnd)
   const count = d.be32()
-  // An entry takes at least 5 bytes: bound the count before trusting it.
-  if (count * 5 > d.remaining()) d.fail(`postings offset table: ${count} entries cannot fit in ${d.remaining()} bytes`, 4)
+  // An entry takes at least 4 bytes (key count, two empty strings' lengths, offset: the
+  // all-postings entry of an empty index is that small): bound the count before trusting it.
+  if (count * 4 > d.remaining()) d.fail(`postings offset table: ${count} entries cannot fit in ${d.remaining()} bytes`, 4)
   const names: string[] = []
   const counts: number[] = []
   const sampleStarts: number[] = []

@@ -7,8 +7,9 @@
  *   sample-buffer.ts         one series' expanded samples (typed arrays, reused)
  *   float-downsample.ts      float series: raw → aggregates, aggregates → coarser aggregates
  *   histogram-downsample.ts  native histogram series, the same two steps
+ *   plan.ts                  planDownsampling: which blocks a pass downsamples (downsampleBucket)
  *   downsample.ts (this)     downsampleBlock: one block, series by series, to a new block
- * It does not decide which blocks to downsample or when (the compactor's run loop), and does
+ * It does not run passes, download, upload or mark blocks (the compactor's run loop), and does
  * not read aggregates for queries (the store gateway).
  *
  * downsampleBlock follows downsample.Downsample: the input is read through BlockReader by
@@ -51,12 +52,13 @@ const ALL_SERIES = [new Matcher(MatchType.RE, '__name__', '.*')]
 
 /**
  * Downsamples the block `reader` reads to `opts.resolution` into a new block in `opts.dir`.
- * @returns the new block's meta, or undefined when no series had a sample to aggregate (no
- *   block is written then; Thanos would write an empty one).
+ * A block with nothing to aggregate (only NaNs, stale markers) still gives a block, empty, as
+ * Thanos's: its upload tells the compactor the source is downsampled.
+ * @returns the new block's meta.
  * @throws BadDataError when the target resolution is not above the block's, for chunks that
  *   overlap within a series, and for chunks that cannot be downsampled.
  */
-export async function downsampleBlock(reader: BlockReader, opts: DownsampleBlockOptions): Promise<BlockMeta | undefined> {
+export async function downsampleBlock(reader: BlockReader, opts: DownsampleBlockOptions): Promise<BlockMeta> {
   const meta = reader.meta
   const inRes = meta.thanos.downsample.resolution
   if (inRes >= opts.resolution) throw new BadDataError(`block ${meta.ulid}: target resolution ${opts.resolution} not lower than existing one ${inRes}`)
@@ -73,7 +75,8 @@ export async function downsampleBlock(reader: BlockReader, opts: DownsampleBlock
       try {
         chunks = ds.downsample(cs, what)
       } catch (e) {
-        if (e instanceof BadDataError && !e.message.startsWith('block ')) throw new BadDataError(`${what()}: ${e.message}`, {cause: e})
+        // Bad chunk data: name the block and series (the cause keeps the precise error).
+        if (e instanceof BadDataError) throw new BadDataError(`${what()}: ${e.message}`, {cause: e})
         throw e
       }
       if (chunks.length === 0) {
@@ -91,8 +94,10 @@ export async function downsampleBlock(reader: BlockReader, opts: DownsampleBlock
     compaction: meta.compaction,
     thanos: {labels: meta.thanos.labels, resolution: opts.resolution, source: 'compactor', extensions: meta.thanos.extensions},
     signal: opts.signal,
+    keepEmpty: true,
   })
-  if (out) log.info('finalized downsampled block', {mint: out.minTime, maxt: out.maxTime, ulid: out.ulid, resolution: opts.resolution})
+  if (!out) throw new Error('writeBlock wrote no block despite keepEmpty')
+  log.info('finalized downsampled block', {mint: out.minTime, maxt: out.maxTime, ulid: out.ulid, resolution: opts.resolution})
   return out
 }
 
@@ -170,15 +175,12 @@ class SeriesDownsampler {
       this.buf.expand(c.encoding, c.data)
       this.downsampleRaw(RES_5M, fixed)
     }
-    if (fixed.length === 0) return
     let start = 0
-    let hist = isHistogramAggrChunk(fixed[0]!.data)
     for (let i = 1; i <= fixed.length; i++) {
-      const h = i < fixed.length ? isHistogramAggrChunk(fixed[i]!.data) : !hist
-      if (h === hist) continue
+      const hist = isHistogramAggrChunk(fixed[start]!.data)
+      if (i < fixed.length && isHistogramAggrChunk(fixed[i]!.data) === hist) continue
       this.downsampleAggrRun(fixed.slice(start, i), hist, out)
       start = i
-      hist = h
     }
   }
 

@@ -2,8 +2,9 @@
  * Query panels <-> URL, so a page can be bookmarked and shared. Prometheus 3's scheme
  * (`g0.expr`, `g0.tab`=table|graph, `g0.range_input`, `g0.end_input`/`g0.moment_input`,
  * `g0.res_type`/`res_density`/`res_step`, `g0.display_mode`) plus Prometheus 2's (`g0.tab`=0|1,
- * `g0.stacked`, `g0.step_input`) and Thanos's `g0.deduplicate` and `g0.partial_response`, plus
- * thanosts's `g0.explain` (the "Explain deduplication" switch, issue 18).
+ * `g0.stacked`, `g0.step_input`) and Thanos's `g0.deduplicate`, `g0.partial_response` and
+ * `g0.max_source_resolution`, plus thanosts's `g0.explain` (the "Explain deduplication" switch,
+ * issue 18).
  */
 import {formatDuration, formatTime, parseDuration, parseTime} from './format.js'
 
@@ -25,7 +26,29 @@ export interface PanelState {
   partialResponse: boolean
   /** Ask with explain=true and show which replica served which stretch (only with dedup on). */
   explain: boolean
+  /**
+   * Sent as `max_source_resolution`: one of MAX_SOURCE_RESOLUTIONS' values, or whatever a link
+   * carried (Thanos's UI takes the URL's value as it is; the querier judges it).
+   */
+  maxSourceResolution: string
 }
+
+/**
+ * Thanos's downsampling choices, labels and values as its UI has them
+ * (pkg/ui/react-app/src/pages/graph/GraphControls.tsx).
+ */
+export const MAX_SOURCE_RESOLUTIONS: readonly {value: string; label: string}[] = [
+  {value: 'auto', label: 'Auto downsampling'},
+  {value: '0s', label: 'Only raw data'},
+  {value: '5m', label: 'Max 5m downsampling'},
+  {value: '1h', label: 'Max 1h downsampling'},
+]
+
+/**
+ * Raw data unless chosen otherwise: Thanos's UI starts every panel at 0s whatever the querier's
+ * --query.auto-downsampling (Panel.tsx PanelDefaultOptions; it reads no flag for it).
+ */
+export const DEFAULT_MAX_SOURCE_RESOLUTION = '0s'
 
 let nextId = 1
 
@@ -41,6 +64,7 @@ export function newPanel(defaults: {partialResponse: boolean}, over: Partial<Pan
     dedup: true,
     partialResponse: defaults.partialResponse,
     explain: false,
+    maxSourceResolution: DEFAULT_MAX_SOURCE_RESOLUTION,
     ...over,
   }
 }
@@ -91,6 +115,8 @@ export function decodePanels(search: string, defaults: {partialResponse: boolean
     if (partial !== null) p.partialResponse = bool(partial)
     const explain = get('explain')
     if (explain !== null) p.explain = bool(explain)
+    const msr = get('max_source_resolution')
+    if (msr) p.maxSourceResolution = msr
     panels.push(p)
   }
   return panels
@@ -117,6 +143,8 @@ export function encodePanels(panels: PanelState[]): string {
     add('display_mode', p.displayMode)
     add('deduplicate', p.dedup ? '1' : '0')
     add('partial_response', p.partialResponse ? '1' : '0')
+    // always written, as Thanos's UI does (utils/index.ts toQueryString)
+    add('max_source_resolution', p.maxSourceResolution)
     // only when on: Prometheus and Thanos know no such parameter, and links stay as theirs
     if (p.explain) add('explain', '1')
   })

@@ -1,8 +1,8 @@
 /**
  * The aggregate chunk codec (pkg/compact/downsample/aggr.go): layout bytes written by hand as
  * Thanos's EncodeAggrChunk lays them out, round trips through the XOR codec, absent
- * aggregates and malformed bytes. Chunks cut by the real Thanos are checked in
- * downsample-real-thanos.test.ts.
+ * aggregates and malformed bytes; a chunk the real Thanos wrote (more in
+ * downsample-real-thanos.test.ts, which reads every chunk of Thanos's downsampled blocks).
  */
 import assert from 'node:assert/strict'
 import {XorChunkEncoder} from '../../../src/core/chunkenc/xor-encoder.js'
@@ -18,6 +18,7 @@ import {
   isAggrAbsent,
   isHistogramAggrChunk,
 } from '../../../src/core/downsample/aggr-chunk.js'
+import {downsampleFloatBatch} from '../../../src/core/downsample/float-downsample.js'
 
 function xor(samples: Array<[number, number]>): Uint8Array {
   const e = new XorChunkEncoder()
@@ -34,7 +35,52 @@ function decoded(data: Uint8Array, type: AggrType): Array<[number, number]> {
   return out
 }
 
+/**
+ * A 5m aggregate chunk as the real thanos tools bucket downsample (v0.42.4) wrote it for a
+ * series of three samples, 1, 2 and 0.5 at T+1s, T+2s and T+3s (T = 2024-01-02T18:00Z): one
+ * window, stamped with the last sample's time as the batch ends there.
+ */
+const T = 1_704_218_400_000
+const THANOS_5M_CHUNK = Buffer.from(
+  '10010001f082a9b59963400800000000000010010001f082a9b59963400c00000000000010010001f082a9b599633fe000000000000010010001f082a9b5996340000000000000001a010003d0e3a8b599633ff0000000000000d00fc26fff6e0c2ffc80',
+  'hex',
+)
+
 describe('downsample/aggr-chunk', () => {
+  it('reads a chunk written by the real Thanos', () => {
+    const c = new Uint8Array(THANOS_5M_CHUNK)
+    assert.deepEqual(decoded(c, AggrType.Count), [[T + 3000, 3]])
+    assert.deepEqual(decoded(c, AggrType.Sum), [[T + 3000, 3.5]])
+    assert.deepEqual(decoded(c, AggrType.Min), [[T + 3000, 0.5]])
+    assert.deepEqual(decoded(c, AggrType.Max), [[T + 3000, 2]])
+    // The first raw sample, the window's counter (1, +1, reset to 0.5), the last raw value.
+    assert.deepEqual(decoded(c, AggrType.Counter), [
+      [T + 1000, 1],
+      [T + 3000, 2.5],
+      [T + 3000, 0.5],
+    ])
+    assert.equal(aggrChunkNumSamples(c), 1)
+    assert.equal(isHistogramAggrChunk(c), false)
+  })
+
+  it("re-encodes Thanos's chunk from its sub-chunks to the same bytes", () => {
+    const c = new Uint8Array(THANOS_5M_CHUNK)
+    const subs = [0, 1, 2, 3, 4].map((t) => {
+      const s = getAggr(c, t as AggrType)
+      assert.ok(!isAggrAbsent(s))
+      return s
+    })
+    assert.deepEqual(Buffer.from(encodeAggrChunk(subs)), THANOS_5M_CHUNK)
+  })
+
+  it("downsampleFloatBatch writes Thanos's chunk for the same samples", () => {
+    const c = downsampleFloatBatch(Float64Array.of(T + 1000, T + 2000, T + 3000), Float64Array.of(1, 2, 0.5), 3, 300_000)
+    assert.deepEqual(Buffer.from(c.data), THANOS_5M_CHUNK)
+    assert.equal(c.minTime, T + 3000)
+    assert.equal(c.maxTime, T + 3000)
+    assert.equal(c.samples, 1)
+  })
+
   it('lays entries out as uvarint length | encoding | bytes, zero length for absent', () => {
     const a = Uint8Array.of(9, 8, 7)
     const b = new Uint8Array(130).fill(5)

@@ -69,11 +69,17 @@ export interface WriteBlockOptions {
   /** Max bytes per chunk segment file (default 512 MiB, Prometheus's). */
   segmentSize?: number
   signal?: AbortSignal
+  /**
+   * Write the block even with no series (needs minTime and maxTime): Thanos's downsampler
+   * uploads an empty downsampled block, which marks its source as done.
+   */
+  keepEmpty?: boolean
 }
 
 /**
  * Writes the series (sorted by labels, each with its chunks in time order) as one block.
- * @returns the block's meta as written, or undefined when no series had a chunk (no block).
+ * @returns the block's meta as written, or undefined when no series had a chunk (no block,
+ *   unless `keepEmpty`).
  * @throws BadDataError for input a block cannot hold (unsorted series, empty label values,
  *   overlapping chunks, chunks outside the given range); the partial block is removed.
  */
@@ -84,6 +90,7 @@ export async function writeBlock(series: AsyncIterable<WriterSeries> | Iterable<
   if (fixedMin !== undefined && !Number.isSafeInteger(fixedMin)) throw new BadDataError(`block minTime ${fixedMin} is not an integer`)
   if (fixedMax !== undefined && !Number.isSafeInteger(fixedMax)) throw new BadDataError(`block maxTime ${fixedMax} is not an integer`)
   if (fixedMin !== undefined && fixedMax !== undefined && fixedMax <= fixedMin) throw new BadDataError(`block maxTime ${fixedMax} is not after minTime ${fixedMin}`)
+  if (opts.keepEmpty && (fixedMin === undefined || fixedMax === undefined)) throw new BadDataError('an empty block needs minTime and maxTime')
 
   const finalDir = path.join(opts.dir, ulid)
   const tmp = finalDir + TMP_FOR_CREATION_SUFFIX
@@ -121,8 +128,10 @@ export async function writeBlock(series: AsyncIterable<WriterSeries> | Iterable<
     }
     opts.signal?.throwIfAborted()
     const segments = await chunkw.close()
+    // An empty block still has its chunks/ directory, as chunks.NewWriter makes it (block uploads list it).
+    if (opts.keepEmpty && segments.length === 0) await mkdir(path.join(tmp, CHUNKS_DIR), {recursive: true})
     const index = await indexw.finish()
-    if (stats.stats.numSeries === 0) {
+    if (stats.stats.numSeries === 0 && !opts.keepEmpty) {
       await rm(tmp, {recursive: true, force: true})
       return undefined
     }

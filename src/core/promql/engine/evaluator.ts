@@ -9,7 +9,7 @@ import {MatchType} from '../../labels/matcher.js'
 import {children, type Call, type Expr, type MatrixSelector, type PositionRange, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
 import {iteratorToBlock} from '../block-iterator.js'
 import type {Querier, Queryable, SampleBlock, Series, SeriesSet} from '../queryable.js'
-import {anchoredChangesOrResets, extendedRate} from '../functions/extended-range.js'
+import {anchoredChangesOrResets, extendFloats, extendedRate} from '../functions/extended-range.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {Annotations, possibleNonCounterInfo, sortInRangeQueryWarning, startTimeOverlapWarning, storageWarning, invalidQuantileWarning, type Annotation} from './annotations.js'
 import {evalBinary} from './binary.js'
@@ -350,6 +350,11 @@ export class Evaluator {
   }
 
   private readonly prefetched = new Map<VectorSelector, Prefetched[]>()
+  /**
+   * Smoothed selectors read as plain ones: timestamp()'s and start_timestamp()'s argument, which
+   * Prometheus reads sample by sample (engine.go rangeEvalTimestampFunctionOverVectorSelector).
+   */
+  private readonly unsmoothed = new Set<VectorSelector>()
 
   private takePrefetched(vs: VectorSelector, mint: number, maxt: number, hints: {range?: number; func?: string}): Promise<SeriesSet> | undefined {
     const list = this.prefetched.get(vs)
@@ -574,12 +579,16 @@ export class Evaluator {
     const out: StepSeries[] = []
     const level = this.level
     const perStep = level.totalPerStep !== undefined || level.readPerStep !== undefined
+    // statistics as smoothSeries's iterator reads them: up to t + lookback, buffering the query's
+    // span and twice the lookback (engine.go), so it seeks only past a longer gap
+    const smoothedStats = stats && vs.smoothed ? {ends: eff.map((t) => t + lookback), delta: times[times.length - 1]! - times[0]! + 2 * lookback} : undefined
     for (const sel of selected) {
       this.checkDeadline()
       const s = this.readSeries(scratch, sel, lo, hi)
-      if (vs.smoothed) {
+      if (vs.smoothed && !this.unsmoothed.has(vs)) {
         const name = sel.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
-        const r = smoothedSeries(s, sel.labels, eff, lookback, {metricName: name, pos: vs.posRange, add: (a) => this.annotate(a)})
+        const b = smoothedStats && s.hs ? {...s, hs: statsHistograms(s, smoothedStats.ends, smoothedStats.delta)} : s
+        const r = smoothedSeries(b, sel.labels, eff, lookback, {metricName: name, pos: vs.posRange, add: (a) => this.annotate(a)})
         if (r) out.push(r)
         this.holdSmoothedWindows(s, eff)
         continue
@@ -674,11 +683,18 @@ export class Evaluator {
     const out: RawSeries[] = []
     for (const rs of src.series) {
       // read() may reuse its arrays: copy each series out
-      const s = rs.read()
-      if (e.kind === 'MatrixSelector') {
-        this.level.addBoth(0, s.ts.length)
-        this.hold(s.ts.length)
+      let s = rs.read()
+      // held as selected (matrixIterSlice); an extended window counts its extended points
+      if (e.kind === 'MatrixSelector') this.hold(s.ts.length)
+      if (src.mode) {
+        // engine.go matrixSelector: the window extended to the range's edges (extendFloats)
+        if (s.hs && windowHasHistogram(s.hs, 0, s.ts.length)) throw new ExecutionError(`${src.mode} modifier is not supported with histograms`)
+        const end = (src.at ?? times[0]!) - src.offset
+        const x = extendFloats(s.ts, s.vs, end - src.range, end, src.mode === 'smoothed')
+        if (!x) continue
+        s = {labels: s.labels, ...x}
       }
+      if (e.kind === 'MatrixSelector') this.level.addBoth(0, s.ts.length)
       // the end of the query: a pending name drop is applied (cleanupMetricLabels)
       const r: RawSeries = {labels: rs.dropName ? withoutMetadata(s.labels) : s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
       if (s.hs) r.hs = s.hs.slice()
@@ -692,7 +708,11 @@ export class Evaluator {
     const sel0 = this.matrixSelectorRange(m, times)
     const {hi, range, offset, mode} = sel0
     // histogram statistics compare with the sample at the window's start too (histogram-stats.ts)
-    const stats = this.ctx.statsSelectors?.has(vs) === true ? this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset) : undefined
+    let stats = this.ctx.statsSelectors?.has(vs) === true ? this.effectiveTimes(times, vs.timestamp, vs.startOrEnd, offset) : undefined
+    // anchored/smoothed windows reach back the lookback delta further (smoothed: past the end too)
+    const lookback = mode ? this.ctx.lookbackDelta : 0
+    if (stats && mode === 'smoothed') stats = stats.map((t) => t + lookback)
+    const statsDelta = range + (mode === 'smoothed' ? 2 : 1) * lookback
     const lo = stats ? sel0.lo - 1 : sel0.lo
     const selected = await this.selectSeries(vs, lo, hi, {range, func})
     const scratch = new SampleScratch()
@@ -701,7 +721,7 @@ export class Evaluator {
     const window = !mode && (times.length === 1 || at !== undefined)
     const decode = (sel: Series): SampleBlock => {
       const b = this.readSeries(scratch, sel, lo, hi, window)
-      if (stats && b.hs) b.hs = statsHistograms(b, stats, range)
+      if (stats && b.hs) b.hs = statsHistograms(b, stats, statsDelta)
       return b
     }
     const series = selected.map((sel): RangeInput => ({
@@ -855,12 +875,6 @@ export class Evaluator {
   }
 
   /**
-   * `anchored` and `smoothed` range selectors (Prometheus 3 extended range selectors, the
-   * PROM-52 proposal): no extrapolation. Each step's window reaches back by the lookback delta
-   * before the range start (smoothed: also after its end), as Prometheus selects it; the
-   * kernels in functions/extended-range.ts pick the boundary samples from there.
-   */
-  /**
    * rate and increase over a series without a counter's name suffix: an info, once the series
    * has a result (engine.go, after the matrix function's steps; not with the type-and-unit
    * labels feature, whose __type__ check the engine does not make).
@@ -871,6 +885,13 @@ export class Evaluator {
     if (metric !== '' && !COUNTER_SUFFIXES.some((x) => metric.endsWith(x))) this.annotate(possibleNonCounterInfo(metric, pos))
   }
 
+  /**
+   * `anchored` and `smoothed` range selectors (Prometheus 3 extended range selectors, the
+   * PROM-52 proposal): no extrapolation. Each step's window reaches back by the lookback delta
+   * before the range start (smoothed: also after its end), as Prometheus selects it; the
+   * kernels in functions/extended-range.ts (floats, changes/resets) and
+   * engine/extended-histogram.ts (windows with histograms) pick the boundary samples from there.
+   */
   private applyExtendedKernel(src: RangeSource, times: Float64Array, name: string, call?: Call): StepSeries[] {
     const supported = src.mode === 'anchored' ? ['changes', 'delta', 'increase', 'rate', 'resets'] : ['delta', 'increase', 'rate']
     if (!supported.includes(name)) throw new ExecutionError(`${src.mode} modifier can only be used with: ${supported.join(', ')} - not with ${name}`)
@@ -889,6 +910,7 @@ export class Evaluator {
       let any = false
       let floats = false
       let hists: (FloatHistogram | undefined)[] | undefined
+      const hIssues = s.hs ? issues(rs) : undefined
       let points = 0
       let window = 0
       let lastWindow = 0
@@ -905,7 +927,7 @@ export class Evaluator {
         if (i === 0 || src.at === undefined) level.addRead(i, i === 0 ? to - from : to - upperBound(s.ts, Math.max(start - lookback, (smoothed ? end + lookback : end) - level.interval)))
         let v: number | FloatHistogram | undefined
         if (name === 'changes' || name === 'resets') v = anchoredChangesOrResets(s.ts, s.vs, s.st, from, to, start, name === 'resets', s.hs)
-        else if (s.hs && windowHasHistogram(s.hs, from, to)) v = extendedRateWithHistograms(s, from, to, start, end, src.range, smoothed, name, issues(rs))
+        else if (s.hs && windowHasHistogram(s.hs, from, to)) v = extendedRateWithHistograms(s, from, to, start, end, src.range, smoothed, name, hIssues!)
         else {
           v = extendedRate(s.ts, s.vs, from, to, start, end, smoothed, name !== 'delta')
           if (v !== undefined && name === 'rate') v /= src.range / 1000
@@ -978,6 +1000,8 @@ export class Evaluator {
     // subtree is evaluated over one step (evalStepInvariant), so it gives no warning, as upstream
     if (SORT_FUNCTIONS.has(name) && this.isRangeSpan(times)) this.annotate(sortInRangeQueryWarning(c.posRange))
     const args: EvalValue[] = []
+    const sel = (name === 'timestamp' || name === 'start_timestamp') && c.args[0] && unwrapParens(c.args[0])
+    if (sel && sel.kind === 'VectorSelector' && sel.smoothed) this.unsmoothed.add(sel)
     for (const a of c.args) args.push(await this.eval(a, times))
     const hv = callHistogramFunction(this, c, args, times)
     const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)

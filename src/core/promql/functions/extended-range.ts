@@ -66,6 +66,39 @@ export function extendedRate(
 }
 
 /**
+ * A range vector under `anchored` or `smoothed` as a query's result (engine.go extendFloats): a
+ * point at the range start (the anchor's value, or smoothed interpolated there), the samples
+ * strictly inside the range, and a point at its end (the last value, or smoothed interpolated
+ * there). ts/vs: the samples selected for the window (anchored: up to the range end; smoothed:
+ * up to the lookback delta after it). Undefined when no sample lies after the range start. New
+ * arrays.
+ */
+export function extendFloats(ts: Float64Array, vs: Float64Array, rangeStart: number, rangeEnd: number, smoothed: boolean): {ts: Float64Array; vs: Float64Array} | undefined {
+  if (ts.length === 0) return undefined
+  const lastIdx = ts.length - 1
+  let first = Math.max(0, search(ts, 0, lastIdx, (t) => t > rangeStart) - 1)
+  let last = smoothed ? search(ts, 0, lastIdx, (t) => t >= rangeEnd) : lastIdx
+  if (ts[last]! <= rangeStart) return undefined
+  const left = smoothed && ts[first]! < rangeStart ? interpolate(ts, vs, first, first + 1, rangeStart, false) : vs[first]!
+  const right = smoothed && last > 0 && ts[last]! > rangeEnd ? interpolate(ts, vs, last - 1, last, rangeEnd, false) : vs[last]!
+  // the boundary samples are in left and right
+  if (ts[first]! <= rangeStart) first++
+  if (ts[last]! >= rangeEnd) last--
+  const inner = Math.max(last - first + 1, 0)
+  const outTs = new Float64Array(inner + 2)
+  const outVs = new Float64Array(inner + 2)
+  outTs[0] = rangeStart
+  outVs[0] = left
+  if (inner > 0) {
+    outTs.set(ts.subarray(first, last + 1), 1)
+    outVs.set(vs.subarray(first, last + 1), 1)
+  }
+  outTs[inner + 1] = rangeEnd
+  outVs[inner + 1] = right
+  return {ts: outTs, vs: outVs}
+}
+
+/**
  * changes/resets over an anchored window: from the last sample at or before the range start
  * (or the first one when none is), provided some sample lies after the start (functions.go
  * pickFirstSampleIndices: the anchor is the later of the last float and the last histogram

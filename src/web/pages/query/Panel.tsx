@@ -1,14 +1,14 @@
 /**
  * One query panel: expression editor, Table/Graph tabs, Thanos's deduplication and partial
- * response switches (and "Explain deduplication", issue 18), time controls, and the result with
- * its warnings or error. Settings live in the page's URL state; a change that alters the answer
- * re-runs the last executed query.
+ * response switches (and "Explain deduplication", issue 18), Thanos's downsampling choice, time
+ * controls, and the result with its warnings or error. Settings live in the page's URL state; a
+ * change that alters the answer re-runs the last executed query.
  */
 import {useEffect, useRef, useState} from 'preact/hooks'
 import type {ApiExplain} from '../../../core/api/api-types.js'
 import {api, ApiError} from '../../lib/api.js'
 import {formatDuration, formatTime, parseDuration, parseTime, RANGE_STEPS} from '../../lib/format.js'
-import {effectiveStep, type PanelState, type Resolution} from '../../lib/url-state.js'
+import {effectiveStep, MAX_SOURCE_RESOLUTIONS, type PanelState, type Resolution} from '../../lib/url-state.js'
 import {Annotations} from './Annotations.js'
 import {ExplainBands} from './ExplainBands.js'
 import {ExplainTable} from './ExplainTable.js'
@@ -72,6 +72,10 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
     inflight.current = ac
     const form = new URLSearchParams({query: panel.expr, dedup: String(panel.dedup), partial_response: String(panel.partialResponse)})
     if (explain) form.set('explain', 'true')
+    // Thanos's UI sends it with range queries only (its selector sits in the graph controls);
+    // here it goes with instant ones too, so that the table answers from the data the graph
+    // does: `auto` then means the querier's --query.instant.default.max_source_resolution.
+    form.set('max_source_resolution', panel.maxSourceResolution)
     let end = panel.endTime ?? Date.now()
     let start = end
     let step = 0
@@ -106,7 +110,7 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
         }
       })
     return () => ac.abort()
-  }, [panel.expr, panel.tab, panel.dedup, panel.partialResponse, explain, panel.range, panel.endTime, resKey, nonce])
+  }, [panel.expr, panel.tab, panel.dedup, panel.partialResponse, explain, panel.range, panel.endTime, panel.maxSourceResolution, resKey, nonce])
 
   const warnings = outcome?.warnings ?? error?.warnings ?? []
   return (
@@ -151,6 +155,7 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
             <input type="checkbox" checked={panel.partialResponse} onChange={(e) => onChange({partialResponse: (e.target as HTMLInputElement).checked})} data-testid="partial-response" />
             Use partial response
           </label>
+          <MaxSourceResolution value={panel.maxSourceResolution} onChange={(v) => onChange({maxSourceResolution: v})} />
         </div>
       </div>
       <div class="panel-controls">
@@ -200,6 +205,28 @@ export function Panel({panel, index, replicaLabels, localTime, removable, onChan
           ))}
       </div>
     </section>
+  )
+}
+
+/** Thanos's max source resolution select (GraphControls.tsx); a value from a link that is none of its four is shown as it is. */
+function MaxSourceResolution({value, onChange}: {value: string; onChange: (v: string) => void}) {
+  const known = MAX_SOURCE_RESOLUTIONS.some((o) => o.value === value)
+  return (
+    <select
+      class="input max-source-resolution"
+      value={value}
+      onChange={(e) => onChange((e.target as HTMLSelectElement).value)}
+      title="The coarsest downsampled data the stores may answer from (max_source_resolution). Auto: the querier chooses (for a graph a fifth of its step)"
+      aria-label="Max source resolution"
+      data-testid="max-source-resolution"
+    >
+      {MAX_SOURCE_RESOLUTIONS.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+      {!known && <option value={value}>max_source_resolution={value}</option>}
+    </select>
   )
 }
 

@@ -1,6 +1,6 @@
 /**
- * anchored / smoothed over native histograms (engine/extended-histogram.ts): the script
- * testdata/extended-histograms.test, whose evals pass in Prometheus 3.14's own promqltest, then
+ * anchored / smoothed over native histograms (engine/extended-histogram.ts): the scripts in
+ * testdata/, whose evals pass in Prometheus 3.14's own promqltest, then
  * the kernels directly (inputs left unchanged, result hints) and the annotations' positions,
  * which the scripts do not compare.
  */
@@ -18,7 +18,7 @@ import {MemoryQueryable} from '../../../../src/core/promql/memory-queryable.js'
 import {runFile} from '../../../promql-conformance/runner.js'
 
 // dist/test/core/promql/engine → the repository's test/ sources
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', 'test', 'core', 'promql', 'engine', 'testdata', 'extended-histograms.test')
+const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', 'test', 'core', 'promql', 'engine', 'testdata')
 
 const exp = (n: number, hint: CounterResetHint = CounterResetHint.Unknown): FloatHistogram =>
   FloatHistogram.of({schema: 0, count: n, sum: n, positiveSpans: [0, 1], positiveBuckets: [n], counterResetHint: hint})
@@ -30,11 +30,16 @@ function collect(): HistogramIssues & {seen: string[]} {
 }
 
 describe('promql/engine extended-histogram: anchored and smoothed over native histograms', () => {
-  it('passes every eval of testdata/extended-histograms.test (which Prometheus 3.14 passes too)', async () => {
-    const r = await runFile(SCRIPT)
-    assert.deepEqual(r.failures, [])
-    assert.equal(r.passed, 33)
-  })
+  for (const [file, evals] of [
+    ['extended-histograms.test', 36],
+    ['extended-histograms-range.test', 94],
+  ] as const) {
+    it(`passes every eval of testdata/${file} (which Prometheus 3.14 passes too)`, async () => {
+      const r = await runFile(join(TESTDATA, file))
+      assert.deepEqual(r.failures, [])
+      assert.equal(r.passed, evals)
+    })
+  }
 
   describe('interpolateHistograms', () => {
     it('a counter that reset restarts from zero: the later histogram scaled, keeping its reset hint', () => {
@@ -112,6 +117,11 @@ describe('promql/engine extended-histogram: anchored and smoothed over native hi
       assert.deepEqual(rate.warnings, ['PromQL warning: encountered a mix of histograms and floats for metric name "mx" (1:6)'])
       const sel = await engine.instantQuery(q, 'histogram_count(mx smoothed)', 45_000)
       assert.deepEqual(sel.warnings, ['PromQL warning: encountered a mix of histograms and floats for metric name "mx" (1:17)'])
+    })
+
+    it('a range vector of histograms under anchored or smoothed is refused as a result (engine.go matrixSelector)', async () => {
+      await assert.rejects(engine.instantQuery(q, 'hc[30s] anchored', 60_000), /anchored modifier is not supported with histograms/)
+      await assert.rejects(engine.instantQuery(q, 'mx[1m] smoothed', 60_000), /smoothed modifier is not supported with histograms/)
     })
 
     it('a histogram result carries no possible-non-counter info (engine.go looks at float results)', async () => {
