@@ -1,33 +1,29 @@
 /**
  * Runs Prometheus's PromQL test scripts against our engine over an in-memory Queryable and
- * counts evals passed / failed / skipped (skipped: evals over load_with_nhcb's custom-bucket series).
+ * counts evals passed / failed (load_with_nhcb's custom-bucket series built by nhcb-load.ts).
  * An eval passes when its result and its annotations (eval_warn/eval_info, expect warn/no_warn/
  * info/no_info) are as expected.
  */
 import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
-import {labelsKey, labelsToString, METRIC_NAME, type Labels} from '../../src/core/labels/labels.js'
+import {labelsKey, labelsToString, type Labels} from '../../src/core/labels/labels.js'
 import {Engine} from '../../src/core/promql/engine/engine.js'
 import {MemoryQueryable} from '../../src/core/promql/memory-queryable.js'
 import type {QueryValue} from '../../src/core/promql/engine/types.js'
 import type {Annotation} from '../../src/core/promql/engine/annotations.js'
-import {matchesAll} from '../../src/core/labels/matcher.js'
-import {inspect} from '../../src/core/promql/parser/ast.js'
-import {parseExpr} from '../../src/core/promql/parser/parser.js'
 import {FloatHistogramDecodeIterator} from '../../src/core/chunkenc/float-histogram-decoder.js'
 import {encodeFloatHistogramChunks} from '../../src/core/chunkenc/float-histogram-encoder.js'
 import {staleFloatHistogram} from '../../src/core/chunkenc/histogram-decoder.js'
 import {FloatHistogram} from '../../src/core/histogram/float-histogram.js'
 import {describeHistogram, histogramsMatch, isHistValue} from './histogram-notation.js'
+import {nhcbSeries} from './nhcb-load.js'
 import {parseScript, staleValue, type AnnotationExpect, type Command, type SeriesDesc, type SeriesValue} from './script.js'
 
 export interface FileResult {
   file: string
   passed: number
   failed: number
-  skipped: number
   failures: string[]
-  skippedLines: number[]
 }
 
 const EPSILON = 0.000001
@@ -222,55 +218,17 @@ function compareValue(h: FloatHistogram | undefined, v: number, want: SeriesValu
   return undefined
 }
 
-/**
- * Whether an eval is skipped: histogram literals in its query, or a selector of its query
- * that matches a series load_with_nhcb would have made from classic histograms (not built
- * by this runner yet). Queries we cannot parse fall back to naming such a series' metric.
- */
-function usesNative(cmd: EvalCmd, native: readonly Labels[]): boolean {
-  if (/\{\{/.test(cmd.query)) return true
-  if (native.length === 0) return false
-  let expr
-  try {
-    expr = parseExpr(cmd.query)
-  } catch {
-    const names = new Set(native.map((ls) => ls.find((l) => l.name === METRIC_NAME)?.value ?? ''))
-    for (const n of names) if (n && new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(cmd.query)) return true
-    return false
-  }
-  let uses = false
-  inspect(expr, (node) => {
-    if (node.kind === 'VectorSelector' && native.some((ls) => matchesAll(node.labelMatchers, ls))) uses = true
-  })
-  return uses
-}
-
 export async function runFile(file: string): Promise<FileResult> {
   const cmds = parseScript(readFileSync(file, 'utf8'))
   const q = new MemoryQueryable()
   const engine = new Engine({timeout: 30_000, enableDelayedNameRemoval: true})
-  const r: FileResult = {file: path.basename(file), passed: 0, failed: 0, skipped: 0, failures: [], skippedLines: []}
-  let native: Labels[] = []
+  const r: FileResult = {file: path.basename(file), passed: 0, failed: 0, failures: []}
   for (const cmd of cmds) {
-    if (cmd.kind === 'clear') {
-      q.clear()
-      native = []
-    } else if (cmd.kind === 'load') {
+    if (cmd.kind === 'clear') q.clear()
+    else if (cmd.kind === 'load') {
       load(q, cmd)
-      for (const s of cmd.series) {
-        // load_with_nhcb also creates a native histogram series from the classic one's buckets:
-        // named without `_bucket`, without `le`
-        const name = s.labels.find((l) => l.name === METRIC_NAME)?.value ?? ''
-        if (cmd.withNhcb && name.endsWith('_bucket')) {
-          native.push(s.labels.filter((l) => l.name !== 'le').map((l) => (l.name === METRIC_NAME ? {name: METRIC_NAME, value: name.slice(0, -'_bucket'.length)} : l)))
-        }
-      }
+      if (cmd.withNhcb) load(q, {...cmd, series: nhcbSeries(cmd.series)})
     } else {
-      if (usesNative(cmd, native)) {
-        r.skipped++
-        r.skippedLines.push(cmd.line)
-        continue
-      }
       const err = await runEval(engine, q, cmd)
       if (err === undefined) r.passed++
       else {

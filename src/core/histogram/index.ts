@@ -4,12 +4,14 @@
  * with, exponential schemas -4..8 and custom buckets (schema -53, NHCB), counter-reset hints,
  * bucket bounds bit-identical to Prometheus's, bucket iterators, the arithmetic the engine
  * needs (add/sub with schema and zero-threshold reconciliation, mul/div, compaction, counter
- * reset detection, equality, validation) and the HTTP API's JSON form.
+ * reset detection, equality, validation), the HTTP API's JSON form, and the conversion of
+ * classic histograms into custom-bucket ones (classic-to-nhcb.ts).
  *
  * Layouts are typed arrays: spans as Int32Array (offset, length) pairs, buckets as
  * Float64Array (layout.ts says which arrays may be shared). Chunk codecs live in chunkenc/.
  */
 export {bucketBound, exponentialBound, ldexp, pow2, targetIndex} from './bounds.js'
+export {ClassicHistogramBuilder, ClassicHistogramError, classicHistogramBaseName, type ClassicHistogramErrorReason, type ClassicSeriesSuffix} from './classic-to-nhcb.js'
 export {AllBucketIterator, Bucket, ForwardBucketIterator, ReverseBucketIterator, type BucketSource} from './buckets.js'
 export {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED, type FloatHistogramInit} from './float-histogram.js'
 export {Histogram, type HistogramInit} from './histogram.js'

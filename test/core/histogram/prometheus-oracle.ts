@@ -50,6 +50,8 @@ export interface OracleRequest {
   hs?: WireHistogram[]
   ts?: number[]
   float?: boolean
+  /** For 'convertnhcb': a classic histogram's pieces in order (b: bucket, c: count, s: sum; floats as hex). */
+  classic?: {k: 'b' | 'c' | 's'; le?: string; v: string}[]
 }
 
 export interface OracleResponse {

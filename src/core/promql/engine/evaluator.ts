@@ -1005,8 +1005,8 @@ export class Evaluator {
     for (const a of c.args) args.push(await this.eval(a, times))
     const hv = callHistogramFunction(this, c, args, times)
     const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)
-    // timestamp() and absent() read when (whether) there is a sample, whatever its type
-    const presence = name === 'timestamp' || name === 'absent'
+    // timestamp(), start_timestamp() and absent() read when (whether) there is a sample, whatever its type
+    const presence = name === 'timestamp' || name === 'start_timestamp' || name === 'absent'
     const fnArgs = presence ? args.map((a): EvalValue => (a.type === 'vector' ? {type: 'vector', series: presenceOnly(this, a.series)} : a)) : transparent ? args : args.map((a) => withoutHistograms(this, a))
     const mark = this.dropMark()
     const v = sameLabelsetOf(this, hv ?? callInstantFunction(this, c, fnArgs, times), mark)

@@ -13,7 +13,7 @@ import type {AggregateExpr, BinaryExpr, Call, Expr, PositionRange} from '../pars
 import {getLabel, METRIC_NAME} from '../../labels/labels.js'
 import {unwrapParens} from './step-invariant.js'
 import {evalAggregate} from './aggregate.js'
-import {histogramIgnoredInAggregationInfo, histogramIgnoredInMixedRangeInfo, mixedFloatsHistogramsWarning} from './annotations.js'
+import {histogramIgnoredInAggregationInfo, histogramIgnoredInMixedRangeInfo, mixedFloatsHistogramsWarning, startTimeOverlapWarning} from './annotations.js'
 import {resultLabels, signature} from './binary.js'
 import type {Evaluator, RangeInput, RangeSource} from './evaluator.js'
 import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, histogramRate, histogramScalar, histogramSumOverTime, histogramVector, type HistogramIssues, type WindowResult} from './histogram-ops.js'
@@ -258,6 +258,7 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
       if (!s.hs) return s
       // the arrays may be scratch reused by the next read: copy what is kept
       const kept: RawSeries = {labels: s.labels, ts: s.ts.slice(), vs: s.vs, hs: s.hs.slice()}
+      if (s.st) kept.st = s.st.slice()
       held.push(kept)
       names.set(kept, r.metricName ?? getLabel(r.labels, METRIC_NAME))
       return {labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0)}
@@ -293,12 +294,15 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
         // a window of floats only: the float kernel, as for any float series
         w.ts = s.ts
         w.vs = s.vs
+        w.st = s.st
         w.from = from
         w.to = to
         w.rangeStart = start
         w.rangeEnd = end
         w.evalTime = times[i]!
+        w.stOverlap = false
         r = kernel(w, [])
+        if (w.stOverlap) ev.annotate(startTimeOverlapWarning(issues.metricName, pos))
       } else switch (name) {
         case 'last_over_time':
           r = hs[to - 1] ?? s.vs[to - 1]!
@@ -308,7 +312,7 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
           break
         case 'changes':
         case 'resets':
-          r = histogramChangesOrResets(s.vs, hs, from, to, name === 'resets')
+          r = histogramChangesOrResets(s.ts, s.st, s.vs, hs, from, to, name === 'resets')
           break
         case 'sum_over_time':
         case 'avg_over_time':
@@ -324,8 +328,8 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
             mixed()
             continue
           }
-          if (to - from < 2) continue
-          r = instant ? histogramInstantRate(s.ts, hs as FloatHistogram[], to, isRate, issues) : histogramRate(s.ts, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate, issues)
+          // (one histogram is enough for rate and increase when its ST lies in the range)
+          r = instant ? histogramInstantRate(s.ts, s.st, hs as FloatHistogram[], to, isRate, issues) : histogramRate(s.ts, s.st, hs as FloatHistogram[], from, to, start, end, src.range, isCounter, isRate, issues)
         }
       }
       if (r === undefined) continue

@@ -10,7 +10,7 @@ import {ExecutionError} from '../../errors.js'
 import {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED} from '../../histogram/float-histogram.js'
 import {CounterResetHint, HistogramError} from '../../histogram/schema.js'
 import {getLabel, labelsKey, METRIC_NAME, type Labels} from '../../labels/labels.js'
-import {histogramCounterResetCollisionWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedClassicNativeHistogramsWarning, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, mixedFloatsHistogramsWarning, nativeHistogramFractionNaNsInfo, nativeHistogramNotCounterWarning, nativeHistogramNotGaugeWarning, nativeHistogramQuantileNaNResultInfo, nativeHistogramQuantileNaNSkewInfo, type Annotation, type HistogramOperation} from './annotations.js'
+import {histogramCounterResetCollisionWarning, startTimeOverlapWarning, incompatibleBucketLayoutInBinOpWarning, incompatibleTypesInBinOpInfo, mismatchedCustomBucketsHistogramsInfo, mixedClassicNativeHistogramsWarning, mixedExponentialCustomHistogramsWarning, mixedFloatsHistogramsAggWarning, mixedFloatsHistogramsWarning, nativeHistogramFractionNaNsInfo, nativeHistogramNotCounterWarning, nativeHistogramNotGaugeWarning, nativeHistogramQuantileNaNResultInfo, nativeHistogramQuantileNaNSkewInfo, type Annotation, type HistogramOperation} from './annotations.js'
 import type {AggregateExpr, BinaryExpr, Call, PositionRange} from '../parser/ast.js'
 import {parseGoFloat} from '../format-float.js'
 import {histogramFraction, histogramQuantile, histogramStdVar, type NanNote} from '../functions/native-histogram.js'
@@ -19,6 +19,7 @@ import type {Evaluator} from './evaluator.js'
 import {callInstantFunction, quantileLabel, setLabel} from './instant-functions.js'
 import {withoutHistograms} from './histogram-eval.js'
 import {isTrimOp, trimHistogram} from './histogram-trim.js'
+import {isStartTimestampReset, startTimeOverlaps} from '../functions/range-kernels.js'
 import type {EvalValue, StepSeries} from './types.js'
 
 type Stat = (h: FloatHistogram) => number
@@ -487,14 +488,18 @@ export function histogramSumOverTime(hs: readonly (FloatHistogram | undefined)[]
 /**
  * changes / resets over a window that may mix floats and histograms: a switch between a float
  * and a histogram counts; between histograms, changes counts !equals (hints ignored), resets
- * counts DetectReset; between floats, as for floats.
+ * counts DetectReset; between floats, as for floats. resets also counts a reset the start
+ * timestamps `st` (parallel to `ts`, when the series has them) say happened between two
+ * floats or two histograms (functions.go funcResets).
  */
-export function histogramChangesOrResets(vs: Float64Array, hs: readonly (FloatHistogram | undefined)[], from: number, to: number, resets: boolean): number {
+export function histogramChangesOrResets(ts: Float64Array, st: Float64Array | undefined, vs: Float64Array, hs: readonly (FloatHistogram | undefined)[], from: number, to: number, resets: boolean): number {
   let n = 0
+  const sts = resets ? st : undefined
   for (let k = from + 1; k < to; k++) {
     const a = hs[k - 1]
     const b = hs[k]
     if ((a === undefined) !== (b === undefined)) n++
+    else if (sts !== undefined && isStartTimestampReset(sts[k - 1]!, ts[k - 1]!, sts[k]!, ts[k]!)) n++
     else if (a !== undefined && b !== undefined) {
       if (resets ? b.detectReset(a) : !b.equals(a)) n++
     } else {
@@ -509,15 +514,67 @@ export function histogramChangesOrResets(vs: Float64Array, hs: readonly (FloatHi
 /**
  * rate/increase/delta over a window of histograms only (functions.go extrapolatedRate with
  * histogramRate): the last sample, reduced to the lowest schema of the window, minus the
- * first, plus each sample before a counter reset (DetectReset); a reset between the first two
- * samples replaces the first by an empty histogram. Extrapolated to the window's edges as for
- * floats, the zero point estimated from the counts. The result is a gauge, Compact(0).
- * Undefined when there is no result (fewer than two samples, mixed exponential and custom
- * buckets).
+ * first, plus each sample before a counter reset (DetectReset, or for counters the start
+ * timestamps `st` when the series has them); a reset between the first two samples replaces
+ * the first by an empty histogram. Extrapolated to the window's edges as for floats, the zero
+ * point estimated from the counts; for a counter whose first sample's ST lies inside the
+ * range, that sample counts from a zero at its ST instead (then one sample is enough). The
+ * difference is a gauge, Compact(0). Undefined when there is no result (fewer than two samples
+ * and no such ST, mixed exponential and custom buckets).
  */
-export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], from: number, to: number, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
+export function histogramRate(ts: Float64Array, st: Float64Array | undefined, hs: readonly FloatHistogram[], from: number, to: number, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   const count = to - from
-  if (count < 2) return undefined
+  const sts = isCounter ? st : undefined
+  const firstT = ts[from]!
+  const firstST = sts !== undefined ? sts[from]! : 0
+  // the range start is exclusive: an ST there is outside
+  const zeroAtST = firstST !== 0 && firstST > rangeStart && firstST < firstT
+  if (count < 2 && !zeroAtST) return undefined
+  let h: FloatHistogram | undefined
+  if (count >= 2) {
+    h = histogramIncrease(ts, sts, hs, from, to, isCounter, issues)
+    if (h === undefined) return undefined
+  }
+  const lastT = ts[to - 1]!
+  let durationToStart = (firstT - rangeStart) / 1000
+  let durationToEnd = (rangeEnd - lastT) / 1000
+  let sampledInterval = (lastT - firstT) / 1000
+  const avg = count > 1 ? sampledInterval / (count - 1) : 0
+  const threshold = avg * 1.1
+  if (zeroAtST) {
+    durationToStart = 0
+    sampledInterval = (lastT - firstST) / 1000
+    if (h === undefined) h = hs[from]!.copy()
+    else {
+      try {
+        if (h.add(hs[from]!) & NHCB_BOUNDS_RECONCILED) issues?.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, 'addition'))
+      } catch (err) {
+        if (!(err instanceof HistogramError)) throw err
+        issues?.add(mixedExponentialCustomHistogramsWarning(issues.metricName, issues.pos))
+        return undefined
+      }
+    }
+  } else {
+    // two or more samples here: h is their increase
+    const diff = h!
+    if (durationToStart >= threshold) durationToStart = avg / 2
+    if (isCounter) {
+      let durationToZero = durationToStart
+      if (diff.count > 0 && hs[from]!.count >= 0) durationToZero = sampledInterval * (hs[from]!.count / diff.count)
+      if (durationToZero < durationToStart) durationToStart = durationToZero
+    }
+  }
+  if (durationToEnd >= threshold) durationToEnd = avg / 2
+  let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1
+  if (isRate) factor /= rangeMs / 1000
+  return h!.mul(factor)
+}
+
+/**
+ * functions.go histogramRate: the increase over two or more histograms (see histogramRate
+ * above), a gauge, Compact(0); undefined when they do not go together.
+ */
+function histogramIncrease(ts: Float64Array, sts: Float64Array | undefined, hs: readonly FloatHistogram[], from: number, to: number, isCounter: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   let prev = hs[from]!
   const last = hs[to - 1]!
   let custom = prev.usesCustomBuckets()
@@ -527,7 +584,7 @@ export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], f
   if (isCounter && (prev.counterResetHint === CounterResetHint.Gauge || last.counterResetHint === CounterResetHint.Gauge)) notCounter()
   if (isCounter) {
     const second = hs[from + 1]!
-    if (second.detectReset(prev)) {
+    if ((sts !== undefined && isStartTimestampReset(sts[from]!, ts[from]!, sts[from + 1]!, ts[from + 1]!)) || second.detectReset(prev)) {
       const empty = new FloatHistogram()
       empty.schema = second.schema
       empty.customValues = second.customValues
@@ -555,9 +612,16 @@ export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], f
     if (h.sub(prev) & NHCB_BOUNDS_RECONCILED) reconciled('subtraction')
     if (isCounter) {
       let p = prev
+      let overlap = false
       for (let k = from + 1; k < to; k++) {
         const c = hs[k]!
-        if (c.detectReset(p) && h.add(p) & NHCB_BOUNDS_RECONCILED) reconciled('addition')
+        // functions.go: warned once per series and window
+        if (!overlap && sts !== undefined && startTimeOverlaps(sts[k - 1]!, ts[k - 1]!, sts[k]!)) {
+          overlap = true
+          issues?.add(startTimeOverlapWarning(issues.metricName, issues.pos))
+        }
+        const reset = (sts !== undefined && isStartTimestampReset(sts[k - 1]!, ts[k - 1]!, sts[k]!, ts[k]!)) || c.detectReset(p)
+        if (reset && h.add(p) & NHCB_BOUNDS_RECONCILED) reconciled('addition')
         p = c
       }
     } else if (hs[from]!.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge) {
@@ -568,33 +632,17 @@ export function histogramRate(ts: Float64Array, hs: readonly FloatHistogram[], f
     mixedSchemas()
     return undefined
   }
-  const firstT = ts[from]!
-  const lastT = ts[to - 1]!
-  let durationToStart = (firstT - rangeStart) / 1000
-  let durationToEnd = (rangeEnd - lastT) / 1000
-  const sampledInterval = (lastT - firstT) / 1000
-  const avg = sampledInterval / (count - 1)
-  const threshold = avg * 1.1
-  if (durationToStart >= threshold) durationToStart = avg / 2
-  if (isCounter) {
-    let durationToZero = durationToStart
-    if (h.count > 0 && hs[from]!.count >= 0) durationToZero = sampledInterval * (hs[from]!.count / h.count)
-    if (durationToZero < durationToStart) durationToStart = durationToZero
-  }
-  if (durationToEnd >= threshold) durationToEnd = avg / 2
-  let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1
-  if (isRate) factor /= rangeMs / 1000
-  h.mul(factor)
   h.counterResetHint = CounterResetHint.Gauge
   return h.compact(0)
 }
 
 /**
  * irate/idelta over the last two histograms of a window (functions.go instantValue): their
- * difference (irate: the last one alone when DetectReset says it reset), irate divided by
- * their distance in seconds. A gauge, Compact(0).
+ * difference (irate: the last one alone when DetectReset, or the start timestamps `st` when
+ * the series has them, say it reset), irate divided by their distance in seconds. A gauge,
+ * Compact(0).
  */
-export function histogramInstantRate(ts: Float64Array, hs: readonly FloatHistogram[], to: number, isRate: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
+export function histogramInstantRate(ts: Float64Array, st: Float64Array | undefined, hs: readonly FloatHistogram[], to: number, isRate: boolean, issues?: HistogramIssues): FloatHistogram | undefined {
   const a = hs[to - 2]!
   const b = hs[to - 1]!
   const dt = ts[to - 1]! - ts[to - 2]!
@@ -605,7 +653,8 @@ export function histogramInstantRate(ts: Float64Array, hs: readonly FloatHistogr
   if (issues && isRate && (aGauge || bGauge)) issues.add(nativeHistogramNotCounterWarning(issues.metricName, issues.pos))
   if (issues && !isRate && !(aGauge && bGauge)) issues.add(nativeHistogramNotGaugeWarning(issues.metricName, issues.pos))
   const r = b.copy()
-  if (!isRate || !b.detectReset(a)) {
+  const stReset = st !== undefined && isStartTimestampReset(st[to - 2]!, ts[to - 2]!, st[to - 1]!, ts[to - 1]!)
+  if (!isRate || (!stReset && !b.detectReset(a))) {
     try {
       if (r.sub(a) & NHCB_BOUNDS_RECONCILED) issues?.add(mismatchedCustomBucketsHistogramsInfo(issues.pos, 'subtraction'))
     } catch (err) {

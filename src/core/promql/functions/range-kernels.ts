@@ -47,7 +47,7 @@ export function isStartTimestampReset(prevST: number, prevT: number, curST: numb
 }
 
 /** A known start time before the previous sample, and not the previous sample's own start. */
-function startTimeOverlaps(prevST: number, prevT: number, curST: number): boolean {
+export function startTimeOverlaps(prevST: number, prevT: number, curST: number): boolean {
   return curST !== 0 && curST < prevT && curST !== prevST
 }
 

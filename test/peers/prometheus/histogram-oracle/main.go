@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/tsdb/chunkenc"
+	"github.com/prometheus/prometheus/util/convertnhcb"
 	"github.com/prometheus/prometheus/util/jsonutil"
 )
 
@@ -42,6 +43,14 @@ type req struct {
 	Hs    []hist  `json:"hs"`
 	Ts    []int64 `json:"ts"`
 	Float bool    `json:"float"`
+	// For 'convertnhcb': classic pieces, applied in order ("b" bucket le/count, "c" count, "s" sum).
+	Classic []piece `json:"classic"`
+}
+
+type piece struct {
+	Kind string `json:"k"`
+	Le   string `json:"le"`
+	V    string `json:"v"`
 }
 
 type resp struct {
@@ -192,6 +201,29 @@ func run(r req) (out resp) {
 	}()
 	if r.Op == "chunks" {
 		return encodeChunks(r)
+	}
+	if r.Op == "convertnhcb" {
+		// convertnhcb.TempHistogram fed the pieces in order, then Convert: the integer
+		// histogram (bool set) or the float one.
+		t := convertnhcb.NewTempHistogram()
+		for _, p := range r.Classic {
+			switch p.Kind {
+			case "b":
+				_ = t.SetBucketCount(fl(p.Le), fl(p.V))
+			case "c":
+				_ = t.SetCount(fl(p.V))
+			case "s":
+				_ = t.SetSum(fl(p.V))
+			}
+		}
+		h, fh, err := t.Convert()
+		if err != nil {
+			return resp{Err: err.Error()}
+		}
+		if h != nil {
+			return resp{H: fromH(h), Bool: true}
+		}
+		return resp{H: fromFH(fh)}
 	}
 	if r.Op == "kahanSum" {
 		// hs[0] plus every further one through KahanAdd: the sum and its compensation as they
