@@ -42,3 +42,14 @@ export function queryParams(expr: string, at: {timeMs: number} | {startMs: numbe
   if ('timeMs' in at) return {path: '/api/v1/query', params: {query: expr, time: sec(at.timeMs), ...extra}}
   return {path: '/api/v1/query_range', params: {query: expr, start: sec(at.startMs), end: sec(at.endMs), step: sec(at.stepMs), ...extra}}
 }
+
+/** An answer's `data` as text with its result ordered by labels, the only freedom Prometheus's answer has; errors as their type. */
+export function normalizedData(a: ApiAnswer['body']): string {
+  const b = a as {status: string; errorType?: string; data?: {resultType: string; result: unknown}}
+  if (b.status !== 'success') return `error ${b.errorType}`
+  const d = b.data!
+  if (!Array.isArray(d.result)) return JSON.stringify(d)
+  const keyed = (d.result as {metric: Record<string, string>}[]).map((r) => [JSON.stringify(r.metric), JSON.stringify(r)] as const)
+  keyed.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+  return `${d.resultType} ${keyed.map((k) => k[1]).join('\n')}`
+}

@@ -19,7 +19,7 @@ import type {RunningQuerier} from '../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {nativeHistogramWriteSeries} from '../core/chunkenc/native-histogram-fixtures.js'
 import {remoteWriteHistograms} from '../helpers/native-histogram-remote-write.js'
-import {apiPost, queryParams} from '../helpers/prom-api.js'
+import {apiPost, normalizedData, queryParams} from '../helpers/prom-api.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {startQuerier} from '../helpers/querier.js'
 import {startSidecar} from '../helpers/sidecar.js'
@@ -30,23 +30,6 @@ const T0 = BOUNDARY - 55 * 60_000
 const END = T0 + 105 * 60_000
 /** The integer exponential-bucket series of the fixtures: what 2.42 stores. */
 const METRICS = ['nh_exp', 'nh_neg_schema', 'nh_zero_threshold', 'nh_hint', 'nh_long']
-
-interface Answer {
-  status: string
-  data?: {resultType: string; result: {metric: Record<string, string>}[] | unknown}
-  errorType?: string
-  error?: string
-}
-
-/** `data`, its result ordered by labels; 2.42 and our querier differ in nothing else. */
-function normalized(a: Answer): string {
-  if (a.status !== 'success') return `error ${a.errorType}: ${a.error}`
-  const d = a.data!
-  if (!Array.isArray(d.result)) return JSON.stringify(d)
-  const rs = (d.result as {metric: Record<string, string>}[]).map((r) => [JSON.stringify(r.metric), JSON.stringify(r)] as const)
-  rs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
-  return `${d.resultType} ${rs.map((k) => k[1]).join('\n')}`
-}
 
 describe('interop: native histograms of Prometheus 2.42 through our sidecar and querier', function () {
   this.timeout(300_000)
@@ -80,8 +63,8 @@ describe('interop: native histograms of Prometheus 2.42 through our sidecar and 
       for (const at of [...instants.map((timeMs) => ({timeMs})), {startMs: T0, endMs: END, stepMs: 45_000}, {startMs: T0 + 7_000, endMs: T0 + 40 * 60_000, stepMs: 15_000}]) {
         const {path, params} = queryParams(expr, at)
         const [theirs, ours] = await Promise.all([apiPost(prom.url, path, params), apiPost(url, path, params)])
-        const t = normalized(theirs.body as unknown as Answer)
-        const o = normalized(ours.body as unknown as Answer)
+        const t = normalizedData(theirs.body)
+        const o = normalizedData(ours.body)
         if (t !== o) {
           let d = 0
           while (d < t.length && t[d] === o[d]) d++
@@ -108,7 +91,7 @@ describe('interop: native histograms of Prometheus 2.42 through our sidecar and 
 
   it('a gauge histogram 2.42 cannot stream: the answer goes on without it, with a warning naming the store', async () => {
     const {path, params} = queryParams('{__name__=~"nh_.+"}', {startMs: T0, endMs: END, stepMs: 45_000})
-    const r = (await apiPost(url, path, params)).body as unknown as Answer & {warnings?: string[]}
+    const r = (await apiPost(url, path, params)).body
     assert.equal(r.status, 'success')
     assert.ok(r.warnings?.some((w) => w.includes(`127.0.0.1:${sidecar.grpcPort}`) && w.includes('remote read')), JSON.stringify(r.warnings))
     const names = (r.data!.result as {metric: Record<string, string>}[]).map((x) => x.metric.__name__)

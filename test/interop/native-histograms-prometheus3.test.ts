@@ -13,7 +13,7 @@ import type {RunningQuerier} from '../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
 import {nativeHistogramWriteSeries} from '../core/chunkenc/native-histogram-fixtures.js'
 import {remoteWriteHistograms} from '../helpers/native-histogram-remote-write.js'
-import {apiPost, queryParams} from '../helpers/prom-api.js'
+import {apiPost, normalizedData, queryParams} from '../helpers/prom-api.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {startQuerier} from '../helpers/querier.js'
 import {startSidecar} from '../helpers/sidecar.js'
@@ -86,23 +86,6 @@ const ALL = [
 ]
 
 
-interface Answer {
-  status: string
-  data?: {resultType: string; result: {metric: Record<string, string>}[] | unknown}
-  errorType?: string
-}
-
-/** `data` with its result ordered by labels (the only freedom Prometheus's answer has). */
-function normalized(a: Answer): string {
-  if (a.status !== 'success') return `error ${a.errorType}`
-  const d = a.data!
-  if (!Array.isArray(d.result)) return JSON.stringify(d)
-  const rs = (d.result as {metric: Record<string, string>}[]).map((r) => JSON.stringify(r))
-  const keyed = rs.map((r, i) => [JSON.stringify((d.result as {metric: Record<string, string>}[])[i]!.metric), r] as const)
-  keyed.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
-  return `${d.resultType} ${keyed.map((k) => k[1]).join('\n')}`
-}
-
 describe('interop: native histograms through our sidecar and querier equal Prometheus 3', function () {
   this.timeout(600_000)
   let prom: PrometheusHandle
@@ -135,8 +118,8 @@ describe('interop: native histograms through our sidecar and querier equal Prome
       for (const at of ats) {
         const {path, params} = queryParams(expr, at)
         const [theirs, ours] = await Promise.all([apiPost(prom.url, path, params), apiPost(url, path, params)])
-        const t = normalized(theirs.body as unknown as Answer)
-        const o = normalized(ours.body as unknown as Answer)
+        const t = normalizedData(theirs.body)
+        const o = normalizedData(ours.body)
         if (t !== o) {
           let d = 0
           while (d < t.length && t[d] === o[d]) d++
