@@ -1,0 +1,214 @@
+/**
+ * --compact.progress-interval and --compact.blocks-fetch-concurrency through runCompact over a
+ * FILESYSTEM bucket of promtool blocks. The bucket is the real one behind a pass-through that
+ * can hold uploads (so the first iteration is caught before it writes anything) or slow reads
+ * down (so the blocks a plan opens at once can be seen); every call reaches the real bucket.
+ *
+ * Progress: 28 2h blocks over 56h, one group. Upstream's simulation (pkg/compact/compact.go
+ * CompactionProgressCalculator) plans 0-8h ... 40-48h (6 × 4 blocks), then the six 8h blocks
+ * into 0-48h: 7 compactions of 30 blocks; 48-56h is never full. With --retention.resolution-raw
+ * 2d every block (from 2024) is past retention: 28. After the run: nothing to compact, the five
+ * blocks left are past retention (marked, still seen until delete-delay/2), and the 48h raw block
+ * is one to downsample (thanosts does not downsample).
+ */
+import assert from 'node:assert/strict'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {createLogger, nopLogger} from '../../../src/core/log.js'
+import type {Bucket, BucketCallOptions, IterOptions, ObjectAttributes} from '../../../src/core/objstore/bucket.js'
+import {FilesystemBucket} from '../../../src/core/objstore/filesystem.js'
+import {runCompact, type CompactConfig, type RunningCompactor} from '../../../src/core/compact/run.js'
+import {uploadBackfilled} from '../../helpers/bucket-blocks.js'
+import {samples} from '../../helpers/openmetrics.js'
+
+const HOUR = 3_600_000
+const T0 = Date.UTC(2024, 0, 1)
+
+/** The real bucket, with uploads that can be held and reads that can be slowed and watched. */
+class PassThroughBucket implements Bucket {
+  readonly name: string
+  private gate: Promise<void> | undefined
+  private open: (() => void) | undefined
+  readDelayMs = 0
+  /** When each block's index was first read. */
+  readonly firstIndexRead = new Map<string, number>()
+
+  constructor(private readonly b: Bucket) {
+    this.name = b.name
+  }
+
+  holdUploads(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve))
+  }
+
+  releaseUploads(): void {
+    this.open?.()
+    this.gate = undefined
+  }
+
+  private async read<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const m = /^([0-9A-Z]{26})\/index$/.exec(key)
+    if (!m) return f()
+    if (!this.firstIndexRead.has(m[1]!)) this.firstIndexRead.set(m[1]!, Date.now())
+    if (this.readDelayMs > 0) await new Promise((r) => setTimeout(r, this.readDelayMs))
+    return f()
+  }
+
+  /** Blocks whose index was first read within `windowMs` of the first block's. */
+  openedTogether(windowMs: number): number {
+    const t = [...this.firstIndexRead.values()]
+    const first = Math.min(...t)
+    return t.filter((x) => x - first < windowMs).length
+  }
+
+  iter(dir: string, opts?: IterOptions): AsyncIterable<string> {
+    return this.b.iter(dir, opts)
+  }
+  get(key: string, opts?: BucketCallOptions): Promise<Buffer> {
+    return this.read(key, () => this.b.get(key, opts))
+  }
+  getRange(key: string, offset: number, length: number, opts?: BucketCallOptions): Promise<Buffer> {
+    return this.read(key, () => this.b.getRange(key, offset, length, opts))
+  }
+  exists(key: string, opts?: BucketCallOptions): Promise<boolean> {
+    return this.b.exists(key, opts)
+  }
+  attributes(key: string, opts?: BucketCallOptions): Promise<ObjectAttributes> {
+    return this.b.attributes(key, opts)
+  }
+  async upload(key: string, body: Buffer | NodeJS.ReadableStream, opts?: BucketCallOptions & {size?: number}): Promise<void> {
+    if (this.gate) await this.gate
+    return this.b.upload(key, body, opts)
+  }
+  delete(key: string, opts?: BucketCallOptions): Promise<void> {
+    return this.b.delete(key, opts)
+  }
+  close(): Promise<void> {
+    return this.b.close()
+  }
+}
+
+function config(bucket: Bucket, dataDir: string, extra: Partial<CompactConfig>): CompactConfig {
+  return {
+    bucket,
+    dataDir,
+    httpAddress: '127.0.0.1:0',
+    httpGracePeriodMs: 0,
+    wait: false,
+    waitIntervalMs: 3_600_000,
+    consistencyDelayMs: 0,
+    retention: {raw: 0, fiveMinutes: 0, oneHour: 0},
+    downsamplingDisabled: true,
+    replicaLabels: [],
+    dedupFunc: '',
+    deleteDelayMs: 48 * HOUR,
+    concurrency: 1,
+    blockMetaFetchConcurrency: 32,
+    hashFunc: '',
+    logger: process.env.DEBUG_COMPACT ? createLogger({level: 'debug'}) : nopLogger,
+    ...extra,
+  }
+}
+
+async function gauge(r: RunningCompactor, name: string): Promise<number | undefined> {
+  const m = r.registry.getSingleMetric(name)
+  if (!m) return undefined
+  return (await m.get()).values[0]?.value
+}
+
+async function until(what: string, f: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+async function todo(r: RunningCompactor): Promise<Record<string, number | undefined>> {
+  return {
+    compactions: await gauge(r, 'thanos_compact_todo_compactions'),
+    blocks: await gauge(r, 'thanos_compact_todo_compaction_blocks'),
+    deletion: await gauge(r, 'thanos_compact_todo_deletion_blocks'),
+    downsample: await gauge(r, 'thanos_compact_todo_downsample_blocks'),
+  }
+}
+
+describe('thanosts compact: --compact.progress-interval (thanos_compact_todo_*), --compact.blocks-fetch-concurrency', function () {
+  this.timeout(300_000)
+  let root: string
+  let fs: FilesystemBucket
+
+  before(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'thanosts-compact-progress-'))
+    fs = new FilesystemBucket({directory: path.join(root, 'bucket')})
+    await uploadBackfilled(fs, {
+      series: [
+        {metric: 'm', samples: samples(T0, 300_000, (56 * HOUR) / 300_000, (i) => i)},
+        // The last millisecond of each 2h block, so every block spans its whole range.
+        {metric: 'edge', samples: Array.from({length: 28}, (_, k) => [T0 + (k + 1) * 2 * HOUR - 1, k] as [number, number])},
+      ],
+      ext: {cluster: 'a'},
+    })
+  })
+
+  after(() => rm(root, {recursive: true, force: true}))
+
+  it('before and after a run: the todo gauges as upstream computes them; absent without --wait', async () => {
+    const once = await runCompact(config(fs, path.join(root, 'd0'), {wait: false, progressIntervalMs: 100}))
+    await once.lifecycle.stop()
+    assert.equal(once.registry.getSingleMetric('thanos_compact_todo_compactions'), undefined, 'no progress loop without --wait')
+
+    const bucket = new PassThroughBucket(fs)
+    bucket.holdUploads()
+    const r = await runCompact(config(bucket, path.join(root, 'd1'), {wait: true, progressIntervalMs: 100, downsamplingDisabled: false, retention: {raw: 48 * HOUR, fiveMinutes: 0, oneHour: 0}}))
+    try {
+      await until('the progress before the run', async () => (await gauge(r, 'thanos_compact_todo_compactions')) === 7)
+      assert.deepEqual(await todo(r), {compactions: 7, blocks: 30, deletion: 28, downsample: 0})
+      assert.equal(await gauge(r, 'thanos_compact_iterations_total'), 0, 'the iteration is held at its first upload')
+      bucket.releaseUploads()
+      await until('the first iteration', async () => (await gauge(r, 'thanos_compact_iterations_total')) === 1)
+      await until('the progress after the run', async () => (await gauge(r, 'thanos_compact_todo_compactions')) === 0 && (await gauge(r, 'thanos_compact_todo_downsample_blocks')) === 1)
+      assert.deepEqual(await todo(r), {compactions: 0, blocks: 0, deletion: 5, downsample: 1})
+    } finally {
+      bucket.releaseUploads()
+      await r.lifecycle.stop()
+    }
+  })
+
+  it('--compact.progress-interval=0s: no progress gauges; --downsampling.disable: no downsample gauge', async () => {
+    const off = await runCompact(config(fs, path.join(root, 'd2'), {wait: true, progressIntervalMs: 0}))
+    try {
+      assert.equal(off.registry.getSingleMetric('thanos_compact_todo_compactions'), undefined)
+    } finally {
+      await off.lifecycle.stop()
+    }
+    const noDs = await runCompact(config(fs, path.join(root, 'd3'), {wait: true, progressIntervalMs: 100, downsamplingDisabled: true}))
+    try {
+      assert.ok(noDs.registry.getSingleMetric('thanos_compact_todo_compactions'))
+      assert.equal(noDs.registry.getSingleMetric('thanos_compact_todo_downsample_blocks'), undefined)
+    } finally {
+      await noDs.lifecycle.stop()
+    }
+  })
+
+  // Every index read takes 200ms more, so a block opened after another starts 200ms or more
+  // after it; blocks opened together start their reads within the same moment.
+  it('--compact.blocks-fetch-concurrency: how many input blocks of a plan are opened at once', async () => {
+    const seen: number[] = []
+    for (const n of [1, 3]) {
+      // A fresh copy of the 2h blocks each time: the first plan is four 2h blocks.
+      const dir = path.join(root, `fetch-${n}`)
+      const b = new FilesystemBucket({directory: dir})
+      await uploadBackfilled(b, {series: [{metric: 'm', samples: samples(T0, 300_000, (10 * HOUR) / 300_000, (i) => i)}, {metric: 'edge', samples: Array.from({length: 5}, (_, k) => [T0 + (k + 1) * 2 * HOUR - 1, k] as [number, number])}], ext: {cluster: 'a'}})
+      const bucket = new PassThroughBucket(b)
+      bucket.readDelayMs = 200
+      const r = await runCompact(config(bucket, path.join(root, `df-${n}`), {blocksFetchConcurrency: n}))
+      await r.done
+      await r.lifecycle.stop()
+      assert.equal(await gauge(r, 'thanos_compact_group_compactions_total'), 1)
+      seen.push(bucket.openedTogether(100))
+    }
+    assert.deepEqual(seen, [1, 3])
+  })
+})
