@@ -4,12 +4,15 @@
  * can hold uploads (so the first iteration is caught before it writes anything) or slow reads
  * down (so the blocks a plan opens at once can be seen); every call reaches the real bucket.
  *
- * Progress: 28 2h blocks over 56h, one group. Upstream's simulation (pkg/compact/compact.go
- * CompactionProgressCalculator) plans 0-8h ... 40-48h (6 × 4 blocks), then the six 8h blocks
- * into 0-48h: 7 compactions of 30 blocks; 48-56h is never full. With --retention.resolution-raw
- * 2d every block (from 2024) is past retention: 28. After the run: nothing to compact, the five
- * blocks left are past retention (marked, still seen until delete-delay/2), and the 48h raw block
- * is one to downsample (thanosts does not downsample).
+ * Progress: 40 2h blocks over 80h, one group. Upstream's simulation (pkg/compact/compact.go
+ * CompactionProgressCalculator) plans 0-8h ... 64-72h (9 × 4 blocks; 72-80h is never full),
+ * then by the 2d ranges, which are aligned to the epoch and so start at T0-24h and T0+24h:
+ * 0-8h..16-24h (3 blocks, ending before the newest block) and 24-72h (6), then by the 14d range
+ * ending at T0+72h: 0-24h and 24-72h (2): 12 compactions of 47 blocks. With
+ * --retention.resolution-raw 2d every block (from 2024) is past retention: 40. After the run:
+ * nothing to compact; the five blocks left (0-72h, four 2h) are past retention (marked by it,
+ * still seen until delete-delay/2), and the 72h raw block is one to downsample (thanosts does
+ * not downsample).
  */
 import assert from 'node:assert/strict'
 import {mkdtemp, rm} from 'node:fs/promises'
@@ -117,10 +120,10 @@ async function gauge(r: RunningCompactor, name: string): Promise<number | undefi
   return (await m.get()).values[0]?.value
 }
 
-async function until(what: string, f: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, f: () => Promise<boolean>, extra?: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${extra ? `: ${JSON.stringify(await extra())}` : ''}`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
@@ -144,9 +147,9 @@ describe('thanosts compact: --compact.progress-interval (thanos_compact_todo_*),
     fs = new FilesystemBucket({directory: path.join(root, 'bucket')})
     await uploadBackfilled(fs, {
       series: [
-        {metric: 'm', samples: samples(T0, 300_000, (56 * HOUR) / 300_000, (i) => i)},
+        {metric: 'm', samples: samples(T0, 300_000, (80 * HOUR) / 300_000, (i) => i)},
         // The last millisecond of each 2h block, so every block spans its whole range.
-        {metric: 'edge', samples: Array.from({length: 28}, (_, k) => [T0 + (k + 1) * 2 * HOUR - 1, k] as [number, number])},
+        {metric: 'edge', samples: Array.from({length: 40}, (_, k) => [T0 + (k + 1) * 2 * HOUR - 1, k] as [number, number])},
       ],
       ext: {cluster: 'a'},
     })
@@ -155,7 +158,9 @@ describe('thanosts compact: --compact.progress-interval (thanos_compact_todo_*),
   after(() => rm(root, {recursive: true, force: true}))
 
   it('before and after a run: the todo gauges as upstream computes them; absent without --wait', async () => {
-    const once = await runCompact(config(fs, path.join(root, 'd0'), {wait: false, progressIntervalMs: 100}))
+    const empty = new FilesystemBucket({directory: path.join(root, 'empty')})
+    const once = await runCompact(config(empty, path.join(root, 'd0'), {wait: false, progressIntervalMs: 100}))
+    await once.done
     await once.lifecycle.stop()
     assert.equal(once.registry.getSingleMetric('thanos_compact_todo_compactions'), undefined, 'no progress loop without --wait')
 
@@ -163,12 +168,12 @@ describe('thanosts compact: --compact.progress-interval (thanos_compact_todo_*),
     bucket.holdUploads()
     const r = await runCompact(config(bucket, path.join(root, 'd1'), {wait: true, progressIntervalMs: 100, downsamplingDisabled: false, retention: {raw: 48 * HOUR, fiveMinutes: 0, oneHour: 0}}))
     try {
-      await until('the progress before the run', async () => (await gauge(r, 'thanos_compact_todo_compactions')) === 7)
-      assert.deepEqual(await todo(r), {compactions: 7, blocks: 30, deletion: 28, downsample: 0})
+      await until('the progress before the run', async () => (await gauge(r, 'thanos_compact_todo_compactions')) === 12, () => todo(r))
+      assert.deepEqual(await todo(r), {compactions: 12, blocks: 47, deletion: 40, downsample: 0})
       assert.equal(await gauge(r, 'thanos_compact_iterations_total'), 0, 'the iteration is held at its first upload')
       bucket.releaseUploads()
       await until('the first iteration', async () => (await gauge(r, 'thanos_compact_iterations_total')) === 1)
-      await until('the progress after the run', async () => (await gauge(r, 'thanos_compact_todo_compactions')) === 0 && (await gauge(r, 'thanos_compact_todo_downsample_blocks')) === 1)
+      await until('the progress after the run', async () => (await gauge(r, 'thanos_compact_todo_compactions')) === 0 && (await gauge(r, 'thanos_compact_todo_downsample_blocks')) === 1, () => todo(r))
       assert.deepEqual(await todo(r), {compactions: 0, blocks: 0, deletion: 5, downsample: 1})
     } finally {
       bucket.releaseUploads()
@@ -177,13 +182,14 @@ describe('thanosts compact: --compact.progress-interval (thanos_compact_todo_*),
   })
 
   it('--compact.progress-interval=0s: no progress gauges; --downsampling.disable: no downsample gauge', async () => {
-    const off = await runCompact(config(fs, path.join(root, 'd2'), {wait: true, progressIntervalMs: 0}))
+    const empty = new FilesystemBucket({directory: path.join(root, 'empty')})
+    const off = await runCompact(config(empty, path.join(root, 'd2'), {wait: true, progressIntervalMs: 0}))
     try {
       assert.equal(off.registry.getSingleMetric('thanos_compact_todo_compactions'), undefined)
     } finally {
       await off.lifecycle.stop()
     }
-    const noDs = await runCompact(config(fs, path.join(root, 'd3'), {wait: true, progressIntervalMs: 100, downsamplingDisabled: true}))
+    const noDs = await runCompact(config(empty, path.join(root, 'd3'), {wait: true, progressIntervalMs: 100, downsamplingDisabled: true}))
     try {
       assert.ok(noDs.registry.getSingleMetric('thanos_compact_todo_compactions'))
       assert.equal(noDs.registry.getSingleMetric('thanos_compact_todo_downsample_blocks'), undefined)
