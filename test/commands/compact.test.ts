@@ -216,6 +216,42 @@ describe('thanosts compact: --min-time/--max-time, --selector.relabel-config, --
     })
   })
 
+  it('--compact.progress-interval: thanos_compact_todo_* as thanos compact shows them, before and after a run', async () => {
+    // 40 2h blocks over 80h: see test/core/compact/progress.test.ts for the expected counts.
+    const base = path.join(root, 'progress-input')
+    await uploadBackfilled(new FilesystemBucket({directory: base}), {
+      series: [
+        {metric: 'm', samples: samples(T0, 300_000, (80 * HOUR) / 300_000, (i) => i)},
+        {metric: 'edge', samples: Array.from({length: 40}, (_, k) => [T0 + (k + 1) * 2 * HOUR - 1, k] as [number, number])},
+      ],
+      ext: {cluster: 'a'},
+    })
+    const names = ['thanos_compact_todo_compactions', 'thanos_compact_todo_compaction_blocks', 'thanos_compact_todo_deletion_blocks', 'thanos_compact_todo_downsample_blocks']
+    /** One --wait run to its first iteration; the gauges (the progress of the start: the interval is 1h). */
+    const run = async (bin: 'ours' | 'thanos', dir: string): Promise<(number | undefined)[]> => {
+      const http = await freePort()
+      const args = ['compact', `--objstore.config=${filesystemBucketYaml(dir)}`, `--data-dir=${dir}-data`, `--http-address=127.0.0.1:${http}`, '--wait', '--wait-interval=1h', '--compact.progress-interval=1h', '--retention.resolution-raw=2d', '--consistency-delay=0s', '--downsampling.disable']
+      const p = bin === 'ours' ? startProcess('thanosts-progress', 'node', [BIN, ...args]) : startProcess('thanos-progress', peer('thanos').path, args)
+      try {
+        await waitForHttpOk(`http://127.0.0.1:${http}/-/ready`, p)
+        await until('the first iteration', async () => (await metric(http, 'thanos_compact_iterations_total')) === 1, 120_000)
+        return await Promise.all(names.map((n) => metric(http, n)))
+      } finally {
+        await p.stop()
+      }
+    }
+    const [a, b] = [path.join(root, 'progress-ours'), path.join(root, 'progress-thanos')]
+    await cp(base, a, {recursive: true})
+    await cp(base, b, {recursive: true})
+    const before = {ours: await run('ours', a), theirs: await run('thanos', b)}
+    assert.deepEqual(before.ours, before.theirs)
+    assert.deepEqual(before.ours, [10, 39, 40, undefined])
+    assert.deepEqual(await liveShape(a), await liveShape(b))
+    const after = {ours: await run('ours', a), theirs: await run('thanos', b)}
+    assert.deepEqual(after.ours, after.theirs)
+    assert.deepEqual(after.ours, [0, 0, 5, undefined])
+  })
+
   it("--help: every flag is thanos compact's, with its default and help (compared with the peer's --help)", async () => {
     const theirsText = spawnSync(peer('thanos').path, ['compact', '--help'], {encoding: 'utf8'})
     const theirs = parseKingpinHelp(theirsText.stdout + theirsText.stderr)
