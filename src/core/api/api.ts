@@ -28,6 +28,10 @@ import {MAX_TIME, MIN_TIME, parseBoolParam, parseDurationParam, parseTimeParam, 
 import {queryValueToJson} from './value-json.js'
 import {SelectExplainCollector} from '../proxy/select-explain.js'
 import {buildExplain} from './explain.js'
+import {dynamicLookbackDelta, parseMaxSourceResolution} from './downsampling-params.js'
+
+/** The engine's lookback delta when none is configured (Prometheus's 5m). */
+const DEFAULT_LOOKBACK_MS = 300_000
 
 export interface RequestOptions {
   dedup: boolean
@@ -37,13 +41,24 @@ export interface RequestOptions {
   storeMatchers: Matcher[][]
   /** explain=true: the queryable records its selects here (proxy/select-explain.ts). */
   explain?: SelectExplainCollector
+  /** `max_source_resolution` in ms (downsampling-params.ts); 0 = raw data only. */
+  maxSourceResolutionMs?: number
 }
 
 export interface ApiOptions {
   engine: Engine
   /** A queryable for one request's options (dedup, partial response, replica labels). */
   queryable: (opts: RequestOptions) => Queryable
-  defaults: {replicaLabels: string[]; partialResponse: boolean; queryTimeoutMs: number; lookbackDeltaMs?: number}
+  defaults: {
+    replicaLabels: string[]
+    partialResponse: boolean
+    queryTimeoutMs: number
+    lookbackDeltaMs?: number
+    /** --query.auto-downsampling: without max_source_resolution, range queries read up to step / 5. */
+    autoDownsampling?: boolean
+    /** --query.instant.default.max_source_resolution (ms): what `auto` means for instant queries. */
+    instantMaxSourceResolutionMs?: number
+  }
   /** /api/v1/stores */
   stores?: () => unknown
   flags: Record<string, string>
@@ -331,20 +346,30 @@ export class PrometheusApi {
     return {want: s !== '', perStep: s === 'all', warning}
   }
 
-  private lookback(form: URLSearchParams): number | undefined {
+  /** lookback_delta, else the default, widened to the max source resolution (Thanos's dynamic lookback delta). */
+  private lookback(form: URLSearchParams, maxSourceResolutionMs = 0): number | undefined {
     const l = form.get('lookback_delta')
-    return l ? parseDurationParam(l, 'lookback_delta') : this.opts.defaults.lookbackDeltaMs
+    const fromReq = l ? parseDurationParam(l, 'lookback_delta') : 0
+    if (fromReq > 0) return fromReq
+    const def = this.opts.defaults.lookbackDeltaMs
+    return maxSourceResolutionMs > 0 ? dynamicLookbackDelta(def ?? DEFAULT_LOOKBACK_MS, maxSourceResolutionMs) : def
+  }
+
+  private maxSourceResolution(form: URLSearchParams, defaultMs: number): number {
+    return parseMaxSourceResolution(form.get('max_source_resolution'), defaultMs, this.opts.defaults.autoDownsampling ?? false)
   }
 
   private async query(form: URLSearchParams, r: ApiResponse, signal: AbortSignal): Promise<unknown> {
     const time = parseTimeParam(form.get('time'), 'time', Date.now())
     const expr = this.parseQuery(form)
     const explain = this.explainCollector(form)
-    const q = this.opts.queryable(explain ? {...this.requestOptions(form), explain} : this.requestOptions(form))
+    const maxSourceResolutionMs = this.maxSourceResolution(form, this.opts.defaults.instantMaxSourceResolutionMs ?? 0)
+    const ro = {...this.requestOptions(form), maxSourceResolutionMs}
+    const q = this.opts.queryable(explain ? {...ro, explain} : ro)
     const timeoutMs = this.queryTimeout(form)
     const timeout = AbortSignal.timeout(timeoutMs)
     const stats = this.statsParam(form)
-    const run = () => this.opts.engine.instantQuery(q, expr, time, {signal: AbortSignal.any([signal, timeout]), timeout: timeoutMs, lookbackDelta: this.lookback(form), perStepStats: stats.perStep, query: form.get('query') ?? ''})
+    const run = () => this.opts.engine.instantQuery(q, expr, time, {signal: AbortSignal.any([signal, timeout]), timeout: timeoutMs, lookbackDelta: this.lookback(form, maxSourceResolutionMs), perStepStats: stats.perStep, query: form.get('query') ?? ''})
     const res = await this.evaluate(timeout, signal, run)
     r.warnings.push(...res.warnings)
     if (stats.warning) r.warnings.push(stats.warning)
@@ -366,11 +391,14 @@ export class PrometheusApi {
     if (Math.floor((end - start) / step) > 11000) throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)')
     const expr = this.parseQuery(form)
     const explain = this.explainCollector(form)
-    const q = this.opts.queryable(explain ? {...this.requestOptions(form), explain} : this.requestOptions(form))
+    // Without max_source_resolution, at least five samples per step (v1.go queryRange).
+    const maxSourceResolutionMs = this.maxSourceResolution(form, Math.trunc(step / 5))
+    const ro = {...this.requestOptions(form), maxSourceResolutionMs}
+    const q = this.opts.queryable(explain ? {...ro, explain} : ro)
     const timeoutMs = this.queryTimeout(form)
     const timeout = AbortSignal.timeout(timeoutMs)
     const stats = this.statsParam(form)
-    const run = () => this.opts.engine.rangeQuery(q, expr, start, end, step, {signal: AbortSignal.any([signal, timeout]), timeout: timeoutMs, lookbackDelta: this.lookback(form), perStepStats: stats.perStep, query: form.get('query') ?? ''})
+    const run = () => this.opts.engine.rangeQuery(q, expr, start, end, step, {signal: AbortSignal.any([signal, timeout]), timeout: timeoutMs, lookbackDelta: this.lookback(form, maxSourceResolutionMs), perStepStats: stats.perStep, query: form.get('query') ?? ''})
     const res = await this.evaluate(timeout, signal, run)
     r.warnings.push(...res.warnings)
     if (stats.warning) r.warnings.push(stats.warning)

@@ -120,7 +120,8 @@ function childrenOf(n: Expr): Expr[] {
 function binary(n: BinaryExpr, via: (child: Expr, step: Trace) => void): void {
   const lt = exprType(n.lhs)
   const rt = exprType(n.rhs)
-  const arithmetic = !['==', '!=', '>', '<', '>=', '<=', 'and', 'or', 'unless'].includes(n.op)
+  // engine.go changesMetricSchema: comparisons, set operators and the histogram trims </ >/ keep the name
+  const arithmetic = !['==', '!=', '>', '<', '>=', '<=', '</', '>/', 'and', 'or', 'unless'].includes(n.op)
   const dropsName = arithmetic || n.returnBool
   const keep = dropsName ? ignoring(NAME_LABELS) : IDENTITY
   if (lt !== 'vector' || rt !== 'vector') {

@@ -8,6 +8,7 @@
  *   syncer.ts         the bucket's blocks through the store gateway's fetcher and filters,
  *                     replica labels removed, garbage collection of covered blocks
  *   cleaner.ts        deletion after --delete-delay, aborted partial uploads (48h)
+ *   downsample-bucket.ts  which blocks get a 5m / 1h copy (downsample/ makes it)
  *   retention.ts      --retention.resolution-*
  *   block-ops.ts      deletion marks and block deletion in Thanos's order
  *   errors.ts         HaltError / RetryError
@@ -18,8 +19,9 @@
  * An iteration, as runCompact's compactMainFn: repeat { sync; delete blocks marked longer than
  * --delete-delay ago; mark duplicates for deletion; compact every group with more than one
  * block (--compact.concurrency at a time) } until no group did anything; then sync, apply
- * retention, and clean aborted partial uploads. Downsampling is not implemented: with it
- * enabled the iteration says so in the log and goes on without it.
+ * retention, and clean aborted partial uploads. Between compaction and retention, unless
+ * --downsampling.disable, two downsampling passes (downsample-bucket.ts), the second so that a
+ * 5m block made by the first can be downsampled to 1h in the same iteration.
  * With --wait, run.ts also calls cleanPartialUploads every --compact.cleanup-interval (one at a
  * time with the iteration's, as upstream's cleanMtx) and progress() every
  * --compact.progress-interval.
@@ -31,6 +33,7 @@ import type {Bucket} from '../objstore/bucket.js'
 import type {HashFunc} from '../shipper/upload.js'
 import {cleanAbortedPartialUploads, deleteMarkedBlocks} from './cleaner.js'
 import {compactGroup} from './compact-group.js'
+import {downsampleBucket} from './downsample-bucket.js'
 import {wrapKeepingClass} from './errors.js'
 import {groupBlocks} from './group.js'
 import type {MergeFunc} from './merge-chunks.js'
@@ -58,7 +61,7 @@ export interface CompactorConfig {
   blockFilesConcurrency?: number
   /** --compact.blocks-fetch-concurrency: input blocks of a plan opened at once. */
   blocksFetchConcurrency?: number
-  /** --downsample.concurrency, kept for the downsampler. */
+  /** --downsample.concurrency (default 1) */
   downsampleConcurrency?: number
   minTime?: TimeOrDuration
   maxTime?: TimeOrDuration
@@ -175,11 +178,41 @@ export class Compactor {
     }
   }
 
+  /** The two downsampling passes of compactMainFn, each over a fresh sync without no-downsample-marked blocks. */
+  private async downsample(signal?: AbortSignal): Promise<void> {
+    const m = this.c.metrics.downsample
+    for (const pass of ['first', 'second'] as const) {
+      this.log.info(`start ${pass} pass of downsampling`)
+      try {
+        await this.syncer.syncMetas(signal)
+      } catch (e) {
+        throw wrapKeepingClass(e, `sync before ${pass} pass of downsampling`)
+      }
+      const metas = this.syncer.metas()
+      for (const id of this.syncer.noDownsample) metas.delete(id)
+      for (const meta of metas.values()) m.touch(String(meta.thanos.downsample.resolution))
+      try {
+        await downsampleBucket(metas, {
+          bucket: this.c.bucket,
+          dir: path.join(this.c.dataDir, 'downsample'),
+          concurrency: this.c.downsampleConcurrency ?? 1,
+          hashFunc: this.c.hashFunc,
+          logger: this.log,
+          metrics: m,
+          signal,
+        })
+      } catch (e) {
+        throw wrapKeepingClass(e, `${pass} pass of downsampling failed`)
+      }
+    }
+    this.log.info('downsampling iterations done')
+  }
+
   /** compactMainFn: compaction, (downsampling), retention, cleanup of partial uploads. */
   async iteration(signal?: AbortSignal): Promise<void> {
     const m = this.c.metrics
     await this.compact(signal)
-    if (!this.c.downsamplingDisabled) this.log.warn('downsampling is not implemented by thanosts; raw blocks only (pass --downsampling.disable to silence this)')
+    if (!this.c.downsamplingDisabled) await this.downsample(signal)
     else this.log.info('downsampling was explicitly disabled')
     await this.syncer.syncMetas(signal)
     await applyRetention(this.c.bucket, this.syncer.metas(), this.c.retention, this.log, () => m.blocksMarkedForDeletion.inc(), signal)

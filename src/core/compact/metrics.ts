@@ -3,7 +3,8 @@
  * pkg/compact/compact.go group and syncer metrics, pkg/block/fetcher.go), so dashboards and
  * the usual alert on thanos_compact_halted work unchanged.
  */
-import {Counter, Gauge, type Registry} from 'prom-client'
+import {Counter, Gauge, Histogram, type Registry} from 'prom-client'
+import type {DownsampleMetrics} from './downsample-bucket.js'
 import {SYNCED_STATES, type SyncedState} from '../storegateway/meta-fetcher.js'
 
 export interface CompactMetrics {
@@ -16,6 +17,7 @@ export interface CompactMetrics {
   blockCleanupFailures: Counter
   blocksMarkedForDeletion: Counter
   garbageCollectedBlocks: Counter
+  downsample: DownsampleMetrics
   compactions: Counter<'resolution'>
   compactionRunsStarted: Counter<'resolution'>
   compactionRunsCompleted: Counter<'resolution'>
@@ -62,10 +64,27 @@ export function compactMetrics(registry: Registry, deleteDelayMs: number): Compa
     compactionRunsCompleted: perRes('thanos_compact_group_compaction_runs_completed_total', 'Total number of group completed compaction runs. This also includes compactor group runs that resulted with no compaction.'),
     compactionFailures: perRes('thanos_compact_group_compactions_failures_total', 'Total number of failed group compactions.'),
     verticalCompactions: perRes('thanos_compact_group_vertical_compactions_total', 'Total number of group compaction attempts that resulted in a new block based on overlapping blocks.'),
+    downsample: downsampleMetrics(registers),
     metaSynced,
     setSynced(s) {
       for (const k of SYNCED_STATES) metaSynced.set({state: k}, s[k])
     },
+  }
+}
+
+/** cmd/thanos/downsample.go newDownsampleMetrics; the resolution label is the input block's. */
+function downsampleMetrics(registers: Registry[]): DownsampleMetrics {
+  const attempts = new Counter({name: 'thanos_compact_downsample_total', help: 'Total number of downsampling attempts.', labelNames: ['resolution'], registers})
+  const failures = new Counter({name: 'thanos_compact_downsample_failures_total', help: 'Total number of failed downsampling attempts.', labelNames: ['resolution'], registers})
+  const duration = new Histogram({name: 'thanos_compact_downsample_duration_seconds', help: 'Duration of downsample runs', labelNames: ['resolution'], buckets: [60, 300, 900, 1800, 3600, 7200, 14400], registers})
+  return {
+    touch(resolution) {
+      attempts.inc({resolution}, 0)
+      failures.inc({resolution}, 0)
+    },
+    attempt: (resolution) => attempts.inc({resolution}),
+    failure: (resolution) => failures.inc({resolution}),
+    duration: (resolution, seconds) => duration.observe({resolution}, seconds),
   }
 }
 

@@ -14,16 +14,12 @@
  *   spanning 10d or more whose sources are in no 1h block.
  */
 import type {BlockMeta} from '../block/meta.js'
+import {RES_1H, RES_5M} from '../downsample/downsample.js'
 import {compactedMeta} from './compact-group.js'
+import {downsamplePlan} from './downsample-bucket.js'
 import type {Group} from './group.js'
 import {plan} from './planner.js'
 import type {RetentionByResolution} from './retention.js'
-
-/** downsample.ResLevel1DownsampleRange / ResLevel2DownsampleRange. */
-const DOWNSAMPLE_RANGE_5M = 40 * 3_600_000
-const DOWNSAMPLE_RANGE_1H = 10 * 24 * 3_600_000
-const RES_5M = 300_000
-const RES_1H = 3_600_000
 
 /** The ULID of every block the simulation makes (not a valid ULID: no real block has it). */
 const SIMULATED_ULID = '~simulated'
@@ -67,25 +63,9 @@ export function retentionProgress(groups: readonly Group[], retention: Retention
   return n
 }
 
+/** DownsampleProgressCalculator: the blocks the next downsampling pass would take (the same rule). */
 export function downsampleProgress(groups: readonly Group[]): number {
-  const sources5m = new Set<string>()
-  const sources1h = new Set<string>()
-  for (const g of groups) {
-    for (const m of g.metasByMinTime) {
-      const into = m.thanos.downsample.resolution === RES_5M ? sources5m : m.thanos.downsample.resolution === RES_1H ? sources1h : undefined
-      for (const s of into ? (m.compaction.sources ?? []) : []) into!.add(s)
-    }
-  }
-  let n = 0
-  for (const g of groups) {
-    for (const m of g.metasByMinTime) {
-      const res = m.thanos.downsample.resolution
-      if (res !== 0 && res !== RES_5M) continue
-      const have = res === 0 ? sources5m : sources1h
-      if ((m.compaction.sources ?? []).every((s) => have.has(s))) continue
-      if (m.maxTime - m.minTime < (res === 0 ? DOWNSAMPLE_RANGE_5M : DOWNSAMPLE_RANGE_1H)) continue
-      n++
-    }
-  }
-  return n
+  const metas = new Map<string, BlockMeta>()
+  for (const g of groups) for (const m of g.metasByMinTime) metas.set(m.ulid, m)
+  return downsamplePlan(metas).length
 }

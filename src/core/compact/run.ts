@@ -21,6 +21,7 @@ import {HttpServer} from '../server/http-server.js'
 import {Lifecycle, sleep} from '../server/lifecycle.js'
 import {Prober} from '../server/prober.js'
 import type {HashFunc} from '../shipper/upload.js'
+import {RES_1H_MIN_BLOCK_SPAN, RES_5M_MIN_BLOCK_SPAN} from '../downsample/downsample.js'
 import {Compactor} from './compactor.js'
 import {isHaltError, RetryError} from './errors.js'
 import type {MergeFunc} from './merge-chunks.js'
@@ -30,9 +31,6 @@ import type {RetentionByResolution} from './retention.js'
 import {parseSelectorRelabelConfig, type SelectorRelabelRule} from '../storegateway/selector-relabel.js'
 import type {TimeOrDuration} from '../storegateway/time-or-duration.js'
 
-/** downsample.ResLevel1DownsampleRange / ResLevel2DownsampleRange. */
-const DOWNSAMPLE_RANGE_5M = 40 * 3_600_000
-const DOWNSAMPLE_RANGE_1H = 10 * 24 * 3_600_000
 
 export interface CompactConfig {
   objstoreConfig?: string
@@ -91,10 +89,10 @@ export function validateCompactConfig(c: CompactConfig): {mergeFunc: MergeFunc; 
     mergeFunc = 'penalty'
   } else if (c.dedupFunc === '') mergeFunc = 'chain'
   else throw new ThanostsError('bad_data', `unsupported deduplication func, got ${c.dedupFunc}`)
-  if (c.retention.raw !== 0 && !c.downsamplingDisabled && c.retention.raw < DOWNSAMPLE_RANGE_5M) {
+  if (c.retention.raw !== 0 && !c.downsamplingDisabled && c.retention.raw < RES_5M_MIN_BLOCK_SPAN) {
     throw new ThanostsError('bad_data', 'raw resolution must be higher than the minimum block size after which 5m resolution downsampling will occur (40 hours)')
   }
-  if (c.retention.fiveMinutes !== 0 && !c.downsamplingDisabled && c.retention.fiveMinutes < DOWNSAMPLE_RANGE_1H) {
+  if (c.retention.fiveMinutes !== 0 && !c.downsamplingDisabled && c.retention.fiveMinutes < RES_1H_MIN_BLOCK_SPAN) {
     throw new ThanostsError('bad_data', '5m resolution retention must be higher than the minimum block size after which 1h resolution downsampling will occur (10 days)')
   }
   if (c.concurrency < 1) throw new ThanostsError('bad_data', '--compact.concurrency must be at least 1')

@@ -19,7 +19,7 @@
  * Syncs that overlap (the --wait background loops and an iteration) share one fetch, as
  * upstream's singleflight in SyncMetas.
  */
-import {NO_COMPACT_MARK_FILENAME, readMarker, type DeletionMark} from '../block/markers.js'
+import {NO_COMPACT_MARK_FILENAME, NO_DOWNSAMPLE_MARK_FILENAME, readMarker, type DeletionMark} from '../block/markers.js'
 import type {BlockMeta} from '../block/meta.js'
 import {mapConcurrent} from '../block/ranges.js'
 import {BlockCorruptionError, UnsupportedBlockFormatError} from '../block/errors.js'
@@ -107,20 +107,27 @@ function recordingRemoved(inner: MetaFilter, removed: Set<string>): MetaFilter {
 }
 
 /** GatherNoCompactionMarkFilter: passes everything, notes the blocks marked no-compact. */
-function noCompactGatherer(bucket: Bucket, concurrency: number, logger: Logger, marked: Set<string>): MetaFilter {
+/**
+ * GatherNoCompactionMarkFilter / GatherNoDownsampleMarkFilter: records which blocks carry the
+ * marker (the blocks stay in the view; the planner or the downsampler leaves them alone). A
+ * marker that does not parse is warned about and ignored, as upstream.
+ */
+function markGatherer(bucket: Bucket, file: typeof NO_COMPACT_MARK_FILENAME | typeof NO_DOWNSAMPLE_MARK_FILENAME, concurrency: number, logger: Logger, marked: Set<string>): MetaFilter {
   return {
-    name: 'no-compact-mark',
+    name: file.replace(/\.json$/, ''),
     async filter(metas, count: (s: SyncedState) => void, signal) {
       const found = new Set<string>()
       await mapConcurrent([...metas.keys()], Math.max(1, concurrency), async (id) => {
         try {
-          if (await readMarker(bucket, id, NO_COMPACT_MARK_FILENAME, {signal})) {
+          if (await readMarker(bucket, id, file, {signal})) {
             found.add(id)
-            count('marked-for-no-compact')
+            // thanos_blocks_meta_synced counts no-compact marks; the no-downsample state is
+            // not among the fetcher's default states, so it is not exported here
+            if (file === NO_COMPACT_MARK_FILENAME) count('marked-for-no-compact')
           }
         } catch (e) {
           if (e instanceof BlockCorruptionError || e instanceof UnsupportedBlockFormatError) {
-            logger.warn('found partial no-compact-mark.json; if we will see it happening often for the same block, consider manually deleting no-compact-mark.json from the object storage', {block: id, err: e})
+            logger.warn(`found partial ${file}; if we will see it happening often for the same block, consider manually deleting ${file} from the object storage`, {block: id, err: e})
             return
           }
           throw e
@@ -140,6 +147,8 @@ export class Syncer {
   readonly deletionMarks = new Map<string, DeletionMark>()
   readonly duplicates = new Set<string>()
   readonly noCompact = new Set<string>()
+  /** Blocks with a no-downsample-mark.json at the last sync. */
+  readonly noDownsample = new Set<string>()
   synced: Record<SyncedState, number> | undefined
 
   constructor(private readonly o: SyncerOptions) {
@@ -153,7 +162,8 @@ export class Syncer {
         ignoreDeletionMarkFilter(o.bucket, o.deleteDelayMs / 2, o.concurrency, o.logger, this.deletionMarks),
         replicaLabelRemover(o.replicaLabels, o.logger),
         recordingRemoved(deduplicateFilter(), this.duplicates),
-        noCompactGatherer(o.bucket, o.concurrency, o.logger, this.noCompact),
+        markGatherer(o.bucket, NO_COMPACT_MARK_FILENAME, o.concurrency, o.logger, this.noCompact),
+        markGatherer(o.bucket, NO_DOWNSAMPLE_MARK_FILENAME, o.concurrency, o.logger, this.noDownsample),
       ],
     })
   }

@@ -56,6 +56,17 @@ export function kahanAddSides(
   compB: Float64Array | null,
 ): CompensatedSide {
   const nB = bucketsB.length
+  if (nB === 0) return {spans: spansA, buckets: bucketsA, comp: compA}
+  // the common case of one layout (series of one source): bucket by bucket, no index work,
+  // unless B's first bucket is in the zero bucket (then the general path skips those)
+  if (sameSpans(spansA, spansB) && nB === bucketsA.length && !(isExponentialSchema(schema) && exponentialBound(spansB[0]!, schema) <= threshold)) {
+    for (let i = 0; i < nB; i++) {
+      stepAt(bucketsB[i]!, bucketsA, compA, i)
+      const cb = compB === null ? 0 : compB[i]!
+      if (cb !== 0) stepAt(cb, bucketsA, compA, i)
+    }
+    return {spans: spansA, buckets: bucketsA, comp: compA}
+  }
   const idxB = bucketIndices(spansB, nB)
   let first = 0
   if (isExponentialSchema(schema)) while (first < nB && exponentialBound(idxB[first]!, schema) <= threshold) first++
@@ -212,4 +223,12 @@ export function kahanCompactSide(spans: Int32Array, buckets: Float64Array, comp:
     last = x
   }
   return {spans: Int32Array.from(outSpans), buckets: out, comp: outComp}
+}
+
+/** Whether two span arrays are the same pairs (the same array, or equal entries). */
+function sameSpans(a: Int32Array, b: Int32Array): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

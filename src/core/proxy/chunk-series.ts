@@ -28,15 +28,20 @@ export type {RawChunk} from '../storepb/store-types.js'
 
 export type ChunkDecoder = (data: Uint8Array) => SampleIterator
 
-/** A chunk with its StoreAPI encoding (absent = XOR, the only one RawChunk users send). */
-export type SeriesChunk = RawChunk & {readonly encoding?: number}
+/**
+ * A chunk with its StoreAPI encoding (absent = XOR, the only one RawChunk users send), or with
+ * its own iterator (a downsampled window average, downsampled-series.ts; `data` then only
+ * gives the sample count in its header).
+ */
+export type SeriesChunk = RawChunk & {readonly encoding?: number; readonly iterator?: () => SampleIterator}
 
 function isHistogramChunk(c: SeriesChunk): boolean {
   return c.encoding === ChunkEncoding.HISTOGRAM || c.encoding === ChunkEncoding.FLOAT_HISTOGRAM
 }
 
 /** The iterator for a chunk: XOR chunks through `xor` (tests may inject one), histograms by encoding. */
-function iteratorFor(c: SeriesChunk, xor: ChunkDecoder): SampleIterator {
+export function iteratorFor(c: SeriesChunk, xor: ChunkDecoder): SampleIterator {
+  if (c.iterator !== undefined) return c.iterator()
   if (c.encoding === ChunkEncoding.HISTOGRAM) return decodeHistogramChunkSamples(c.data)
   if (c.encoding === ChunkEncoding.FLOAT_HISTOGRAM) return decodeFloatHistogramChunkSamples(c.data)
   return xor(c.data)
@@ -73,9 +78,10 @@ export class ChunkSeries implements Series {
       // the same overlap rule as the iterator: a later chunk only adds samples after the last one
       const floor = n > 0 ? Math.max(lo, ts[n - 1]! + 1) : lo
       if (c.maxTime < floor) continue
-      if (isHistogramChunk(c)) {
+      if (isHistogramChunk(c) || c.iterator !== undefined) {
         const it = iteratorFor(c, this.decode)
-        hs ??= []
+        // The histogram side channel only for histogram chunks: the engine treats a block with one differently.
+        if (isHistogramChunk(c)) hs ??= []
         n = drainIterator(it, ts, vs, stale, n, floor, hi, hs)
         if (it.atT() > hi) break
       } else if (this.decode === decodeXorChunk) {

@@ -22,7 +22,7 @@ import {matchesAll, type Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
 import {stripReplicaLabels} from '../dedup/dedup-series-set.js'
 import {mergeSeriesStreams, type MergedGroup} from './series-merge.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreRef, StoreSeries} from '../storepb/store-types.js'
+import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreRef, StoreSeries} from '../storepb/store-types.js'
 
 export interface ProxyStoreOptions {
   /** The stores to consider; called per request (EndpointSet.storeRefs, or a fixed list). */
@@ -158,6 +158,8 @@ export class ProxyStore {
       withoutReplicaLabels: strip ? undefined : sel.withoutReplicaLabels,
       hints: sel.hints,
       limit: sel.limit,
+      maxResolutionWindow: sel.maxResolutionWindow,
+      aggregates: sel.aggregates,
     }
     const storeCtl = new AbortController()
     const onAbort = () => storeCtl.abort(signal.reason)
@@ -309,6 +311,14 @@ function applyLimit<T>(xs: T[], limit: number | undefined): T[] {
 }
 
 /** Flattens a merged group into one wire series: chunks of all parts, identical ones once. */
+const b64 = (d: Uint8Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64')
+
+/** A chunk's identity without a hash: times and bytes (of every aggregate, for a downsampled chunk). */
+function chunkKey(c: StoreChunk): string {
+  if (c.aggrs === undefined) return `${c.minTime}:${c.maxTime}:${b64(c.data)}`
+  return `${c.minTime}:${c.maxTime}:a${c.aggrs.map((a) => (a ? `${a.encoding}.${b64(a.data)}` : '')).join(':')}`
+}
+
 export function flattenGroup(g: MergedGroup<StoreSeries>): StoreSeries {
   if (g.parts.length === 1) return g.parts[0]!.item
   const seen = new Set<string>()
@@ -316,7 +326,7 @@ export function flattenGroup(g: MergedGroup<StoreSeries>): StoreSeries {
   for (const p of g.parts) {
     for (const c of p.item.chunks) {
       // Thanos dedups identical chunks by hash; without a hash, by (min, max, bytes).
-      const k = c.hash !== '' ? `h${c.hash}` : `${c.minTime}:${c.maxTime}:${Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength).toString('base64')}`
+      const k = c.hash !== '' ? `h${c.hash}` : chunkKey(c)
       if (seen.has(k)) continue
       seen.add(k)
       chunks.push(c)

@@ -25,7 +25,8 @@ import {ChunkSeries, type ChunkDecoder, type RawChunk} from './chunk-series.js'
 import {flattenGroup, type ProxyStore} from './proxy.js'
 import type {MergedGroup, MergedPart} from './series-merge.js'
 import {identifySpans, type ReplicaIdentity, type SelectExplainCollector, type SelectedSeries} from './select-explain.js'
-import {ChunkEncoding, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
+import {AGGREGATES_ENCODING, ChunkEncoding, type Aggr, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
+import {aggregatesForFunc, downsampledSeries, maxResolutionForSelect} from './downsampled-series.js'
 import {decodeXorChunk} from '../chunkenc/xor-decoder.js'
 
 export interface StoreQueryableOptions {
@@ -47,6 +48,11 @@ export interface StoreQueryableOptions {
   decodeChunk?: ChunkDecoder
   /** explain=true: record every select for the spans of its series (select-explain.ts). */
   explain?: SelectExplainCollector
+  /**
+   * `max_source_resolution` (ms): the coarsest downsampled data the stores may answer from
+   * (sent per select as max_resolution_window); 0 or absent = raw data only.
+   */
+  maxResolutionMs?: number
 }
 
 export function createStoreQueryable(proxy: ProxyStore, opts: StoreQueryableOptions): Queryable {
@@ -116,6 +122,8 @@ class StoreQuerier implements Querier {
     // Prometheus's /api/v1/series selects with func "series": labels only (Thanos skip_chunks).
     const labelsOnly = hints.func === 'series'
     const explain = labelsOnly ? undefined : this.opts.explain
+    // querier.go selectFn: every select states its aggregates and resolution window.
+    const aggrs = aggregatesForFunc(hints.func)
     const res = this.proxy.series(
       {
         minTime: mint,
@@ -125,6 +133,8 @@ class StoreQuerier implements Querier {
         withoutReplicaLabels: this.dedup && !explain ? this.opts.replicaLabels : undefined,
         storeMatchers: this.opts.storeMatchers,
         skipChunks: labelsOnly,
+        maxResolutionWindow: maxResolutionForSelect(this.opts.maxResolutionMs ?? 0, hints.range, hints.func),
+        aggregates: aggrs,
         hints: {
           stepMs: hints.step,
           func: hints.func,
@@ -148,10 +158,10 @@ class StoreQuerier implements Querier {
     const skipped = {encodings: new Set<number>()}
     for (const g of groups) {
       if (labelsOnly) series.push(new ChunkSeries(g.labels, [], mint, maxt, this.decode))
-      else if (this.dedup) this.addReplicas(g, mint, maxt, series, skipped)
+      else if (this.dedup) this.addReplicas(g, mint, maxt, series, skipped, aggrs)
       else {
         const flat = flattenGroup(g)
-        series.push(new ChunkSeries(flat.labels, readableChunks(flat.chunks, skipped), mint, maxt, this.decode))
+        series.push(downsampledSeries(flat.labels, readableChunks(flat.chunks, skipped), aggrs, mint, maxt, this.decode))
       }
     }
     const out = this.dedup && !labelsOnly ? dedupSeriesSet(series, {func: hints.func, algorithm: this.opts.dedupAlgorithm}) : series
@@ -161,7 +171,7 @@ class StoreQuerier implements Querier {
   }
 
   /** One replica per store part; a part whose chunks overlap becomes several. */
-  private addReplicas(g: MergedGroup<StoreSeries>, mint: number, maxt: number, out: Series[], skipped: {encodings: Set<number>}): void {
+  private addReplicas(g: MergedGroup<StoreSeries>, mint: number, maxt: number, out: Series[], skipped: {encodings: Set<number>}, aggrs: readonly Aggr[]): void {
     // Parts of the same store (a split series, or replicas stripped by the store) are joined
     // first and split by overlap, as Thanos's OverlapSplit does for its whole group.
     const bySource = new Map<number, StoreChunk[]>()
@@ -173,7 +183,7 @@ class StoreQuerier implements Querier {
     for (const chunks of bySource.values()) {
       for (const replica of splitOverlapping(readableChunks(chunks, skipped))) {
         if (replica.length === 0) continue
-        out.push(new ChunkSeries(g.labels, replica, mint, maxt, this.decode))
+        out.push(downsampledSeries(g.labels, replica, aggrs, mint, maxt, this.decode))
       }
     }
   }
@@ -329,7 +339,7 @@ function readableChunks(chunks: StoreChunk[], skipped: {encodings: Set<number>})
 }
 
 function readable(e: number): boolean {
-  return e === ChunkEncoding.XOR || e === ChunkEncoding.HISTOGRAM || e === ChunkEncoding.FLOAT_HISTOGRAM
+  return e === ChunkEncoding.XOR || e === ChunkEncoding.HISTOGRAM || e === ChunkEncoding.FLOAT_HISTOGRAM || e === AGGREGATES_ENCODING
 }
 
 function dedupWarnings(ws: string[]): string[] {

@@ -57,6 +57,10 @@ export interface QuerierConfig {
   /** --enable-feature=promql-delayed-name-removal: __name__ removed at the end of the query, as Prometheus 3's feature */
   enableDelayedNameRemoval?: boolean
   lookbackDeltaMs?: number
+  /** --query.auto-downsampling: range queries without max_source_resolution read data up to step / 5 coarse. */
+  autoDownsampling?: boolean
+  /** --query.instant.default.max_source_resolution (ms, hidden): `auto` (or auto-downsampling) for instant queries. */
+  instantMaxSourceResolutionMs?: number
   routePrefix: string
   /**
    * --web.external-prefix: the URL (or path) under which users reach the querier, e.g. behind
@@ -171,8 +175,16 @@ export async function runQuerier(cfg: QuerierConfig): Promise<RunningQuerier> {
         storeMatchers: o.storeMatchers,
         dedupAlgorithm: cfg.dedupAlgorithm,
         explain: o.explain,
+        maxResolutionMs: o.maxSourceResolutionMs,
       }),
-    defaults: {replicaLabels: cfg.replicaLabels, partialResponse: cfg.partialResponse, queryTimeoutMs: cfg.queryTimeoutMs, lookbackDeltaMs: cfg.lookbackDeltaMs},
+    defaults: {
+      replicaLabels: cfg.replicaLabels,
+      partialResponse: cfg.partialResponse,
+      queryTimeoutMs: cfg.queryTimeoutMs,
+      lookbackDeltaMs: cfg.lookbackDeltaMs,
+      autoDownsampling: cfg.autoDownsampling,
+      instantMaxSourceResolutionMs: cfg.instantMaxSourceResolutionMs,
+    },
     stores: () => endpoints.status(),
     flags: uiFlags(cfg),
     buildInfo: {version: VERSION, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}`},

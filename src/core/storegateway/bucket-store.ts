@@ -6,18 +6,20 @@
  * time), ones gone from the view are dropped. A block that cannot be opened (corrupt or
  * truncated index, unreadable chunk listing) is skipped with a warning and
  * thanos_bucket_store_block_load_failures_total, and tried again at the next sync, as upstream.
- * Downsampled blocks are skipped the same way: thanosts serves raw data only (their aggregate
- * chunks are not decoded), which is all a querier asks for with the default
- * max_source_resolution of 0.
+ * Downsampled blocks (5m, 1h) are served too.
  *
- * Series: the blocks whose external labels do not contradict the matchers and whose time range
- * overlaps [mint, maxt] (block maxTime exclusive, as bucketBlockSet.getFor) are read at once;
+ * Series: per external label set, the blocks of the coarsest resolution not above the request's
+ * max_resolution_window that overlap [mint, maxt] (block maxTime exclusive), the time gaps
+ * between them filled with finer blocks (bucketBlockSet.getFor), are read at once, for the sets
+ * whose external labels do not contradict the matchers;
  * each block's series get the block's external labels (which win over a series' own label of the
  * same name, labelpb.ExtendSortedLabels) minus the request's without_replica_labels, and the
  * streams are merged in label order; series with equal labels, from several blocks or several
  * series of one block, become one series whose chunks are in time order, identical chunks once
  * (chainSeries, as Thanos's responseDeduplicator). Chunks are passed as the block
- * holds them (XOR, histogram, float histogram), whole, never re-encoded.
+ * holds them (XOR, histogram, float histogram), whole, never re-encoded; a downsampled block's
+ * aggregate chunk (encoding 0xFF) goes out with just the request's `aggregates` filled in
+ * (bucket.go populateChunk), each a view of its sub-chunk.
  *
  * Upstream buffers every block's answer and re-sorts it (eagerRespSet); here a block's series
  * stream, re-sorted only where the added labels can move them (sidecar/series-order.ts), or
@@ -26,7 +28,8 @@
 import {UnsupportedBlockFormatError} from '../block/errors.js'
 import {BlockReader, type BlockReaderOptions, type BlockSeries} from '../block/block-reader.js'
 import {ChunkEncoding as BlockEncoding} from '../block/chunks-reader.js'
-import type {BlockMeta} from '../block/meta.js'
+import {RESOLUTION_1H, RESOLUTION_5M, RESOLUTION_RAW, type BlockMeta} from '../block/meta.js'
+import {aggrTypeName, getAggr, isAggrAbsent, type AggrType} from '../downsample/aggr-chunk.js'
 import {mapConcurrent} from '../block/ranges.js'
 import {BadDataError, CanceledError, ResourceExhaustedError, ThanostsError, UnavailableError} from '../errors.js'
 import {compareLabels, compareStrings, labelsFromRecord, labelsKey, mergeLabels, withoutLabels, METRIC_NAME, type Labels} from '../labels/labels.js'
@@ -38,7 +41,7 @@ import {mergeSortedUnique} from '../proxy/proxy.js'
 import {mergeSeriesStreams, type MergedGroup} from '../proxy/series-merge.js'
 import {sortedByMergedLabels, type KeyedSeries} from '../sidecar/series-order.js'
 import type {StoreApiImpl} from '../storeapi/store-grpc-server.js'
-import {ChunkEncoding, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
+import {Aggr, AGGREGATES_ENCODING, ChunkEncoding, type AggrPart, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
 import type {EndpointInfo} from '../storepb/store-wire.js'
 import type {FetchResult, MetaFetcher} from './meta-fetcher.js'
 import {setSynced, type StoreGatewayMetrics} from './metrics.js'
@@ -69,6 +72,14 @@ export interface BucketStoreOptions {
   onView?: (metas: BlockMeta[] | undefined, failed: boolean) => void
 }
 
+const NO_DATA = new Uint8Array(0)
+
+/** The blocks of one external label set, per RESOLUTIONS entry, in time order. */
+interface BlockSet {
+  readonly ext: Labels
+  readonly byRes: LoadedBlock[][]
+}
+
 interface LoadedBlock {
   readonly reader: BlockReader
   readonly meta: BlockMeta
@@ -91,6 +102,55 @@ function storeEncoding(block: string, e: number): number {
     default:
       throw new UnsupportedBlockFormatError(block, 'chunks', `unsupported chunk encoding ${e}`)
   }
+}
+
+/** The resolutions a block set holds, coarsest first (bucket.go newBucketBlockSet). */
+const RESOLUTIONS = [RESOLUTION_1H, RESOLUTION_5M, RESOLUTION_RAW] as const
+
+/**
+ * The blocks of one external label set to read for [mint, maxt] (bucketBlockSet.getFor): those
+ * of the coarsest resolution not above `maxResolution`, in time order, and in the time before,
+ * between and after them the blocks of the next finer resolution, recursively. `byRes` holds
+ * the set's blocks per RESOLUTIONS entry, sorted by min time, then max time.
+ */
+export function blocksFor<B extends {meta: BlockMeta}>(byRes: readonly (readonly B[])[], mint: number, maxt: number, maxResolution: number, out: B[] = []): B[] {
+  if (mint > maxt) return out
+  let i = 0
+  while (i < RESOLUTIONS.length && RESOLUTIONS[i]! > maxResolution) i++
+  if (i >= RESOLUTIONS.length) return out
+  const finer = i + 1 < RESOLUTIONS.length ? RESOLUTIONS[i + 1]! : undefined
+  let start = mint
+  for (const b of byRes[i] ?? []) {
+    // NOTE: block time ranges are half-open, [minTime, maxTime).
+    if (b.meta.maxTime <= mint) continue
+    if (b.meta.minTime > maxt) break
+    if (finer !== undefined) blocksFor(byRes, start, b.meta.minTime - 1, finer, out)
+    out.push(b)
+    start = b.meta.maxTime
+  }
+  if (finer !== undefined) blocksFor(byRes, start, maxt, finer, out)
+  return out
+}
+
+/** The AggrType of a requested StoreAPI Aggr (COUNT..COUNTER); RAW has none. */
+function aggrTypeOf(a: Aggr): AggrType | undefined {
+  return a >= Aggr.COUNT && a <= Aggr.COUNTER ? ((a - 1) as AggrType) : undefined
+}
+
+/**
+ * A downsampled chunk as sent (bucket.go populateChunk): only the requested aggregates, each
+ * a view of its sub-chunk; a requested aggregate the chunk lacks fails the request, as upstream.
+ */
+function aggregateParts(block: string, data: Uint8Array, aggregates: readonly Aggr[]): (AggrPart | undefined)[] {
+  const out: (AggrPart | undefined)[] = [undefined, undefined, undefined, undefined, undefined]
+  for (const a of aggregates) {
+    const t = aggrTypeOf(a)
+    if (t === undefined) continue
+    const sub = getAggr(data, t)
+    if (isAggrAbsent(sub)) throw new BadDataError(`block ${block}: aggregate ${aggrTypeName(t)} does not exist`)
+    out[t] = {encoding: storeEncoding(block, sub.encoding), data: sub.data}
+  }
+  return out
 }
 
 /**
@@ -135,6 +195,22 @@ export class BucketStore implements StoreApiImpl {
 
   constructor(private readonly o: BucketStoreOptions) {}
 
+  private sets: Map<string, BlockSet> | undefined
+
+  /** The blocks per external label set and resolution (bucketBlockSet), rebuilt after a sync changed them. */
+  private blockSets(): Map<string, BlockSet> {
+    if (this.sets) return this.sets
+    const sets = new Map<string, BlockSet>()
+    for (const b of this.blocks.values()) {
+      let set = sets.get(b.extKey)
+      if (!set) sets.set(b.extKey, (set = {ext: b.ext, byRes: RESOLUTIONS.map(() => [])}))
+      set.byRes[(RESOLUTIONS as readonly number[]).indexOf(b.meta.thanos.downsample.resolution)]!.push(b)
+    }
+    for (const set of sets.values()) for (const bs of set.byRes) bs.sort((x, y) => x.meta.minTime - y.meta.minTime || x.meta.maxTime - y.meta.maxTime)
+    this.sets = sets
+    return sets
+  }
+
   /** Marks the store ready (after the initial sync): Info answers from then on. */
   setReady(): void {
     this.ready = true
@@ -173,6 +249,7 @@ export class BucketStore implements StoreApiImpl {
     for (const b of added) if (b) next.set(b.meta.ulid, b)
     if (r.failed.length > 0) {
       this.blocks = next
+      this.sets = undefined
       m.blocksLoaded.set(next.size)
       m.metaSyncFailures.inc()
       throw new UnavailableError(`incomplete view of the bucket, ${r.failed.length} meta.json could not be read: ${r.failed[0]!.message}`, {cause: r.failed[0]})
@@ -184,6 +261,7 @@ export class BucketStore implements StoreApiImpl {
       this.o.logger.info('dropped outdated block', {block: id})
     }
     this.blocks = next
+    this.sets = undefined
     m.blocksLoaded.set(next.size)
     this.o.logger.debug('synchronized blocks', {loaded: next.size, partial: r.partial.size})
   }
@@ -193,8 +271,8 @@ export class BucketStore implements StoreApiImpl {
     const started = performance.now()
     m.blockLoads.inc()
     try {
-      if (meta.thanos.downsample.resolution !== 0) {
-        throw new UnsupportedBlockFormatError(meta.ulid, 'meta.json', `downsampled block (resolution ${meta.thanos.downsample.resolution} ms): thanosts serves raw blocks only`)
+      if (!(RESOLUTIONS as readonly number[]).includes(meta.thanos.downsample.resolution)) {
+        throw new UnsupportedBlockFormatError(meta.ulid, 'meta.json', `unsupported downsampling resolution ${meta.thanos.downsample.resolution}`)
       }
       const reader = await BlockReader.open(this.o.bucket, meta.ulid, {verifyChunkChecksums: false, ...this.o.reader, meta, signal})
       const ext = labelsFromRecord(meta.thanos.labels)
@@ -259,11 +337,10 @@ export class BucketStore implements StoreApiImpl {
     if (mint > maxt) return
     const remove = new Set(q.withoutReplicaLabels ?? [])
     const picked: {b: LoadedBlock; matchers: Matcher[]}[] = []
-    for (const b of this.blocks.values()) {
-      // NOTE: block time ranges are half-open, [minTime, maxTime).
-      if (b.meta.maxTime <= mint || b.meta.minTime > maxt) continue
-      const matchers = matchersForBlock(q.matchers, b.ext)
-      if (matchers !== undefined) picked.push({b, matchers})
+    for (const set of this.blockSets().values()) {
+      const matchers = matchersForBlock(q.matchers, set.ext)
+      if (matchers === undefined) continue
+      for (const b of blocksFor(set.byRes, mint, maxt, q.maxResolutionWindow ?? 0)) picked.push({b, matchers})
     }
     // Blocks in time order, so that equal series from several blocks merge in time order.
     picked.sort((x, y) => x.b.meta.minTime - y.b.meta.minTime || x.b.meta.maxTime - y.b.meta.maxTime)
@@ -275,7 +352,7 @@ export class BucketStore implements StoreApiImpl {
     const chunksLimit = Math.floor((this.o.samplesLimit ?? 0) / MAX_SAMPLES_PER_CHUNK)
     const chunksLimiter = new Limiter(chunksLimit, 'chunks', () => this.o.metrics.queriesDropped.inc({reason: 'chunks'}))
     const sources = picked.map(({b, matchers}) =>
-      this.blockSeries(b, matchers, mint, maxt, {skipChunks: q.skipChunks === true, remove, signal, seriesLimiter, chunksLimiter})[Symbol.asyncIterator](),
+      this.blockSeries(b, matchers, mint, maxt, {skipChunks: q.skipChunks === true, remove, signal, seriesLimiter, chunksLimiter, aggregates: q.aggregates ?? []})[Symbol.asyncIterator](),
     )
     const limit = q.limit !== undefined && q.limit > 0 ? q.limit : Infinity
     let n = 0
@@ -291,7 +368,7 @@ export class BucketStore implements StoreApiImpl {
     matchers: readonly Matcher[],
     mint: number,
     maxt: number,
-    o: {skipChunks: boolean; remove: ReadonlySet<string>; signal: AbortSignal; seriesLimiter?: Limiter; chunksLimiter?: Limiter},
+    o: {skipChunks: boolean; remove: ReadonlySet<string>; signal: AbortSignal; seriesLimiter?: Limiter; chunksLimiter?: Limiter; aggregates?: readonly Aggr[]},
   ): AsyncGenerator<StoreSeries> {
     const id = b.meta.ulid
     const ext = withoutLabels(b.ext, o.remove)
@@ -302,7 +379,10 @@ export class BucketStore implements StoreApiImpl {
       if (s.chunks.length > 0) o.chunksLimiter?.reserve(s.chunks.length)
       for (let i = 0; i < s.chunks.length; i++) {
         const c = s.chunks[i]!
-        chunks[i] = {minTime: c.minTime, maxTime: c.maxTime, encoding: storeEncoding(id, c.encoding), data: c.data, hash: ''}
+        chunks[i] =
+          c.encoding === BlockEncoding.Aggr
+            ? {minTime: c.minTime, maxTime: c.maxTime, encoding: AGGREGATES_ENCODING, data: NO_DATA, hash: '', aggrs: aggregateParts(id, c.data, o.aggregates ?? [])}
+            : {minTime: c.minTime, maxTime: c.maxTime, encoding: storeEncoding(id, c.encoding), data: c.data, hash: ''}
       }
       return {labels: withoutLabels(mergeLabels(s.labels, ext), o.remove), chunks}
     }
@@ -393,15 +473,31 @@ export function chainSeries(g: MergedGroup<StoreSeries>): StoreSeries {
   const all: StoreChunk[] = []
   for (const p of g.parts) for (const c of p.item.chunks) all.push(c)
   if (all.length === 0) return {labels: g.labels, chunks: all}
-  all.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime || a.encoding - b.encoding || Buffer.compare(a.data, b.data))
+  all.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime || a.encoding - b.encoding || compareChunkBytes(a, b))
   const chunks: StoreChunk[] = [all[0]!]
   for (let i = 1; i < all.length; i++) {
     const c = all[i]!
     const prev = chunks[chunks.length - 1]!
-    if (c.minTime === prev.minTime && c.maxTime === prev.maxTime && c.encoding === prev.encoding && Buffer.compare(c.data, prev.data) === 0) continue
+    if (c.minTime === prev.minTime && c.maxTime === prev.maxTime && c.encoding === prev.encoding && compareChunkBytes(c, prev) === 0) continue
     chunks.push(c)
   }
   return {labels: g.labels, chunks}
+}
+
+/** Orders chunks of equal times and encoding by their bytes: the raw data, or each aggregate in turn. */
+function compareChunkBytes(a: StoreChunk, b: StoreChunk): number {
+  if (a.aggrs === undefined || b.aggrs === undefined) return Buffer.compare(a.data, b.data)
+  for (let i = 0; i < 5; i++) {
+    const x = a.aggrs[i]
+    const y = b.aggrs[i]
+    if (!x || !y) {
+      if (x || y) return x ? 1 : -1
+      continue
+    }
+    const d = x.encoding - y.encoding || Buffer.compare(x.data, y.data)
+    if (d !== 0) return d
+  }
+  return 0
 }
 
 function applyLimit(xs: string[], limit: number | undefined): string[] {

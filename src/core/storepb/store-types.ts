@@ -21,10 +21,41 @@ export interface RawChunk {
   data: Uint8Array
 }
 
+/**
+ * StoreAPI `Aggr`: what a SeriesRequest asks of downsampled chunks (`aggregates`). RAW = 0 is
+ * the raw chunk; the others name the AggrChunk field filled from a downsampled block.
+ */
+export const Aggr = {
+  RAW: 0,
+  COUNT: 1,
+  SUM: 2,
+  MIN: 3,
+  MAX: 4,
+  COUNTER: 5,
+} as const
+export type Aggr = (typeof Aggr)[keyof typeof Aggr]
+
+/** One aggregate of a downsampled chunk as sent (AggrChunk.count .. counter): StoreAPI encoding and bytes. */
+export interface AggrPart {
+  readonly encoding: number
+  readonly data: Uint8Array
+}
+
+/**
+ * `StoreChunk.encoding` of a chunk from a downsampled block: it has no raw chunk (`data` is
+ * empty) and carries `aggrs` instead. Not a StoreAPI `Chunk.Encoding`: never sent as one.
+ */
+export const AGGREGATES_ENCODING = 0xff
+
 export interface StoreChunk extends RawChunk {
   encoding: number
   /** Chunk.hash (xxhash64 of data) when the store sent one, as an opaque exact key; else ''. */
   hash: string
+  /**
+   * A downsampled chunk (encoding AGGREGATES_ENCODING): the aggregates sent, at index
+   * Aggr - 1 (count, sum, min, max, counter); undefined where not sent.
+   */
+  aggrs?: readonly (AggrPart | undefined)[]
 }
 
 export interface StoreSeries {
@@ -54,6 +85,10 @@ export interface SeriesQuery {
   limit?: number
   /** Series per `batch` frame the client accepts (serving side); 0/1 = single frames. */
   responseBatchSize?: number
+  /** `max_resolution_window` (ms): the coarsest downsampling resolution a store may answer from; 0 = raw only. */
+  maxResolutionWindow?: number
+  /** `aggregates`: which AggrChunk fields a downsampled chunk is sent with. */
+  aggregates?: readonly Aggr[]
 }
 
 export interface LabelsQuery {

@@ -6,14 +6,15 @@
  * Why by hand, next to the generated types in storepb/: this is the querier's hot path. Chunk
  * bytes are returned as views into the received frame (no copy), labels go straight into our
  * `Labels` shape, int64 times become numbers without Long objects, and fields the querier does
- * not use (downsampled aggregates, hints, TSDB infos) are skipped without being decoded.
+ * not use (hints, TSDB infos) are skipped without being decoded. Downsampled chunks (AggrChunk
+ * count..counter instead of raw) keep their aggregates as views too.
  */
 import {BadDataError} from '../errors.js'
 import {sortLabels, type Label, type Labels} from '../labels/labels.js'
 import {Matcher} from '../labels/matcher.js'
 import {negativeInt64} from './pb-reader.js'
 import {clampInt64, ProtoWriter} from './pb-writer.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreSeries} from './store-types.js'
+import {AGGREGATES_ENCODING, type Aggr, type AggrPart, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreSeries} from './store-types.js'
 
 /** Normalised `InfoResponse`. */
 export interface EndpointInfo {
@@ -63,6 +64,14 @@ export function encodeSeriesRequest(q: SeriesQuery): Uint8Array {
   w.int64(1, q.minTime)
   w.int64(2, q.maxTime)
   writeMatchers(w, 3, q.matchers)
+  if (q.maxResolutionWindow) w.int64(4, q.maxResolutionWindow)
+  if (q.aggregates && q.aggregates.length > 0) {
+    // repeated enum, packed as proto3 writes it
+    let n = 0
+    for (const a of q.aggregates) n += varintSize(a)
+    w.lengthDelimited(5, n)
+    for (const a of q.aggregates) w.varint(a)
+  }
   // Old stores only know partial_response_disabled (6); newer ones read the strategy (7).
   w.bool(6, !q.partialResponse)
   if (!q.partialResponse) {
@@ -244,20 +253,28 @@ function readChunk(r: Reader, minTime: number, maxTime: number): StoreChunk {
   return {minTime, maxTime, encoding, data, hash}
 }
 
+const NO_DATA = new Uint8Array(0)
+
 function readAggrChunk(r: Reader): StoreChunk | undefined {
   let minTime = 0
   let maxTime = 0
   let raw: [number, number] | undefined
+  let aggrs: (AggrPart | undefined)[] | undefined
   while (r.more) {
     const t = r.varint()
     const f = t >>> 3
     if (f === 1) minTime = r.int64()
     else if (f === 2) maxTime = r.int64()
     else if (f === 3) raw = r.lenDelim()
-    // 4..8 are downsampled aggregates (store gateway); raw data from sidecars has none.
-    else r.skip(t & 7)
+    else if (f >= 4 && f <= 8 && (t & 7) === 2) {
+      // count, sum, min, max, counter of a downsampled block (store gateway)
+      const c = readChunk(r.sub(r.lenDelim()), 0, 0)
+      aggrs ??= [undefined, undefined, undefined, undefined, undefined]
+      aggrs[f - 4] = {encoding: c.encoding, data: c.data}
+    } else r.skip(t & 7)
   }
-  return raw ? readChunk(r.sub(raw), minTime, maxTime) : undefined
+  if (raw) return readChunk(r.sub(raw), minTime, maxTime)
+  return aggrs ? {minTime, maxTime, encoding: AGGREGATES_ENCODING, data: NO_DATA, hash: '', aggrs} : undefined
 }
 
 function readSeries(r: Reader): StoreSeries {
@@ -402,9 +419,23 @@ function varintSize(n: number): number {
 const int64FieldSize = (v: number): number => (v === 0 ? 0 : 1 + varintSize(clampInt64(v)))
 const lenFieldSize = (len: number): number => 1 + varintSize(len) + len
 
-/** Chunk{type, data}: the body of AggrChunk.raw. */
-const rawChunkSize = (c: StoreChunk): number => (c.encoding !== 0 ? 1 + varintSize(c.encoding) : 0) + lenFieldSize(c.data.length)
-const aggrChunkSize = (c: StoreChunk, raw: number): number => int64FieldSize(c.minTime) + int64FieldSize(c.maxTime) + lenFieldSize(raw)
+/** Chunk{type, data}: the body of AggrChunk.raw (or of one aggregate). */
+const rawChunkSize = (c: {encoding: number; data: Uint8Array}): number => (c.encoding !== 0 ? 1 + varintSize(c.encoding) : 0) + lenFieldSize(c.data.length)
+function aggrChunkSize(c: StoreChunk, raw: number): number {
+  const times = int64FieldSize(c.minTime) + int64FieldSize(c.maxTime)
+  if (c.aggrs === undefined) return times + lenFieldSize(raw)
+  let n = times
+  for (const a of c.aggrs) if (a) n += lenFieldSize(rawChunkSize(a))
+  return n
+}
+
+function writeChunkBody(w: ProtoWriter, c: {encoding: number; data: Uint8Array}): void {
+  if (c.encoding !== 0) {
+    w.tag(1, 0)
+    w.varint(c.encoding)
+  }
+  w.bytes(2, c.data)
+}
 
 function labelSize(l: Label): number {
   return lenFieldSize(Buffer.byteLength(l.name)) + lenFieldSize(Buffer.byteLength(l.value))
@@ -413,7 +444,7 @@ function labelSize(l: Label): number {
 function seriesBodySize(s: StoreSeries): number {
   let n = 0
   for (const l of s.labels) n += lenFieldSize(labelSize(l))
-  for (const c of s.chunks) n += lenFieldSize(aggrChunkSize(c, rawChunkSize(c)))
+  for (const c of s.chunks) n += lenFieldSize(aggrChunkSize(c, c.aggrs === undefined ? rawChunkSize(c) : 0))
   return n
 }
 
@@ -426,16 +457,21 @@ function writeSeriesField(w: ProtoWriter, field: number, s: StoreSeries, bodySiz
     w.string(2, l.value)
   }
   for (const c of s.chunks) {
-    const raw = rawChunkSize(c)
+    const raw = c.aggrs === undefined ? rawChunkSize(c) : 0
     w.lengthDelimited(2, aggrChunkSize(c, raw))
     w.int64(1, c.minTime)
     w.int64(2, c.maxTime)
-    w.lengthDelimited(3, raw)
-    if (c.encoding !== 0) {
-      w.tag(1, 0)
-      w.varint(c.encoding)
+    if (c.aggrs === undefined) {
+      w.lengthDelimited(3, raw)
+      writeChunkBody(w, c)
+      continue
     }
-    w.bytes(2, c.data)
+    for (let i = 0; i < c.aggrs.length; i++) {
+      const a = c.aggrs[i]
+      if (!a) continue
+      w.lengthDelimited(4 + i, rawChunkSize(a))
+      writeChunkBody(w, a)
+    }
   }
 }
 
@@ -547,6 +583,15 @@ export function decodeSeriesRequest(u: Uint8Array): SeriesQuery {
     if (f === 1) q.minTime = r.int64()
     else if (f === 2) q.maxTime = r.int64()
     else if (f === 3) q.matchers.push(readMatcher(r.sub(r.lenDelim())))
+    else if (f === 4) q.maxResolutionWindow = r.int64()
+    else if (f === 5) {
+      // repeated enum: packed (proto3) or one varint per field
+      const aggrs = (q.aggregates ??= []) as Aggr[]
+      if ((t & 7) === 2) {
+        const p = r.sub(r.lenDelim())
+        while (p.more) aggrs.push(p.varint() as Aggr)
+      } else aggrs.push(r.varint() as Aggr)
+    }
     else if (f === 6) disabled = r.varint() !== 0
     else if (f === 7) abort = r.varint() === 1
     else if (f === 8) q.skipChunks = r.varint() !== 0

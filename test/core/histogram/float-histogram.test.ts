@@ -263,9 +263,21 @@ describe('FloatHistogram against Prometheus (differential)', function () {
         return out
       }),
     )
+    // one layout for all (the series of one source), values that cancel
+    const sameLayout = arbFloatHistogram().chain((h) =>
+      fc.array(fc.record({pos: fc.array(cancelling, {minLength: h.positiveBuckets.length, maxLength: h.positiveBuckets.length}), sum: cancelling}), {minLength: 2, maxLength: 6}).map((vs) =>
+        vs.map(({pos, sum}) => {
+          const out = h.copy()
+          out.positiveBuckets = Float64Array.from(pos, Math.abs)
+          out.sum = sum
+          return out
+        }),
+      ),
+    )
     const series = fc.sample(
       fc.oneof(
         fc.array(fc.oneof(arbFloatHistogram(), rich, heavy), {minLength: 2, maxLength: 6}),
+        sameLayout,
         fc.array(arbCustomHistogram(CUSTOM_POOL), {minLength: 2, maxLength: 5}),
         fc.tuple(arbFloatHistogram(), arbCustomHistogram(CUSTOM_POOL)).map(([a, b]) => [a, b]),
       ),

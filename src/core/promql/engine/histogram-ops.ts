@@ -313,7 +313,8 @@ export function histogramScalar(ev: Evaluator, e: BinaryExpr, vs: StepSeries[], 
 }
 
 /**
- * The histogram steps of a vector/vector operation, one-to-one (engine.go vectorElemBinop):
+ * The histogram steps of a vector/vector operation, one-to-one or with group_left/group_right
+ * (engine.go VectorBinop, vectorElemBinop):
  * h + h, h - h (a gauge), h * f, f * h, h / f, h </ f, h >/ f (histogram-trim.ts), and h == h, h != h (Equals; with bool a float
  * 1 or 0, without it the lhs histogram where true). A step that cannot be computed has no
  * result; other combinations have none (incompatible sample types).
@@ -321,12 +322,12 @@ export function histogramScalar(ev: Evaluator, e: BinaryExpr, vs: StepSeries[], 
 export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], n: number, signature: (ls: Labels) => string, resultLabels: (l: Labels, r: Labels) => Labels): StepSeries[] {
   const op = e.op
   const card = e.vectorMatching?.card ?? 'one-to-one'
-  if (card !== 'one-to-one') {
-    annotateIncompatiblePairs(ev, e, lhs, rhs, n, signature)
-    return []
-  }
+  // group_right: the "many" side is the rhs (VectorBinop swaps the sides, and back for the
+  // operation itself); each series of the many side meets the one-side series of its signature
+  const swap = card === 'one-to-many'
+  const many = swap ? rhs : lhs
   const right = new Map<string, StepSeries[]>()
-  for (const s of rhs) {
+  for (const s of swap ? lhs : rhs) {
     const k = signature(s.labels)
     const l = right.get(k)
     if (l) l.push(s)
@@ -336,10 +337,11 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
   const out: StepSeries[] = []
   // VectorBinop keeps the last annotation of each step (lastErr)
   const last = new Array<Annotation | undefined>(n)
-  for (const l of lhs) {
-    const rs = right.get(signature(l.labels))
-    if (!rs) continue
-    for (const r of rs) {
+  for (const m of many) {
+    const os = right.get(signature(m.labels))
+    if (!os) continue
+    for (const o of os) {
+      const [l, r] = swap ? [o, m] : [m, o]
       if (!l.hists && !r.hists) continue
       const vals = new Float64Array(n).fill(Number.NaN)
       const hists = new Array<FloatHistogram | undefined>(n)
@@ -400,7 +402,7 @@ export function histogramVector(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[],
         any = true
       }
       if (!any) continue
-      const labels = resultLabels(l.labels, r.labels)
+      const labels = resultLabels(m.labels, o.labels)
       const res: StepSeries = anyHist ? {labels, vals, has, hists} : {labels, vals, has}
       // comparisons without bool and trims keep the name (and its delayed removal mark); the rest drop it
       if ((!cmp && !isTrimOp(op)) || e.returnBool || ev.shouldDropName(l)) ev.markDropName(res)
@@ -423,29 +425,6 @@ function incompatiblePair(e: BinaryExpr, a: boolean, b: boolean): Annotation | u
   else if (b) ok = op === '*'
   else return undefined
   return ok ? undefined : incompatibleTypesInBinOpInfo(a ? 'histogram' : 'float', op, b ? 'histogram' : 'float', e.posRange)
-}
-
-/** The incompatible-types infos of a group_left/group_right operation with histograms (no histogram results). */
-function annotateIncompatiblePairs(ev: Evaluator, e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], n: number, signature: (ls: Labels) => string): void {
-  if (!lhs.some((s) => s.hists) && !rhs.some((s) => s.hists)) return
-  const right = new Map<string, StepSeries[]>()
-  for (const s of rhs) {
-    const k = signature(s.labels)
-    const l = right.get(k)
-    if (l) l.push(s)
-    else right.set(k, [s])
-  }
-  const last = new Array<Annotation | undefined>(n)
-  for (const l of lhs) {
-    for (const r of right.get(signature(l.labels)) ?? []) {
-      for (let i = 0; i < n; i++) {
-        if (!l.has[i] || !r.has[i]) continue
-        const bad = incompatiblePair(e, l.hists?.[i] !== undefined, r.hists?.[i] !== undefined)
-        if (bad) last[i] = bad
-      }
-    }
-  }
-  for (const a of last) if (a) ev.annotate(a)
 }
 
 /**

@@ -47,7 +47,7 @@ export function histogramStatsSelectors(top: Expr): Set<VectorSelector> {
           break
         }
       }
-      if (p.kind === 'BinaryExpr' && TRIM_OPERATORS.has(p.op as string)) {
+      if (p.kind === 'BinaryExpr' && TRIM_OPERATORS.has(p.op)) {
         skip = false
         break
       }
@@ -75,7 +75,7 @@ export function statsHistograms(s: StatsInput, ends: Float64Array, delta: number
   if (!hs) return undefined
   const ts = s.ts
   const n = ts.length
-  const out = new Array<FloatHistogram | undefined>(n)
+  const out = new Array<FloatHistogram | undefined>(n).fill(undefined)
   let pos = 0
   let last: FloatHistogram | undefined
   const read = (k: number): void => {

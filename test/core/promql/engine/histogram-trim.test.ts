@@ -1,11 +1,18 @@
 /**
- * The trim operators' arithmetic (src/core/promql/engine/histogram-trim.ts): worked cases, then
- * random histograms and thresholds against Prometheus's own FloatHistogram.TrimBuckets (the
- * histogram oracle, test/core/histogram/prometheus-oracle.ts), bit for bit and span for span.
+ * The trim operators `</` and `>/`: their arithmetic (src/core/promql/engine/histogram-trim.ts),
+ * worked cases, then random histograms and thresholds against Prometheus's own
+ * FloatHistogram.TrimBuckets (the histogram oracle, test/core/histogram/prometheus-oracle.ts),
+ * bit for bit and span for span; and what the engine does with them where the promqltest
+ * scripts do not look (floats, the scalar on the left, two scalars, two histograms, the name,
+ * the selected histograms left alone), over an in-memory queryable.
  */
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import {ExecutionError} from '../../../../src/core/errors.js'
 import {FloatHistogram} from '../../../../src/core/histogram/float-histogram.js'
+import {labelsFromRecord, labelsToRecord} from '../../../../src/core/labels/labels.js'
+import {Engine} from '../../../../src/core/promql/engine/engine.js'
+import {MemoryQueryable} from '../../../../src/core/promql/memory-queryable.js'
 import {bucketBound} from '../../../../src/core/histogram/bounds.js'
 import {bucketIndices} from '../../../../src/core/histogram/layout.js'
 import {isTrimOp, trimHistogram} from '../../../../src/core/promql/engine/histogram-trim.js'
@@ -141,6 +148,104 @@ describe('promql/engine histogram-trim', function () {
         compared++
       })
       assert.ok(compared === cases.length && trimmed > cases.length / 4, `compared ${compared}, trimmed ${trimmed}`)
+    })
+  })
+
+  describe('through the engine', function () {
+    const engine = new Engine()
+    const q = new MemoryQueryable()
+    const MIN = 60_000
+    const original = cbh()
+    // one histogram sample at 0, looked back to by the later steps; f moves the cut at each step
+    q.add(labelsFromRecord({__name__: 'h', side: 'x'}), [0], [NaN], undefined, undefined, [original])
+    q.add(labelsFromRecord({__name__: 'f', side: 'x'}), [0, MIN, 2 * MIN], [3, 13, 15])
+    q.add(labelsFromRecord({__name__: 'g', side: 'x'}), [0], [1])
+
+    const histOf = (r: Awaited<ReturnType<Engine['instantQuery']>>): FloatHistogram[] =>
+      r.value.type === 'vector' ? r.value.samples.map((x) => x.h!).filter((h) => h !== undefined) : []
+
+    it('h </ scalar keeps the name (trimming does not change what the series measures), h * scalar drops it', async () => {
+      const r = await engine.instantQuery(q, 'h </ 15', MIN)
+      assert.equal(r.value.type, 'vector')
+      if (r.value.type !== 'vector') return
+      assert.deepEqual(r.value.samples.map((x) => labelsToRecord(x.labels)), [{__name__: 'h', side: 'x'}])
+      assert.deepEqual(summary(r.value.samples[0]!.h!), {count: 11, sum: 97.5, zc: 0, ps: [0, 3], pb: [1, 6, 4], ns: [], nb: []})
+      assert.deepEqual(r.infos, [])
+      const mul = await engine.instantQuery(q, 'h * 2', MIN)
+      assert.deepEqual(mul.value.type === 'vector' ? mul.value.samples.map((x) => labelsToRecord(x.labels)) : [], [{side: 'x'}])
+    })
+
+    it('h </ f, one-to-one, trims each step at that step\'s f and leaves the selected histogram alone', async () => {
+      const r = await engine.rangeQuery(q, 'h </ ignoring(__name__) f', 0, 2 * MIN, MIN)
+      assert.equal(r.value.type, 'matrix')
+      if (r.value.type !== 'matrix') return
+      assert.equal(r.value.series.length, 1)
+      const s = r.value.series[0]!
+      assert.deepEqual(labelsToRecord(s.labels), {side: 'x'})
+      assert.deepEqual(s.hs!.map((h) => h!.count), [3 / 5, 1 + 6 + 4 * (3 / 5), 11])
+      assert.deepEqual(summary(original), summary(cbh()), 'the stored histogram is unchanged')
+      const again = await engine.instantQuery(q, 'h', 2 * MIN)
+      assert.deepEqual(histOf(again).map(summary), [summary(cbh())])
+    })
+
+    it('a float on the left has no result and an info: float </ float, float </ histogram', async () => {
+      const fs = await engine.instantQuery(q, 'f >/ 1', MIN)
+      assert.deepEqual(fs.value.type === 'vector' ? fs.value.samples : undefined, [])
+      assert.deepEqual(fs.infos, ['PromQL info: incompatible sample types encountered for binary operator ">/": float >/ float (1:1)'])
+      const sv = await engine.instantQuery(q, '1 </ f', MIN)
+      assert.deepEqual(sv.infos, ['PromQL info: incompatible sample types encountered for binary operator "</": float </ float (1:1)'])
+      const vv = await engine.instantQuery(q, 'f </ ignoring(__name__) g', 0)
+      assert.deepEqual(vv.value.type === 'vector' ? vv.value.samples : undefined, [])
+      assert.deepEqual(vv.infos, ['PromQL info: incompatible sample types encountered for binary operator "</": float </ float (1:1)'])
+      const sh = await engine.instantQuery(q, '1 </ h', MIN)
+      assert.deepEqual(sh.value.type === 'vector' ? sh.value.samples : undefined, [])
+      assert.deepEqual(sh.infos, ['PromQL info: incompatible sample types encountered for binary operator "</": float </ histogram (1:1)'])
+      const fh = await engine.instantQuery(q, 'f </ ignoring(__name__) h', MIN)
+      assert.deepEqual(fh.infos, ['PromQL info: incompatible sample types encountered for binary operator "</": float </ histogram (1:1)'])
+    })
+
+    it('two histograms cannot be trimmed: no result, an info', async () => {
+      const r = await engine.instantQuery(q, 'h >/ h', MIN)
+      assert.deepEqual(r.value.type === 'vector' ? r.value.samples : undefined, [])
+      assert.deepEqual(r.infos, ['PromQL info: incompatible sample types encountered for binary operator ">/": histogram >/ histogram (1:1)'])
+    })
+
+    it('group_left and group_right: the many side\'s labels (name included), the one side\'s group labels, as Prometheus 3.14 answers', async () => {
+      // the data and the answers of promtool test rules (Prometheus 3.14) on it
+      const g = new MemoryQueryable()
+      const small = FloatHistogram.of({schema: -53, sum: 10, count: 2, customValues: [5, 10, 15, 20], positiveSpans: [0, 2], positiveBuckets: [1, 1]})
+      g.add(labelsFromRecord({__name__: 'h', job: 'a', i: '1'}), [0], [NaN], undefined, undefined, [cbh()])
+      g.add(labelsFromRecord({__name__: 'h', job: 'a', i: '2'}), [0], [NaN], undefined, undefined, [small])
+      g.add(labelsFromRecord({__name__: 'hj', job: 'a'}), [0], [NaN], undefined, undefined, [cbh()])
+      g.add(labelsFromRecord({__name__: 'f', job: 'a', extra: 'e1'}), [0], [13])
+      g.add(labelsFromRecord({__name__: 'fm', job: 'a', i: '1'}), [0], [15])
+      g.add(labelsFromRecord({__name__: 'fm', job: 'a', i: '2'}), [0], [7.5])
+      const rows = async (query: string): Promise<[Record<string, string>, object][]> => {
+        const r = await engine.instantQuery(g, query, MIN)
+        assert.deepEqual(r.infos, [], query)
+        return r.value.type === 'vector' ? r.value.samples.map((x) => [labelsToRecord(x.labels), summary(x.h!)]) : []
+      }
+      const cut = {count: 9.4, sum: 75.1, zc: 0, ps: [0, 3], pb: [1, 6, 4 * (3 / 5)], ns: [], nb: []}
+      assert.deepEqual(await rows('h </ on(job) group_left(extra) f'), [
+        [{__name__: 'h', extra: 'e1', i: '1', job: 'a'}, {...cut, count: 1 + 6 + 4 * (3 / 5), sum: 2.5 + 7.5 * 6 + 11.5 * (4 * (3 / 5))}],
+        [{__name__: 'h', extra: 'e1', i: '2', job: 'a'}, summary(small)],
+      ])
+      assert.deepEqual(await rows('hj </ on(job) group_right fm'), [
+        [{__name__: 'fm', i: '1', job: 'a'}, {count: 11, sum: 97.5, zc: 0, ps: [0, 3], pb: [1, 6, 4], ns: [], nb: []}],
+        [{__name__: 'fm', i: '2', job: 'a'}, {count: 4, sum: 21.25, zc: 0, ps: [0, 2], pb: [1, 3], ns: [], nb: []}],
+      ])
+      assert.deepEqual(await rows('h * on(job) group_left(extra) f'), [
+        [{extra: 'e1', i: '1', job: 'a'}, {count: 195, sum: 2242.5, zc: 0, ps: [0, 5], pb: [13, 78, 52, 39, 13], ns: [], nb: []}],
+        [{extra: 'e1', i: '2', job: 'a'}, {count: 26, sum: 130, zc: 0, ps: [0, 2], pb: [13, 13], ns: [], nb: []}],
+      ])
+    })
+
+    it('two scalars are an execution error, as engine.go scalarBinop panics with', async () => {
+      await assert.rejects(engine.instantQuery(q, '1 </ 2', MIN), (e: unknown) => {
+        assert.ok(e instanceof ExecutionError)
+        assert.equal(e.message, 'operator "</" not allowed for Scalar operations')
+        return true
+      })
     })
   })
 })

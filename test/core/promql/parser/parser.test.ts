@@ -3,6 +3,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
 import {formatExpr, ParseError, parseExpr, type Expr} from '../../../../src/core/promql/parser/index.js'
+import {lex} from '../../../../src/core/promql/parser/lexer.js'
 import {formatGoFloat} from '../../../../src/core/promql/format-float.js'
 import {protoDir} from '../../../../src/core/storepb/proto-root.js'
 
@@ -43,6 +44,10 @@ describe('PromQL parser', function () {
       ['a + fill(0) b', 'a + fill (0) b'],
       ['a + fill_left(5) fill_right(7) b', 'a + fill_left (5) fill_right (7) b'],
       ['x # a comment', 'x'],
+      ['h</5', 'h </ 5'],
+      ['h >/ -Inf', 'h >/ -Inf'],
+      ['h>/on(label)f', 'h >/ on (label) f'],
+      ['histogram_count(h </ 1.5e0)', 'histogram_count(h </ 1.5)'],
     ].filter((c) => c.length === 2) as [string, string][]
     for (const [q, want] of cases) assert.equal(roundTrip(q), want, q)
   })
@@ -59,6 +64,30 @@ describe('PromQL parser', function () {
     assert.equal(shape(parseExpr('-a * b')), '((-a) * b)')
     assert.equal(shape(parseExpr('a atan2 b * c')), '((a atan2 b) * c)')
     assert.equal((parseExpr('-2 ^ 2') as Expr & {kind: 'UnaryExpr'}).kind, 'UnaryExpr')
+  })
+
+  it('lexes the histogram trim operators </ and >/ as one token each, at the comparisons\' precedence', function () {
+    const kinds = (q: string): string[] => lex(q).map((t) => t.kind)
+    assert.deepEqual(kinds('a</b'), ['IDENT', '</', 'IDENT', 'EOF'])
+    assert.deepEqual(kinds('a>/b'), ['IDENT', '>/', 'IDENT', 'EOF'])
+    // as lex.go: `<`, `>` directly followed by `/` is always a trim, never a comparison and a division
+    assert.deepEqual(kinds('a< /b'), ['IDENT', '<', '/', 'IDENT', 'EOF'])
+    assert.deepEqual(kinds('a<=/b'), ['IDENT', '<=', '/', 'IDENT', 'EOF'])
+    const shape = (e: Expr): string => (e.kind === 'BinaryExpr' ? `(${shape(e.lhs)} ${e.op} ${shape(e.rhs)})` : e.kind === 'ParenExpr' ? shape(e.expr) : formatExpr(e))
+    assert.equal(shape(parseExpr('a </ b + c')), '(a </ (b + c))')
+    assert.equal(shape(parseExpr('a </ b * 2')), '(a </ (b * 2))')
+    assert.equal(shape(parseExpr('a </ b >/ c')), '((a </ b) >/ c)')
+    assert.equal(shape(parseExpr('a >/ b == c')), '((a >/ b) == c)')
+    assert.equal(shape(parseExpr('a > b </ c')), '((a > b) </ c)')
+    assert.equal(shape(parseExpr('a and b </ c')), '(a and (b </ c))')
+    const e = parseExpr('h >/ on (l) f') as Expr & {kind: 'BinaryExpr'}
+    assert.equal(e.op, '>/')
+    assert.deepEqual(e.vectorMatching, {card: 'one-to-one', matchingLabels: ['l'], on: true, include: []})
+    // not comparisons: two scalars need no bool (the engine rejects them), and bool is refused
+    assert.equal(formatExpr(parseExpr('1 </ 2')), '1 </ 2')
+    assert.throws(() => parseExpr('h </ bool 1'), /bool modifier can only be used on comparison operators/)
+    assert.throws(() => parseExpr('sum(</)'), /1:5: parse error: unexpected <op:<\/>/)
+    assert.throws(() => parseExpr('h </'), /unexpected end of input/)
   })
 
   it('gives Prometheus-style errors with positions', function () {
