@@ -20,12 +20,12 @@ compactor does: per group of equal external labels and resolution, overlapping b
 into 8h, 8h into 2d, 2d into 14d. Inputs get deletion marks and are deleted after --delete-delay;
 blocks past --retention.resolution-* are marked too; partial uploads older than 48h are removed.
 With --deduplication.replica-label the replicas' blocks become one block without those labels,
---deduplication.func=penalty merging their samples as the querier deduplicates them.
+--deduplication.func=penalty merging their samples as the querier deduplicates them. Unless
+--downsampling.disable, raw blocks of 40h or more get a 5m copy, 5m blocks of 10d or more a 1h one.
 Only blocks overlapping --min-time/--max-time and kept by --selector.relabel-config are acted on.
 Runs once, or with --wait every --wait-interval, cleaning aborted partial uploads every
 --compact.cleanup-interval and computing thanos_compact_todo_* every --compact.progress-interval;
-/metrics (thanos_compact_halted ...), /-/healthy and /-/ready on --http-address. Downsampling is
-not implemented.`
+/metrics (thanos_compact_halted ...), /-/healthy and /-/ready on --http-address.`
 
   static override examples = [
     '<%= config.bin %> compact --objstore.config-file bucket.yml --data-dir /var/thanos/compact',
@@ -49,7 +49,7 @@ not implemented.`
     'wait-interval': durationFlag({description: 'Wait interval between consecutive compaction runs and bucket refreshes. Only works when --wait flag specified.', default: 300_000, defaultHelp: async () => '5m'}),
     'downsampling.disable': Flags.boolean({
       allowNo: true,
-      description: 'Disables downsampling. This is not recommended as querying long time ranges without non-downsampled data is not efficient and useful e.g it is not possible to render all samples for a human eye anyway (thanosts does not downsample yet.)',
+      description: 'Disables downsampling. This is not recommended as querying long time ranges without non-downsampled data is not efficient and useful e.g it is not possible to render all samples for a human eye anyway',
       default: false,
     }),
     'block-meta-fetch-concurrency': Flags.integer({description: 'Number of goroutines to use when fetching block metadata from object storage.', default: 32, min: 1}),
@@ -76,7 +76,7 @@ not implemented.`
       default: 1,
       min: 1,
     }),
-    'downsample.concurrency': Flags.integer({description: 'Number of goroutines to use when downsampling blocks. (thanosts does not downsample yet.)', default: 1, min: 1}),
+    'downsample.concurrency': Flags.integer({description: 'Number of goroutines to use when downsampling blocks.', default: 1, min: 1}),
     'delete-delay': durationFlag({
       description:
         "Time before a block marked for deletion is deleted from bucket. If delete-delay is non zero, blocks will be marked for deletion and compactor component will delete blocks marked for deletion from the bucket. If delete-delay is 0, blocks will be deleted straight away. Note that deleting blocks immediately can cause query failures, if store gateway still has the block loaded, or compactor is ignoring the deletion because it's compacting the block at the same time.",

@@ -4,7 +4,10 @@
  * computed from the synced metas without touching the bucket:
  * - compactions: per group (of more than one block), the planner is run, its plan replaced by
  *   the block it would make (compactedMeta), and again until it plans nothing; every plan is
- *   one compaction, its blocks counted;
+ *   one compaction, its blocks counted. As upstream, every block the simulation makes has one
+ *   and the same ULID (ulid.MustNew(time.Now().Unix(), nil): seconds, no entropy) and a plan's
+ *   blocks are removed by ULID (Group.deleteFromGroup), so a plan holding one made block drops
+ *   them all: the counts for levels above the first are Thanos's, not a full replay;
  * - retention: blocks whose max time (truncated to the second, as upstream) plus the retention
  *   of their resolution is past;
  * - downsampling: raw blocks spanning 40h or more whose sources are in no 5m block, 5m blocks
@@ -17,6 +20,9 @@ import {planDownsampling} from '../downsample/plan.js'
 import type {Group} from './group.js'
 import {plan} from './planner.js'
 import type {RetentionByResolution} from './retention.js'
+
+/** The ULID of every block the simulation makes (not a valid ULID: no real block has it). */
+const SIMULATED_ULID = '~simulated'
 
 export interface CompactionProgress {
   compactions: number
@@ -38,8 +44,8 @@ export function compactionProgress(groups: readonly Group[], ranges: readonly nu
       metas = metas.filter((m) => !planned.has(m.ulid))
       if (metas.length === 0) break
       const cm = compactedMeta(p)
-      // Only the fields the planner reads; the ULID sorts after the group's (upstream: time.Now()).
-      const merged: BlockMeta = {...p[0]!, ulid: `~progress-${compactions}`, minTime: cm.minTime, maxTime: cm.maxTime, compaction: cm.compaction, stats: {}}
+      // Only the fields the planner reads; one ULID for all, as upstream's.
+      const merged: BlockMeta = {...p[0]!, ulid: SIMULATED_ULID, minTime: cm.minTime, maxTime: cm.maxTime, compaction: cm.compaction, stats: {}}
       metas.push(merged)
       metas.sort((a, b) => a.minTime - b.minTime)
     }

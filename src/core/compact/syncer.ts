@@ -16,8 +16,10 @@
  * - duplicates (blocks whose sources another block of the group covers), remembered: garbage
  *   collection marks them for deletion,
  * - no-compact-mark.json gathered, for the planner to leave those blocks out.
- * Syncs that overlap (the --wait background loops and an iteration) share one fetch, as
- * upstream's singleflight in SyncMetas.
+ * Syncs that overlap (the --wait background loops and an iteration) run one after the other.
+ * Upstream's SyncMetas shares one in-flight fetch (singleflight) instead; here an iteration
+ * syncing right after its uploads and marks must not get the view of a progress sync that
+ * started before them, which would plan the same blocks again.
  */
 import {NO_COMPACT_MARK_FILENAME, NO_DOWNSAMPLE_MARK_FILENAME, readMarker, type DeletionMark} from '../block/markers.js'
 import type {BlockMeta} from '../block/meta.js'
@@ -168,21 +170,20 @@ export class Syncer {
     })
   }
 
-  private inFlight: Promise<FetchResult> | undefined
+  /** The last fetch started; the next waits for it. */
+  private last: Promise<unknown> = Promise.resolve()
 
   /** @throws RetryError when the bucket cannot be listed or its metas not all read. */
   async syncMetas(signal?: AbortSignal): Promise<void> {
     const s = signal ?? new AbortController().signal
-    let r
+    let r: FetchResult
     try {
-      if (!this.inFlight) {
-        this.inFlight = this.fetcher.fetch(s)
-        const clear = (): void => {
-          this.inFlight = undefined
-        }
-        this.inFlight.then(clear, clear)
-      }
-      r = await this.inFlight
+      const mine = this.last.then(
+        () => this.fetcher.fetch(s),
+        () => this.fetcher.fetch(s),
+      )
+      this.last = mine.catch(() => undefined)
+      r = await mine
     } catch (e) {
       throw retry(e, 'sync')
     }
