@@ -286,13 +286,17 @@ async function liveBlocks(bucketDir: string): Promise<BlockInfo[]> {
 }
 
 const RES_NAME: Record<number, string> = {0: 'raw', 300_000: '5m', 3_600_000: '1h'}
-const span = (ms: number): string => (ms % DAY === 0 ? `${ms / DAY}d` : ms % HOUR === 0 ? `${ms / HOUR}h` : `${ms / 60_000}m`)
+/** Hours to 0.1 h: a block's minTime is its first sample, a few seconds after the slot. */
+const hours = (ms: number): string => `${Number((ms / HOUR).toFixed(1))}h`
 
-/** One line per block: resolution, range relative to `startMs`, level, number of sources (sorted). */
+/**
+ * One line per block: resolution, range in hours from `startMs`, level, number of sources;
+ * sorted by start, then resolution. Two layouts are compared line by line (0.1 h granularity).
+ */
 export function layoutOf(blocks: readonly BlockInfo[], startMs: number): string[] {
-  return blocks
-    .map((b) => `${RES_NAME[b.resolution] ?? `${b.resolution}ms`} +${span(b.minTime - startMs)}..+${span(b.maxTime - startMs)} (${span(b.maxTime - b.minTime)}) level ${b.level}, ${b.sources} sources`)
-    .sort()
+  return [...blocks]
+    .sort((a, b) => a.minTime - b.minTime || a.resolution - b.resolution || a.maxTime - b.maxTime)
+    .map((b) => `${RES_NAME[b.resolution] ?? `${b.resolution}ms`} +${hours(b.minTime - startMs)}..+${hours(b.maxTime - startMs)} level ${b.level}, ${b.sources} sources`)
 }
 
 /** The first line in which two layouts differ, in words; undefined when they are the same. */
