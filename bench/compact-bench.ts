@@ -6,16 +6,18 @@
  * 1. Compaction: the benchmark's generator (bench/dataset.ts) over 50 h from a 2d-aligned start,
  *    cut into one OpenMetrics file per 2h window so that promtool makes one 2h block from each
  *    (promtool re-reads its whole input once per block: one file with 25 windows would cost 25
- *    passes), uploaded by `thanos tools bucket upload-blocks` into a FILESYSTEM bucket. Each run
- *    compacts a fresh copy once (no --wait): 2h → 8h → one 2d block (the newest 2h block stays,
- *    as both planners leave the most recent block alone), first with --downsampling.disable,
+ *    passes; a marker series puts a sample at both ends of each window so each block spans its
+ *    whole 2h, as head blocks do), uploaded by `thanos tools bucket upload-blocks` into a
+ *    FILESYSTEM bucket. Each run compacts a fresh copy once (no --wait): 2h → 8h → one 2d block
+ *    (the newest 2h block stays, as both planners leave the most recent block alone), first with
+ *    --downsampling.disable,
  *    then with downsampling on (the 2d block also gets its 5m copy). Wall time; CPU time of the
  *    child from this process's cutime/cstime once it is reaped (exact, every thread);
  *    peak RSS as VmHWM of the child read from /proc every 50 ms while it runs (the last read
  *    before exit: a peak in the final 50 ms can be missed). Both buckets must end with the same
  *    live blocks (resolution, range, level, sources), else the difference is reported.
- * 2. Range queries over 30 days: a few gauges and counters at 60 s, 2d blocks by promtool,
- *    compacted (to 14d) and downsampled (5m, then 1h) by the real `thanos compact` once, so both
+ * 2. Range queries over 30 days: a few gauges and counters at 60 s, promtool blocks (18h, its
+ *    largest range ≤ 48h), compacted (to 14d) and downsampled (5m, then 1h) by the real `thanos compact` once, so both
  *    sides read the same bucket; step 1h over the 30 days at max_source_resolution=0s (raw) and
  *    =1h (1h blocks where there are, 5m and raw for the rest). Medians of the warm repetitions,
  *    sides interleaved, and whether the answers agree (compare.ts).
@@ -45,6 +47,7 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 /** Bump when the inputs made here change, so old caches are not reused. */
 const INPUT_VERSION = 1
+const COMPACT_INPUT_VERSION = 2
 
 /** 2026-01-01T00:00Z rounded down to 14 days since the epoch: aligned to 2h, 8h, 2d and 14d. */
 export const T0 = Math.floor(Date.UTC(2026, 0, 1) / (14 * DAY)) * 14 * DAY
@@ -179,9 +182,10 @@ async function promtool(om: string, out: string, maxBlock: string): Promise<void
 
 /**
  * Cuts an OpenMetrics file into one file per `windowMs` window from `startMs` (timestamps are
- * the last field, in seconds); every file gets every `# TYPE` line, so families stay contiguous.
+ * the last field, in seconds); every file gets every `# TYPE` line, so families stay contiguous,
+ * and `tail(i)`'s lines (whole families) before its `# EOF`.
  */
-export async function splitOpenMetrics(file: string, outDir: string, startMs: number, windowMs: number, windows: number): Promise<string[]> {
+export async function splitOpenMetrics(file: string, outDir: string, startMs: number, windowMs: number, windows: number, tail: (i: number) => string[] = () => []): Promise<string[]> {
   const names = Array.from({length: windows}, (_, i) => path.join(outDir, `w${String(i).padStart(3, '0')}.om`))
   const outs: WriteStream[] = names.map((n) => createWriteStream(n))
   const bufs: string[][] = names.map(() => [])
@@ -204,7 +208,7 @@ export async function splitOpenMetrics(file: string, outDir: string, startMs: nu
     if (bufs[i]!.length >= 4096) await flush(i)
   }
   for (let i = 0; i < windows; i++) {
-    bufs[i]!.push('# EOF')
+    bufs[i]!.push(...tail(i), '# EOF')
     await flush(i)
     await new Promise<void>((res, rej) => outs[i]!.end((e?: Error | null) => (e ? rej(e) : res())))
   }
@@ -231,15 +235,23 @@ async function cached<T extends object>(dir: string, make: (tmp: string) => Prom
 
 /** The compaction input: 2h promtool blocks of the generator's series from T0, cached. */
 export async function ensureCompactInput(cacheDir: string, p: DatasetParams, log: (s: string) => void): Promise<DatasetMeta> {
-  const hash = createHash('sha256').update(JSON.stringify({kind: 'compact-2h', v: INPUT_VERSION, T0, data: datasetHash(p)})).digest('hex').slice(0, 16)
+  const hash = createHash('sha256').update(JSON.stringify({kind: 'compact-2h', v: COMPACT_INPUT_VERSION, T0, data: datasetHash(p)})).digest('hex').slice(0, 16)
   const dir = path.join(cacheDir, `compact-${hash}`)
   const meta = await cached<DatasetMeta>(dir, async (tmp) => {
     const endMs = T0 + p.hours * HOUR
     const om = path.join(tmp, 'data.om')
     const t0 = performance.now()
-    const {series, samples, startMs} = writeOpenMetrics(om, p, endMs)
+    const generated = writeOpenMetrics(om, p, endMs)
+    const startMs = generated.startMs
     const windows = Math.ceil((p.hours * HOUR) / (2 * HOUR))
-    const files = await splitOpenMetrics(om, tmp, startMs, 2 * HOUR, windows)
+    // A sample at the first and the last millisecond of each window: each block spans its whole
+    // 2h, as the blocks Prometheus cuts from its head do (meta minTime/maxTime = the range), so
+    // the planners compact the last full 8h and 2d ranges too (tsdb/compact.go selectDirs).
+    const sec = (ms: number): string => (ms / 1000).toFixed(3)
+    const edge = (i: number): string[] => ['# TYPE bench_block_edge gauge', `bench_block_edge ${i} ${sec(startMs + i * 2 * HOUR)}`, `bench_block_edge ${i} ${sec(startMs + (i + 1) * 2 * HOUR - 1)}`]
+    const files = await splitOpenMetrics(om, tmp, startMs, 2 * HOUR, windows, edge)
+    const series = generated.series + 1
+    const samples = generated.samples + 2 * windows
     await rm(om)
     log(`compact input ${hash}: ${series} series, ${samples} samples in ${windows} 2h files (${((performance.now() - t0) / 1000).toFixed(1)} s)`)
     const blocks = path.join(tmp, 'blocks')
@@ -445,7 +457,7 @@ async function ensureRangeBucket(cacheDir: string, p: RangeParams, log: (s: stri
     const bucketDir = path.join(tmp, 'bucket')
     await uploadBlocks(blocks, bucketDir, 'cluster="range-bench"', tmp)
     await rm(blocks, {recursive: true, force: true})
-    log(`range input ${hash}: ${series} series, ${samples} samples as 2d blocks in ${((performance.now() - t0) / 1000).toFixed(1)} s; thanos compact (14d, 5m, 1h)`)
+    log(`range input ${hash}: ${series} series, ${samples} samples as promtool blocks in ${((performance.now() - t0) / 1000).toFixed(1)} s; thanos compact (14d, 5m, 1h)`)
     await execFileP(peer('thanos').path, ['compact', `--objstore.config=${bucketYaml(bucketDir)}`, `--data-dir=${path.join(tmp, 'compact-data')}`, `--http-address=127.0.0.1:${await freePort()}`, '--consistency-delay=0s', '--delete-delay=0s', '--log.level=warn'], {maxBuffer: 16 << 20}).catch((e: {stderr?: string; message: string}) => {
       throw new Error(`thanos compact of the range bucket failed: ${e.stderr || e.message}`)
     })
@@ -621,7 +633,7 @@ export function renderCompactMarkdown(r: CompactBenchResults, header: string): s
   L.push(
     '#### 30-day range queries, raw and downsampled',
     '',
-    `Input: ${gi.series} series (gauges \`bench_gauge\`, counters \`bench_requests_total\`) × ${gi.days} d at ${gi.scrapeIntervalMs / 1000} s = ${gi.samples.toLocaleString('en-US')} samples from ${new Date(gi.startMs).toISOString()}, 2d blocks by promtool, compacted and downsampled once by the real \`thanos compact\`, which left: ${gi.blocks.join('; ')}. Ours = \`thanosts query\` → \`thanosts store\`, theirs = \`thanos query\` → \`thanos store\`, both over that one bucket. Range queries from +1h to +${gi.days}d, step 1h, with \`max_source_resolution\` 0s (raw) and 1h; ${r.warmups} warm-up(s), ${r.reps} repetition(s) interleaved; CPU = mean ms per request of store + querier (/proc).`,
+    `Input: ${gi.series} series (gauges \`bench_gauge\`, counters \`bench_requests_total\`) × ${gi.days} d at ${gi.scrapeIntervalMs / 1000} s = ${gi.samples.toLocaleString('en-US')} samples from ${new Date(gi.startMs).toISOString()}, promtool's blocks (\`--max-block-duration=48h\`: promtool rounds down to its 18h block range), compacted and downsampled once by the real \`thanos compact\`, which left: ${gi.blocks.join('; ')}. Ours = \`thanosts query\` → \`thanosts store\`, theirs = \`thanos query\` → \`thanos store\`, both over that one bucket. Range queries from +1h to +${gi.days}d, step 1h, with \`max_source_resolution\` 0s (raw) and 1h; ${r.warmups} warm-up(s), ${r.reps} repetition(s) interleaved; CPU = mean ms per request of store + querier (/proc).`,
     '',
   )
   if (g.error) L.push(`**The range part did not run:** ${g.error}`, '')
