@@ -5,6 +5,7 @@
 import {existsSync} from 'node:fs'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {renderCompactMarkdown, type CompactBenchResults} from './compact-bench.js'
 import {renderStoreMarkdown, type StoreBenchResults} from './store-bench.js'
 
 /** The targets, in the order they are measured and shown. */
@@ -83,6 +84,8 @@ export interface BenchResults {
   processes: {name: string; pid: number}[]
   /** The store gateway section (thanosts store vs thanos store), when it ran. */
   store?: StoreBenchResults
+  /** The compactor section (thanosts compact vs thanos compact, 30-day queries), when it ran. */
+  compact?: CompactBenchResults
   cpuProfDir?: string
 }
 
@@ -311,6 +314,10 @@ directly and with real Thanos on the same topology, on one machine, in one run:
   \`thanosts query\` and through the real \`thanos store\` behind \`thanos query\`: a handful of the
   dashboard queries cold (first answer after start) and warm, CPU per request, a full StoreAPI
   Series straight from each store, each store's peak RSS (its own markers below the querier table).
+- the compactor section runs \`thanosts compact\` and the real \`thanos compact\` once each over copies
+  of the same 2h blocks (with and without downsampling: wall, CPU, peak RSS, samples/s, same blocks
+  made?), then 30-day range queries at \`max_source_resolution\` 0s and 1h through \`thanosts store\` +
+  \`thanosts query\` and \`thanos store\` + \`thanos query\` over one bucket downsampled by Thanos.
 
 The reference is Prometheus 3 (until 2026-12 runs used Debian's 2.42, whose numbers are in the
 History below). Scrape timestamps sit off whole seconds and instant queries run off the minute (as
@@ -326,6 +333,7 @@ npm run bench -- --cpu-prof            # CPU profiles of the sidecars and querie
 npm run bench -- --keep                # leave everything running afterwards, print the URLs; Ctrl-C stops
 npm run bench -- --history 'after X'   # also append a line to the History section
 npm run bench -- --store-only          # only the store section (thanosts store vs thanos store); --no-store skips it
+npm run bench -- --compact-only        # only the compactor section (thanosts compact vs thanos compact); --no-compact skips it
 npm run bench -- --smoke               # tiny data, 2 repetitions; does not touch this file unless --out is given
 node dist/bench/run.js --render .cache/bench/last-results.json --history 'label'   # re-render from saved results
 \`\`\`
@@ -338,6 +346,8 @@ Numbers depend on the machine; compare runs made on the same machine.
 
 const STORE_START = '<!-- bench:store:start -->'
 const STORE_END = '<!-- bench:store:end -->'
+const COMPACT_START = '<!-- bench:compact:start -->'
+const COMPACT_END = '<!-- bench:compact:end -->'
 
 /** Replaces the text between `start` and `end` (markers included), or appends it after `after`'s end marker. */
 function replaceSection(text: string, start: string, end: string, body: string, after?: string): string {
@@ -358,6 +368,10 @@ export async function writeMarkdown(file: string, r: BenchResults, historyLabel?
   let text = existsSync(file) ? await readFile(file, 'utf8') : `${HEADER}${START}\n${END}\n\n## History\n\n`
   if (o.querierSection !== false) text = replaceSection(text, START, END, renderMarkdown(r))
   if (r.store) text = replaceSection(text, STORE_START, STORE_END, renderStoreMarkdown(r.store, `### Store gateway: thanosts store vs thanos store\n\nRun ${r.date}${r.smoke ? ' (smoke: tiny data, not meaningful numbers)' : ''} on thanosts \`${r.machine.commit}\`, same data set, ${r.warmups} warm-ups and ${r.reps} repetitions per query.`), END)
+  if (r.compact) {
+    const header = `### Compactor: thanosts compact vs thanos compact\n\nRun ${r.date}${r.smoke ? ' (smoke: tiny data, not meaningful numbers)' : ''} on thanosts \`${r.machine.commit}\`; ${r.machine.cpu}, ${r.machine.cores} cores; ${r.machine.thanos}.`
+    text = replaceSection(text, COMPACT_START, COMPACT_END, renderCompactMarkdown(r.compact, header), text.includes(STORE_END) ? STORE_END : END)
+  }
   if (historyLabel !== undefined) text = addHistoryLine(text, historyLine(r, historyLabel))
   await mkdir(path.dirname(file), {recursive: true})
   await writeFile(file, text)

@@ -15,6 +15,8 @@
  *   --no-throughput    skip the streaming throughput phase
  *   --no-store         skip the store gateway section (thanosts store vs thanos store)
  *   --store-only       run only the store gateway section (writes only its part of the markdown)
+ *   --no-compact       skip the compactor section (thanosts compact vs thanos compact, 30-day queries)
+ *   --compact-only     run only the compactor section (with --store-only: both sections, no querier one)
  *   --render FILE      run nothing: rewrite the markdown (--out, --history) from a saved results JSON
  */
 import {execFile} from 'node:child_process'
@@ -32,6 +34,7 @@ import {compareResponses, seriesCount, type ApiResponse} from './compare.js'
 import {ensureDataset, FULL_DATASET, SMOKE_DATASET, type DatasetMeta} from './dataset.js'
 import {QUERIES, queryForm, shapeOf, type BenchQuery} from './queries.js'
 import {decideTargets, geomeans, median, renderConsole, rssRatios, TARGET_KEYS, TARGET_LABEL, writeMarkdown, type BenchResults, type ProcessMemory, type QueryResult, type StreamSummary, type TargetKey} from './results.js'
+import {compactInput, renderCompactConsole, runCompactBench, type CompactBenchResults} from './compact-bench.js'
 import {renderStoreConsole, runStoreBench, type StoreBenchResults} from './store-bench.js'
 import {streamRemoteRead, streamSidecar, type StreamResult} from './throughput.js'
 
@@ -55,6 +58,8 @@ export interface BenchOptions {
   throughputRuns: number
   store: boolean
   storeOnly: boolean
+  compact: boolean
+  compactOnly: boolean
   render?: string
   log: (s: string) => void
 }
@@ -76,6 +81,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'no-throughput': {type: 'boolean', default: false},
       'no-store': {type: 'boolean', default: false},
       'store-only': {type: 'boolean', default: false},
+      'no-compact': {type: 'boolean', default: false},
+      'compact-only': {type: 'boolean', default: false},
       render: {type: 'string'},
     },
     strict: true,
@@ -103,6 +110,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     throughputRuns: smoke ? 1 : 3,
     store: !values['no-store'] || values['store-only']!,
     storeOnly: values['store-only']!,
+    compact: !values['no-compact'] || values['compact-only']!,
+    compactOnly: values['compact-only']!,
     render: values.render !== undefined ? path.resolve(values.render) : undefined,
     log: (s) => console.error(`[bench] ${s}`),
   }
@@ -261,6 +270,8 @@ function emptyResults(o: BenchOptions, machine: BenchResults['machine'], meta: D
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const queries = QUERIES.filter((q) => !o.only || o.only.test(q.id))
   if (queries.length === 0) throw new Error(`--only ${o.only}: no query id matches (ids: ${QUERIES.map((q) => q.id).join(', ')})`)
+  const compactBench = (): Promise<CompactBenchResults> => runCompactBench({smoke: o.smoke, cacheDir: o.cacheDir, runs: o.smoke ? 1 : 2, reps: o.reps, warmups: o.warmups, log: o.log})
+  if (o.compactOnly && !o.storeOnly) return {...emptyResults(o, await machineInfo(), await compactInput({...o})), compact: await compactBench()}
   const meta = await ensureDataset(o.cacheDir, o.smoke ? SMOKE_DATASET : FULL_DATASET, o.log)
   o.log(`data set ${meta.hash}: ${meta.series} series, ${meta.samples} samples, ${new Date(meta.startMs).toISOString()} to ${new Date(meta.endMs).toISOString()}`)
   let cpuProfDir: string | undefined
@@ -270,7 +281,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   }
   const machine = await machineInfo()
   const storeBench = (): Promise<StoreBenchResults> => runStoreBench(meta, {reps: o.reps, warmups: o.warmups, streamRuns: o.throughputRuns, cpuProfDir, log: o.log})
-  if (o.storeOnly) return {...emptyResults(o, machine, meta), store: await storeBench(), cpuProfDir}
+  if (o.storeOnly) return {...emptyResults(o, machine, meta), store: await storeBench(), ...(o.compactOnly ? {compact: await compactBench()} : {}), cpuProfDir}
   const c = await startCluster({blocksDir: meta.blocksDir, cpuProfDir, log: o.log})
   running = c
   const dispatcher = new Agent({keepAliveTimeout: 60_000, headersTimeout: 900_000, bodyTimeout: 900_000})
@@ -306,6 +317,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     const rssRatio = rssRatios(afterQueries)
     // After the cluster's phases, alone on the machine with the store processes (the cluster stays up, idle).
     const store = o.store ? await storeBench() : undefined
+    const compact = o.compact ? await compactBench() : undefined
     const res: BenchResults = {
       version: 2,
       date: new Date().toISOString(),
@@ -322,6 +334,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       targets: decideTargets({queries: results, geomean: geo, throughput, rssRatio}),
       processes: c.processes(),
       ...(store ? {store} : {}),
+      ...(compact ? {compact} : {}),
       cpuProfDir,
     }
     return res
@@ -362,13 +375,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   const res = await runBench(o)
-  if (!o.storeOnly) console.log(renderConsole(res))
+  const querier = !o.storeOnly && !o.compactOnly
+  if (querier) console.log(renderConsole(res))
   if (res.store) console.log(renderStoreConsole(res.store))
+  if (res.compact) console.log(renderCompactConsole(res.compact))
   await mkdir(path.dirname(o.json), {recursive: true})
   await writeFile(o.json, JSON.stringify(res, null, 2))
   o.log(`results: ${o.json}`)
   if (o.out) {
-    await writeMarkdown(o.out, res, o.storeOnly ? undefined : o.history, {querierSection: !o.storeOnly})
+    await writeMarkdown(o.out, res, querier ? o.history : undefined, {querierSection: querier})
     o.log(`markdown: ${o.out}`)
   }
   if (o.keep && running) {
@@ -381,7 +396,7 @@ async function main(): Promise<void> {
     if (res.cpuProfDir) console.log(`  CPU profiles will be written to ${res.cpuProfDir} on Ctrl-C`)
     await new Promise(() => {})
   }
-  const left = [...res.processes, ...(res.store?.processes ?? [])].filter((p) => pidAlive(p.pid))
+  const left = [...res.processes, ...(res.store?.processes ?? []), ...(res.compact?.processes ?? [])].filter((p) => pidAlive(p.pid))
   if (left.length > 0) o.log(`still alive after stop: ${left.map((p) => `${p.name} ${p.pid}`).join(', ')}`)
 }
 

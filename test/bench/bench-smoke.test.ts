@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --smoke` end to end: the harness builds its tiny data set in a temp cache,
  * starts two real Prometheus replicas, our sidecars and queriers as processes, runs every
- * dashboard query against all three targets, and stops everything. No timing assertions:
+ * dashboard query against all three targets, and stops everything (the compactor section has
+ * its own test, compact-bench.test.ts). No timing assertions:
  * only that every query was measured, every answer agrees with Prometheus, and nothing is left.
  */
 import assert from 'node:assert/strict'
@@ -26,7 +27,7 @@ describe('bench harness (--smoke)', function () {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'thanosts-bench-'))
     const out = path.join(dir, 'benchmarks.md')
-    bench = startProcess('bench', process.execPath, [RUN_JS, '--smoke', '--cache-dir', path.join(dir, 'cache'), '--json', path.join(dir, 'results.json'), '--out', out])
+    bench = startProcess('bench', process.execPath, [RUN_JS, '--smoke', '--no-compact', '--cache-dir', path.join(dir, 'cache'), '--json', path.join(dir, 'results.json'), '--out', out])
     const code = await bench.waitExit()
     assert.equal(code, 0, `bench exited ${code}:\n${bench.output()}`)
     results = JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as BenchResults
