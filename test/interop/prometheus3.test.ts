@@ -145,4 +145,35 @@ describe('interop: thanosts beside a real Prometheus 3', function () {
     assert.ok(varying.length <= EXPRESSIONS / 50, `few expressions where Prometheus varies itself: ${varying.join('; ')}`)
     assert.ok(withData > EXPRESSIONS / 2, `most expressions have data (${withData} of ${EXPRESSIONS})`)
   })
+
+  it('refuses bad queries with the HTTP code, errorType and message Prometheus 3 gives', async function () {
+    const range = {startMs: START + 3_600_000, endMs: END, stepMs: 60_000}
+    const cases: [string, {timeMs: number} | typeof range][] = [
+      ['gen_temperature[5m]', range],
+      ['"a string"', range],
+      ['rate(gen_temperature)', range],
+      ['sum(gen_temperature', {timeMs: END}],
+      ['sum(', {timeMs: END}],
+      ['gen_temperature)', {timeMs: END}],
+      ['(gen_temperature + (gen_queue)', {timeMs: END}],
+      ['sum by (job gen_temperature', {timeMs: END}],
+      ['{job="a"', {timeMs: END}],
+      ['gen_temperature\n  + )', {timeMs: END}],
+      ['sum(gen_temperature) by (job', {timeMs: END}],
+      ['nope_function(gen_temperature)', {timeMs: END}],
+      ['gen_temperature + on(job) group_left gen_queue', {timeMs: END}],
+      ['histogram_quantile(0.9)', {timeMs: END}],
+      ['gen_temperature[5m:1m][5m]', range],
+    ]
+    const failures: string[] = []
+    for (const [expr, at] of cases) {
+      const {path, params} = queryParams(expr, at)
+      const [theirs, ours] = await Promise.all([apiPost(prom.url, path, params), apiPost(url, path, params)])
+      assert.notEqual(theirs.code, 200, `${expr}: Prometheus refuses it`)
+      const t = `${theirs.code} ${theirs.body.errorType}: ${theirs.body.error}`
+      const o = `${ours.code} ${ours.body.errorType}: ${ours.body.error}`
+      if (t !== o) failures.push(`${expr}:\n  ours   ${o}\n  theirs ${t}`)
+    }
+    assert.deepEqual(failures, [])
+  })
 })

@@ -19,7 +19,7 @@ import {BadDataError, errorKind, HTTP_STATUS, TimeoutError, type ErrorKind} from
 import {compareStrings, labelsToRecord} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
-import type {Engine, QueryStats, QueryValue} from '../promql/engine/engine.js'
+import {checkRangeQueryType, type Engine, type QueryStats, type QueryValue} from '../promql/engine/engine.js'
 import {formatExpr, parseExpr, type Expr} from '../promql/parser/index.js'
 import type {Queryable} from '../promql/queryable.js'
 import {acceptsGzip} from '../server/accept-encoding.js'
@@ -390,6 +390,13 @@ export class PrometheusApi {
     // (end - start) / step in whole steps, as Go divides the two durations
     if (Math.floor((end - start) / step) > 11000) throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)')
     const expr = this.parseQuery(form)
+    // as NewRangeQuery's other errors: an invalid "query" parameter (web/api/v1/api.go queryRange)
+    try {
+      checkRangeQueryType(expr)
+    } catch (e) {
+      if (e instanceof BadDataError) throw new BadDataError(`invalid parameter "query": ${e.message}`)
+      throw e
+    }
     const explain = this.explainCollector(form)
     // Without max_source_resolution, at least five samples per step (v1.go queryRange).
     const maxSourceResolutionMs = this.maxSourceResolution(form, Math.trunc(step / 5))

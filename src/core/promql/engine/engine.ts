@@ -57,6 +57,15 @@ export interface QueryOptions {
   timeout?: number
 }
 
+/**
+ * A range query's expression must be a scalar or an instant vector (engine.go NewRangeQuery).
+ * @throws BadDataError with Prometheus's message (the HTTP API prefixes it with the parameter).
+ */
+export function checkRangeQueryType(expr: Expr): void {
+  const ty = exprType(expr)
+  if (ty !== 'scalar' && ty !== 'vector') throw new BadDataError(`invalid expression type "${ty === 'matrix' ? 'range vector' : ty}" for range query, must be Scalar or instant Vector`)
+}
+
 export class Engine {
   constructor(private readonly opts: EngineOptions = {}) {}
 
@@ -73,10 +82,7 @@ export class Engine {
     const started = performance.now()
     const expr = typeof query === 'string' ? parseExpr(query) : query
     const text = typeof query === 'string' ? query : (opts.query ?? '')
-    const ty = exprType(expr)
-    if (!instant && ty !== 'scalar' && ty !== 'vector') {
-      throw new BadDataError(`invalid expression type "${ty === 'matrix' ? 'range vector' : ty}" for range query, must be Scalar or instant Vector`)
-    }
+    if (!instant) checkRangeQueryType(expr)
     const timeout = Math.min(this.opts.timeout ?? 120_000, opts.timeout ?? Infinity)
     if (timeout <= 0) throw new TimeoutError('query timed out in expression evaluation')
     const timeoutSignal = AbortSignal.timeout(timeout)

@@ -7,6 +7,8 @@ import {ParseError} from './parse-error.js'
 
 export type TokenKind =
   | 'EOF'
+  /** A lexer error: the last token; the parser raises it when it reaches it. */
+  | 'ERROR'
   | 'IDENT' // identifiers and metric names (may contain ':' outside brackets)
   | 'NUMBER'
   | 'DURATION'
@@ -24,6 +26,8 @@ export interface Token {
   value?: string
   pos: number
   end: number
+  /** For ERROR: what the lexer found wrong there. */
+  error?: ParseError
 }
 
 const KEYWORD_OPS = new Set(['and', 'or', 'unless', 'atan2'])
@@ -67,11 +71,28 @@ const isAlnum = (c: string): boolean => isAlpha(c) || isDigit(c)
 const DURATION_RE = /^(?:\d+(?:ms|[smhdwy]))+/
 const NUMBER_RE = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/
 
+/**
+ * The tokens of `input`, ending with EOF, or with an ERROR token where the lexer found a
+ * problem: as lex.go's error item, it becomes the query's error only if the parser gets that
+ * far (a syntax error before it is reported instead).
+ */
 export function lex(input: string): Token[] {
   const out: Token[] = []
+  try {
+    lexInto(input, out)
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e
+    const pos = e.positionRange.start
+    out.push({kind: 'ERROR', text: '', pos, end: pos, error: e})
+  }
+  return out
+}
+
+function lexInto(input: string, out: Token[]): void {
   let i = 0
   let braceOpen = false
   let bracketDepth = 0
+  let parenDepth = 0
   const err = (pos: number, msg: string): never => {
     throw new ParseError({start: pos, end: pos + 1}, msg, input)
   }
@@ -146,7 +167,18 @@ export function lex(input: string): Token[] {
       case '!':
         err(i, `unexpected character after '!': ${JSON.stringify(input[i + 1] ?? '')}`)
         break
-      case '(': case ')': case ',': case ':': case '@': case '=': case '<': case '>':
+      // lex.go counts parentheses: a stray ')' and an open '(' at the end are lexer errors
+      case '(':
+        parenDepth++
+        push('(', 1)
+        continue
+      case ')':
+        // lex.go reports it after consuming the ')'
+        if (parenDepth === 0) err(i + 1, "unexpected right parenthesis ')'")
+        parenDepth--
+        push(')', 1)
+        continue
+      case ',': case ':': case '@': case '=': case '<': case '>':
       case '+': case '-': case '*': case '/': case '%': case '^':
         push(c as TokenKind, 1)
         continue
@@ -154,8 +186,8 @@ export function lex(input: string): Token[] {
     err(i, `unexpected character: ${JSON.stringify(c)}`)
   }
   if (braceOpen) err(input.length, 'unexpected end of input inside braces')
+  if (parenDepth !== 0) err(input.length, 'unclosed left parenthesis')
   out.push({kind: 'EOF', text: '', pos: input.length, end: input.length})
-  return out
 }
 
 /**

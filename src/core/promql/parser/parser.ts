@@ -93,13 +93,16 @@ class Parser {
     this.toks = lex(input)
   }
 
+  /** The current token; reaching the lexer's ERROR token raises its error (lex.go's error item). */
   private get tok(): Token {
-    return this.toks[this.i]!
+    const t = this.toks[this.i]!
+    if (t.error) throw t.error
+    return t
   }
 
   /** Current token kind (a method, so TypeScript does not narrow it across next()). */
   private k(): TokenKind {
-    return this.toks[this.i]!.kind
+    return this.tok.kind
   }
 
   private peek(k = 1): Token {
@@ -329,7 +332,7 @@ class Parser {
     const range = this.parseDurationValue('range')
     if (this.k() === ']') {
       const close = this.next()
-      if (e.kind !== 'VectorSelector') this.fail({start: e.posRange.start, end: close.end}, 'ranges only allowed for vector selectors')
+      if (e.kind !== 'VectorSelector') this.fail({start: open.pos, end: close.end}, 'ranges only allowed for vector selectors')
       if (range.ms <= 0 && !range.expr?.dynamic) this.fail({start: open.pos, end: close.end}, `range must be greater than 0`)
       return {kind: 'MatrixSelector', vectorSelector: e, range: range.ms, rangeExpr: range.expr, posRange: {start: e.posRange.start, end: close.end}}
     }

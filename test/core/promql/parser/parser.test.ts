@@ -94,7 +94,7 @@ describe('PromQL parser', function () {
     const cases: [string, RegExp][] = [
       ['rate(x)', /^1:6: parse error: expected type range vector in call to function "rate", got instant vector$/],
       ['foo(x)', /^1:1: parse error: unknown function with name "foo"$/],
-      ['sum(', /^1:5: parse error: unexpected end of input/],
+      ['sum(', /^1:5: parse error: unclosed left parenthesis$/],
       ['x +', /^1:4: parse error: unexpected end of input/],
       ['{}', /vector selector must contain at least one non-empty matcher/],
       ['{a=""}', /vector selector must contain at least one non-empty matcher/],
@@ -111,7 +111,7 @@ describe('PromQL parser', function () {
       ['a and on(x) group_left b', /no grouping allowed for "and" operation/],
       ['foo{__name__="bar"}', /metric name must not be set twice: "foo" or "bar"/],
       ['"unterminated', /unterminated quoted string/],
-      ['x\n  + )', /^2:5: parse error: unexpected/],
+      ['x\n  + )', /^2:6: parse error: unexpected right parenthesis '\)'$/],
       ['', /no expression found in input/],
     ]
     for (const [q, re] of cases) {
