@@ -97,6 +97,7 @@ export class AverageIterator implements SampleIterator {
   private t = Number.NEGATIVE_INFINITY
   private v = NaN
   private h: FloatHistogram | undefined
+  private started = false
 
   constructor(
     private readonly cnt: SampleIterator,
@@ -106,6 +107,7 @@ export class AverageIterator implements SampleIterator {
   next(): boolean {
     const c = this.cnt.next()
     const s = this.sum.next()
+    this.started = true
     if (c !== s) throw new BadDataError('sum and count iterator not aligned')
     if (!c) return false
     const t = this.cnt.atT()
@@ -124,7 +126,7 @@ export class AverageIterator implements SampleIterator {
   }
 
   seek(t: number): boolean {
-    if (this.t >= t) return true
+    if (this.started && this.t >= t) return true
     while (this.next()) if (this.t >= t) return true
     return false
   }
