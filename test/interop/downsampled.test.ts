@@ -96,6 +96,9 @@ describe('interop: downsampled blocks through thanosts store and query, as the r
   let theirClient: StoreClient
   let ourQuery: RunningQuerier | undefined
   let theirQuery: ThanosQueryHandle | undefined
+  /** The cross pairs: thanosts query over the real store, the real query over ours. */
+  let ourQueryOverTheirs: RunningQuerier | undefined
+  let theirQueryOverOurs: ThanosQueryHandle | undefined
   let ids: {raw: string; late: string; down: string}
 
   before(async function () {
@@ -139,17 +142,20 @@ describe('interop: downsampled blocks through thanosts store and query, as the r
     ])
     ourClient = new StoreClient(`127.0.0.1:${ours.grpcPort}`)
     theirClient = new StoreClient(theirsAddr)
-    ;[theirQuery, ourQuery] = await Promise.all([
+    const ourQuerier = async (store: string): Promise<RunningQuerier> => {
+      const q = await runQuerier(querierConfig([store], nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
+      const deadline = Date.now() + 30_000
+      while (q.endpoints.storeRefs().length < 1) {
+        if (Date.now() > deadline) throw new Error(`thanosts query does not see ${store}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      return q
+    }
+    ;[theirQuery, ourQuery, theirQueryOverOurs, ourQueryOverTheirs] = await Promise.all([
       startThanosQuery({endpoints: [theirsAddr]}),
-      (async () => {
-        const q = await runQuerier(querierConfig([`127.0.0.1:${ours!.grpcPort}`], nopLogger, {infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
-        const deadline = Date.now() + 30_000
-        while (q.endpoints.storeRefs().length < 1) {
-          if (Date.now() > deadline) throw new Error('thanosts query does not see thanosts store')
-          await new Promise((r) => setTimeout(r, 100))
-        }
-        return q
-      })(),
+      ourQuerier(`127.0.0.1:${ours.grpcPort}`),
+      startThanosQuery({endpoints: [`127.0.0.1:${ours.grpcPort}`]}),
+      ourQuerier(theirsAddr),
     ])
   })
 
@@ -158,7 +164,9 @@ describe('interop: downsampled blocks through thanosts store and query, as the r
     ourClient?.close()
     theirClient?.close()
     await theirQuery?.stop()
+    await theirQueryOverOurs?.stop()
     await ourQuery?.lifecycle.stop()
+    await ourQueryOverTheirs?.lifecycle.stop()
     await ours?.lifecycle.stop()
     await theirs?.stop()
     if (work && !process.env.KEEP_WORK) await rm(work, {recursive: true, force: true})
@@ -210,6 +218,19 @@ describe('interop: downsampled blocks through thanosts store and query, as the r
         assert.equal(compareResponses(want.body, got.body, new Set()), undefined)
       })
     }
+
+    it('the cross pairs (thanosts query over thanos store, thanos query over thanosts store) answer alike', async () => {
+      const failures: string[] = []
+      for (const expr of queries) {
+        const {path: p, params} = queryParams(expr, range(), {max_source_resolution: '5m'})
+        const want = await apiPost(theirQuery!.url, p, params)
+        for (const [name, url] of [['thanosts query over thanos store', `http://127.0.0.1:${ourQueryOverTheirs!.httpPort}`], ['thanos query over thanosts store', theirQueryOverOurs!.url]] as const) {
+          const diff = compareResponses(want.body, (await apiPost(url, p, params)).body, new Set())
+          if (diff) failures.push(`${name}: ${expr}: ${diff}`)
+        }
+      }
+      assert.deepEqual(failures, [])
+    })
 
     it('instant queries with max_source_resolution=5m and =auto (range queries: step / 5)', async () => {
       for (const extra of [{max_source_resolution: '5m'}, {max_source_resolution: '300'}, {max_source_resolution: 'auto'}]) {
