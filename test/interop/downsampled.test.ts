@@ -251,6 +251,25 @@ describe('interop: downsampled blocks through thanosts store and query, as the r
       assert.equal(compareResponses(want.body, got.body, new Set()), undefined)
     })
 
+    it('--query.auto-downsampling: range queries without max_source_resolution read step / 5', async () => {
+      const auto = await runQuerier(querierConfig([`127.0.0.1:${ours!.grpcPort}`], nopLogger, {replicaLabels: ['replica'], autoDownsampling: true, infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
+      try {
+        const deadline = Date.now() + 30_000
+        while (auto.endpoints.storeRefs().length < 1) {
+          if (Date.now() > deadline) throw new Error('thanosts query does not see thanosts store')
+          await new Promise((r) => setTimeout(r, 100))
+        }
+        const r = {startMs: from + 2 * H, endMs: from + 40 * H, stepMs: 25 * 60_000}
+        const {path: p, params} = queryParams('max_over_time(temp[1h])', r)
+        // step 25m: step / 5 = 5m
+        const [want, raw, got] = await Promise.all([apiPost(theirQuery!.url, p, {...params, max_source_resolution: '5m'}), apiPost(theirQuery!.url, p, params), apiPost(`http://127.0.0.1:${auto.httpPort}`, p, params)])
+        assert.equal(compareResponses(want.body, got.body, new Set()), undefined)
+        assert.notEqual(compareResponses(raw.body, got.body, new Set()), undefined, 'not the raw answer')
+      } finally {
+        await auto.lifecycle.stop()
+      }
+    })
+
     it('within the 5m windows\' error of the raw answers', async () => {
       const url = `http://127.0.0.1:${ourQuery!.httpPort}`
       const r = {startMs: from + 2 * H, endMs: from + 43 * H, stepMs: H}
