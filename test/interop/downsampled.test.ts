@@ -251,6 +251,21 @@ describe('interop: downsampled blocks through thanosts store and query, as the r
       assert.equal(compareResponses(want.body, got.body, new Set()), undefined)
     })
 
+    it('explain: the spans of downsampled series name the store and replica their chunks came from', async () => {
+      for (const expr of ['rate(req_total{pod="a"}[1h])', 'avg_over_time(temp{pod="a"}[1h])']) {
+        const {path: p, params} = queryParams(expr, range(), {max_source_resolution: '5m', explain: 'true'})
+        const a = await apiPost(`http://127.0.0.1:${ourQuery!.httpPort}`, p, params)
+        const ex = (a.body as unknown as {explain?: {series: {inputs: {spans: {store: string; replica: Record<string, string>}[]}[]}[]}}).explain
+        assert.ok(ex && ex.series.length === 1, `${expr}: ${a.text.slice(0, 300)}`)
+        const spans = ex.series[0]!.inputs.flatMap((i) => i.spans)
+        assert.ok(spans.length > 0)
+        for (const sp of spans) {
+          assert.equal(sp.store, `127.0.0.1:${ours!.grpcPort}`, `${expr}: ${JSON.stringify(sp)}`)
+          assert.ok(sp.replica.replica === '0' || sp.replica.replica === '1', `${expr}: ${JSON.stringify(sp)}`)
+        }
+      }
+    })
+
     it('--query.auto-downsampling: range queries without max_source_resolution read step / 5', async () => {
       const auto = await runQuerier(querierConfig([`127.0.0.1:${ours!.grpcPort}`], nopLogger, {replicaLabels: ['replica'], autoDownsampling: true, infoTimeoutMs: 2_000, endpointCheckIntervalMs: 1_000, httpGracePeriodMs: 300, grpcGracePeriodMs: 300}))
       try {
