@@ -33,7 +33,12 @@ export type ChunkDecoder = (data: Uint8Array) => SampleIterator
  * its own iterator (a downsampled window average, downsampled-series.ts; `data` then only
  * gives the sample count in its header).
  */
-export type SeriesChunk = RawChunk & {readonly encoding?: number; readonly iterator?: () => SampleIterator}
+export type SeriesChunk = RawChunk & {
+  readonly encoding?: number
+  readonly iterator?: () => SampleIterator
+  /** The chunk this one was read from (a downsampled chunk's aggregate): explain names its origin. */
+  readonly origin?: RawChunk
+}
 
 function isHistogramChunk(c: SeriesChunk): boolean {
   return c.encoding === ChunkEncoding.HISTOGRAM || c.encoding === ChunkEncoding.FLOAT_HISTOGRAM

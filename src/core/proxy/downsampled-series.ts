@@ -56,7 +56,7 @@ function pick(c: StoreChunk, a: Aggr): SeriesChunk {
   if (c.aggrs === undefined) return c
   const p = c.aggrs[a - 1]
   if (!p) throw new BadDataError(`downsampled chunk [${c.minTime}, ${c.maxTime}] without the ${aggrName(a)} aggregate the query needs`)
-  return {minTime: c.minTime, maxTime: c.maxTime, encoding: p.encoding, data: p.data}
+  return {minTime: c.minTime, maxTime: c.maxTime, encoding: p.encoding, data: p.data, origin: c}
 }
 
 function aggrName(a: Aggr): string {
@@ -82,7 +82,7 @@ export function downsampledSeries(labels: Labels, chunks: readonly StoreChunk[],
       const sum = pick(c, Aggr.SUM)
       // `data` is the count chunk: its header holds the sample count, the same as the sum's;
       // the encoding is the sum's, so a histogram sum's averages are read as histograms.
-      return {minTime: c.minTime, maxTime: c.maxTime, encoding: sum.encoding, data: cnt.data, iterator: () => new AverageIterator(iteratorFor(cnt, decode), iteratorFor(sum, decode))}
+      return {minTime: c.minTime, maxTime: c.maxTime, encoding: sum.encoding, data: cnt.data, origin: c, iterator: () => new AverageIterator(iteratorFor(cnt, decode), iteratorFor(sum, decode))}
     })
     return new ChunkSeries(labels, averaged, mint, maxt, decode)
   }
@@ -97,6 +97,7 @@ export class AverageIterator implements SampleIterator {
   private t = Number.NEGATIVE_INFINITY
   private v = NaN
   private h: FloatHistogram | undefined
+  private started = false
 
   constructor(
     private readonly cnt: SampleIterator,
@@ -106,6 +107,7 @@ export class AverageIterator implements SampleIterator {
   next(): boolean {
     const c = this.cnt.next()
     const s = this.sum.next()
+    this.started = true
     if (c !== s) throw new BadDataError('sum and count iterator not aligned')
     if (!c) return false
     const t = this.cnt.atT()
@@ -124,7 +126,7 @@ export class AverageIterator implements SampleIterator {
   }
 
   seek(t: number): boolean {
-    if (this.t >= t) return true
+    if (this.started && this.t >= t) return true
     while (this.next()) if (this.t >= t) return true
     return false
   }

@@ -21,12 +21,12 @@ import {splitOverlapping} from '../dedup/overlap-split.js'
 import {compareLabels, labelsKey, withoutLabels, type Labels} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from '../promql/queryable.js'
-import {ChunkSeries, type ChunkDecoder, type RawChunk} from './chunk-series.js'
+import {ChunkSeries, type ChunkDecoder, type SeriesChunk} from './chunk-series.js'
 import {flattenGroup, type ProxyStore} from './proxy.js'
 import type {MergedGroup, MergedPart} from './series-merge.js'
 import {identifySpans, type ReplicaIdentity, type SelectExplainCollector, type SelectedSeries} from './select-explain.js'
 import {AGGREGATES_ENCODING, ChunkEncoding, type Aggr, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
-import {aggregatesForFunc, downsampledSeries, maxResolutionForSelect} from './downsampled-series.js'
+import {aggregatesForFunc, CounterSeries, downsampledSeries, maxResolutionForSelect} from './downsampled-series.js'
 import {decodeXorChunk} from '../chunkenc/xor-decoder.js'
 
 export interface StoreQueryableOptions {
@@ -274,13 +274,13 @@ class ChunkOrigins {
     const inputs = s instanceof DedupSeries ? s.replicas : [s]
     const identify = (input: number, t: number): number => {
       const r = inputs[input]
-      return r instanceof ChunkSeries ? this.chunkAt(r.chunks, t) : -1
+      return r instanceof ChunkSeries || r instanceof CounterSeries ? this.chunkAt(r.chunks, t) : -1
     }
     return {labels: s.labels, spans: () => identifySpans(explainSeries(s, mint, maxt, identify), this.identities)}
   }
 
   /** The origin of the last chunk starting at or before t (a merge input's chunks do not overlap). */
-  private chunkAt(chunks: readonly RawChunk[], t: number): number {
+  private chunkAt(chunks: readonly SeriesChunk[], t: number): number {
     let lo = 0
     let hi = chunks.length - 1
     let at = 0
@@ -292,7 +292,8 @@ class ChunkOrigins {
       } else hi = mid - 1
     }
     const c = chunks[at]
-    return c === undefined ? -1 : (this.ofChunk.get(c as StoreChunk) ?? -1)
+    // a downsampled chunk's aggregate (or average) stands for the chunk it was read from
+    return c === undefined ? -1 : (this.ofChunk.get((c.origin ?? c) as StoreChunk) ?? -1)
   }
 
   private intern(store: string, labels: Labels): number {

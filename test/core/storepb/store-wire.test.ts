@@ -12,6 +12,7 @@ import protobuf from 'protobufjs'
 import {labelsFromRecord} from '../../../src/core/labels/labels.js'
 import {Matcher, MatchType} from '../../../src/core/labels/matcher.js'
 import * as wire from '../../../src/core/storepb/store-wire.js'
+import {Aggr, AGGREGATES_ENCODING} from '../../../src/core/storepb/store-types.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 // dist/test/core/store → repo root → ../shared
@@ -95,7 +96,9 @@ describe('StoreAPI wire codec vs upstream protos', () => {
     assert.equal(one.length, 1)
     const s = one[0]!.series!
     assert.deepEqual(s.labels, labelsFromRecord({__name__: 'up', job: 'a'}))
-    assert.equal(s.chunks.length, 1, 'aggregate-only chunks are not raw data')
+    assert.equal(s.chunks.length, 2)
+    assert.equal(s.chunks[1]!.aggrs?.length, 5, 'a downsampled chunk keeps its aggregates')
+    assert.deepEqual(s.chunks[1]!.aggrs!.map((x) => (x ? [x.encoding, [...x.data]] : null)), [null, [0, [9]], null, null, null])
     assert.equal(s.chunks[0]!.minTime, 1700000000000)
     assert.equal(s.chunks[0]!.maxTime, 1700000120000)
     assert.deepEqual([...s.chunks[0]!.data], [0, 1, 2, 3])
@@ -108,6 +111,32 @@ describe('StoreAPI wire codec vs upstream protos', () => {
     const mine = toObj('thanos.SeriesResponse', wire.encodeSeriesResponse({series: {labels: s.labels, chunks: s.chunks}}))
     assert.deepEqual(mine.series.labels, series('a').labels)
     assert.equal(mine.series.chunks[0].max_time, '1700000120000')
+  })
+
+  it('downsampled chunks: aggregates and the request\'s max_resolution_window/aggregates round-trip through upstream', () => {
+    const chunks = [
+      {minTime: 10, maxTime: 20, encoding: AGGREGATES_ENCODING, data: new Uint8Array(0), hash: '', aggrs: [{encoding: 0, data: new Uint8Array([1, 2])}, undefined, undefined, {encoding: 0, data: new Uint8Array([3])}, {encoding: 2, data: new Uint8Array([4, 5, 6])}]},
+      {minTime: 30, maxTime: 40, encoding: AGGREGATES_ENCODING, data: new Uint8Array(0), hash: '', aggrs: [undefined, undefined, undefined, undefined, undefined]},
+      {minTime: 50, maxTime: 60, encoding: 0, data: new Uint8Array([7]), hash: ''},
+    ]
+    const up = toObj('thanos.SeriesResponse', wire.encodeSeriesResponse({series: {labels: labelsFromRecord({a: 'b'}), chunks}}))
+    assert.deepEqual(up.series.chunks, [
+      {min_time: '10', max_time: '20', count: {data: [1, 2]}, max: {data: [3]}, counter: {type: 2, data: [4, 5, 6]}},
+      {min_time: '30', max_time: '40'},
+      {min_time: '50', max_time: '60', raw: {data: [7]}},
+    ])
+    const back = wire.decodeSeriesResponse(enc('thanos.SeriesResponse', up))[0]!.series!
+    // an AggrChunk with neither raw nor aggregates carries no data: dropped, as before
+    assert.deepEqual(back.chunks.map((c) => [c.minTime, c.encoding, c.aggrs?.map((x) => (x ? [x.encoding, [...x.data]] : null)) ?? [...c.data]]), [
+      [10, AGGREGATES_ENCODING, [[0, [1, 2]], null, null, [0, [3]], [2, [4, 5, 6]]]],
+      [50, 0, [7]],
+    ])
+    const req = toObj('thanos.SeriesRequest', wire.encodeSeriesRequest({minTime: 0, maxTime: 1, matchers: [], partialResponse: true, maxResolutionWindow: 300_000, aggregates: [Aggr.COUNT, Aggr.SUM]}))
+    assert.equal(req.max_resolution_window, '300000')
+    assert.deepEqual(req.aggregates, [Aggr.COUNT, Aggr.SUM])
+    const q = wire.decodeSeriesRequest(enc('thanos.SeriesRequest', {max_resolution_window: '3600000', aggregates: [Aggr.COUNTER, Aggr.MIN]}))
+    assert.equal(q.maxResolutionWindow, 3_600_000)
+    assert.deepEqual(q.aggregates, [Aggr.COUNTER, Aggr.MIN])
   })
 
   it('batch frames of any size (lengths needing 1 to 3 varint bytes, non-ASCII labels) decode upstream exactly', () => {
