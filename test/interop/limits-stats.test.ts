@@ -226,7 +226,7 @@ describe('interop: native histogram sizes in query limits and stats as Prometheu
     'nh_long[5m]',
     `${ALLH}[2m]`,
     'rate(nh_long[5m])',
-    `rate(${ALLH}[5m])`,
+    'rate(nh_float[5m])',
     'sum(nh_long)',
     `sum by (__name__) (${ALLH})`,
     'sum(rate(nh_exp[5m]))',
@@ -264,13 +264,13 @@ describe('interop: native histogram sizes in query limits and stats as Prometheu
     assert.ok((t.stats.samples.totalQueryableSamples as number) > 10, JSON.stringify(t.stats.samples))
   })
 
-  // windows of nh_long (schema 4, many buckets): fewer than HMAX samples, more than HMAX by size
+  // nh_long (schema 4, many buckets): fewer than HMAX samples (and 3001 steps), more than HMAX by size
   const limitCases: [string, string, ApiParams][] = [
     ['a raw range vector', '/api/v1/query', {query: 'nh_long[60m]', time: String(HAT / 1000)}],
-    ['rate over long windows', '/api/v1/query', {query: `rate(${ALLH}[60m])`, time: String(HAT / 1000)}],
-    ['sum over a range query', '/api/v1/query_range', {query: 'sum(nh_long)', ...rangeParams(HAT - 3_000_000, HAT, 15)}],
+    ['rate over long windows', '/api/v1/query', {query: 'rate(nh_long[60m])', time: String(HAT / 1000)}],
+    ['sum over a range query', '/api/v1/query_range', {query: 'sum(nh_long)', ...rangeParams(HT0, HT0 + 6_000_000, 2)}],
     ['a subquery', '/api/v1/query', {query: 'rate(nh_long[60m:15s])', time: String(HAT / 1000)}],
-    ['a range query of the selector', '/api/v1/query_range', {query: 'nh_long', ...rangeParams(HAT - 3_000_000, HAT, 15)}],
+    ['a range query of the selector', '/api/v1/query_range', {query: 'nh_long', ...rangeParams(HT0, HT0 + 6_000_000, 2)}],
   ]
   for (const [what, path, params] of limitCases) {
     it(`${what} (${String(params.query)}): too many samples by size, as Prometheus`, async () => {
@@ -283,9 +283,17 @@ describe('interop: native histogram sizes in query limits and stats as Prometheu
   }
 
   it('those limits fall between the sample count and the sized count', async () => {
-    // every sample counted once: 240 of nh_long in an hour, of all series a few thousand, under HMAX
-    const r = await apiPost(prom.url, '/api/v1/query', {query: `sum(count_over_time(${ALLH}[60m]))`, time: String(HAT / 1000)})
-    const n = Number((r.body.data as unknown as {result: {value: [number, string]}[]}).result[0]!.value[1])
-    assert.ok(n > 0 && n * 2 < HMAX, `${n} samples`)
+    // every sample counted once: 240 of nh_long in an hour, far under HMAX; each counts more than 7
+    // (counted over 6 windows of 10m: the hour at once is itself over the limit)
+    let n = 0
+    for (let k = 0; k < 6; k++) {
+      const r = await apiPost(prom.url, '/api/v1/query', {query: 'count_over_time(nh_long[10m])', time: String((HAT - k * 600_000) / 1000)})
+      n += Number((r.body.data as unknown as {result: {value: [number, string]}[]}).result[0]!.value[1])
+    }
+    assert.ok(n > 200 && 3001 < HMAX, `${n} samples`)
+    const {path, params} = queryParams('nh_long', {timeMs: HAT}, {stats: 'all'})
+    const t = (await apiPost(prom.url, path, params)).body.data as unknown as {stats: Stats}
+    const size = t.stats.samples.totalQueryableSamples as number
+    assert.ok(n * 2 < HMAX && n * size > HMAX && 3001 * size > HMAX, `one point counts ${size}`)
   })
 })
