@@ -10,6 +10,8 @@
 import assert from 'node:assert/strict'
 import type {RunningQuerier} from '../../src/core/query/querier.js'
 import type {RunningSidecar} from '../../src/core/sidecar/sidecar.js'
+import {nativeHistogramWriteSeries} from '../core/chunkenc/native-histogram-fixtures.js'
+import {remoteWriteHistograms} from '../helpers/native-histogram-remote-write.js'
 import {samples, type SeriesSpec} from '../helpers/openmetrics.js'
 import {startPrometheus, type PrometheusHandle} from '../helpers/prometheus.js'
 import {apiPost, queryParams, type ApiAnswer, type ApiParams} from '../helpers/prom-api.js'
@@ -181,3 +183,117 @@ function unordered(result: unknown): unknown {
 function rangeParams(startMs: number, endMs: number, stepSec: number): ApiParams {
   return {start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepSec)}
 }
+
+/**
+ * Native histograms count by their size (promql/value.go HPoint.size, Vector.TotalSamples):
+ * remote-written histograms of many buckets, the same stats and max-samples errors as
+ * Prometheus 3, with a limit between the old one-per-sample count and the sized one.
+ */
+describe('interop: native histogram sizes in query limits and stats as Prometheus 3', function () {
+  this.timeout(300_000)
+  const H2 = 2 * HOUR
+  const BOUNDARY = Math.floor((Date.now() - 50 * 60_000) / H2) * H2
+  const HT0 = BOUNDARY - 55 * 60_000
+  const HAT = HT0 + 60 * 60_000
+  const HRANGE = {startMs: HAT - 1_200_000, endMs: HAT, stepMs: 60_000}
+  const HMAX = 20_000
+  let prom: PrometheusHandle
+  let sidecar: RunningSidecar
+  let querier: RunningQuerier
+  let url: string
+
+  before(async function () {
+    this.timeout(120_000)
+    prom = await startPrometheus({version: 3, externalLabels: {replica: 'a'}, extraArgs: [`--query.max-samples=${HMAX}`, '--web.enable-remote-write-receiver', '--enable-feature=promql-per-step-stats']})
+    await remoteWriteHistograms(prom.url, nativeHistogramWriteSeries(HT0))
+    sidecar = await startSidecar(prom)
+    querier = await startQuerier([`127.0.0.1:${sidecar.grpcPort}`], {replicaLabels: ['replica'], maxSamples: HMAX, enablePerStepStats: true})
+    url = `http://127.0.0.1:${querier.httpPort}`
+  })
+
+  after(async function () {
+    await querier?.lifecycle.stop()
+    await sidecar?.lifecycle.stop()
+    await prom?.stop()
+  })
+
+  const ALLH = '{__name__=~"nh_.+"}'
+  const queries = [
+    'nh_long',
+    'nh_exp',
+    'nh_nhcb',
+    ALLH,
+    'nh_long[5m]',
+    `${ALLH}[2m]`,
+    'rate(nh_long[5m])',
+    'rate(nh_float[5m])',
+    'sum(nh_long)',
+    `sum by (__name__) (${ALLH})`,
+    'sum(rate(nh_exp[5m]))',
+    'rate(nh_long[5m:1m])',
+    'last_over_time(nh_float[5m:30s])',
+    'nh_exp[10m:1m]',
+    'count_over_time(nh_long[5m])',
+    'max_over_time(nh_exp[5m])',
+    'histogram_count(nh_long)',
+    'histogram_quantile(0.9, rate(nh_long[5m]))',
+    'nh_long * 2',
+    '-nh_float_long',
+    'timestamp(nh_long)',
+    'nh_long @ end()',
+    'nh_long and nh_long offset 1m',
+  ]
+  for (const query of queries) {
+    for (const kind of ['instant', 'range'] as const) {
+      if (kind === 'range' && /\]$/.test(query)) continue
+      it(`${kind} ${query} stats=all: the same result and sized sample counts`, async () => {
+        const {path, params} = queryParams(query, kind === 'instant' ? {timeMs: HAT} : HRANGE, {stats: 'all'})
+        const [ours, theirs] = await Promise.all([apiPost(url, path, params), apiPost(prom.url, path, params)])
+        assert.equal(theirs.code, 200, theirs.text.slice(0, 300))
+        assert.equal(ours.code, 200, ours.text.slice(0, 300))
+        const [o, t] = [ours.body.data as unknown as {result: unknown; stats: Stats}, theirs.body.data as unknown as {result: unknown; stats: Stats}]
+        assert.deepEqual(unordered(o.result), unordered(t.result))
+        assert.deepEqual(o.stats.samples, t.stats.samples)
+      })
+    }
+  }
+
+  it('histograms count more than one sample each (the stats are not the sample count)', async () => {
+    const {path, params} = queryParams('nh_long', {timeMs: HAT}, {stats: 'all'})
+    const t = (await apiPost(prom.url, path, params)).body.data as unknown as {stats: Stats}
+    assert.ok((t.stats.samples.totalQueryableSamples as number) > 10, JSON.stringify(t.stats.samples))
+  })
+
+  // nh_long (schema 4, many buckets): fewer than HMAX samples (and 3001 steps), more than HMAX by size
+  const limitCases: [string, string, ApiParams][] = [
+    ['a raw range vector', '/api/v1/query', {query: 'nh_long[60m]', time: String(HAT / 1000)}],
+    ['rate over long windows', '/api/v1/query', {query: 'rate(nh_long[60m])', time: String(HAT / 1000)}],
+    ['sum over a range query', '/api/v1/query_range', {query: 'sum(nh_long)', ...rangeParams(HT0, HT0 + 6_000_000, 2)}],
+    ['a subquery', '/api/v1/query', {query: 'rate(nh_long[60m:15s])', time: String(HAT / 1000)}],
+    ['a range query of the selector', '/api/v1/query_range', {query: 'nh_long', ...rangeParams(HT0, HT0 + 6_000_000, 2)}],
+  ]
+  for (const [what, path, params] of limitCases) {
+    it(`${what} (${String(params.query)}): too many samples by size, as Prometheus`, async () => {
+      const [ours, theirs] = await Promise.all([apiPost(url, path, params), apiPost(prom.url, path, params)])
+      assert.equal(theirs.code, 422, theirs.text.slice(0, 300))
+      assert.equal(ours.code, theirs.code, ours.text.slice(0, 300))
+      assert.equal(ours.body.errorType, theirs.body.errorType)
+      assert.equal(ours.body.error, theirs.body.error)
+    })
+  }
+
+  it('those limits fall between the sample count and the sized count', async () => {
+    // every sample counted once: 240 of nh_long in an hour, far under HMAX; each counts more than 7
+    // (counted over 6 windows of 10m: the hour at once is itself over the limit)
+    let n = 0
+    for (let k = 0; k < 6; k++) {
+      const r = await apiPost(prom.url, '/api/v1/query', {query: 'count_over_time(nh_long[10m])', time: String((HAT - k * 600_000) / 1000)})
+      n += Number((r.body.data as unknown as {result: {value: [number, string]}[]}).result[0]!.value[1])
+    }
+    assert.ok(n > 200 && 3001 < HMAX, `${n} samples`)
+    const {path, params} = queryParams('nh_long', {timeMs: HAT}, {stats: 'all'})
+    const t = (await apiPost(prom.url, path, params)).body.data as unknown as {stats: Stats}
+    const size = t.stats.samples.totalQueryableSamples as number
+    assert.ok(n * 2 < HMAX && n * size > HMAX && 3001 * size > HMAX, `one point counts ${size}`)
+  })
+})

@@ -17,6 +17,7 @@ export {COUNTER_RESET_COLLISION, FloatHistogram, NHCB_BOUNDS_RECONCILED, type Fl
 export {Histogram, type HistogramInit} from './histogram.js'
 export {histogramJson, histogramToApi, type ApiHistogram, type ApiHistogramBucket} from './json.js'
 export {bucketIndices, compactSide, EMPTY_BUCKETS, EMPTY_SPANS, spanBucketCount, spansMatch, type Side} from './layout.js'
+export {histogramBytes, histogramPointSize, histogramSampleSize} from './size.js'
 export {
   CounterResetHint,
   CUSTOM_BUCKETS_SCHEMA,

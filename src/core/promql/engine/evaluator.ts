@@ -17,13 +17,14 @@ import {evalInfo} from './info.js'
 import {statsHistograms} from './histogram-stats.js'
 import {callInstantFunction, KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {unwrapParens} from './step-invariant.js'
-import {SampleLevel} from './sample-stats.js'
+import {SampleLevel, sampleWeights, windowCount} from './sample-stats.js'
 import {smoothedSeries} from './smoothed-selector.js'
 import {extendedRateWithHistograms, windowHasHistogram} from './extended-histogram.js'
 import {applyRangeWithHistograms, evalAggregateWithHistograms, presenceOnly, negateHistograms, rangeWithoutHistograms, subqueryHistogram, withHistogramBinary, withoutHistograms} from './histogram-eval.js'
 import {callHistogramFunction, HISTOGRAM_RANGE_FUNCTIONS, HISTOGRAM_TRANSPARENT_FUNCTIONS, type HistogramIssues} from './histogram-ops.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 import type {FloatHistogram} from '../../histogram/float-histogram.js'
+import {histogramPointSize, histogramSampleSize} from '../../histogram/size.js'
 
 /** A selection started by Evaluator.prefetch, waiting for evaluation to ask for it. */
 interface Prefetched {
@@ -195,6 +196,8 @@ export class Evaluator {
   level: SampleLevel
   /** series whose metric name must be dropped at the end (Prometheus 3 delayed name removal) */
   private readonly dropName = new WeakSet<StepSeries>()
+  /** selectors under timestamp()/start_timestamp(), whose histograms count one each (engine.go rangeEvalTimestampFunctionOverVectorSelector) */
+  private readonly countedAsOne = new WeakSet<VectorSelector>()
 
   constructor(readonly ctx: EvalContext) {
     const steps = ctx.step > 0 ? Math.floor((ctx.end - ctx.start) / ctx.step) + 1 : 1
@@ -307,10 +310,12 @@ export class Evaluator {
    * at the end the operands are released: the node holds `before` + its result.
    */
   rangeEvalHeld(before: number, operands: EvalValue[], result: EvalValue, steps: number, extra?: Int32Array): void {
+    // gathered operands count one each, histograms too (gatherVector copies a pointer); a step's
+    // result its Vector.TotalSamples; the assembled result its Matrix.TotalSamples
     const gathered = new Int32Array(steps)
     for (const v of operands) addPresence(gathered, v)
     const out = new Int32Array(steps)
-    addPresence(out, result)
+    addPresence(out, result, true)
     let held = this.cur
     let high = held
     for (let i = 0; i < steps; i++) {
@@ -320,7 +325,46 @@ export class Evaluator {
       held += r
     }
     this.checkHeldWith(high - this.cur)
-    this.cur = before + (held - this.cur)
+    this.cur = before + presenceTotal(result)
+  }
+
+  /**
+   * The windows of one series of a range function (engine.go, the matrix argument loop of a
+   * Call): each step's window counts in the level's totals, what is new in it in the reads
+   * (`countRead`: not for a subquery's points, counted by the subquery); histograms by their
+   * size. `lookback` widens the windows as anchored/smoothed selectors do. Returns the largest
+   * window and the last step's, which are held beside the rest while the series is worked on.
+   */
+  countRangeWindows(src: RangeSource, times: Float64Array, s: RawSeries, countRead: boolean, lookback = 0, smoothed = false): {max: number; last: number} {
+    const ts = s.held?.ts ?? s.ts
+    const weights = s.held?.weights ?? sampleWeights(s.hs, ts.length)
+    const level = this.level
+    let max = 0
+    let last = 0
+    for (let i = 0; i < times.length; i++) {
+      const end = (src.at ?? times[i]!) - src.offset
+      const start = end - src.range - lookback
+      const to = upperBound(ts, smoothed ? end + lookback : end)
+      const from = upperBound(ts, start)
+      last = to > from ? windowCount(weights, from, to) : 0
+      if (to <= from) continue
+      if (last > max) max = last
+      level.addTotal(i, last)
+      if (countRead && (i === 0 || src.at === undefined)) {
+        level.addRead(i, i === 0 ? last : windowCount(weights, upperBound(ts, Math.max(start, (smoothed ? end + lookback : end) - level.interval)), to))
+      }
+    }
+    return {max, last}
+  }
+
+  /**
+   * After a series' windows: the largest held beside everything else, the last one still while
+   * the series' results (`results`, histograms by size) are added, which then stay held.
+   */
+  holdRangeResults(windows: {max: number; last: number}, results: number): void {
+    this.checkHeldWith(windows.max)
+    this.checkHeldWith(windows.last + results)
+    if (results > 0) this.hold(results)
   }
 
   /**
@@ -505,7 +549,9 @@ export class Evaluator {
         if (s.hists) out.hists = new Array<FloatHistogram | undefined>(n).fill(s.hists[0])
         return this.dropName.has(s) ? this.markDropName(out) : out
       })
-    this.hold(series.length * (n - 1))
+    let repeated = 0
+    for (const s of series) repeated += s.hists?.[0] ? histogramPointSize(s.hists[0]) : 1
+    this.hold(repeated * (n - 1))
     return {type: 'vector', series}
   }
 
@@ -629,8 +675,11 @@ export class Evaluator {
         let points = 0
         for (let i = 0; i < n; i++) {
           if (!has[i]) continue
-          points++
-          if (perStep) level.addBoth(i, 1)
+          // a histogram counts its size (engine.go evalSeries), but one under timestamp() (see evalCall)
+          const h = hists?.[i]
+          const k = h === undefined || this.countedAsOne.has(vs) ? 1 : histogramPointSize(h)
+          points += k
+          if (perStep) level.addBoth(i, k)
         }
         // Prometheus's evalSeries counts each sample it finds (smoothSeries, for `smoothed`, counts none)
         if (!perStep) level.addBoth(0, points)
@@ -684,8 +733,8 @@ export class Evaluator {
     for (const rs of src.series) {
       // read() may reuse its arrays: copy each series out
       let s = rs.read()
-      // held as selected (matrixIterSlice); an extended window counts its extended points
-      if (e.kind === 'MatrixSelector') this.hold(s.ts.length)
+      // held as selected (matrixIterSlice), histograms by size; an extended window counts its extended points
+      if (e.kind === 'MatrixSelector') this.hold(windowCount(sampleWeights(s.hs, s.ts.length), 0, s.ts.length))
       if (src.mode) {
         // engine.go matrixSelector: the window extended to the range's edges (extendFloats)
         if (s.hs && windowHasHistogram(s.hs, 0, s.ts.length)) throw new ExecutionError(`${src.mode} modifier is not supported with histograms`)
@@ -694,7 +743,7 @@ export class Evaluator {
         if (!x) continue
         s = {labels: s.labels, ...x}
       }
-      if (e.kind === 'MatrixSelector') this.level.addBoth(0, s.ts.length)
+      if (e.kind === 'MatrixSelector') this.level.addBoth(0, windowCount(sampleWeights(s.hs, s.ts.length), 0, s.ts.length))
       // the end of the query: a pending name drop is applied (cleanupMetricLabels)
       const r: RawSeries = {labels: rs.dropName ? withoutMetadata(s.labels) : s.labels, ts: s.ts.slice(), vs: s.vs.slice()}
       if (s.hs) r.hs = s.hs.slice()
@@ -796,7 +845,8 @@ export class Evaluator {
           vals.push(s.vals[i]!)
           if (hs) hs.push(subqueryHistogram(s.hists![i]))
         }
-        points += ts.length
+        // held as the subquery's result (Matrix.TotalSamples), histograms by size
+        points += hs ? windowCount(sampleWeights(hs, hs.length), 0, hs.length) : ts.length
         const raw: RawSeries = {labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals)}
         if (hs) raw.hs = hs
         series.push(materialized(raw, name ?? '', delayed && this.dropName.has(s)))
@@ -816,10 +866,8 @@ export class Evaluator {
     const out: StepSeries[] = []
     const p: number[] = new Array<number>(params.length).fill(0)
     const w: RangeWindow = {ts: new Float64Array(0), vs: new Float64Array(0), st: undefined, from: 0, to: 0, rangeStart: 0, rangeEnd: 0, evalTime: 0, range: src.range, stOverlap: false}
-    const level = this.level
     // samples read: a window's samples once (later steps read only what is new), not for a subquery's points
     const countRead = src.subqueryPoints === undefined
-    const interval = level.interval
     for (const rs of src.series) {
       this.checkDeadline()
       const s = rs.read()
@@ -827,8 +875,7 @@ export class Evaluator {
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
       let points = 0
-      let window = 0
-      let lastWindow = 0
+      const windows = this.countRangeWindows(src, times, s, countRead)
       w.ts = s.ts
       w.vs = s.vs
       w.st = s.st
@@ -839,11 +886,7 @@ export class Evaluator {
         // window (start, end]: binary searches keep this O(log n) per step even with @
         const from = upperBound(s.ts, start)
         const to = upperBound(s.ts, end)
-        lastWindow = to - from
         if (to <= from) continue
-        if (to - from > window) window = to - from
-        level.addTotal(i, to - from)
-        if (countRead && (i === 0 || src.at === undefined)) level.addRead(i, i === 0 ? to - from : to - upperBound(s.ts, Math.max(start, end - interval)))
         w.from = from
         w.to = to
         w.rangeStart = start
@@ -863,11 +906,9 @@ export class Evaluator {
       }
       // each window is held beside everything else while it is worked on, the last one still
       // while the series' results are added (engine.go, the matrix argument loop of a Call)
-      this.checkHeldWith(window)
-      this.checkHeldWith(lastWindow + points)
+      this.holdRangeResults(windows, points)
       if (points === 0) continue
       this.counterInfo(name, rs, argPos)
-      this.hold(points)
       const res: StepSeries = {labels: s.labels, vals, has}
       out.push(KEEP_NAME_FUNCTIONS.has(name) && !rs.dropName ? res : this.markDropName(res))
     }
@@ -898,7 +939,6 @@ export class Evaluator {
     const lookback = this.ctx.lookbackDelta
     const smoothed = src.mode === 'smoothed'
     const out: StepSeries[] = []
-    const level = this.level
     const pos = rangeArgPos(call?.args[0])
     const issues = (rs: RangeInput): HistogramIssues => ({metricName: metricNameOf(rs), pos, add: (a) => this.annotate(a)})
     for (const rs of src.series) {
@@ -912,19 +952,14 @@ export class Evaluator {
       let hists: (FloatHistogram | undefined)[] | undefined
       const hIssues = s.hs ? issues(rs) : undefined
       let points = 0
-      let window = 0
-      let lastWindow = 0
+      const windows = this.countRangeWindows(src, times, s, true, lookback, smoothed)
       for (let i = 0; i < n; i++) {
         const end = (src.at ?? times[i]!) - src.offset
         const start = end - src.range
         // the window Prometheus selects: (start - lookback, end (+ lookback when smoothed)]
         const from = upperBound(s.ts, start - lookback)
         const to = upperBound(s.ts, smoothed ? end + lookback : end)
-        lastWindow = to - from
         if (to <= from) continue
-        if (to - from > window) window = to - from
-        level.addTotal(i, to - from)
-        if (i === 0 || src.at === undefined) level.addRead(i, i === 0 ? to - from : to - upperBound(s.ts, Math.max(start - lookback, (smoothed ? end + lookback : end) - level.interval)))
         let v: number | FloatHistogram | undefined
         if (name === 'changes' || name === 'resets') v = anchoredChangesOrResets(s.ts, s.vs, s.st, from, to, start, name === 'resets', s.hs)
         else if (s.hs && windowHasHistogram(s.hs, from, to)) v = extendedRateWithHistograms(s, from, to, start, end, src.range, smoothed, name, hIssues!)
@@ -942,14 +977,12 @@ export class Evaluator {
         }
         has[i] = 1
         any = true
-        points++
+        points += typeof v === 'number' ? 1 : histogramPointSize(v)
       }
-      this.checkHeldWith(window)
-      this.checkHeldWith(lastWindow + points)
+      this.holdRangeResults(windows, points)
       if (!any) continue
       // engine.go: the non-counter info looks at float results only
       if (floats) this.counterInfo(name, rs, rangeArgPos(call?.args[0]))
-      this.hold(points)
       out.push(this.markDropName(hists ? {labels: s.labels, vals, has, hists} : {labels: s.labels, vals, has}))
     }
     return out
@@ -1002,6 +1035,7 @@ export class Evaluator {
     const args: EvalValue[] = []
     const sel = (name === 'timestamp' || name === 'start_timestamp') && c.args[0] && unwrapParens(c.args[0])
     if (sel && sel.kind === 'VectorSelector' && sel.smoothed) this.unsmoothed.add(sel)
+    if (sel && sel.kind === 'VectorSelector') this.countedAsOne.add(sel)
     for (const a of c.args) args.push(await this.eval(a, times))
     const hv = callHistogramFunction(this, c, args, times)
     const transparent = HISTOGRAM_TRANSPARENT_FUNCTIONS.has(name)
@@ -1098,21 +1132,38 @@ function mergeSameLabelset(series: StepSeries[], strict: boolean): StepSeries[] 
   return out
 }
 
-/** Adds a value's samples at each step (a scalar has one at every step). */
-function addPresence(into: Int32Array, v: EvalValue): void {
+/**
+ * Adds a value's samples at each step (a scalar has one at every step); `sized`: a histogram
+ * as a step's result vector counts it (histogramSampleSize), otherwise one.
+ */
+function addPresence(into: Int32Array, v: EvalValue, sized = false): void {
   if (v.type === 'scalar') {
     for (let i = 0; i < into.length; i++) into[i]!++
   } else if (v.type === 'vector') {
-    for (const s of v.series) for (let i = 0; i < into.length; i++) into[i]! += s.has[i]!
+    for (const s of v.series) {
+      const hs = sized ? s.hists : undefined
+      for (let i = 0; i < into.length; i++) {
+        if (!s.has[i]) continue
+        const h = hs?.[i]
+        into[i]! += h === undefined ? 1 : histogramSampleSize(h)
+      }
+    }
   }
 }
 
-/** A value's samples over all steps. */
+/** A value's samples over all steps, histograms by their point size (Matrix.TotalSamples). */
 function presenceTotal(v: EvalValue): number {
   if (v.type === 'scalar') return v.vals.length
   if (v.type !== 'vector') return 0
   let n = 0
-  for (const s of v.series) for (let i = 0; i < s.has.length; i++) n += s.has[i]!
+  for (const s of v.series) {
+    const hs = s.hists
+    for (let i = 0; i < s.has.length; i++) {
+      if (!s.has[i]) continue
+      const h = hs?.[i]
+      n += h === undefined ? 1 : histogramPointSize(h)
+    }
+  }
   return n
 }
 

@@ -20,6 +20,8 @@ import {aggregateHistograms, histogramChangesOrResets, histogramInstantRate, his
 import {KEEP_NAME_FUNCTIONS} from './instant-functions.js'
 import {RANGE_KERNELS, type RangeWindow} from '../functions/range-kernels.js'
 import {upperBound} from './evaluator.js'
+import {sampleWeights} from './sample-stats.js'
+import {histogramPointSize} from '../../histogram/size.js'
 import type {EvalValue, RawSeries, StepSeries} from './types.js'
 
 /**
@@ -212,6 +214,8 @@ export function floatSamples(s: RawSeries): RawSeries {
   }
   const out: RawSeries = {labels: s.labels, ts, vs}
   if (st) out.st = st
+  // Prometheus holds and counts the histograms of each window all the same (engine.go matrixIterSlice)
+  out.held = {ts: s.ts, weights: sampleWeights(hs, s.ts.length)!}
   return out
 }
 
@@ -281,6 +285,9 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
     let anyHist = false
     let any = false
     const hs = s.hs!
+    // counted and held as any series' windows, histograms by size (the kernel saw this one empty)
+    const windows = ev.countRangeWindows(src, times, s, src.subqueryPoints === undefined)
+    let points = 0
     for (let i = 0; i < n; i++) {
       const end = (src.at ?? times[i]!) - src.offset
       const start = end - src.range
@@ -333,15 +340,19 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
         }
       }
       if (r === undefined) continue
-      if (typeof r === 'number') vals[i] = r
-      else {
+      if (typeof r === 'number') {
+        vals[i] = r
+        points++
+      } else {
         vals[i] = Number.NaN
         hists[i] = r
         anyHist = true
+        points += histogramPointSize(r)
       }
       has[i] = 1
       any = true
     }
+    ev.holdRangeResults(windows, points)
     if (!any) continue
     const res: StepSeries = anyHist ? {labels: s.labels, vals, has, hists} : {labels: s.labels, vals, has}
     out.push(KEEP_NAME_FUNCTIONS.has(name) ? res : ev.markDropName(res))

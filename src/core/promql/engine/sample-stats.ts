@@ -7,6 +7,28 @@
  * peak and the samples held now (engine.go's currentSamples) are the evaluator's: see
  * evaluator.ts `cur` / `peak`.
  */
+import {histogramPointSize} from '../../histogram/size.js'
+import type {FloatHistogram} from '../../histogram/float-histogram.js'
+
+/**
+ * Prefix sums of a raw series' sample sizes (a float one, a histogram its HPoint size,
+ * promql/value.go): weights[k] is what samples [0, k) count. Undefined without histograms,
+ * where every sample counts one (see windowCount).
+ */
+export function sampleWeights(hs: readonly (FloatHistogram | undefined)[] | undefined, n: number): Float64Array | undefined {
+  if (!hs) return undefined
+  const w = new Float64Array(n + 1)
+  for (let k = 0; k < n; k++) {
+    const h = hs[k]
+    w[k + 1] = w[k]! + (h === undefined ? 1 : histogramPointSize(h))
+  }
+  return w
+}
+
+/** What samples [from, to) of a series count, by its sampleWeights. */
+export function windowCount(weights: Float64Array | undefined, from: number, to: number): number {
+  return weights ? weights[to]! - weights[from]! : to - from
+}
 
 export class SampleLevel {
   total = 0

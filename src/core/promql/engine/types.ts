@@ -44,6 +44,11 @@ export interface RawSeries {
   st?: Float64Array
   /** native histograms by sample index, only when some sample is one */
   hs?: (FloatHistogram | undefined)[]
+  /**
+   * The samples Prometheus holds for this series' windows when the kernel sees fewer (a float
+   * function's histograms dropped): their times and sampleWeights (sample-stats.ts).
+   */
+  held?: {ts: Float64Array; weights: Float64Array}
 }
 
 export interface InstantSample {
