@@ -83,9 +83,9 @@ export function nativeHistogramSeries(src: NativeHistogramSource): NativeSeries[
     const restart = Math.floor(n * (0.2 + 0.6 * rr.next()))
     for (const h of HANDLERS) {
       const r = src.random(src.seed(`nh/${inst}/${h.handler}`))
-      // Bucket i holds (base^(i-1), base^i]; the span covers mu ± 3.5 sigma and the daily swing.
-      const lo = Math.floor((Math.log(h.lat) - 3.5 * SIGMA - 0.35) / Math.log(base))
-      const hi = Math.ceil((Math.log(h.lat) + 3.5 * SIGMA + 0.35) / Math.log(base))
+      // Bucket i holds (base^(i-1), base^i]; the span covers mu ± 3 sigma and the daily swing.
+      const lo = Math.floor((Math.log(h.lat) - 3 * SIGMA - 0.25) / Math.log(base))
+      const hi = Math.ceil((Math.log(h.lat) + 3 * SIGMA + 0.25) / Math.log(base))
       const width = hi - lo + 1
       const acc = new Float64Array(width)
       let sum = 0
