@@ -23,7 +23,7 @@ import {mergeNativeHistograms, nativeHistogramSeries, type NativeSeries} from '.
 const execFileP = promisify(execFile)
 
 /** Bump when the generator's output changes, so old caches are not reused. */
-const GENERATOR_VERSION = 4
+const GENERATOR_VERSION = 5
 
 export interface DatasetParams {
   /** node-exporter targets */
