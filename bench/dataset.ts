@@ -12,15 +12,18 @@
 import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {closeSync, openSync, writeSync} from 'node:fs'
-import {mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {promisify} from 'node:util'
+import {readMeta} from '../src/core/block/meta.js'
+import {FilesystemBucket} from '../src/core/objstore/filesystem.js'
 import {PROMTOOL_BIN} from '../test/helpers/prometheus.js'
+import {mergeNativeHistograms, nativeHistogramSeries, type NativeSeries} from './native-histograms.js'
 
 const execFileP = promisify(execFile)
 
 /** Bump when the generator's output changes, so old caches are not reused. */
-const GENERATOR_VERSION = 3
+const GENERATOR_VERSION = 5
 
 export interface DatasetParams {
   /** node-exporter targets */
@@ -415,6 +418,12 @@ async function exists(p: string): Promise<boolean> {
   )
 }
 
+/** The native histogram series of the data set (native-histograms.ts), on its scrape slots. */
+export function nativeSeriesOf(p: DatasetParams, endMs: number): NativeSeries[] {
+  const c = makeCtx(p, endMs - p.hours * 3_600_000)
+  return nativeHistogramSeries({seed: (k) => seedOf(p.seed, k), timestamps: c.timestamps, daily: c.daily, n: c.n, scrapeIntervalMs: p.scrapeIntervalMs, random: (s) => new Prng(s)})
+}
+
 /**
  * The cached blocks for `p`, generating them first when missing. The data ends at the last
  * full hour before the first generation; later runs reuse it (queries evaluate at its end).
@@ -448,7 +457,16 @@ export async function ensureDataset(cacheDir: string, p: DatasetParams, log: (s:
     }
     log(`data set ${hash}: promtool made blocks in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
     await rm(om)
-    const meta: DatasetMeta = {params: p, hash, startMs, endMs, series, samples, generatedAt: new Date().toISOString(), blocksDir: path.join(dir, 'blocks')}
+    // Native histograms: promtool cannot backfill them, our block writer merges them in.
+    const t2 = performance.now()
+    const blocksDir = path.join(tmp, 'blocks')
+    const bucket = new FilesystemBucket({directory: blocksDir})
+    const metas = await Promise.all((await readdir(blocksDir)).map((id) => readMeta(bucket, id)))
+    const native = nativeSeriesOf(p, endMs)
+    const nativeSamples = await mergeNativeHistograms(blocksDir, path.join(tmp, 'native'), metas, native)
+    await rm(path.join(tmp, 'native'), {recursive: true, force: true})
+    log(`data set ${hash}: merged ${native.length} native histogram series in ${((performance.now() - t2) / 1000).toFixed(1)} s`)
+    const meta: DatasetMeta = {params: p, hash, startMs, endMs, series: series + native.length, samples: samples + nativeSamples, generatedAt: new Date().toISOString(), blocksDir: path.join(dir, 'blocks')}
     await writeFile(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, 2))
     await rename(tmp, dir)
     return meta

@@ -46,6 +46,15 @@ export const QUERIES: BenchQuery[] = [
   {id: 'cpu-user-quantile-1h', expr: 'quantile(0.9, rate(node_cpu_seconds_total{mode="user"}[5m]))', ...G1h, what: 'quantile aggregation'},
   {id: 'http-increase-24h-instant', expr: 'sum by (job) (increase(http_requests_total[24h]))', ...INSTANT, what: 'increase over the whole day'},
   {id: 'mem-raw-1h', expr: 'node_memory_MemAvailable_bytes', ...G1h, what: 'raw selector'},
+  // Native histograms (rpc_server_duration_seconds, exponential schema 3). `sum by (le)` is
+  // kept as dashboards ported from classic histograms write it: a native histogram has no `le`,
+  // so it sums everything, as `sum` does.
+  {id: 'nh-p99-by-le-24h', expr: 'histogram_quantile(0.99, sum by (le) (rate(rpc_server_duration_seconds[5m])))', ...G24h, what: 'native histogram_quantile, `by (le)`'},
+  {id: 'nh-p99-by-le-instant', expr: 'histogram_quantile(0.99, sum by (le) (rate(rpc_server_duration_seconds[5m])))', ...INSTANT, what: 'native histogram_quantile, `by (le)`, instant'},
+  {id: 'nh-p99-24h', expr: 'histogram_quantile(0.99, sum(rate(rpc_server_duration_seconds[5m])))', ...G24h, what: 'native histogram_quantile over sum'},
+  {id: 'nh-p99-instant', expr: 'histogram_quantile(0.99, sum(rate(rpc_server_duration_seconds[5m])))', ...INSTANT, what: 'native histogram_quantile over sum, instant'},
+  {id: 'nh-count-24h', expr: 'histogram_count(rate(rpc_server_duration_seconds[5m]))', ...G24h, what: 'native histogram_count, 16 series'},
+  {id: 'nh-count-instant', expr: 'histogram_count(rate(rpc_server_duration_seconds[5m]))', ...INSTANT, what: 'native histogram_count, instant'},
 ]
 
 /** Human label for the query's shape: "instant", "1h / 15s". */

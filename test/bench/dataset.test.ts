@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {datasetHash, SMOKE_DATASET, writeOpenMetrics} from '../../bench/dataset.js'
+import {datasetHash, nativeSeriesOf, SMOKE_DATASET, writeOpenMetrics} from '../../bench/dataset.js'
+import {NATIVE_HISTOGRAM_NAME} from '../../bench/native-histograms.js'
 
 describe('bench data set', () => {
   let dir: string
@@ -89,5 +90,34 @@ describe('bench data set', () => {
       }
     }
     for (const [inst, at] of resetsByInstance) assert.equal(at.size, 1, `${inst} resets at ${[...at].join(', ')}`)
+  })
+
+  it('native histograms: 16 counter series of schema 3, 20 to 40 buckets, count the buckets\' sum, one reset each', () => {
+    const all = nativeSeriesOf(p, END)
+    assert.deepEqual(JSON.stringify(all), JSON.stringify(nativeSeriesOf(p, END)), 'deterministic')
+    assert.equal(all.length, 16)
+    const n = (p.hours * 3_600_000) / p.scrapeIntervalMs
+    for (const s of all) {
+      const key = s.labels.map((l) => `${l.name}=${l.value}`).join(',')
+      assert.equal(s.labels[0]!.value, NATIVE_HISTOGRAM_NAME)
+      assert.equal(s.ts.length, n, key)
+      assert.equal(s.hs.length, n, key)
+      let resets = 0
+      for (let i = 0; i < n; i++) {
+        const h = s.hs[i]!
+        assert.equal(h.schema, 3, key)
+        assert.ok(h.positiveBuckets.length >= 20 && h.positiveBuckets.length <= 40, `${key}: ${h.positiveBuckets.length} buckets`)
+        let abs = 0
+        let total = 0
+        for (const d of h.positiveBuckets) {
+          abs += d
+          assert.ok(abs >= 0, key)
+          total += abs
+        }
+        assert.equal(total + h.zeroCount, h.count, `${key} at ${i}`)
+        if (i > 0 && h.count < s.hs[i - 1]!.count) resets++
+      }
+      assert.equal(resets, 1, key)
+    }
   })
 })
