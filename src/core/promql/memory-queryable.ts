@@ -6,7 +6,7 @@ import {compareLabels, compareStrings, labelsKey, type Labels} from '../labels/l
 import {matchesAll, type Matcher} from '../labels/matcher.js'
 import type {FloatHistogram} from '../histogram/float-histogram.js'
 import {blockIterator} from './block-iterator.js'
-import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from './queryable.js'
+import type {LabelQueryHints, Querier, Queryable, SampleBlock, SelectHints, Series, SeriesSet} from './queryable.js'
 
 export interface MemorySeries {
   labels: Labels
@@ -77,7 +77,7 @@ export class MemoryQueryable implements Queryable {
           let any = false
           for (let i = 0; i < s.ts.length; i++) if (s.ts[i]! >= hints.start && s.ts[i]! <= hints.end) { any = true; break }
           if (!any) continue
-          series.push({labels: s.labels, iterator: () => blockIterator(s)})
+          series.push({labels: s.labels, iterator: () => blockIterator(s), samples: (mint, maxt, into) => samplesOf(s, mint, maxt, into)})
         }
         return {series, warnings: []}
       },
@@ -97,4 +97,32 @@ export class MemoryQueryable implements Queryable {
       },
     }
   }
+}
+
+/**
+ * The samples of `s` in [mint, maxt] as a block, written into `into` when it is large enough:
+ * the fast path series over chunks offer (queryable.ts Series.samples), so the engine reads
+ * in-memory data as it reads stores, scratch arrays reused from series to series included.
+ */
+function samplesOf(s: MemorySeries, mint: number, maxt: number, into?: SampleBlock): SampleBlock {
+  let lo = 0
+  while (lo < s.ts.length && s.ts[lo]! < mint) lo++
+  let hi = lo
+  while (hi < s.ts.length && s.ts[hi]! <= maxt) hi++
+  const n = hi - lo
+  const reuse = into !== undefined && into.ts.length >= n
+  const ts = reuse ? into.ts.subarray(0, n) : new Float64Array(n)
+  const vs = reuse ? into.vs.subarray(0, n) : new Float64Array(n)
+  const stale = reuse ? into.stale.subarray(0, n) : new Uint8Array(n)
+  ts.set(s.ts.subarray(lo, hi))
+  vs.set(s.vs.subarray(lo, hi))
+  if (s.stale) stale.set(s.stale.subarray(lo, hi))
+  else stale.fill(0)
+  const out: SampleBlock = {ts, vs, stale}
+  if (s.st) out.st = s.st.slice(lo, hi)
+  if (s.hs) {
+    const hs = s.hs.slice(lo, hi)
+    if (hs.some((h) => h !== undefined)) out.hs = hs
+  }
+  return out
 }

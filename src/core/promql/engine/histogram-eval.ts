@@ -261,7 +261,7 @@ export function applyRangeWithHistograms(ev: Evaluator, src: RangeSource, times:
       const s = r.read()
       if (!s.hs) return s
       // the arrays may be scratch reused by the next read: copy what is kept
-      const kept: RawSeries = {labels: s.labels, ts: s.ts.slice(), vs: s.vs, hs: s.hs.slice()}
+      const kept: RawSeries = {labels: s.labels, ts: s.ts.slice(), vs: s.vs.slice(), hs: s.hs.slice()}
       if (s.st) kept.st = s.st.slice()
       held.push(kept)
       names.set(kept, r.metricName ?? getLabel(r.labels, METRIC_NAME))
