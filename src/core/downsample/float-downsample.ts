@@ -19,6 +19,7 @@ import {XorDecodeIterator} from '../chunkenc/xor-decoder.js'
 import {XorChunkEncoder} from '../chunkenc/xor-encoder.js'
 import {BadDataError} from '../errors.js'
 import {AGGR_TYPES, AggrType, CHUNK_ENC_AGGR, encodeAggrChunk, getAggr, isAggrAbsent, type AggrSubChunk} from './aggr-chunk.js'
+import {CounterResets} from './counter-resets.js'
 import {SampleBuffer} from './sample-buffer.js'
 import {aggregateWindows, FloatAggregator, windowEnd} from './windows.js'
 
@@ -95,10 +96,7 @@ export function expandAggregate(chunks: readonly Uint8Array[], at: AggrType, buf
  */
 export function expandCounters(chunks: readonly Uint8Array[], buf: SampleBuffer): number {
   buf.clear()
-  let total = 0
-  let lastT = 0
-  let lastV = NaN
-  let totalV = 0
+  const r = new CounterResets()
   let expandLastT = 0
   for (const c of chunks) {
     const sub = getAggr(c, AggrType.Counter)
@@ -106,31 +104,16 @@ export function expandCounters(chunks: readonly Uint8Array[], buf: SampleBuffer)
     if (sub.encoding !== ChunkEncoding.XOR) throw new BadDataError(`aggregate chunk: counter sub-chunk has encoding ${sub.encoding}, want XOR`)
     const it = new XorDecodeIterator(sub.data)
     while (it.next()) {
-      const t = it.atT()
       const v = it.at()
-      if (Number.isNaN(v)) continue
-      if (total === 0) {
-        total++
-        lastT = t
-        lastV = v
-        totalV = v
-      } else if (t > lastT) {
-        totalV += v >= lastV ? v - lastV : v
-        lastT = t
-        lastV = v
-        total++
-      } else {
-        if (t === lastT) lastV = v
-        continue
-      }
-      // expandXorChunkIterator over the iterator: totalV is never a stale marker; time only grows.
-      if (lastT >= expandLastT) {
-        buf.push(lastT, totalV)
-        expandLastT = lastT
+      if (Number.isNaN(v) || !r.push(it.atT(), v)) continue
+      // expandXorChunkIterator over the iterator: the total is never a stale marker; time only grows.
+      if (r.lastT >= expandLastT) {
+        buf.push(r.lastT, r.total)
+        expandLastT = r.lastT
       }
     }
   }
-  return lastV
+  return r.lastV
 }
 
 type Pick = (a: FloatAggregator) => number

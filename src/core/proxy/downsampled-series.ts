@@ -17,6 +17,7 @@
  * runs raw chunks through the counter-reset iterator under rate/increase/irate/resets, which
  * gives rate/increase/irate the same answer and breaks resets() (thanos-io/thanos#3644).
  */
+import {CounterResets} from '../downsample/counter-resets.js'
 import {BadDataError} from '../errors.js'
 import type {FloatHistogram} from '../histogram/float-histogram.js'
 import type {Labels} from '../labels/labels.js'
@@ -176,10 +177,7 @@ export class CounterSeries implements Series {
     let vs = new Float64Array(64)
     let hs: (FloatHistogram | undefined)[] | undefined
     let n = 0
-    let total = 0
-    let lastT = Number.NEGATIVE_INFINITY
-    let lastV = 0
-    let totalV = 0
+    const r = new CounterResets()
     const emit = (t: number, v: number, h: FloatHistogram | undefined): void => {
       if (t < lo || t > hi) return
       if (n === ts.length) {
@@ -204,28 +202,16 @@ export class CounterSeries implements Series {
         const h = it.atHistogram?.()
         if (h !== undefined) {
           // Counter resets are handled for floats only, as upstream.
-          if (t > lastT) {
-            lastT = t
+          if (t > r.lastT) {
+            r.lastT = t
             emit(t, NaN, h)
           }
           continue
         }
         const v = it.at()
         if (Number.isNaN(v)) continue
-        if (total === 0) {
-          total++
-          lastT = t
-          lastV = v
-          totalV = v
-          emit(t, totalV, undefined)
-        } else if (t > lastT) {
-          totalV += v >= lastV ? v - lastV : v
-          lastT = t
-          lastV = v
-          total++
-          emit(t, totalV, undefined)
-        } else if (t === lastT) lastV = v
-        if (lastT > hi) break outer
+        if (r.push(t, v)) emit(t, r.total, undefined)
+        if (r.lastT > hi) break outer
       }
     }
     // The engine keeps the largest arrays it is given for the next series: all three alike.
