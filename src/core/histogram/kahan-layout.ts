@@ -6,7 +6,7 @@
  * Every step is Neumaier's, as util/kahansum.Inc.
  */
 import {exponentialBound, targetIndex} from './bounds.js'
-import {bucketIndices, EMPTY_BUCKETS, EMPTY_SPANS} from './layout.js'
+import {bucketIndices, EMPTY_BUCKETS, EMPTY_SPANS, kahanInc} from './layout.js'
 import {isExponentialSchema} from './schema.js'
 
 /** A side's layout, buckets and their compensation as these operations return them. */
@@ -32,12 +32,6 @@ export function kahanStep(inc: number, sum: number, c: number): number {
   return t
 }
 
-/** kahanStep on element i of (sum, comp). */
-function stepAt(inc: number, sum: Float64Array, comp: Float64Array, i: number): void {
-  sum[i] = kahanStep(inc, sum[i]!, comp[i]!)
-  comp[i] = kahanStepOut.c
-}
-
 /**
  * A's buckets plus B's with compensation (kahanAddBuckets): the layout rules are addSides'
  * (layout.ts), B's buckets at or below `threshold` are skipped for exponential schemas; a
@@ -61,9 +55,9 @@ export function kahanAddSides(
   // unless B's first bucket is in the zero bucket (then the general path skips those)
   if (sameSpans(spansA, spansB) && nB === bucketsA.length && !(isExponentialSchema(schema) && exponentialBound(spansB[0]!, schema) <= threshold)) {
     for (let i = 0; i < nB; i++) {
-      stepAt(bucketsB[i]!, bucketsA, compA, i)
+      kahanInc(bucketsB[i]!, bucketsA, compA, i)
       const cb = compB === null ? 0 : compB[i]!
-      if (cb !== 0) stepAt(cb, bucketsA, compA, i)
+      if (cb !== 0) kahanInc(cb, bucketsA, compA, i)
     }
     return {spans: spansA, buckets: bucketsA, comp: compA}
   }
@@ -90,9 +84,9 @@ export function kahanAddSides(
       const idx = idxB[b]!
       while (starts[k]! + lens[k]! <= idx) firstOfK += lens[k++]!
       const i = firstOfK + idx - starts[k]!
-      stepAt(bucketsB[b]!, bucketsA, compA, i)
+      kahanInc(bucketsB[b]!, bucketsA, compA, i)
       const cb = compB === null ? 0 : compB[b]!
-      if (cb !== 0) stepAt(cb, bucketsA, compA, i)
+      if (cb !== 0) kahanInc(cb, bucketsA, compA, i)
     }
     return {spans: spansA, buckets: bucketsA, comp: compA}
   }
@@ -180,8 +174,8 @@ export function kahanReduceSide(spans: Int32Array, buckets: Float64Array, comp: 
     for (let j = 0; j < len && i < n; j++, idx++, i++) {
       const t = targetIndex(idx, originSchema, targetSchema)
       if (o >= 0 && t === lastTarget) {
-        stepAt(buckets[i]!, out, outComp, o)
-        stepAt(comp[i]!, out, outComp, o)
+        kahanInc(buckets[i]!, out, outComp, o)
+        kahanInc(comp[i]!, out, outComp, o)
         continue
       }
       if (o < 0) outSpans.push(t, 1)
