@@ -40,6 +40,7 @@ import {cpuTimeMs, memoryOf, startNode, startThanos, waitStores, type NodeCompon
 import {compareResponses, seriesCount, type ApiResponse} from './compare.js'
 import {datasetHash, Prng, writeOpenMetrics, type DatasetMeta, type DatasetParams} from './dataset.js'
 import {timedQuery} from './http-query.js'
+import {geomean, median} from './stats.js'
 
 const execFileP = promisify(execFile)
 const RUN_JS = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -153,16 +154,6 @@ export interface CompactBenchOptions {
   log: (s: string) => void
 }
 
-export const median = (xs: readonly number[]): number => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (s.length === 0) return NaN
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-const geomean = (xs: readonly number[]): number => {
-  const ok = xs.filter((x) => Number.isFinite(x) && x > 0)
-  return ok.length === 0 ? NaN : Math.exp(ok.reduce((a, x) => a + Math.log(x), 0) / ok.length)
-}
 
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(

@@ -7,6 +7,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {renderCompactMarkdown, type CompactBenchResults} from './compact-bench.js'
 import {renderStoreMarkdown, type StoreBenchResults} from './store-bench.js'
+import {geomean, median} from './stats.js'
 
 /** The targets, in the order they are measured and shown. */
 export const TARGET_KEYS = ['prom', 'q1', 'q2', 't1', 't2'] as const
@@ -96,19 +97,6 @@ export interface Geomeans {
   /** thanosts ÷ Thanos on the same topology. */
   q1VsT1: number
   q2VsT2: number
-}
-
-export function median(xs: readonly number[]): number {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (s.length === 0) return NaN
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-
-export function geomean(xs: readonly number[]): number {
-  const ok = xs.filter((x) => Number.isFinite(x) && x > 0)
-  if (ok.length === 0) return NaN
-  return Math.exp(ok.reduce((a, x) => a + Math.log(x), 0) / ok.length)
 }
 
 export const vsProm = (q: QueryResult, k: TargetKey): number => q.ms[k] / q.ms.prom

@@ -33,9 +33,10 @@ import {cpuTimeMs, memoryOf, startCluster, type Cluster} from './cluster.js'
 import {compareResponses, seriesCount, type ApiResponse} from './compare.js'
 import {ensureDataset, FULL_DATASET, SMOKE_DATASET, type DatasetMeta} from './dataset.js'
 import {QUERIES, queryForm, shapeOf, type BenchQuery} from './queries.js'
-import {decideTargets, geomeans, median, renderConsole, rssRatios, TARGET_KEYS, TARGET_LABEL, writeMarkdown, type BenchResults, type ProcessMemory, type QueryResult, type StreamSummary, type TargetKey} from './results.js'
+import {decideTargets, geomeans, renderConsole, rssRatios, TARGET_KEYS, TARGET_LABEL, writeMarkdown, type BenchResults, type ProcessMemory, type QueryResult, type StreamSummary, type TargetKey} from './results.js'
 import {compactInput, renderCompactConsole, runCompactBench, type CompactBenchResults} from './compact-bench.js'
 import {renderStoreConsole, runStoreBench, type StoreBenchResults} from './store-bench.js'
+import {median} from './stats.js'
 import {streamRemoteRead, streamSidecar, type StreamResult} from './throughput.js'
 
 const execFileP = promisify(execFile)

@@ -23,6 +23,7 @@ import {cpuTimeMs, memoryOf, startNode, startThanos, waitStores, type NodeCompon
 import {compareResponses, seriesCount, type ApiResponse} from './compare.js'
 import type {DatasetMeta} from './dataset.js'
 import {timedQuery} from './http-query.js'
+import {geomean, median} from './stats.js'
 import {QUERIES, queryForm, shapeOf} from './queries.js'
 import {streamSidecar, type StreamResult} from './throughput.js'
 
@@ -82,16 +83,6 @@ export interface StoreBenchOptions {
   log: (s: string) => void
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (s.length === 0) return NaN
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-const geomean = (xs: readonly number[]): number => {
-  const ok = xs.filter((x) => Number.isFinite(x) && x > 0)
-  return ok.length === 0 ? NaN : Math.exp(ok.reduce((a, x) => a + Math.log(x), 0) / ok.length)
-}
 
 interface Side {
   key: StoreSide
