@@ -193,12 +193,19 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: 
     }
     return x
   }
+  const noFill = fillR === undefined && fillL === undefined
+  const trim = isTrimOp(op)
+  if (noFill && !trim) {
+    const fast = staticVectorVector(lhs, rhs, lsig, rsig, vm.card === 'one-to-one', result, op, swap, filter, n)
+    if (fast) {
+      if (dropsName) for (const o of fast) ev.markDropName(o)
+      return fast
+    }
+  }
   const lFillLabels = new Map<number, Labels>()
   const rFillLabels = new Map<number, Labels>()
   const rmap = new Map<string, number>()
   const matched = new Map<string, Set<string> | true>()
-  const noFill = fillR === undefined && fillL === undefined
-  const trim = isTrimOp(op)
   let trimInfo = false
   for (let i = 0; i < n; i++) {
     // engine.go VectorBinop short-circuits a step where either side is empty (both, with a fill
@@ -278,6 +285,75 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, lhsIn: StepSeries[], rhsIn: 
   }
   if (trimInfo) ev.annotate(incompatibleTypesInBinOpInfo('float', op, 'float', e.posRange))
   return [...out.values()]
+}
+
+/**
+ * The common case of vectorVector, without the step loop's maps: when no match signature
+ * occurs twice on the "one" side (nor, one-to-one, twice among the matched lhs series) and
+ * every matched pair has its own result labels, the pairing is the same at every step and
+ * none of VectorBinop's per-step errors (duplicate series on a side, multiple matches, equal
+ * result labelsets) can happen at any step. So each pair is found once and the operator runs
+ * over its whole arrays. undefined = not that case, the step loop decides. The series come
+ * out as the step loop makes them: ordered by their first step with a result, then lhs order.
+ * Needs no fill modifier (fills match per step) and no trim operator.
+ */
+function staticVectorVector(
+  lhs: StepSeries[],
+  rhs: StepSeries[],
+  lsig: string[],
+  rsig: string[],
+  oneToOne: boolean,
+  result: (l: Labels, r: Labels) => {labels: Labels; key: string},
+  op: string,
+  swap: boolean,
+  filter: boolean,
+  n: number,
+): StepSeries[] | undefined {
+  const rIndex = new Map<string, number>()
+  for (let k = 0; k < rhs.length; k++) {
+    if (rIndex.has(rsig[k]!)) return undefined
+    rIndex.set(rsig[k]!, k)
+  }
+  const matchedSigs = oneToOne ? new Set<string>() : undefined
+  const keys = new Set<string>()
+  const made: {first: number; k: number; s: StepSeries}[] = []
+  for (let k = 0; k < lhs.length; k++) {
+    const r = rIndex.get(lsig[k]!)
+    if (r === undefined) continue
+    if (matchedSigs) {
+      if (matchedSigs.has(lsig[k]!)) return undefined
+      matchedSigs.add(lsig[k]!)
+    }
+    const ls = lhs[k]!
+    const rs = rhs[r]!
+    const res = result(ls.labels, rs.labels)
+    if (keys.has(res.key)) return undefined
+    keys.add(res.key)
+    // a is the value of the expression's own left side (the sides are swapped for group_right)
+    const av = swap ? rs.vals : ls.vals
+    const bv = swap ? ls.vals : rs.vals
+    const lh = ls.has
+    const rh = rs.has
+    let vals: Float64Array | undefined
+    let has: Uint8Array | undefined
+    let first = -1
+    for (let i = 0; i < n; i++) {
+      if (!lh[i] || !rh[i]) continue
+      const a = av[i]!
+      const v = arith(op, a, bv[i]!)
+      if (filter && v === 0) continue
+      if (first < 0) {
+        first = i
+        vals = new Float64Array(n)
+        has = new Uint8Array(n)
+      }
+      vals![i] = filter ? a : v
+      has![i] = 1
+    }
+    if (first >= 0) made.push({first, k, s: {labels: res.labels, vals: vals!, has: has!}})
+  }
+  made.sort((x, y) => x.first - y.first || x.k - y.k)
+  return made.map((m) => m.s)
 }
 
 function matchGroup(ls: Labels, vm: VectorMatching): Labels {
