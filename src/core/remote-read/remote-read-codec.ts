@@ -82,16 +82,17 @@ export function encodeReadRequest(q: RemoteReadQuery, acceptedTypes: readonly nu
   return w.finish()
 }
 
-function decodeLabel(r: PbReader, s: number, e: number): Label {
-  const lr = new PbReader(r.buf, s, e, 'remote-read Label')
+/** One Label, read in place like decodeChunk (`r.pos` at its first field, `e` its end). */
+function decodeLabel(r: PbReader, e: number): Label {
   let name = ''
   let value = ''
-  while (lr.more) {
-    const [f, wt] = lr.tag()
-    if (f === 1 && wt === WIRE_LEN) name = lr.string()
-    else if (f === 2 && wt === WIRE_LEN) value = lr.string()
-    else lr.skip(wt)
+  while (r.pos < e) {
+    const key = r.key()
+    if (key === 0x0a) name = r.string()
+    else if (key === 0x12) value = r.string()
+    else r.skip(key & 7)
   }
+  if (r.pos !== e) throw new BadDataError('remote read: Label overruns its length')
   return {name, value}
 }
 
@@ -136,8 +137,8 @@ export function decodeChunkedReadResponse(buf: Uint8Array): {series: ChunkedSeri
       while (sr.more) {
         const [sf, swt] = sr.tag()
         if (sf === 1 && swt === WIRE_LEN) {
-          const [ls, le] = sr.lenDelim()
-          labels.push(decodeLabel(sr, ls, le))
+          const le = sr.lenEnd()
+          labels.push(decodeLabel(sr, le))
         } else if (sf === 2 && swt === WIRE_LEN) {
           const ce = sr.lenEnd()
           chunks.push(decodeChunk(sr, ce))
@@ -183,8 +184,8 @@ export function decodeReadResponse(buf: Uint8Array): SampledSeries[][] {
       while (tr.more) {
         const [tf, twt] = tr.tag()
         if (tf === 1 && twt === WIRE_LEN) {
-          const [ls, le] = tr.lenDelim()
-          labels.push(decodeLabel(tr, ls, le))
+          const le = tr.lenEnd()
+          labels.push(decodeLabel(tr, le))
         } else if (tf === 2 && twt === WIRE_LEN) {
           const [ss, se] = tr.lenDelim()
           const sr = new PbReader(buf, ss, se, 'Sample')

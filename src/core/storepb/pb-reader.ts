@@ -3,13 +3,13 @@
  * strings decoded straight from the buffer, bytes returned as zero-copy views.
  */
 import {BadDataError} from '../errors.js'
+import {decodeUtf8} from './utf8.js'
 
 export const WIRE_VARINT = 0
 export const WIRE_I64 = 1
 export const WIRE_LEN = 2
 export const WIRE_I32 = 5
 
-const utf8 = new TextDecoder()
 
 export class PbReader {
   pos: number
@@ -69,7 +69,7 @@ export class PbReader {
 
   string(): string {
     const [s, e] = this.lenDelim()
-    return utf8.decode(this.buf.subarray(s, e))
+    return decodeUtf8(this.buf, s, e)
   }
 
   bytes(): Uint8Array {

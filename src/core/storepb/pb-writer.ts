@@ -2,6 +2,8 @@
  * The protobuf writer of our hand-written codecs (StoreAPI in store-wire.ts, remote read in
  * remote-read/remote-read-codec.ts); pb-reader.ts is its reading twin.
  */
+import {writeAscii} from './utf8.js'
+
 const MAX_INT64_AS_NUMBER = 9223372036854775807
 /** int64 fields from JS numbers: infinities and out-of-range values saturate, fractions truncate. */
 export function clampInt64(v: number): number {
@@ -42,18 +44,36 @@ export class ProtoWriter {
   varint(n: number): void {
     if (n < 0) return this.negVarint(n)
     this.ensure(10)
+    const buf = this.buf
+    let pos = this.pos
+    if (n < 0x80000000) {
+      // lengths, tags, small numbers: 32-bit shifts instead of float division
+      while (n > 0x7f) {
+        buf[pos++] = (n & 0x7f) | 0x80
+        n >>>= 7
+      }
+      buf[pos++] = n
+      this.pos = pos
+      return
+    }
     if (n >= 2 ** 63) {
       // MaxInt64 is not representable as a double (it rounds up to 2^63, which would encode as
       // MinInt64): write its exact nine bytes.
-      for (let i = 0; i < 8; i++) this.buf[this.pos++] = 0xff
-      this.buf[this.pos++] = 0x7f
+      for (let i = 0; i < 8; i++) buf[pos++] = 0xff
+      buf[pos++] = 0x7f
+      this.pos = pos
       return
     }
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n % 0x80) | 0x80
-      n = Math.floor(n / 0x80)
+    // Timestamps and other int64s: as two 32-bit halves (exact for the integers a double holds).
+    let lo = n >>> 0
+    let hi = (n - lo) / 0x100000000
+    while (hi > 0 || lo > 0x7f) {
+      buf[pos++] = (lo & 0x7f) | 0x80
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0
+      hi >>>= 7
     }
-    this.buf[this.pos++] = n
+    buf[pos++] = lo
+    this.pos = pos
   }
 
   /** Two's complement, ten bytes, as protobuf encodes negative int64. */
@@ -86,9 +106,18 @@ export class ProtoWriter {
   /** A string field, always written (also when empty). Its byte length is known up front: no shift. */
   string(field: number, s: string): void {
     this.tag(field, 2)
-    this.varint(Buffer.byteLength(s))
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    this.ensure(s.length * 3)
+    this.ensure(s.length * 3 + 10)
+    if (s.length < 0x80) {
+      // ASCII (the usual label) is as long as it is: one length byte, then the characters.
+      const end = writeAscii(this.buf, this.pos + 1, s)
+      if (end >= 0) {
+        this.buf[this.pos] = s.length
+        this.pos = end
+        return
+      }
+    }
+    this.varint(Buffer.byteLength(s))
     this.pos += this.buf.write(s, this.pos, 'utf8')
   }
 

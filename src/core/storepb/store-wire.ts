@@ -15,6 +15,7 @@ import {Matcher} from '../labels/matcher.js'
 import {negativeInt64} from './pb-reader.js'
 import {clampInt64, ProtoWriter} from './pb-writer.js'
 import {AGGREGATES_ENCODING, type Aggr, type AggrPart, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreSeries} from './store-types.js'
+import {decodeUtf8, utf8Length} from './utf8.js'
 
 /** Normalised `InfoResponse`. */
 export interface EndpointInfo {
@@ -182,7 +183,7 @@ class Reader {
 
   string(): string {
     const [s, e] = this.lenDelim()
-    return this.buf.toString('utf8', s, e)
+    return decodeUtf8(this.buf, s, e)
   }
 
   skip(wireType: number): void {
@@ -407,13 +408,16 @@ function writeLabels(w: ProtoWriter, field: number, ls: Labels): void {
 
 function varintSize(n: number): number {
   if (n < 0) return 10
-  if (n >= 2 ** 63) return 9
-  let size = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80)
-    size++
-  }
-  return size
+  if (n < 0x80) return 1
+  if (n < 0x4000) return 2
+  if (n < 0x200000) return 3
+  if (n < 0x10000000) return 4
+  if (n < 2 ** 35) return 5
+  if (n < 2 ** 42) return 6
+  if (n < 2 ** 49) return 7
+  if (n < 2 ** 56) return 8
+  // up to MaxInt64 (larger values are clamped to it, nine bytes as well)
+  return 9
 }
 
 const int64FieldSize = (v: number): number => (v === 0 ? 0 : 1 + varintSize(clampInt64(v)))
@@ -438,7 +442,7 @@ function writeChunkBody(w: ProtoWriter, c: {encoding: number; data: Uint8Array})
 }
 
 function labelSize(l: Label): number {
-  return lenFieldSize(Buffer.byteLength(l.name)) + lenFieldSize(Buffer.byteLength(l.value))
+  return lenFieldSize(utf8Length(l.name)) + lenFieldSize(utf8Length(l.value))
 }
 
 function seriesBodySize(s: StoreSeries): number {
