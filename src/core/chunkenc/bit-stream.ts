@@ -102,6 +102,49 @@ export class BitReader {
     return v > 1 << (sz - 1) ? v - (1 << sz) : v
   }
 
+  /**
+   * For every i: deltas[i] += varbitInt(); values[i] += deltas[i]. The histogram chunk's
+   * buckets, whose delta of delta is mostly 0 ('0') or tiny ('10' + 3 bits, '110' + 6 bits):
+   * those are read here from one 32-bit window, the rest by varbitInt.
+   */
+  addVarbitInts(values: Float64Array, deltas: Float64Array): void {
+    const d = this.data
+    const n = values.length
+    // below this bit position four whole bytes can be read at pos >>> 3
+    const direct = (d.length - 4) * 8
+    let pos = this.pos
+    for (let i = 0; i < n; i++) {
+      if (pos < direct) {
+        const b = pos >>> 3
+        const top = (((d[b]! << 24) | (d[b + 1]! << 16) | (d[b + 2]! << 8) | d[b + 3]!) << (pos & 7)) >>> 0
+        if (top < 0x80000000) {
+          pos += 1
+          values[i]! += deltas[i]!
+          continue
+        }
+        if (top < 0xc0000000) {
+          const v = (top >>> 27) & 7
+          deltas[i]! += v > 4 ? v - 8 : v
+          values[i]! += deltas[i]!
+          pos += 5
+          continue
+        }
+        if (top < 0xe0000000) {
+          const v = (top >>> 23) & 63
+          deltas[i]! += v > 32 ? v - 64 : v
+          values[i]! += deltas[i]!
+          pos += 9
+          continue
+        }
+      }
+      this.pos = pos
+      deltas[i]! += this.varbitInt()
+      values[i]! += deltas[i]!
+      pos = this.pos
+    }
+    this.pos = pos
+  }
+
   /** A varbit-encoded unsigned integer (varbit.go readVarbitUint), same prefixes. Exact up to 2^53. */
   varbitUint(): number {
     const ones = leadingOnes8(this.peek(8))

@@ -12,7 +12,7 @@
  */
 import {BadDataError} from '../errors.js'
 import {FloatHistogram} from '../histogram/float-histogram.js'
-import {EMPTY_BUCKETS, EMPTY_SPANS, spanBucketCount} from '../histogram/layout.js'
+import {EMPTY_BUCKETS, EMPTY_SPANS, newBuckets, spanBucketCount} from '../histogram/layout.js'
 import {EXPONENTIAL_SCHEMA_MAX, isKnownSchema, unknownSchemaError, type CounterResetHint} from '../histogram/schema.js'
 import {BitReader, HI, LO} from './bit-stream.js'
 import {sized, staleFloatHistogram, type HistogramSampleIterator} from './histogram-decoder.js'
@@ -165,7 +165,7 @@ export function decodeFloatHistogramChunk(data: Uint8Array): FloatHistogramDecod
 
 function copied(from: Float64Array, to: Float64Array): Float64Array {
   if (from.length === 0) return EMPTY_BUCKETS
-  const out = to.length === from.length && to !== EMPTY_BUCKETS ? to : new Float64Array(from.length)
+  const out = to.length === from.length && to !== EMPTY_BUCKETS ? to : newBuckets(from.length)
   out.set(from)
   return out
 }

@@ -16,7 +16,7 @@
 import {BadDataError} from '../errors.js'
 import {FloatHistogram} from '../histogram/float-histogram.js'
 import {Histogram} from '../histogram/histogram.js'
-import {EMPTY_BUCKETS, EMPTY_SPANS, spanBucketCount} from '../histogram/layout.js'
+import {EMPTY_BUCKETS, EMPTY_SPANS, newBuckets, spanBucketCount} from '../histogram/layout.js'
 import {CounterResetHint, EXPONENTIAL_SCHEMA_MAX, isKnownSchema, unknownSchemaError} from '../histogram/schema.js'
 import {BitReader, HI, LO} from './bit-stream.js'
 import {counterResetHeaderOf, HISTOGRAM_HEADER_SIZE, hintForSample, readLayout, type CounterResetHeader} from './histogram-layout.js'
@@ -205,10 +205,7 @@ export function decodeHistogramChunk(data: Uint8Array): HistogramDecodeIterator 
 }
 
 function readBucketDods(r: BitReader, values: Float64Array, deltas: Float64Array): void {
-  for (let i = 0; i < values.length; i++) {
-    deltas[i]! += r.varbitInt()
-    values[i]! += deltas[i]!
-  }
+  if (values.length > 0) r.addVarbitInts(values, deltas)
 }
 
 /** An array of length n, the given one when it fits. */
@@ -219,14 +216,14 @@ export function sized(a: Float64Array, n: number): Float64Array {
 
 function copied(from: Float64Array, to: Float64Array): Float64Array {
   if (from.length === 0) return EMPTY_BUCKETS
-  const out = to.length === from.length && to !== EMPTY_BUCKETS ? to : new Float64Array(from.length)
+  const out = to.length === from.length && to !== EMPTY_BUCKETS ? to : newBuckets(from.length)
   out.set(from)
   return out
 }
 
 function prefixSums(deltas: Float64Array, to: Float64Array): Float64Array {
   if (deltas.length === 0) return EMPTY_BUCKETS
-  const out = to.length === deltas.length && to !== EMPTY_BUCKETS ? to : new Float64Array(deltas.length)
+  const out = to.length === deltas.length && to !== EMPTY_BUCKETS ? to : newBuckets(deltas.length)
   let cur = 0
   for (let i = 0; i < deltas.length; i++) {
     cur += deltas[i]!

@@ -15,6 +15,7 @@ import {
   compactSide,
   EMPTY_BUCKETS,
   EMPTY_SPANS,
+  newBuckets,
   intersectCustomBounds,
   reduceSideResolution,
   spanBucketCount,
@@ -223,8 +224,8 @@ export class FloatHistogram {
     c.customValues = this.customValues
     c.positiveSpans = this.positiveSpans
     c.negativeSpans = this.negativeSpans
-    c.positiveBuckets = this.positiveBuckets.length === 0 ? EMPTY_BUCKETS : new Float64Array(this.positiveBuckets.length)
-    if (!this.usesCustomBuckets()) c.negativeBuckets = this.negativeBuckets.length === 0 ? EMPTY_BUCKETS : new Float64Array(this.negativeBuckets.length)
+    c.positiveBuckets = this.positiveBuckets.length === 0 ? EMPTY_BUCKETS : newBuckets(this.positiveBuckets.length)
+    if (!this.usesCustomBuckets()) c.negativeBuckets = this.negativeBuckets.length === 0 ? EMPTY_BUCKETS : newBuckets(this.negativeBuckets.length)
     return c
   }
 
@@ -289,8 +290,8 @@ export class FloatHistogram {
       this.schema = other.schema
     } else if (other.schema > this.schema) {
       // other's merged buckets get a compensation of their own
-      if (oPos.length > 0) ({spans: oPosSpans, buckets: oPos, comp: oCPos} = kahanReduceSide(oPosSpans, oPos, new Float64Array(oPos.length), other.schema, this.schema))
-      if (oNeg.length > 0) ({spans: oNegSpans, buckets: oNeg, comp: oCNeg} = kahanReduceSide(oNegSpans, oNeg, new Float64Array(oNeg.length), other.schema, this.schema))
+      if (oPos.length > 0) ({spans: oPosSpans, buckets: oPos, comp: oCPos} = kahanReduceSide(oPosSpans, oPos, newBuckets(oPos.length), other.schema, this.schema))
+      if (oNeg.length > 0) ({spans: oNegSpans, buckets: oNeg, comp: oCNeg} = kahanReduceSide(oNegSpans, oNeg, newBuckets(oNeg.length), other.schema, this.schema))
     }
     const p = kahanAddSides(this.schema, this.zeroThreshold, hPosSpans, hPos, cPos, oPosSpans, oPos, oCPos)
     const n = kahanAddSides(this.schema, this.zeroThreshold, hNegSpans, hNeg, cNeg, oNegSpans, oNeg, oCNeg)
@@ -651,7 +652,7 @@ function scale(b: Float64Array, f: number): void {
 
 function copyBuckets(from: Float64Array, to: Float64Array): Float64Array {
   if (from.length === 0) return EMPTY_BUCKETS
-  const out = to.length === from.length && to !== EMPTY_BUCKETS ? to : new Float64Array(from.length)
+  const out = to.length === from.length && to !== EMPTY_BUCKETS ? to : newBuckets(from.length)
   out.set(from)
   return out
 }

@@ -5,7 +5,7 @@
  * PromQL works on FloatHistogram: toFloat() converts.
  */
 import {FloatHistogram} from './float-histogram.js'
-import {compactSide, EMPTY_BUCKETS, EMPTY_SPANS, reduceSideResolution, spansMatch} from './layout.js'
+import {compactSide, EMPTY_BUCKETS, EMPTY_SPANS, newBuckets, reduceSideResolution, spansMatch} from './layout.js'
 import {
   CounterResetHint,
   customBoundsMatch,
@@ -181,14 +181,14 @@ export class Histogram {
 
 function copyInto(from: Float64Array, to: Float64Array): Float64Array {
   if (from.length === 0) return EMPTY_BUCKETS
-  const out = to.length === from.length && to !== EMPTY_BUCKETS ? to : new Float64Array(from.length)
+  const out = to.length === from.length && to !== EMPTY_BUCKETS ? to : newBuckets(from.length)
   out.set(from)
   return out
 }
 
 function prefixSums(deltas: Float64Array, to: Float64Array): Float64Array {
   if (deltas.length === 0) return EMPTY_BUCKETS
-  const out = to.length === deltas.length && to !== EMPTY_BUCKETS ? to : new Float64Array(deltas.length)
+  const out = to.length === deltas.length && to !== EMPTY_BUCKETS ? to : newBuckets(deltas.length)
   let cur = 0
   for (let i = 0; i < deltas.length; i++) {
     cur += deltas[i]!

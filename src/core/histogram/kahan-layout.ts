@@ -6,7 +6,7 @@
  * Every step is Neumaier's, as util/kahansum.Inc.
  */
 import {exponentialBound, targetIndex} from './bounds.js'
-import {bucketIndices, EMPTY_BUCKETS, EMPTY_SPANS, kahanInc} from './layout.js'
+import {bucketIndices, EMPTY_BUCKETS, EMPTY_SPANS, kahanInc, newBuckets} from './layout.js'
 import {isExponentialSchema} from './schema.js'
 
 /** A side's layout, buckets and their compensation as these operations return them. */
@@ -162,8 +162,8 @@ function allInLayout(starts: number[], lens: number[], idxB: Int32Array, first: 
 export function kahanReduceSide(spans: Int32Array, buckets: Float64Array, comp: Float64Array, originSchema: number, targetSchema: number): CompensatedSide {
   const n = buckets.length
   const outSpans: number[] = []
-  const out = new Float64Array(n)
-  const outComp = new Float64Array(n)
+  const out = newBuckets(n)
+  const outComp = newBuckets(n)
   let o = -1
   let lastTarget = 0
   let idx = 0
@@ -200,8 +200,8 @@ export function kahanCompactSide(spans: Int32Array, buckets: Float64Array, comp:
   let size = 0
   for (let i = 0; i < n; i++) if (buckets[i] !== 0 || comp[i] !== 0) size++
   if (size === 0) return {spans: EMPTY_SPANS, buckets: EMPTY_BUCKETS, comp: EMPTY_BUCKETS}
-  const out = new Float64Array(size)
-  const outComp = new Float64Array(size)
+  const out = newBuckets(size)
+  const outComp = newBuckets(size)
   const outSpans: number[] = []
   let o = 0
   let last = 0

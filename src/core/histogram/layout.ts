@@ -22,6 +22,31 @@ import {HistogramError, isExponentialSchema} from './schema.js'
 export const EMPTY_SPANS: Int32Array = new Int32Array(0)
 export const EMPTY_BUCKETS: Float64Array = new Float64Array(0)
 
+/**
+ * Bucket arrays are carved out of shared slabs. V8 keeps a typed array's elements on the JS
+ * heap only up to 64 bytes: every `new Float64Array(n)` of a histogram's few dozen buckets
+ * gets its own off-heap backing store, about 2 µs with its share of GC, where a view into a
+ * slab takes about 0.1 µs. Queries over native histograms make one per sample they read, and
+ * more per operation. A view keeps its slab alive: fine for query-scoped data, which is what
+ * makes them by the thousand. Zero-filled, as a new array (slab space is never handed out twice).
+ */
+const SLAB_ELEMENTS = 8192
+const SLAB_MAX_TAKE = 512
+let slab = new Float64Array(SLAB_ELEMENTS)
+let slabUsed = 0
+
+/** A zero-filled Float64Array of n elements for bucket counts (see above). */
+export function newBuckets(n: number): Float64Array {
+  if (n > SLAB_MAX_TAKE) return new Float64Array(n)
+  if (slabUsed + n > SLAB_ELEMENTS) {
+    slab = new Float64Array(SLAB_ELEMENTS)
+    slabUsed = 0
+  }
+  const out = new Float64Array(slab.buffer, slabUsed * 8, n)
+  slabUsed += n
+  return out
+}
+
 /** A side's layout and buckets as an operation returns them. */
 export interface Side {
   spans: Int32Array
@@ -121,7 +146,7 @@ export function compactSide(spans: Int32Array, buckets: Float64Array, maxEmpty: 
   if (nSpans === 0) return {spans: EMPTY_SPANS, buckets: EMPTY_BUCKETS}
   // Pass 2: fill in.
   const outSpans = new Int32Array(nSpans * 2)
-  const out = new Float64Array(size)
+  const out = newBuckets(size)
   let s = -2
   let o = 0
   let prevAbs = 0 // last absolute count written (for deltas)
@@ -187,7 +212,7 @@ function spansBucketsMismatch(need: number, have: number): HistogramError {
 export function reduceSideResolution(spans: Int32Array, buckets: Float64Array, originSchema: number, targetSchema: number, deltas: boolean): Side {
   const n = buckets.length
   const outSpans: number[] = []
-  const out = new Float64Array(n)
+  const out = newBuckets(n)
   let o = -1
   let lastTarget = 0
   let idx = 0
@@ -373,8 +398,8 @@ export function addCustomSidesMismatched(
   compA?: Float64Array,
 ): Side & {comp: Float64Array} {
   const nT = (bounds === null ? 0 : bounds.length) + 1
-  const sum = new Float64Array(nT)
-  const comp = new Float64Array(nT)
+  const sum = newBuckets(nT)
+  const comp = newBuckets(nT)
   const map = (spans: Int32Array, buckets: Float64Array, own: Float64Array | null, neg: boolean, ownComp?: Float64Array): void => {
     let src = 0
     let i = 0
