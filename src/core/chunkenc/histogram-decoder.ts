@@ -211,7 +211,7 @@ function readBucketDods(r: BitReader, values: Float64Array, deltas: Float64Array
 /** An array of length n, the given one when it fits. */
 export function sized(a: Float64Array, n: number): Float64Array {
   if (n === 0) return EMPTY_BUCKETS
-  return a.length === n ? a : new Float64Array(n)
+  return a.length === n ? a : newBuckets(n)
 }
 
 function copied(from: Float64Array, to: Float64Array): Float64Array {
