@@ -88,8 +88,8 @@ function decodeLabel(r: PbReader, e: number): Label {
   let value = ''
   while (r.pos < e) {
     const key = r.key()
-    if (key === 0x0a) name = r.string()
-    else if (key === 0x12) value = r.string()
+    if (key === 0x0a) name = r.labelString()
+    else if (key === 0x12) value = r.labelString()
     else r.skip(key & 7)
   }
   if (r.pos !== e) throw new BadDataError('remote read: Label overruns its length')

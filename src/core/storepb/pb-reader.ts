@@ -3,7 +3,7 @@
  * strings decoded straight from the buffer, bytes returned as zero-copy views.
  */
 import {BadDataError} from '../errors.js'
-import {decodeUtf8} from './utf8.js'
+import {decodeLabelUtf8, decodeUtf8} from './utf8.js'
 
 export const WIRE_VARINT = 0
 export const WIRE_I64 = 1
@@ -70,6 +70,12 @@ export class PbReader {
   string(): string {
     const [s, e] = this.lenDelim()
     return decodeUtf8(this.buf, s, e)
+  }
+
+  /** A label name or value: recurring strings come from one table (utf8.ts). */
+  labelString(): string {
+    const [s, e] = this.lenDelim()
+    return decodeLabelUtf8(this.buf, s, e)
   }
 
   bytes(): Uint8Array {

@@ -15,7 +15,7 @@ import {Matcher} from '../labels/matcher.js'
 import {negativeInt64} from './pb-reader.js'
 import {clampInt64, ProtoWriter} from './pb-writer.js'
 import {AGGREGATES_ENCODING, type Aggr, type AggrPart, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreSeries} from './store-types.js'
-import {decodeUtf8, utf8Length} from './utf8.js'
+import {decodeLabelUtf8, decodeUtf8, utf8Length} from './utf8.js'
 
 /** Normalised `InfoResponse`. */
 export interface EndpointInfo {
@@ -186,6 +186,12 @@ class Reader {
     return decodeUtf8(this.buf, s, e)
   }
 
+  /** A label name or value: recurring strings come from one table (utf8.ts). */
+  labelString(): string {
+    const [s, e] = this.lenDelim()
+    return decodeLabelUtf8(this.buf, s, e)
+  }
+
   skip(wireType: number): void {
     switch (wireType) {
       case 0:
@@ -220,8 +226,8 @@ function readLabel(r: Reader): Label {
   while (r.more) {
     const t = r.varint()
     const f = t >>> 3
-    if (f === 1) name = r.string()
-    else if (f === 2) value = r.string()
+    if (f === 1) name = r.labelString()
+    else if (f === 2) value = r.labelString()
     else r.skip(t & 7)
   }
   return {name, value}

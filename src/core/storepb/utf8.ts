@@ -40,3 +40,36 @@ export function writeAscii(buf: Uint8Array, pos: number, s: string): number {
   }
   return pos + n
 }
+
+/**
+ * Label strings recur: every series of a metric repeats its name, label names and most values.
+ * Decoding them through one table (keyed by an FNV-1a hash of the bytes, confirmed byte for
+ * byte) hands out the same string for the same bytes, which saves the decode, the memory of
+ * one copy per series, and later comparisons (equal strings are then identical ones). Only
+ * short ASCII strings are kept; the table is dropped when it grows past INTERN_MAX_ENTRIES,
+ * so high-cardinality values cannot make it grow without bound.
+ */
+const INTERN_MAX_BYTES = 64
+const INTERN_MAX_ENTRIES = 1 << 16
+let internTable = new Map<number, string>()
+
+/** decodeUtf8, through the table of recurring label strings. */
+export function decodeLabelUtf8(buf: Uint8Array, start: number, end: number): string {
+  const n = end - start
+  if (n === 0) return ''
+  if (n > INTERN_MAX_BYTES) return decodeUtf8(buf, start, end)
+  let h = 0x811c9dc5 ^ n
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193)
+  const hit = internTable.get(h)
+  if (hit !== undefined && hit.length === n) {
+    let i = 0
+    while (i < n && hit.charCodeAt(i) === buf[start + i] && buf[start + i]! < 0x80) i++
+    if (i === n) return hit
+  }
+  const s = decodeUtf8(buf, start, end)
+  if (s.length === n) {
+    if (internTable.size >= INTERN_MAX_ENTRIES) internTable = new Map()
+    internTable.set(h, s)
+  }
+  return s
+}
