@@ -5,7 +5,8 @@ import {queryValueToApiData, queryValueToJson} from '../../../src/core/api/value
 import type {QueryValue} from '../../../src/core/promql/engine/types.js'
 
 describe('api: query results as JSON text', () => {
-  const labels = fc.uniqueArray(fc.record({name: fc.string({minLength: 1, maxLength: 8}), value: fc.string({maxLength: 20, unit: 'grapheme'})}), {maxLength: 4, selector: (l) => l.name}).map((ls) => sortLabels(ls))
+  // names a JS object keeps in insertion order (integer-like ones it moves first: see below)
+  const labels = fc.uniqueArray(fc.record({name: fc.string({minLength: 1, maxLength: 8}).filter((n) => !/^(0|[1-9][0-9]*)$/.test(n)), value: fc.string({maxLength: 20, unit: 'grapheme'})}), {maxLength: 4, selector: (l) => l.name}).map((ls) => sortLabels(ls))
   const value = fc.oneof(fc.double(), fc.constantFrom(0, -0, 1e21, 1e-7, Infinity, -Infinity, Number.NaN))
   const time = fc.integer({min: -1e12, max: 4e12})
 
@@ -22,6 +23,14 @@ describe('api: query results as JSON text', () => {
       }),
       {numRuns: 300},
     )
+  })
+
+  it('keeps labels in their order, integer-like names too, as Prometheus (web/api/v1/json_codec.go marshalLabelsJSON)', () => {
+    const ls = sortLabels([{name: '404', value: 'a'}, {name: '__name__', value: 'm'}, {name: '10', value: 'b'}, {name: 'job', value: 'j'}])
+    const text = queryValueToJson({type: 'vector', samples: [{labels: ls, t: 1000, v: 1}]})
+    assert.equal(text, '{"resultType":"vector","result":[{"metric":{"10":"b","404":"a","__name__":"m","job":"j"},"value":[1,"1"]}]}')
+    const m = queryValueToJson({type: 'matrix', series: [{labels: [{name: 'a', value: 'x'}, {name: '7', value: 'y'}], ts: Float64Array.of(0), vs: Float64Array.of(2)}]})
+    assert.equal(m, '{"resultType":"matrix","result":[{"metric":{"a":"x","7":"y"},"values":[[0,"2"]]}]}')
   })
 
   it('writes values as Prometheus\'s jsonutil.MarshalFloat: exponent form below 1e-6 and from 1e21, two exponent digits at least', () => {
