@@ -58,17 +58,16 @@ export function queryValueToApiData(v: QueryValue): ApiQueryData {
 }
 
 /**
- * A label set as the JSON object Prometheus writes (labels in their order, which is name
- * order), written directly: JSON.stringify of a record would cost an object per series and
- * put integer-like names ("404") first.
+ * A label set as the JSON object Prometheus writes: labels in their order (name order), where
+ * JSON.stringify of a record would put integer-like names ("404") first.
  */
 function labelsJson(ls: Labels): string {
-  let out = '{'
+  // JSON.stringify of a record is the fastest flat string, and right unless a name starts with a digit
   for (let i = 0; i < ls.length; i++) {
-    if (i > 0) out += ','
-    out += JSON.stringify(ls[i]!.name) + ':' + JSON.stringify(ls[i]!.value)
+    const c = ls[i]!.name.charCodeAt(0)
+    if (c >= 0x30 && c <= 0x39) return `{${ls.map((l) => `${JSON.stringify(l.name)}:${JSON.stringify(l.value)}`).join(',')}}`
   }
-  return out + '}'
+  return JSON.stringify(labelsToRecord(ls))
 }
 
 /**
