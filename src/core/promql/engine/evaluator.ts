@@ -879,7 +879,11 @@ export class Evaluator {
       const vals = new Float64Array(n)
       const has = new Uint8Array(n)
       let points = 0
-      const windows = this.countRangeWindows(src, times, s, countRead)
+      // Floats only (no sample weighs more than one): the windows are counted in the loop
+      // below, from the bounds it finds anyway, instead of by a pass of their own.
+      const fused = s.held === undefined && s.hs === undefined
+      const windows = fused ? {max: 0, last: 0} : this.countRangeWindows(src, times, s, countRead)
+      const level = this.level
       w.ts = s.ts
       w.vs = s.vs
       w.st = s.st
@@ -890,6 +894,16 @@ export class Evaluator {
         // window (start, end]: binary searches keep this O(log n) per step even with @
         const from = upperBound(s.ts, start)
         const to = upperBound(s.ts, end)
+        if (fused) {
+          // countRangeWindows, step for step
+          const c = to > from ? to - from : 0
+          windows.last = c
+          if (c > 0) {
+            if (c > windows.max) windows.max = c
+            level.addTotal(i, c)
+            if (countRead && (i === 0 || src.at === undefined)) level.addRead(i, i === 0 ? c : to - upperBound(s.ts, Math.max(start, end - level.interval)))
+          }
+        }
         if (to <= from) continue
         w.from = from
         w.to = to
