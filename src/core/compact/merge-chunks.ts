@@ -38,6 +38,7 @@ import type {FloatHistogram} from '../histogram/float-histogram.js'
 import type {Histogram} from '../histogram/histogram.js'
 import {CounterResetHint} from '../histogram/schema.js'
 import type {SampleBlock} from '../promql/queryable.js'
+import {bytesEqual} from '../chunkenc/bytes-equal.js'
 
 /** `--deduplication.func`: '' merges 1:1 duplicates (chain), 'penalty' as the querier. */
 export type MergeFunc = 'chain' | 'penalty'
@@ -223,8 +224,4 @@ function mergeChain(blocks: readonly SampleBlock[]): SampleBlock {
     }
   }
   return {ts: ts.subarray(0, m), vs: vs.subarray(0, m), stale: stale.subarray(0, m)}
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 }

@@ -28,6 +28,7 @@ import {identifySpans, type ReplicaIdentity, type SelectExplainCollector, type S
 import {AGGREGATES_ENCODING, ChunkEncoding, type Aggr, type StoreChunk, type StoreSeries} from '../storepb/store-types.js'
 import {aggregatesForFunc, CounterSeries, downsampledSeries, maxResolutionForSelect} from './downsampled-series.js'
 import {decodeXorChunk} from '../chunkenc/xor-decoder.js'
+import {bytesEqual} from '../chunkenc/bytes-equal.js'
 
 export interface StoreQueryableOptions {
   /** `--query.replica-label` (or the request's `replicaLabels[]`). */
@@ -180,7 +181,15 @@ class StoreQuerier implements Querier {
       if (l) l.push(...p.item.chunks)
       else bySource.set(p.source, p.item.chunks.slice())
     }
+    const kept: StoreChunk[][] = []
     for (const chunks of bySource.values()) {
+      // A store whose chunks for this series are byte for byte another's (one block served
+      // by a sidecar and a store gateway, or replicas of copied blocks) is the same replica
+      // twice: the penalty merge of a stream with itself is that stream, so it is merged once.
+      // Thanos's proxy drops such chunks by hash (pkg/store/proxy_merge.go
+      // chainSeriesAndRemIdenticalChunks); dropping the whole part only keeps this exact.
+      if (kept.some((k) => sameChunks(k, chunks))) continue
+      kept.push(chunks)
       for (const replica of splitOverlapping(readableChunks(chunks, skipped))) {
         if (replica.length === 0) continue
         out.push(downsampledSeries(g.labels, replica, aggrs, mint, maxt, this.decode))
@@ -345,4 +354,16 @@ function readable(e: number): boolean {
 
 function dedupWarnings(ws: string[]): string[] {
   return [...new Set(ws)]
+}
+
+/** Whether two chunk lists are the same chunks (times, encoding and bytes) in the same order. */
+function sameChunks(a: readonly StoreChunk[], b: readonly StoreChunk[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!
+    const y = b[i]!
+    if (x.minTime !== y.minTime || x.maxTime !== y.maxTime || x.encoding !== y.encoding || x.aggrs !== undefined || y.aggrs !== undefined) return false
+    if (!bytesEqual(x.data, y.data)) return false
+  }
+  return true
 }

@@ -15,6 +15,7 @@ import {createLogger} from '../../../src/core/log.js'
 import {EndpointSet} from '../../../src/core/discovery/endpoint-set.js'
 import {ProxyStore} from '../../../src/core/proxy/proxy.js'
 import {createStoreQueryable} from '../../../src/core/proxy/store-queryable.js'
+import {DedupSeries} from '../../../src/core/dedup/dedup-series-set.js'
 import type {Series} from '../../../src/core/promql/queryable.js'
 import {Server, ServerCredentials} from '@grpc/grpc-js'
 import {proxyAsStoreApi} from '../../../src/core/proxy/proxy-grpc.js'
@@ -141,6 +142,17 @@ describe('querier data path over gRPC (test StoreAPI servers)', function () {
     assert.equal(res.series.length, 1)
     assert.equal(getLabel(res.series[0]!.labels, 'replica'), '')
     assert.equal(r2.lastRequest!.withoutReplicaLabels!.length, 0)
+  })
+
+  it('a store whose chunks are byte for byte another store\'s (the same block served twice) is merged once', async () => {
+    // r2 serves r0's data (the same samples, so the same chunk bytes) under replica 2
+    const refs = () => [...set.storeRefs(), ...[r2].map((s) => ({name: s.address, labelSets: [L({cluster: 'us1', replica: '2'})], minTime: T0, maxTime: Number.MAX_SAFE_INTEGER, supportsWithoutReplicaLabels: false, caller: clientFor(s.address)}))]
+    const three = await queryable({dedup: true, stores: refs}).querier(T0, END).select([eq('instance', 'c')], {start: T0, end: END})
+    const two = await queryable({dedup: true}).querier(T0, END).select([eq('instance', 'c')], {start: T0, end: END})
+    const s = three.series[0]!
+    assert.ok(s instanceof DedupSeries)
+    assert.equal(s.replicas.length, 2, 'r0 and r1; r2 is r0 again')
+    assert.deepEqual(drain(s), drain(two.series[0]!))
   })
 
   it('partial response: a failing store is a warning under WARN, an error under ABORT', async () => {
