@@ -21,7 +21,7 @@ import {compareStrings, getLabel, labelsFromRecord, type Labels} from '../labels
 import {matchesAll, type Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
 import {stripReplicaLabels} from '../dedup/dedup-series-set.js'
-import {mergeSeriesStreams, type MergedGroup} from './series-merge.js'
+import {mergeSeriesBatches, type MergedGroup} from './series-merge.js'
 import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreRef, StoreSeries} from '../storepb/store-types.js'
 
 export interface ProxyStoreOptions {
@@ -129,7 +129,7 @@ export class ProxyStore {
       try {
         if (signal?.aborted) throw abortError(signal.reason)
         let n = 0
-        for await (const g of mergeSeriesStreams(sources)) {
+        for await (const g of mergeSeriesBatches(sources)) {
           if (n++ >= limit) break
           yield g
         }
@@ -147,7 +147,7 @@ export class ProxyStore {
    * One store's series, sorted by labels as the merge needs: frames are checked for the
    * response timeout, warnings and failures become `warnings` entries (WARN) or throw (ABORT).
    */
-  private async *storeStream(store: StoreRef, sel: SeriesSelection, signal: AbortSignal, warnings: string[]): AsyncGenerator<StoreSeries> {
+  private async *storeStream(store: StoreRef, sel: SeriesSelection, signal: AbortSignal, warnings: string[]): AsyncGenerator<readonly StoreSeries[]> {
     const strip = sel.withoutReplicaLabels && sel.withoutReplicaLabels.length > 0 && !store.supportsWithoutReplicaLabels ? new Set(sel.withoutReplicaLabels) : undefined
     const q: SeriesQuery = {
       minTime: sel.minTime,
@@ -173,9 +173,10 @@ export class ProxyStore {
     }
     const buffered: StoreSeries[] = []
     try {
-      const it = store.caller.series(q, storeCtl.signal)[Symbol.asyncIterator]()
+      const caller = store.caller
+      const it = (caller.seriesBatches ? caller.seriesBatches(q, storeCtl.signal) : singleFrames(caller.series(q, storeCtl.signal)))[Symbol.asyncIterator]()
       for (;;) {
-        let r: IteratorResult<SeriesFrame>
+        let r: IteratorResult<readonly SeriesFrame[]>
         try {
           r = await this.nextFrame(it, storeCtl)
         } catch (e) {
@@ -183,18 +184,21 @@ export class ProxyStore {
           break
         }
         if (r.done) break
-        const f = r.value
-        if (f.warning !== undefined) {
-          if (!sel.partialResponse) throw new UnavailableError(`store ${store.name}: ${f.warning}`)
-          warnings.push(f.warning)
-          continue
+        const out: StoreSeries[] = []
+        for (const f of r.value) {
+          if (f.warning !== undefined) {
+            if (!sel.partialResponse) throw new UnavailableError(`store ${store.name}: ${f.warning}`)
+            warnings.push(f.warning)
+            continue
+          }
+          if (strip) buffered.push(f.series)
+          else out.push(f.series)
         }
-        if (strip) buffered.push(f.series)
-        else yield f.series
+        if (out.length > 0) yield out
       }
       if (strip) {
         if (buffered.length > 0) this.opts.logger?.warn('store does not support without_replica_labels; stripping and re-sorting in the querier', {store: store.name})
-        yield* stripReplicaLabels(buffered, strip, (s, labels) => ({labels, chunks: s.chunks}))
+        yield stripReplicaLabels(buffered, strip, (s, labels) => ({labels, chunks: s.chunks}))
       }
     } finally {
       signal.removeEventListener('abort', onAbort)
@@ -206,7 +210,7 @@ export class ProxyStore {
    * Next frame, raced against cancellation (a store that ignores the cancel cannot hold the
    * request) and against `responseTimeoutMs` of silence, which cancels the call.
    */
-  private nextFrame(it: AsyncIterator<SeriesFrame>, ctl: AbortController): Promise<IteratorResult<SeriesFrame>> {
+  private nextFrame<F>(it: AsyncIterator<F>, ctl: AbortController): Promise<IteratorResult<F>> {
     const ms = this.opts.responseTimeoutMs ?? 0
     if (ctl.signal.aborted) return Promise.reject(abortError(ctl.signal.reason))
     return new Promise((resolve, reject) => {
@@ -317,6 +321,11 @@ const b64 = (d: Uint8Array): string => Buffer.from(d.buffer, d.byteOffset, d.byt
 function chunkKey(c: StoreChunk): string {
   if (c.aggrs === undefined) return `${c.minTime}:${c.maxTime}:${b64(c.data)}`
   return `${c.minTime}:${c.maxTime}:a${c.aggrs.map((a) => (a ? `${a.encoding}.${b64(a.data)}` : '')).join(':')}`
+}
+
+/** A store's frames one by one, as batches of one (stores without seriesBatches). */
+async function* singleFrames(frames: AsyncIterable<SeriesFrame>): AsyncGenerator<readonly SeriesFrame[]> {
+  for await (const f of frames) yield [f]
 }
 
 export function flattenGroup(g: MergedGroup<StoreSeries>): StoreSeries {

@@ -4,9 +4,11 @@
  * store. A binary heap keyed by compareLabels (ties: lower source index first, so a store's
  * frames keep their order) replaces Thanos's loser tree; both are O(log k) per series.
  *
- * The sources are async iterators; a store's next series is awaited only when its previous one
- * was consumed, so a fast store is not read further ahead than its transport buffers
- * (grpc-js readable streams already read ahead and apply HTTP/2 flow control).
+ * The sources are async iterators of batches (a store's response messages, mergeSeriesBatches)
+ * or of single series (mergeSeriesStreams); a store's next message is awaited only when its
+ * previous one was consumed, so a fast store is not read further ahead than its transport
+ * buffers (grpc-js readable streams already read ahead and apply HTTP/2 flow control), and a
+ * series inside a message costs no asynchronous step.
  *
  * Keeping the parts apart (instead of concatenating chunks, as Thanos's proxy does) lets the
  * deduplicating querier treat each store as its own replica: chunks of two replicas never end
@@ -36,8 +38,33 @@ interface Head<T> {
 }
 
 /** Merges sorted async streams; a stream that throws rejects the merge (callers wrap sources). */
-export async function* mergeSeriesStreams<T extends Labelled>(sources: readonly AsyncIterator<T>[]): AsyncGenerator<MergedGroup<T>> {
+export function mergeSeriesStreams<T extends Labelled>(sources: readonly AsyncIterator<T>[]): AsyncGenerator<MergedGroup<T>> {
+  return mergeSeriesBatches(sources.map(singleBatches))
+}
+
+/** An item stream as a stream of one-item batches (no generator: one call per item). */
+function singleBatches<T>(it: AsyncIterator<T>): AsyncIterator<readonly T[]> {
+  return {
+    next: async () => {
+      const r = await it.next()
+      return r.done ? {done: true, value: undefined} : {done: false, value: [r.value]}
+    },
+    return: async () => {
+      await it.return?.()
+      return {done: true, value: undefined}
+    },
+  }
+}
+
+/**
+ * mergeSeriesStreams over streams of batches (a store's response messages): the next series of
+ * a source is taken from its current batch without an asynchronous step; only an exhausted
+ * batch waits for the next one.
+ */
+export async function* mergeSeriesBatches<T extends Labelled>(sources: readonly AsyncIterator<readonly T[]>[]): AsyncGenerator<MergedGroup<T>> {
   const heap: Head<T>[] = []
+  const batch: (readonly T[])[] = sources.map(() => [])
+  const pos = new Int32Array(sources.length)
   const less = (a: Head<T>, b: Head<T>): boolean => {
     const c = compareLabels(a.item.labels, b.item.labels)
     return c < 0 || (c === 0 && a.source < b.source)
@@ -71,22 +98,42 @@ export async function* mergeSeriesStreams<T extends Labelled>(sources: readonly 
     }
     return top
   }
-  const advance = async (source: number): Promise<void> => {
-    const r = await sources[source]!.next()
-    if (!r.done) push({source, item: r.value})
+  // the source's next series onto the heap: from its batch if it has more, else after the next batch
+  const refill = async (source: number): Promise<void> => {
+    for (;;) {
+      const r = await sources[source]!.next()
+      if (r.done) return
+      if (r.value.length === 0) continue
+      batch[source] = r.value
+      pos[source] = 1
+      push({source, item: r.value[0]!})
+      return
+    }
+  }
+  const advance = (source: number): Promise<void> | undefined => {
+    const b = batch[source]!
+    const p = pos[source]!
+    if (p < b.length) {
+      pos[source] = p + 1
+      push({source, item: b[p]!})
+      return undefined
+    }
+    return refill(source)
   }
 
   try {
     // All first series are awaited together: the stores are read concurrently from the start.
-    await Promise.all(sources.map((_, i) => advance(i)))
+    await Promise.all(sources.map((_, i) => refill(i)))
     while (heap.length > 0) {
       const first = pop()
       const group: MergedGroup<T> = {labels: first.item.labels, parts: [{source: first.source, item: first.item}]}
-      await advance(first.source)
+      const a = advance(first.source)
+      if (a) await a
       while (heap.length > 0 && labelsEqual(heap[0]!.item.labels, group.labels)) {
         const h = pop()
         group.parts.push({source: h.source, item: h.item})
-        await advance(h.source)
+        const b = advance(h.source)
+        if (b) await b
       }
       yield group
     }

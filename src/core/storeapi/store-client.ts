@@ -75,11 +75,20 @@ export class StoreClient implements StoreCaller {
   }
 
   series(q: SeriesQuery, signal: AbortSignal, timeoutMs?: number): AsyncIterable<SeriesFrame> {
+    const batches = this.seriesBatches(q, signal, timeoutMs)
+    return {
+      [Symbol.asyncIterator]: async function* (): AsyncGenerator<SeriesFrame> {
+        for await (const frames of batches) yield* frames
+      },
+    }
+  }
+
+  seriesBatches(q: SeriesQuery, signal: AbortSignal, timeoutMs?: number): AsyncIterable<readonly SeriesFrame[]> {
     const req = toBuffer(wire.encodeSeriesRequest(q))
     const client = this.client
     const address = this.address
     return {
-      [Symbol.asyncIterator]: async function* (): AsyncGenerator<SeriesFrame> {
+      [Symbol.asyncIterator]: async function* (): AsyncGenerator<readonly SeriesFrame[]> {
         if (signal.aborted) throw new CanceledError('series call canceled before start')
         const call: ClientReadableStream<Buffer> = client.makeServerStreamRequest(SERIES_PATH, identity, identity, req, new Metadata(), {
           deadline: timeoutMs !== undefined ? Date.now() + timeoutMs : Infinity,
@@ -87,10 +96,7 @@ export class StoreClient implements StoreCaller {
         const onAbort = () => call.cancel()
         signal.addEventListener('abort', onAbort, {once: true})
         try {
-          for await (const buf of call as AsyncIterable<Buffer>) {
-            const frames = wire.decodeSeriesResponse(buf)
-            for (const f of frames) yield f
-          }
+          for await (const buf of call as AsyncIterable<Buffer>) yield wire.decodeSeriesResponse(buf)
         } catch (e) {
           if (signal.aborted) {
             const r: unknown = signal.reason

@@ -103,6 +103,12 @@ export interface LabelsQuery {
 /** What the proxy needs from one store; StoreClient implements it over gRPC. */
 export interface StoreCaller {
   series(q: SeriesQuery, signal: AbortSignal): AsyncIterable<SeriesFrame>
+  /**
+   * The same frames, as they arrive: one array per response message (a `batch` frame holds many
+   * series). Callers that walk many series prefer it: one asynchronous step per message instead
+   * of one per series.
+   */
+  seriesBatches?(q: SeriesQuery, signal: AbortSignal): AsyncIterable<readonly SeriesFrame[]>
   labelNames(q: LabelsQuery, signal: AbortSignal): Promise<{names: string[]; warnings: string[]}>
   labelValues(name: string, q: LabelsQuery, signal: AbortSignal): Promise<{values: string[]; warnings: string[]}>
 }
