@@ -22,7 +22,7 @@ import {matchesAll, type Matcher} from '../labels/matcher.js'
 import type {Logger} from '../log.js'
 import {stripReplicaLabels} from '../dedup/dedup-series-set.js'
 import {mergeSeriesBatches, type MergedGroup} from './series-merge.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreChunk, StoreRef, StoreSeries} from '../storepb/store-types.js'
+import {singleFrames, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreChunk, type StoreRef, type StoreSeries} from '../storepb/store-types.js'
 
 export interface ProxyStoreOptions {
   /** The stores to consider; called per request (EndpointSet.storeRefs, or a fixed list). */
@@ -323,11 +323,6 @@ function chunkKey(c: StoreChunk): string {
   return `${c.minTime}:${c.maxTime}:a${c.aggrs.map((a) => (a ? `${a.encoding}.${b64(a.data)}` : '')).join(':')}`
 }
 
-/** A store's frames one by one, as batches of one (stores without seriesBatches). */
-async function* singleFrames(frames: AsyncIterable<SeriesFrame>): AsyncGenerator<readonly SeriesFrame[]> {
-  for await (const f of frames) yield [f]
-}
-
 export function flattenGroup(g: MergedGroup<StoreSeries>): StoreSeries {
   if (g.parts.length === 1) return g.parts[0]!.item
   const seen = new Set<string>()
@@ -344,4 +339,3 @@ export function flattenGroup(g: MergedGroup<StoreSeries>): StoreSeries {
   chunks.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime)
   return {labels: g.labels, chunks}
 }
-

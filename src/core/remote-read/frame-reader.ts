@@ -22,6 +22,15 @@ export class FrameChecksumError extends BadDataError {
  * socket reads), and only a frame that straddles chunks is copied, once, into its own buffer.
  */
 export async function* readFrames(body: AsyncIterable<Uint8Array>, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): AsyncGenerator<Uint8Array> {
+  for await (const frames of readFrameBatches(body, maxFrameBytes)) yield* frames
+}
+
+/**
+ * The frames as readFrames gives them, in batches: every frame that is complete in what has
+ * arrived, at once. Prometheus flushes a frame per series, so a network read holds dozens:
+ * their consumer then takes one asynchronous step per read, not per series.
+ */
+export async function* readFrameBatches(body: AsyncIterable<Uint8Array>, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): AsyncGenerator<Uint8Array[]> {
   const it = body[Symbol.asyncIterator]()
   const queue: Uint8Array[] = [] // unread network chunks; the first is read from `head` on
   let head = 0
@@ -83,33 +92,49 @@ export async function* readFrames(body: AsyncIterable<Uint8Array>, maxFrameBytes
     return out
   }
 
+  /** The next frame if all of it has arrived (consumed), else undefined (nothing consumed). */
+  const complete = (): Uint8Array | undefined => {
+    // uvarint payload length, up to 10 bytes
+    let len = 0
+    let mul = 1
+    let i = 0
+    for (;;) {
+      if (buffered <= i) return undefined
+      const b = byteAt(i)
+      len += (b & 0x7f) * mul
+      i++
+      if (b < 0x80) break
+      mul *= 128
+      if (i >= 10) throw new BadDataError('remote read: malformed frame length')
+    }
+    if (len > maxFrameBytes) throw new BadDataError(`remote read: frame of ${len} bytes exceeds the limit of ${maxFrameBytes}`)
+    if (buffered < i + 4 + len) return undefined
+    consume(i)
+    const want = ((byteAt(0) << 24) | (byteAt(1) << 16) | (byteAt(2) << 8) | byteAt(3)) >>> 0
+    consume(4)
+    const payload = take(len)
+    const got = frameChecksum(payload)
+    if (got !== want) throw new FrameChecksumError(want, got)
+    return payload
+  }
+
   try {
     for (;;) {
-      if (buffered === 0 && !(await more())) return
-      // uvarint payload length, up to 10 bytes
-      let len = 0
-      let mul = 1
-      let i = 0
-      for (;;) {
-        if (buffered <= i && !(await more())) throw new BadDataError('remote read: stream ended inside a frame header')
-        const b = byteAt(i)
-        len += (b & 0x7f) * mul
-        i++
-        if (b < 0x80) break
-        mul *= 128
-        if (i >= 10) throw new BadDataError('remote read: malformed frame length')
+      const batch: Uint8Array[] = []
+      for (let f = complete(); f !== undefined; f = complete()) batch.push(f)
+      if (batch.length > 0) yield batch
+      if (!(await more())) {
+        if (buffered === 0) return
+        throw new BadDataError(buffered < 11 && !headerComplete() ? 'remote read: stream ended inside a frame header' : 'remote read: stream ended inside a frame')
       }
-      if (len > maxFrameBytes) throw new BadDataError(`remote read: frame of ${len} bytes exceeds the limit of ${maxFrameBytes}`)
-      while (buffered < i + 4 + len) if (!(await more())) throw new BadDataError('remote read: stream ended inside a frame')
-      consume(i)
-      const want = ((byteAt(0) << 24) | (byteAt(1) << 16) | (byteAt(2) << 8) | byteAt(3)) >>> 0
-      consume(4)
-      const payload = take(len)
-      const got = frameChecksum(payload)
-      if (got !== want) throw new FrameChecksumError(want, got)
-      yield payload
     }
   } finally {
     if (!done) await it.return?.()
+  }
+
+  /** Whether the buffered bytes hold a whole length varint (for the error at a truncated end). */
+  function headerComplete(): boolean {
+    for (let i = 0; i < buffered && i < 10; i++) if (byteAt(i) < 0x80) return true
+    return false
   }
 }

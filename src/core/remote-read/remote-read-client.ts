@@ -11,7 +11,7 @@ import {Agent, request, type Dispatcher} from 'undici'
 import {encodeXorChunks} from '../chunkenc/xor-encoder.js'
 import {BadDataError, CanceledError, ThanostsError, UnavailableError} from '../errors.js'
 import {labelsEqual} from '../labels/labels.js'
-import {readFrames, DEFAULT_MAX_FRAME_BYTES} from './frame-reader.js'
+import {readFrameBatches, DEFAULT_MAX_FRAME_BYTES} from './frame-reader.js'
 import {readableChunks} from './readable-chunks.js'
 import {
   decodeChunkedReadResponse,
@@ -49,6 +49,11 @@ export class RemoteReadClient {
 
   /** Series in Prometheus's order (sorted by labels), each with all its chunks. */
   async *read(q: RemoteReadQuery, signal?: AbortSignal): AsyncGenerator<ChunkedSeries> {
+    for await (const batch of this.readBatches(q, signal)) yield* batch
+  }
+
+  /** The same series in batches: those complete in each network read (see readFrameBatches). */
+  async *readBatches(q: RemoteReadQuery, signal?: AbortSignal): AsyncGenerator<ChunkedSeries[]> {
     const ac = new AbortController()
     const onAbort = (): void => ac.abort(signal?.reason)
     if (signal?.aborted) throw new CanceledError('remote read canceled')
@@ -82,7 +87,16 @@ export class RemoteReadClient {
       if (ct.startsWith('application/x-streamed-protobuf')) {
         yield* this.readStreamed(res.body, signal)
       } else {
-        yield* this.readSampled(res.body)
+        // re-encoded a few series at a time, as they are consumed
+        let batch: ChunkedSeries[] = []
+        for await (const x of this.readSampled(res.body)) {
+          batch.push(x)
+          if (batch.length >= 64) {
+            yield batch
+            batch = []
+          }
+        }
+        if (batch.length > 0) yield batch
       }
       complete = true
     } finally {
@@ -94,25 +108,30 @@ export class RemoteReadClient {
     }
   }
 
-  private async *readStreamed(body: Dispatcher.ResponseData['body'], signal?: AbortSignal): AsyncGenerator<ChunkedSeries> {
-    // One series may span several frames: consecutive frames with equal labels continue it.
+  private async *readStreamed(body: Dispatcher.ResponseData['body'], signal?: AbortSignal): AsyncGenerator<ChunkedSeries[]> {
+    // One series may span several frames: consecutive frames with equal labels continue it,
+    // so the last series of a batch waits for the next batch (or the end).
     let pending: ChunkedSeries | undefined
     try {
-      for await (const frame of readFrames(readableChunks(body), this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)) {
-        const {series} = decodeChunkedReadResponse(frame)
-        for (const s of series) {
-          if (pending && labelsEqual(pending.labels, s.labels)) {
-            for (const c of s.chunks) pending.chunks.push(c)
-            continue
+      for await (const frames of readFrameBatches(readableChunks(body), this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)) {
+        const out: ChunkedSeries[] = []
+        for (const frame of frames) {
+          const {series} = decodeChunkedReadResponse(frame)
+          for (const s of series) {
+            if (pending && labelsEqual(pending.labels, s.labels)) {
+              for (const c of s.chunks) pending.chunks.push(c)
+              continue
+            }
+            if (pending) out.push(pending)
+            pending = s
           }
-          if (pending) yield pending
-          pending = s
         }
+        if (out.length > 0) yield out
       }
     } catch (e) {
       throw this.wrapError(e, signal)
     }
-    if (pending) yield pending
+    if (pending) yield [pending]
   }
 
   private async *readSampled(body: Dispatcher.ResponseData['body']): AsyncGenerator<ChunkedSeries> {

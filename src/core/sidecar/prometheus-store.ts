@@ -17,7 +17,7 @@ import type {RemoteReadClient} from '../remote-read/remote-read-client.js'
 import type {StoreApiImpl} from '../storeapi/store-grpc-server.js'
 import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreSeries} from '../storepb/store-types.js'
 import type {EndpointInfo} from '../storepb/store-wire.js'
-import {sortedByMergedLabels, type KeyedSeries} from './series-order.js'
+import {MergedLabelOrder, type KeyedSeries} from './series-order.js'
 
 /** What the sidecar has learned from Prometheus; updated by its heartbeat. */
 export interface SidecarState {
@@ -93,6 +93,11 @@ export class PrometheusStore implements StoreApiImpl {
   }
 
   async *series(q: SeriesQuery, signal: AbortSignal): AsyncGenerator<SeriesFrame> {
+    for await (const frames of this.seriesBatches(q, signal)) yield* frames
+  }
+
+  /** series() in batches: the series of each network read from Prometheus at once. */
+  async *seriesBatches(q: SeriesQuery, signal: AbortSignal): AsyncGenerator<SeriesFrame[]> {
     const rest = matchExternalLabels(q.matchers, this.state.externalLabels)
     if (rest === undefined) return
     if (rest.length === 0) throw new BadDataError(NO_MATCHERS_MESSAGE)
@@ -106,11 +111,11 @@ export class PrometheusStore implements StoreApiImpl {
       const found = await this.prom.series(forHttpApi(rest), minTime, maxTime, q.limit, signal)
       const out = found.map((ls): StoreSeries => ({labels: mergeLabels(withoutLabels(ls, strip), ext), chunks: []}))
       out.sort((a, b) => compareLabels(a.labels, b.labels))
-      for (const s of out) yield {series: s}
+      if (out.length > 0) yield out.map((s) => ({series: s}))
       return
     }
     const h = q.hints
-    const stream = this.remote.read(
+    const stream = this.remote.readBatches(
       {
         start: minTime,
         end: maxTime,
@@ -129,19 +134,28 @@ export class PrometheusStore implements StoreApiImpl {
     )
     const extNames = new Set(this.state.externalLabels.map((l) => l.name))
     const limit = q.limit && q.limit > 0 ? q.limit : Infinity
-    async function* keyed(): AsyncGenerator<KeyedSeries<StoreSeries>> {
-      let n = 0
-      for await (const s of stream) {
+    // The StoreAPI promises series sorted by their final labels; external labels can reorder
+    // them. series-order.ts restores the order while streaming (Thanos buffers everything).
+    const order = new MergedLabelOrder<StoreSeries>()
+    const ready: KeyedSeries<StoreSeries>[] = []
+    let n = 0
+    const frames = (): SeriesFrame[] => {
+      const out = ready.map((k): SeriesFrame => ({series: k.value}))
+      ready.length = 0
+      return out
+    }
+    read: for await (const batch of stream) {
+      for (const s of batch) {
         const labels = mergeLabels(withoutLabels(s.labels, strip), ext)
         // prompb Chunk.Encoding starts at UNKNOWN=0, XOR=1; Thanos's at XOR=0
         const chunks = s.chunks.map((c) => ({minTime: c.minTime, maxTime: c.maxTime, data: c.data, encoding: c.type - 1, hash: ''}))
-        yield {key: withoutLabels(s.labels, extNames), labels, value: {labels, chunks}}
-        if (++n >= limit) break
+        order.add({key: withoutLabels(s.labels, extNames), labels, value: {labels, chunks}}, ready)
+        if (++n >= limit) break read
       }
+      if (ready.length > 0) yield frames()
     }
-    // The StoreAPI promises series sorted by their final labels; external labels can reorder
-    // them. series-order.ts restores the order while streaming (Thanos buffers everything).
-    for await (const s of sortedByMergedLabels(keyed())) yield {series: s.value}
+    order.end(ready)
+    if (ready.length > 0) yield frames()
   }
 
   async labelNames(q: LabelsQuery, signal: AbortSignal): Promise<{names: string[]; warnings: string[]}> {

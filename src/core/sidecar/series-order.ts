@@ -44,18 +44,41 @@ function sortRun<T>(run: KeyedSeries<T>[]): KeyedSeries<T>[] {
 
 /** Yields `input` ordered by `labels`, given `input` ordered by `key` (see above). */
 export async function* sortedByMergedLabels<T>(input: AsyncIterable<KeyedSeries<T>>): AsyncGenerator<KeyedSeries<T>> {
-  let run: KeyedSeries<T>[] = []
-  let prevKey: Labels | undefined
-  let bufferAll = false
+  const order = new MergedLabelOrder<T>()
+  const out: KeyedSeries<T>[] = []
   for await (const s of input) {
-    if (!bufferAll && prevKey !== undefined && compareLabels(prevKey, s.key) > 0) bufferAll = true
-    prevKey = s.key
-    if (bufferAll || run.length === 0 || isPrefix(run[0]!.key, s.key)) {
-      run.push(s)
-      continue
+    order.add(s, out)
+    if (out.length > 0) {
+      yield* out
+      out.length = 0
     }
-    yield* sortRun(run)
-    run = [s]
   }
-  yield* sortRun(run)
+  order.end(out)
+  yield* out
+}
+
+/** The same reordering fed one series at a time, for callers that work in batches. */
+export class MergedLabelOrder<T> {
+  private run: KeyedSeries<T>[] = []
+  private prevKey: Labels | undefined
+  private bufferAll = false
+
+  /** Takes the next series (in `key` order); appends to `out` what is now certain. */
+  add(s: KeyedSeries<T>, out: KeyedSeries<T>[]): void {
+    if (!this.bufferAll && this.prevKey !== undefined && compareLabels(this.prevKey, s.key) > 0) this.bufferAll = true
+    this.prevKey = s.key
+    const run = this.run
+    if (this.bufferAll || run.length === 0 || isPrefix(run[0]!.key, s.key)) {
+      run.push(s)
+      return
+    }
+    for (const x of sortRun(run)) out.push(x)
+    this.run = [s]
+  }
+
+  /** After the last series: appends the rest. */
+  end(out: KeyedSeries<T>[]): void {
+    for (const x of sortRun(this.run)) out.push(x)
+    this.run = []
+  }
 }

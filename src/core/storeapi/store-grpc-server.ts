@@ -17,7 +17,7 @@ import {
 import {CanceledError, errorKind, GRPC_CODE} from '../errors.js'
 import type {Logger} from '../log.js'
 import {INFO_SERVICE, STORE_SERVICE} from './services.js'
-import type {LabelsQuery, SeriesFrame, SeriesQuery, StoreSeries} from '../storepb/store-types.js'
+import {singleFrames, type LabelsQuery, type SeriesFrame, type SeriesQuery, type StoreSeries} from '../storepb/store-types.js'
 import * as wire from '../storepb/store-wire.js'
 
 export interface StoreApiImpl {
@@ -25,6 +25,8 @@ export interface StoreApiImpl {
   info(): wire.EndpointInfo
   /** Series sorted by labels; warnings may be interleaved. */
   series(q: SeriesQuery, signal: AbortSignal): AsyncIterable<SeriesFrame>
+  /** The same frames in batches, when the store makes them so (served in preference to series). */
+  seriesBatches?(q: SeriesQuery, signal: AbortSignal): AsyncIterable<readonly SeriesFrame[]>
   labelNames(q: LabelsQuery, signal: AbortSignal): Promise<{names: string[]; warnings: string[]}>
   labelValues(name: string, q: LabelsQuery, signal: AbortSignal): Promise<{values: string[]; warnings: string[]}>
 }
@@ -141,15 +143,18 @@ async function serveSeries(call: ServerWritableStream<Buffer, SeriesOut>, impl: 
     await write(batchSize > 1 ? {batch} : {series: batch[0]!})
     batch = []
   }
-  for await (const f of impl.series(q, ctl.signal)) {
-    if (ctl.signal.aborted) return
-    if (f.warning !== undefined) {
-      await flush()
-      await write({warning: f.warning})
-      continue
+  const frames = impl.seriesBatches ? impl.seriesBatches(q, ctl.signal) : singleFrames(impl.series(q, ctl.signal))
+  for await (const fs of frames) {
+    for (const f of fs) {
+      if (ctl.signal.aborted) return
+      if (f.warning !== undefined) {
+        await flush()
+        await write({warning: f.warning})
+        continue
+      }
+      batch.push(f.series)
+      if (batch.length >= batchSize) await flush()
     }
-    batch.push(f.series)
-    if (batch.length >= batchSize) await flush()
   }
   await flush()
   call.end()

@@ -123,3 +123,8 @@ export interface StoreRef {
   readonly supportsWithoutReplicaLabels: boolean
   readonly caller: StoreCaller
 }
+
+/** A frame stream as batches of one, for code that reads batches from stores that do not make them. */
+export async function* singleFrames(frames: AsyncIterable<SeriesFrame>): AsyncGenerator<readonly SeriesFrame[]> {
+  for await (const f of frames) yield [f]
+}
