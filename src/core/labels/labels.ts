@@ -51,6 +51,12 @@ export function compareLabels(a: Labels, b: Labels): number {
   return a.length - b.length
 }
 
+/** Whether the items' label sets are in strictly increasing order: sorted, and no two equal. */
+export function inStrictLabelOrder(items: readonly {readonly labels: Labels}[]): boolean {
+  for (let i = 1; i < items.length; i++) if (compareLabels(items[i - 1]!.labels, items[i]!.labels) >= 0) return false
+  return true
+}
+
 export function sortLabels(ls: Label[]): Label[] {
   return ls.sort((x, y) => compareStrings(x.name, y.name))
 }

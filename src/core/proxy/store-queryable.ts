@@ -18,7 +18,7 @@
 import {DedupSeries, dedupSeriesSet, explainSeries, type DedupAlgorithm} from '../dedup/dedup-series-set.js'
 import {TimeoutError} from '../errors.js'
 import {splitOverlapping} from '../dedup/overlap-split.js'
-import {compareLabels, labelsKey, withoutLabels, type Labels} from '../labels/labels.js'
+import {compareLabels, inStrictLabelOrder, labelsKey, withoutLabels, type Labels} from '../labels/labels.js'
 import type {Matcher} from '../labels/matcher.js'
 import type {LabelQueryHints, Querier, Queryable, SelectHints, Series, SeriesSet} from '../promql/queryable.js'
 import {ChunkSeries, type ChunkDecoder, type SeriesChunk} from './chunk-series.js'
@@ -150,7 +150,7 @@ class StoreQuerier implements Querier {
     const warnings = dedupWarnings(res.warnings)
     const origins = explain ? new ChunkOrigins(res.sources) : undefined
     if (origins) groups = origins.strip(groups, this.dedup ? new Set(this.opts.replicaLabels) : new Set())
-    if (!inStrictOrder(groups)) {
+    if (!inStrictLabelOrder(groups)) {
       // A store broke the sort contract: repair rather than hand the engine duplicates.
       warnings.push('a store returned series out of label order; the querier re-sorted them')
       regroup(groups)
@@ -315,11 +315,6 @@ class ChunkOrigins {
     }
     return id
   }
-}
-
-function inStrictOrder(groups: readonly MergedGroup<StoreSeries>[]): boolean {
-  for (let i = 1; i < groups.length; i++) if (compareLabels(groups[i - 1]!.labels, groups[i]!.labels) >= 0) return false
-  return true
 }
 
 /** Sorts groups by labels (stable) and joins equal neighbours, in place. */

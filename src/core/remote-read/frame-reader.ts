@@ -92,12 +92,15 @@ export async function* readFrameBatches(body: AsyncIterable<Uint8Array>, maxFram
     return out
   }
 
+  // whether the last complete() stopped inside a frame's length (for the error at a truncated end)
+  let inHeader = false
   /** The next frame if all of it has arrived (consumed), else undefined (nothing consumed). */
   const complete = (): Uint8Array | undefined => {
     // uvarint payload length, up to 10 bytes
     let len = 0
     let mul = 1
     let i = 0
+    inHeader = true
     for (;;) {
       if (buffered <= i) return undefined
       const b = byteAt(i)
@@ -107,6 +110,7 @@ export async function* readFrameBatches(body: AsyncIterable<Uint8Array>, maxFram
       mul *= 128
       if (i >= 10) throw new BadDataError('remote read: malformed frame length')
     }
+    inHeader = false
     if (len > maxFrameBytes) throw new BadDataError(`remote read: frame of ${len} bytes exceeds the limit of ${maxFrameBytes}`)
     if (buffered < i + 4 + len) return undefined
     consume(i)
@@ -125,16 +129,10 @@ export async function* readFrameBatches(body: AsyncIterable<Uint8Array>, maxFram
       if (batch.length > 0) yield batch
       if (!(await more())) {
         if (buffered === 0) return
-        throw new BadDataError(buffered < 11 && !headerComplete() ? 'remote read: stream ended inside a frame header' : 'remote read: stream ended inside a frame')
+        throw new BadDataError(inHeader ? 'remote read: stream ended inside a frame header' : 'remote read: stream ended inside a frame')
       }
     }
   } finally {
     if (!done) await it.return?.()
-  }
-
-  /** Whether the buffered bytes hold a whole length varint (for the error at a truncated end). */
-  function headerComplete(): boolean {
-    for (let i = 0; i < buffered && i < 10; i++) if (byteAt(i) < 0x80) return true
-    return false
   }
 }

@@ -4,7 +4,7 @@
  * arrays, with stale markers recorded out of band (see chunkenc/value.ts on why).
  */
 import {ExecutionError, TimeoutError} from '../../errors.js'
-import {compareLabels, labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
+import {inStrictLabelOrder, labelsKey, METRIC_NAME, sortLabels, type Label, type Labels} from '../../labels/labels.js'
 import {MatchType} from '../../labels/matcher.js'
 import {children, type Call, type Expr, type MatrixSelector, type PositionRange, type SubqueryExpr, type VectorSelector} from '../parser/ast.js'
 import {iteratorToBlock} from '../block-iterator.js'
@@ -271,9 +271,7 @@ export class Evaluator {
     // with the name go Prometheus 3's type-and-unit labels, which describe it
     const out = series.map((s) => (this.dropName.has(s) ? {...s, labels: s.labels.filter((l) => l.name !== METRIC_NAME && l.name !== '__type__' && l.name !== '__unit__')} : s))
     // in label order and apart (the usual case, see mergeSameLabelset): no two can collide
-    let ordered = true
-    for (let i = 1; i < out.length && ordered; i++) ordered = compareLabels(out[i - 1]!.labels, out[i]!.labels) < 0
-    if (ordered) return out
+    if (inStrictLabelOrder(out)) return out
     const seen = new Map<string, StepSeries>()
     for (const s of out) {
       const k = labelsKey(s.labels)
@@ -1122,9 +1120,7 @@ function sameLabelsetOf(ev: Evaluator, v: EvalValue, mark: number): EvalValue {
 function mergeSameLabelset(series: StepSeries[], strict: boolean): StepSeries[] {
   // Series mostly come in label order (a selector's do) and dropping the name from all keeps
   // them in order and apart: one pass over neighbours shows there is nothing to merge.
-  let ordered = true
-  for (let i = 1; i < series.length && ordered; i++) ordered = compareLabels(series[i - 1]!.labels, series[i]!.labels) < 0
-  if (ordered) return series
+  if (inStrictLabelOrder(series)) return series
   const byKey = new Map<string, number>()
   const out: StepSeries[] = []
   for (const s of series) {
